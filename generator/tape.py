@@ -1,0 +1,341 @@
+"""Reading and validating a loan tape with polars: any layout in, canonical exact columns out.
+
+Every value is read as text and parsed by vectorised expressions into integers of a fixed
+scale (cents, thousandths of a percent), so a million-loan tape never meets a Python loop
+or a float. Each check is one filter over the whole tape; problems come back as a frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .models import Pool
+from .problems import DealdocsError, Problem, Severity
+from .usps import STATE_NAMES
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class Kind(Enum):
+    TEXT = "text"
+    MONEY = "money"  # cents
+    PERCENT = "percent"  # thousandths of a percent
+    INTEGER = "integer"
+    DATE = "date"
+    CODE = "code"
+    STATE = "state"
+    ZIP = "zip"
+
+
+FIELDS: dict[str, Kind] = {
+    "loan_number": Kind.TEXT,
+    "balance": Kind.MONEY,
+    "original_balance": Kind.MONEY,
+    "note_rate": Kind.PERCENT,
+    "servicing_fee": Kind.PERCENT,
+    "original_term": Kind.INTEGER,
+    "remaining_term": Kind.INTEGER,
+    "origination_date": Kind.DATE,
+    "first_payment_date": Kind.DATE,
+    "maturity_date": Kind.DATE,
+    "appraised_value": Kind.MONEY,
+    "ltv": Kind.PERCENT,
+    "property_type": Kind.CODE,
+    "units": Kind.INTEGER,
+    "occupancy": Kind.CODE,
+    "state": Kind.STATE,
+    "zip": Kind.ZIP,
+    "purpose": Kind.CODE,
+    "doc_type": Kind.CODE,
+    "pmi": Kind.CODE,
+    "additional_collateral": Kind.MONEY,
+}
+
+SCALE = {Kind.MONEY: 2, Kind.PERCENT: 3, Kind.INTEGER: 0}
+"""Decimal places kept exactly for each numeric kind; values are stored times 10**scale."""
+
+SHOWN_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class TapeReport:
+    """The canonical loans and every problem found, as frames (a bad tape can have millions)."""
+
+    path: Path
+    loans: pl.DataFrame
+    problems: pl.DataFrame  # row, column, value, message, severity
+
+    def count(self, severity: Severity) -> int:
+        import polars as pl
+
+        return self.problems.filter(pl.col("severity") == severity.value).height
+
+    def listed(self, severity: Severity, limit: int = SHOWN_PROBLEMS) -> list[Problem]:
+        import polars as pl
+
+        rows = self.problems.filter(pl.col("severity") == severity.value).head(limit)
+        return [
+            Problem(str(self.path), r["row"], r["column"], r["value"], r["message"], severity)
+            for r in rows.iter_rows(named=True)
+        ]
+
+    def raise_for_errors(self) -> None:
+        """Stop before rendering anything from a tape that has errors."""
+        if total := self.count(Severity.ERROR):
+            raise DealdocsError(self.listed(Severity.ERROR), total)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _read_text_frame(path: Path, sheet: str | None) -> tuple[pl.DataFrame, int]:
+    """All columns as text, plus the number to add to a 0-based index to get the row users see."""
+    import polars as pl
+
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".txt"}:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        return frame, 2  # line 1 is the header
+    if suffix in {".xlsx", ".xlsm"}:
+        options = {"sheet_name": sheet} if sheet else {"sheet_id": 1}
+        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, **options)
+        return frame, 2  # sheet row 1 is the header
+    if suffix in {".parquet", ".pq"}:
+        frame = pl.read_parquet(path)
+        return frame.select(pl.all().cast(pl.String)), 1  # record number
+    raise DealdocsError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
+
+
+def read_raw(path: Path, pool: Pool) -> tuple[pl.DataFrame, int]:
+    """The tape's mapped columns under canonical names, as text, with a `_row` column."""
+    import polars as pl
+
+    if not path.is_file():
+        raise DealdocsError([Problem(str(path), None, None, None, "loan tape not found")])
+    try:
+        frame, first_row = _read_text_frame(path, pool.tape_options.sheet)
+    except DealdocsError:
+        raise
+    except Exception as exc:  # a reader's own error on a malformed file: report it, do not crash
+        raise DealdocsError([Problem(str(path), None, None, None, f"cannot read tape: {exc}")]) from None
+    mapping = {field: header for field, header in pool.columns.model_dump().items() if header is not None}
+    missing = [
+        Problem(str(path), 1, header, None, f"column for {field} not in the tape (its columns: {', '.join(frame.columns)})")
+        for field, header in mapping.items()
+        if header not in frame.columns
+    ]
+    if missing:
+        raise DealdocsError(missing)
+    raw = frame.select(
+        pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("_row"),
+        *(pl.col(header).str.strip_chars().replace("", None).alias(field) for field, header in mapping.items()),
+    )
+    return raw, first_row
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+def _fixed(raw: pl.Expr, scale: int) -> pl.Expr:
+    """Exact decimal text ('1,234.50', '$7', '6.250') to an integer times 10**scale; null when not such text."""
+    import polars as pl
+
+    parts = raw.str.replace_all(r"[$,]", "").str.extract_groups(r"^([+-]?)(\d{1,15})(?:\.(\d*))?$")
+    sign = pl.when(parts.struct.field("1") == "-").then(-1).otherwise(1)
+    whole = parts.struct.field("2").cast(pl.Int64, strict=False)
+    frac = parts.struct.field("3").fill_null("").str.pad_end(scale, "0")
+    exact = frac.str.slice(scale).str.contains(r"^0*$")
+    value = whole * 10**scale + (frac.str.slice(0, scale).cast(pl.Int64, strict=False) if scale else 0)
+    return pl.when(exact).then(sign * value)
+
+
+def _date(raw: pl.Expr, fmt: str) -> pl.Expr:
+    import polars as pl
+
+    plain = raw.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")  # spreadsheets store dates as midnight datetimes
+    return plain.str.strptime(pl.Date, fmt, strict=False)
+
+
+def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
+    """Typed canonical columns; a value that does not parse becomes null (and is reported)."""
+    import polars as pl
+
+    codes = pool.codes.model_dump(mode="json")
+    exprs = [pl.col("_row")]
+    for field in raw.columns[1:]:
+        kind, col = FIELDS[field], pl.col(field)
+        if kind in SCALE:
+            expr = _fixed(col, SCALE[kind])
+        elif kind is Kind.DATE:
+            expr = _date(col, pool.tape_options.date_format)
+        elif kind is Kind.CODE:
+            expr = col.replace_strict(codes[field], default=None, return_dtype=pl.Boolean if field == "pmi" else pl.String)
+        elif kind is Kind.STATE:
+            expr = pl.when(col.str.to_uppercase().is_in(list(STATE_NAMES))).then(col.str.to_uppercase())
+        elif kind is Kind.ZIP:
+            expr = col.str.extract(r"^(\d{5})(?:-\d{4})?$")
+        else:
+            expr = col
+        exprs.append(expr.alias(field))
+    return raw.select(exprs)
+
+
+# --- derived fields ----------------------------------------------------------------------
+
+
+def _ratio_thousandths(numerator_cents: pl.Expr, denominator_cents: pl.Expr) -> pl.Expr:
+    """numerator / denominator x 100, half-up to 3 decimals, in thousandths of a percent."""
+    num = numerator_cents * 100_000
+    return (2 * num + denominator_cents) // (2 * denominator_cents)
+
+
+def _month_index(date: pl.Expr) -> pl.Expr:
+    import polars as pl
+
+    return date.dt.year().cast(pl.Int64) * 12 + date.dt.month().cast(pl.Int64)
+
+
+def _derive(loans: pl.DataFrame, pool: Pool, cut_off: dt.date) -> pl.DataFrame:
+    """Fields the documents use that the tape need not carry: net rate, both LTVs, months to maturity."""
+    import polars as pl
+
+    cols = set(loans.columns)
+    fee = pl.col("servicing_fee") if "servicing_fee" in cols else pl.lit(int(pool.servicing_fee * 1000), pl.Int64)
+    addl = pl.col("additional_collateral").fill_null(0) if "additional_collateral" in cols else pl.lit(0, pl.Int64)
+    computed_ltv = _ratio_thousandths(pl.col("original_balance"), pl.col("appraised_value"))
+    return loans.with_columns(
+        servicing_fee=fee,
+        net_rate=pl.col("note_rate") - fee,
+        additional_collateral=addl,
+        computed_ltv=computed_ltv,
+        ltv=pl.col("ltv") if "ltv" in cols else computed_ltv,
+        effective_ltv=_ratio_thousandths(pl.col("original_balance") - addl, pl.col("appraised_value")),
+        months_to_maturity=_month_index(pl.col("maturity_date")) - (cut_off.year * 12 + cut_off.month),
+    )
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity, str, pl.Expr, str]]:
+    """(severity, column reported, condition that is true on a bad row, reason) for every rule."""
+    import polars as pl
+
+    c = pl.col
+    E, W = Severity.ERROR, Severity.WARNING
+    checks = [
+        (E, "balance", c("balance") < 0, "negative scheduled balance"),
+        (W, "balance", c("balance") == 0, "zero scheduled balance"),
+        (E, "original_balance", c("original_balance") <= 0, "original balance must be positive"),
+        (E, "balance", c("balance") > c("original_balance"), "scheduled balance above original balance"),
+        (E, "appraised_value", c("appraised_value") <= 0, "appraised value must be positive"),
+        (E, "note_rate", (c("note_rate") <= 0) | (c("note_rate") > 20_000), "note rate outside 0% to 20%"),
+        (W, "note_rate", (c("note_rate") < 2_000) | (c("note_rate") > 12_000), "unusual note rate (outside 2% to 12%)"),
+        (E, "original_term", (c("original_term") < 1) | (c("original_term") > 480), "original term outside 1 to 480 months"),
+        (E, "remaining_term", (c("remaining_term") < 1) | (c("remaining_term") > c("original_term")), "remaining term outside 1 month to the original term"),
+        (W, "remaining_term", c("remaining_term") != c("months_to_maturity"), "remaining term disagrees with the months from the cut-off date to maturity"),
+        (E, "origination_date", c("origination_date") > cut_off, f"originated after the cut-off date {cut_off}"),
+        (E, "maturity_date", c("maturity_date") <= cut_off, f"matures on or before the cut-off date {cut_off}"),
+        (E, "maturity_date", c("maturity_date") <= c("origination_date"), "maturity date not after origination date"),
+        (E, "ltv", (c("ltv") <= 0) | (c("ltv") > 200_000), "LTV outside 0% to 200%"),
+        (W, "ltv", c("effective_ltv") > 100_000, "LTV above 100%"),
+        (E, "units", (c("units") < 1) | (c("units") > 4), "units outside 1 to 4"),
+        (E, "units", (c("property_type") == "multi_family") & (c("units") < 2), "a 2-4 family dwelling with fewer than 2 units"),
+        (W, "units", (c("property_type") != "multi_family") & (c("units") > 1), "several units but not a multi-family dwelling"),
+    ]
+    if "servicing_fee" in cols:
+        checks.append((E, "servicing_fee", (c("servicing_fee") < 0) | (c("servicing_fee") >= c("note_rate")), "servicing fee negative or not below the note rate"))
+    if "ltv" in cols:
+        checks.append((W, "ltv", (c("ltv") - c("computed_ltv")).abs() > 1, "LTV differs from original balance / appraised value"))
+    if "additional_collateral" in cols:
+        checks.append((E, "additional_collateral", (c("additional_collateral") < 0) | (c("additional_collateral") > c("original_balance")), "additional collateral negative or above the original balance"))
+    if "first_payment_date" in cols:
+        checks += [
+            (E, "first_payment_date", c("first_payment_date") <= c("origination_date"), "first payment not after origination"),
+            (W, "maturity_date", _month_index(c("maturity_date")) - _month_index(c("first_payment_date")) + 1 != c("original_term"), "maturity date is not the first payment date plus the original term"),
+        ]
+    return checks
+
+
+def _problem_schema() -> dict[str, pl.DataType]:
+    import polars as pl
+
+    return {"row": pl.Int64, "column": pl.String, "value": pl.String, "message": pl.String, "severity": pl.String}
+
+
+def _problem_frame(rows: pl.DataFrame, column: str, value: pl.Expr, message: pl.Expr | str, severity: Severity) -> pl.DataFrame:
+    import polars as pl
+
+    return rows.select(
+        pl.col("_row").alias("row"),
+        pl.lit(column).alias("column"),
+        value.cast(pl.String).alias("value"),
+        (message if isinstance(message, pl.Expr) else pl.lit(message)).alias("message"),
+        pl.lit(severity.value).alias("severity"),
+    )
+
+
+def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse and check every row; returns the canonical loans and a frame of problems, ordered by row."""
+    import polars as pl
+
+    parsed = _parse(raw, pool)
+    headers = pool.columns.model_dump()
+    frames: list[pl.DataFrame] = []
+    both = pl.concat([raw.rename(lambda n: f"raw_{n}"), parsed], how="horizontal")
+    for field in raw.columns[1:]:
+        kind, header = FIELDS[field], headers[field]
+        missing = both.filter(pl.col(f"raw_{field}").is_null())
+        optional = field in {"additional_collateral", "first_payment_date", "purpose", "pmi", "servicing_fee", "ltv"}
+        if missing.height and not (optional and field == "additional_collateral"):
+            frames.append(_problem_frame(missing, header, pl.lit(None), "missing value", Severity.ERROR))
+        bad = both.filter(pl.col(f"raw_{field}").is_not_null() & pl.col(field).is_null())
+        if bad.height:
+            frames.append(_problem_frame(bad, header, pl.col(f"raw_{field}"), _unparseable_reason(field, kind, pool), Severity.ERROR))
+
+    loans = _derive(parsed, pool, cut_off)
+    for severity, field, condition, reason in _checks(pool, cut_off, set(raw.columns)):
+        bad = loans.filter(condition.fill_null(False))
+        if bad.height:
+            shown = field if field in raw.columns else "original_balance"
+            frames.append(_problem_frame(bad.join(raw.select("_row", pl.col(shown).alias("_raw")), on="_row"), headers.get(shown) or shown, pl.col("_raw"), reason, severity))
+
+    dupes = raw.with_columns(first=pl.col("_row").min().over("loan_number")).filter(
+        pl.col("loan_number").is_not_null() & (pl.col("_row") != pl.col("first"))
+    )
+    if dupes.height:
+        message = pl.format("duplicate loan number (first on row {})", pl.col("first"))
+        frames.append(_problem_frame(dupes, headers["loan_number"], pl.col("loan_number"), message, Severity.ERROR))
+
+    schema = _problem_schema()
+    problems = pl.concat([f.cast(schema) for f in frames]) if frames else pl.DataFrame(schema=schema)
+    order = {h: i for i, h in enumerate(v for v in headers.values() if v)}
+    problems = problems.with_columns(_order=pl.col("column").replace_strict(order, default=len(order), return_dtype=pl.Int64))
+    return loans, problems.sort("row", "_order", maintain_order=True).drop("_order")
+
+
+def _unparseable_reason(field: str, kind: Kind, pool: Pool) -> str:
+    if kind is Kind.CODE:
+        known = ", ".join(getattr(pool.codes, field))
+        return f"unknown {field.replace('_', ' ')} code (known: {known})"
+    if kind is Kind.DATE:
+        return f"not a date in the form {pool.tape_options.date_format}"
+    if kind is Kind.STATE:
+        return "unknown state code"
+    if kind is Kind.ZIP:
+        return "ZIP code must be 5 digits"
+    if kind is Kind.INTEGER:
+        return "not a whole number"
+    return f"not a number with at most {SCALE[kind]} decimals"
+
+
+def load_tape(path: Path, pool: Pool, cut_off: dt.date) -> TapeReport:
+    """Read, parse and check a tape. File-level problems raise; row problems are in the report."""
+    raw, _ = read_raw(path, pool)
+    loans, problems = validate(raw, pool, cut_off)
+    return TapeReport(path, loans, problems)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .deal import LoadedDeal
@@ -46,9 +46,5 @@ def analyse(loaded: LoadedDeal, override: Path | None = None) -> PoolAnalysis:
     try:
         tables = compute_tables(report.loans, resolve_tables(pool.tables))
     except DealdocsError as exc:  # table specs come from the deal file: say so
-        raise DealdocsError([Problem(str(loaded.path), *_rest(p)) for p in exc.problems]) from None
+        raise DealdocsError([replace(p, file=str(loaded.path)) for p in exc.problems]) from None
     return PoolAnalysis(report, summarize(report.loans, pool), tables)
-
-
-def _rest(problem: Problem) -> tuple:
-    return (problem.line, problem.column, problem.value, problem.message, problem.severity)

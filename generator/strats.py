@@ -81,9 +81,14 @@ def resolve_tables(tables: Tables) -> list[TableSpec]:
     return chosen
 
 
+@cache
+def _label_template(source: str) -> Any:
+    return environment().from_string(source)
+
+
 def _label(source: str, table: TableSpec, **values: Any) -> str:
     try:
-        return environment().from_string(source).render(**values).strip()
+        return _label_template(source).render(**values).strip()
     except Exception as exc:  # a deal team's label template: name the table, do not crash
         raise DealdocsError([Problem("deal", None, f"tables.{table.id}.rule", source, f"label template failed: {exc}")]) from None
 
@@ -103,7 +108,8 @@ def _row_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
 
     field, rule = pl.col(spec.field.value), spec.rule
     if isinstance(rule, BandsRule):
-        return pl.sum_horizontal([(field > e).cast(pl.Int64) for e in _scaled_edges(spec, rule)])
+        # band i holds edges[i-1] < value <= edges[i]: inclusive upper edges
+        return pl.lit(pl.Series(_scaled_edges(spec, rule), dtype=pl.Int64)).search_sorted(field, side="left").cast(pl.Int64)
     if isinstance(rule, CategoriesRule):
         dtype = loans.schema[spec.field.value]
         cast = int if dtype.is_integer() else str

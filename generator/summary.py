@@ -64,27 +64,27 @@ class Summary:
         return sum((self.programme_share.get(n, Fraction(0)) for n in names), Fraction(0))
 
 
-def _group_aggs() -> list[pl.Expr]:
+def _group_aggs(name: str, mask: pl.Expr) -> list[pl.Expr]:
+    """Count, balance and weighted sums of the loans under `mask`, as columns prefixed `name`."""
     import polars as pl
 
-    bal = pl.col("balance").cast(pl.Int128)
-    weighted = {f: (bal * pl.col(f)).sum().alias(f"w_{f}") for f in ("note_rate", "remaining_term", "effective_ltv", "ltv")}
-    return [pl.len().alias("count"), bal.sum().alias("balance"), *weighted.values()]
+    bal = pl.col("balance").filter(mask)
+    wide = bal.cast(pl.Int128)  # balance x rate overflows 64 bits on a large pool
+    weighted = [(wide * pl.col(f).filter(mask)).sum().alias(f"{name}.w_{f}") for f in ("note_rate", "remaining_term", "effective_ltv", "ltv")]
+    return [bal.len().alias(f"{name}.count"), bal.sum().alias(f"{name}.balance"), *weighted]
 
 
-def _group(row: dict) -> Group | None:
-    if not row["count"]:
-        return None
-    bal = int(row["balance"])
+def _group(stats: dict, name: str) -> Group | None:
+    bal = int(stats[f"{name}.balance"] or 0)
     if bal == 0:
         return None
     return Group(
-        count=row["count"],
+        count=stats[f"{name}.count"],
         balance=_dollars(bal),
-        note_rate=Fraction(int(row["w_note_rate"]), bal * 1000),
-        remaining_term=Fraction(int(row["w_remaining_term"]), bal),
-        effective_ltv=Fraction(int(row["w_effective_ltv"]), bal * 1000),
-        ltv=Fraction(int(row["w_ltv"]), bal * 1000),
+        note_rate=Fraction(int(stats[f"{name}.w_note_rate"]), bal * 1000),
+        remaining_term=Fraction(int(stats[f"{name}.w_remaining_term"]), bal),
+        effective_ltv=Fraction(int(stats[f"{name}.w_effective_ltv"]), bal * 1000),
+        ltv=Fraction(int(stats[f"{name}.w_ltv"]), bal * 1000),
     )
 
 
@@ -94,17 +94,25 @@ def _month_start(day: dt.date, months_later: int = 0) -> dt.date:
 
 
 def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
-    """All prose figures in two passes over the loans (one aggregate select, one group-by)."""
+    """All prose figures in one aggregate pass over the loans plus two small group-bys (ZIP, programme)."""
     import polars as pl
 
     if loans.height == 0 or loans["balance"].sum() == 0:
         raise DealdocsError([Problem(pool.tape, None, None, None, "the tape has no loans with a balance")])
     c = pl.col
-    bal = c("balance").cast(pl.Int128)
+    bal = c("balance")
     discount = c("net_rate") < int(pool.discount_threshold * 1000)
     high_ltv = c("effective_ltv") > int(pool.high_ltv_threshold * 1000)
+    no_pmi = ~c("pmi").fill_null(False) if "pmi" in loans.columns else pl.lit(True)
+    groups = {
+        "pool": pl.lit(True),
+        "additional_collateral": c("additional_collateral") > 0,
+        "discount": discount,
+        "premium": ~discount,
+    }
     stats = loans.select(
-        (bal * c("original_term")).sum().alias("w_original_term"),
+        *(agg for name, mask in groups.items() for agg in _group_aggs(name, mask)),
+        (bal.cast(pl.Int128) * c("original_term")).sum().alias("w_original_term"),
         c("original_term").min().alias("min_term"),
         c("original_term").max().alias("max_term"),
         c("origination_date").min().alias("first_orig"),
@@ -113,27 +121,16 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
         c("original_balance").min().alias("min_orig"),
         c("original_balance").max().alias("max_orig"),
         bal.filter(high_ltv).sum().alias("high_ltv_balance"),
-        (high_ltv & ~c("pmi").fill_null(False)).sum().alias("high_ltv_without_pmi") if "pmi" in loans.columns else pl.lit(0).alias("high_ltv_without_pmi"),
+        (high_ltv & no_pmi).sum().alias("high_ltv_without_pmi"),
         c("effective_ltv").max().alias("max_ltv"),
         bal.filter(c("occupancy") == "primary").sum().alias("primary_balance"),
     ).row(0, named=True)
-    zips = loans.group_by("state", "zip").agg(bal.sum().alias("b")).select(c("b").max()).item()
+    zips = loans.group_by("zip").agg(bal.sum().alias("b")).select(c("b").max()).item()  # a ZIP code is in one state
     programmes = loans.group_by("doc_type").agg(bal.sum().alias("b")).iter_rows()
-
-    groups = {
-        name: _group(loans.filter(mask).select(_group_aggs()).row(0, named=True))
-        for name, mask in {
-            "pool": pl.lit(True),
-            "additional_collateral": c("additional_collateral") > 0,
-            "discount": discount,
-            "premium": ~discount,
-        }.items()
-    }
-    pool_group = groups["pool"]
+    pool_group = _group(stats, "pool")
     assert pool_group is not None
     total = int(pool_group.balance.scaleb(2))
-    split = [int(loans.filter(m)["balance"].sum()) for m in (discount, ~discount)]
-    discount_dollars, premium_dollars = allocate(split, 100)
+    discount_dollars, premium_dollars = allocate([int(stats["discount.balance"] or 0), int(stats["premium.balance"] or 0)], 100)
     step = int(pool.ltv_cap_step * 1000)
     return Summary(
         pool=pool_group,
@@ -145,15 +142,15 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
         latest_maturity=stats["latest_maturity"],
         min_original_balance=_dollars(stats["min_orig"]),
         max_original_balance=_dollars(stats["max_orig"]),
-        high_ltv_balance=_dollars(int(stats["high_ltv_balance"] or 0)),
-        high_ltv_without_pmi=int(stats["high_ltv_without_pmi"] or 0),
+        high_ltv_balance=_dollars(stats["high_ltv_balance"] or 0),
+        high_ltv_without_pmi=stats["high_ltv_without_pmi"],
         ltv_cap=Decimal(-(-stats["max_ltv"] // step) * step).scaleb(-3),
         max_zip_balance=_dollars(int(zips)),
-        primary_share=share_percent(int(stats["primary_balance"] or 0), total),
+        primary_share=share_percent(stats["primary_balance"] or 0, total),
         programme_share={name: share_percent(int(b), total) for name, b in programmes if name is not None},
-        additional_collateral=groups["additional_collateral"],
-        discount=groups["discount"],
-        premium=groups["premium"],
+        additional_collateral=_group(stats, "additional_collateral"),
+        discount=_group(stats, "discount"),
+        premium=_group(stats, "premium"),
         discount_balance=discount_dollars,
         premium_balance=premium_dollars,
     )

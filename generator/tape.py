@@ -141,17 +141,20 @@ def read_raw(path: Path, pool: Pool) -> tuple[pl.DataFrame, int]:
 # --- parsing ---------------------------------------------------------------------------
 
 
-def _fixed(raw: pl.Expr, scale: int) -> pl.Expr:
-    """Exact decimal text ('1,234.50', '$7', '6.250') to an integer times 10**scale; null when not such text."""
+def _fixed(raw: pl.Expr, scale: int, lenient: bool = False) -> pl.Expr:
+    """Exact decimal text ('6.250', '360') to an integer times 10**scale; null when not such text.
+
+    The pattern admits extra decimals only when they are zeros, so polars' decimal cast
+    (which truncates) never drops a significant digit. `lenient` also reads '$1,234.50'
+    and '360.0'; it costs twice as much, so `_parse` uses it only on columns that need it.
+    """
     import polars as pl
 
-    parts = raw.str.replace_all(r"[$,]", "").str.extract_groups(r"^([+-]?)(\d{1,15})(?:\.(\d*))?$")
-    sign = pl.when(parts.struct.field("1") == "-").then(-1).otherwise(1)
-    whole = parts.struct.field("2").cast(pl.Int64, strict=False)
-    frac = parts.struct.field("3").fill_null("").str.pad_end(scale, "0")
-    exact = frac.str.slice(scale).str.contains(r"^0*$")
-    value = whole * 10**scale + (frac.str.slice(0, scale).cast(pl.Int64, strict=False) if scale else 0)
-    return pl.when(exact).then(sign * value)
+    if scale == 0 and not lenient:
+        return raw.cast(pl.Int64, strict=False)
+    text = raw.str.replace_all(",", "", literal=True).str.replace("$", "", literal=True) if lenient else raw
+    exact = text.str.contains(rf"^[+-]?\d{{1,15}}(\.\d{{0,{scale}}}0*)?$")
+    return pl.when(exact).then((text.cast(pl.Decimal(38, scale), strict=False) * 10**scale).cast(pl.Int64))
 
 
 def _date(raw: pl.Expr, fmt: str) -> pl.Expr:
@@ -182,7 +185,13 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
         else:
             expr = col
         exprs.append(expr.alias(field))
-    return raw.select(exprs)
+    parsed = raw.select(exprs)
+    numeric = [f for f in raw.columns[1:] if FIELDS[f] in SCALE]
+    failed = raw.select((pl.col(f).is_not_null() & parsed[f].is_null()).any() for f in numeric).row(0)
+    retry = [f for f, bad in zip(numeric, failed, strict=True) if bad]
+    if retry:  # only columns with '$', ',' or '360.0' pay for the lenient reading
+        parsed = parsed.with_columns(raw.select(_fixed(pl.col(f), SCALE[FIELDS[f]], lenient=True).alias(f) for f in retry))
+    return parsed
 
 
 # --- derived fields ----------------------------------------------------------------------
@@ -268,50 +277,54 @@ def _problem_schema() -> dict[str, pl.DataType]:
     return {"row": pl.Int64, "column": pl.String, "value": pl.String, "message": pl.String, "severity": pl.String}
 
 
-def _problem_frame(rows: pl.DataFrame, column: str, value: pl.Expr, message: pl.Expr | str, severity: Severity) -> pl.DataFrame:
+BLANK_MEANS_ZERO = {"additional_collateral"}
+
+
+def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[tuple[Severity, str, pl.Expr, pl.Expr | str]]:
+    """Every rule as (severity, field reported, condition true on a bad row, reason) over raw_* and loan columns."""
     import polars as pl
 
-    return rows.select(
-        pl.col("_row").alias("row"),
-        pl.lit(column).alias("column"),
-        value.cast(pl.String).alias("value"),
-        (message if isinstance(message, pl.Expr) else pl.lit(message)).alias("message"),
-        pl.lit(severity.value).alias("severity"),
-    )
+    rules: list[tuple[Severity, str, pl.Expr, pl.Expr | str]] = []
+    for field in raw.columns[1:]:
+        text, value = pl.col(f"raw_{field}"), pl.col(field)
+        if field not in BLANK_MEANS_ZERO:
+            rules.append((Severity.ERROR, field, text.is_null(), "missing value"))
+        if FIELDS[field] is not Kind.TEXT:
+            rules.append((Severity.ERROR, field, text.is_not_null() & value.is_null(), _unparseable_reason(field, FIELDS[field], pool)))
+    for severity, field, condition, reason in _checks(pool, cut_off, set(raw.columns)):
+        rules.append((severity, field if field in raw.columns else "original_balance", condition, reason))
+    first = pl.col("_first_row")  # computed over the whole tape before any filter
+    duplicate = pl.col("raw_loan_number").is_not_null() & (pl.col("_row") != first)
+    rules.append((Severity.ERROR, "loan_number", duplicate, pl.format("duplicate loan number (first on row {})", first)))
+    return rules
 
 
 def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Parse and check every row; returns the canonical loans and a frame of problems, ordered by row."""
+    """Parse and check every row; returns the canonical loans and a frame of problems, ordered by row.
+
+    All rules are first counted in one parallel pass; only rules that some row breaks are
+    filtered for, so a clean million-loan tape costs one scan.
+    """
     import polars as pl
 
-    parsed = _parse(raw, pool)
-    headers = pool.columns.model_dump()
-    frames: list[pl.DataFrame] = []
-    both = pl.concat([raw.rename(lambda n: f"raw_{n}"), parsed], how="horizontal")
-    for field in raw.columns[1:]:
-        kind, header = FIELDS[field], headers[field]
-        missing = both.filter(pl.col(f"raw_{field}").is_null())
-        optional = field in {"additional_collateral", "first_payment_date", "purpose", "pmi", "servicing_fee", "ltv"}
-        if missing.height and not (optional and field == "additional_collateral"):
-            frames.append(_problem_frame(missing, header, pl.lit(None), "missing value", Severity.ERROR))
-        bad = both.filter(pl.col(f"raw_{field}").is_not_null() & pl.col(field).is_null())
-        if bad.height:
-            frames.append(_problem_frame(bad, header, pl.col(f"raw_{field}"), _unparseable_reason(field, kind, pool), Severity.ERROR))
-
-    loans = _derive(parsed, pool, cut_off)
-    for severity, field, condition, reason in _checks(pool, cut_off, set(raw.columns)):
-        bad = loans.filter(condition.fill_null(False))
-        if bad.height:
-            shown = field if field in raw.columns else "original_balance"
-            frames.append(_problem_frame(bad.join(raw.select("_row", pl.col(shown).alias("_raw")), on="_row"), headers.get(shown) or shown, pl.col("_raw"), reason, severity))
-
-    dupes = raw.with_columns(first=pl.col("_row").min().over("loan_number")).filter(
-        pl.col("loan_number").is_not_null() & (pl.col("_row") != pl.col("first"))
+    loans = _derive(_parse(raw, pool), pool, cut_off)
+    work = pl.concat([raw.drop("_row").rename(lambda n: f"raw_{n}"), loans], how="horizontal").with_columns(
+        _first_row=pl.col("_row").min().over("raw_loan_number")
     )
-    if dupes.height:
-        message = pl.format("duplicate loan number (first on row {})", pl.col("first"))
-        frames.append(_problem_frame(dupes, headers["loan_number"], pl.col("loan_number"), message, Severity.ERROR))
-
+    rules = _rules(raw, pool, cut_off)
+    counts = work.select(cond.fill_null(False).sum().alias(str(i)) for i, (_, _, cond, _) in enumerate(rules)).row(0)
+    headers = pool.columns.model_dump()
+    frames = [
+        work.filter(cond.fill_null(False)).select(
+            pl.col("_row").alias("row"),
+            pl.lit(headers[field]).alias("column"),
+            pl.col(f"raw_{field}").alias("value"),
+            (reason if isinstance(reason, pl.Expr) else pl.lit(reason)).alias("message"),
+            pl.lit(severity.value).alias("severity"),
+        )
+        for (severity, field, cond, reason), count in zip(rules, counts, strict=True)
+        if count
+    ]
     schema = _problem_schema()
     problems = pl.concat([f.cast(schema) for f in frames]) if frames else pl.DataFrame(schema=schema)
     order = {h: i for i, h in enumerate(v for v in headers.values() if v)}

@@ -231,7 +231,7 @@ def _derive(loans: pl.DataFrame, pool: Pool, cut_off: dt.date) -> pl.DataFrame:
 # --- checks ------------------------------------------------------------------------------
 
 
-def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity, str, pl.Expr, str]]:
+def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity, str, pl.Expr, pl.Expr | str]]:
     """(severity, column reported, condition that is true on a bad row, reason) for every rule."""
     import polars as pl
 
@@ -260,7 +260,9 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity
     if "servicing_fee" in cols:
         checks.append((E, "servicing_fee", (c("servicing_fee") < 0) | (c("servicing_fee") >= c("note_rate")), "servicing fee negative or not below the note rate"))
     if "ltv" in cols:
-        checks.append((W, "ltv", (c("ltv") - c("computed_ltv")).abs() > 1, "LTV differs from original balance / appraised value"))
+        computed = pl.format("{}.{}", c("computed_ltv") // 1000, (c("computed_ltv") % 1000).cast(pl.String).str.zfill(3))
+        reason = pl.format("LTV differs from original balance / appraised value ({}%)", computed)
+        checks.append((W, "ltv", (c("ltv") - c("computed_ltv")).abs() > 1, reason))
     if "additional_collateral" in cols:
         checks.append((E, "additional_collateral", (c("additional_collateral") < 0) | (c("additional_collateral") > c("original_balance")), "additional collateral negative or above the original balance"))
     if "first_payment_date" in cols:

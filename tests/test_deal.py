@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from generator.schema import schema_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cmsi-2003-1"
-
-
-@pytest.fixture
-def deal_dir(tmp_path: Path) -> Path:
-    """A private copy of the example deal to edit."""
-    shutil.copy(EXAMPLE / "deal.yaml", tmp_path / "deal.yaml")
-    shutil.copy(EXAMPLE / "loans.csv", tmp_path / "loans.csv")
-    return tmp_path
 
 
 def edit(folder: Path, change) -> Path:

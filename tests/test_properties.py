@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from generator.api import DealdocsError, analyse, load_deal, load_tape
+from generator.api import DealdocsError, Severity, analyse, load_deal, load_tape
 from generator.cli import app
 from generator.exact import allocate
 from generator.models import BandsRule, TableSpec
@@ -23,7 +23,7 @@ from .conftest import EXAMPLE
 DEAL = load_deal(EXAMPLE / "deal.yaml")
 TERMS = DEAL.deal.term_sheet
 HEADERS = next(csv.reader((EXAMPLE / "loans.csv").open()))
-PROFILE = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILE = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _months_after(year: int, month: int, months: int) -> tuple[int, int]:
@@ -44,7 +44,7 @@ def loan(draw: st.DrawFn, number: int) -> dict[str, str]:
     balance = draw(st.integers(0, original))
     appraised = draw(st.integers(original // 100 + 1, original // 40))
     addl = draw(st.sampled_from([0, 0, 0, original // 10]))
-    ltv = (2 * original * 1000 + appraised * 100) // (2 * appraised * 100)
+    ltv = (2 * original * 1000 + appraised) // (2 * appraised)  # cents / dollars x 100, half-up to 3 places
     prop = draw(st.sampled_from(["SFD", "MF", "TH", "CONDO_LO", "CONDO_HI", "COOP"]))
     units = draw(st.integers(2, 4)) if prop == "MF" else 1
     return {
@@ -102,7 +102,7 @@ edges = st.lists(st.integers(1, 2_000_000), min_size=1, max_size=8, unique=True)
 def test_every_table_foots_for_any_valid_tape(rows: list[dict[str, str]], size_edges: list[int], rate_edges: list[int]) -> None:
     with TemporaryDirectory() as folder:
         analysis = analyse(DEAL, tape_file(folder, to_csv(rows)))
-    assert analysis.tape.problems.height == 0  # the generator makes clean tapes: no errors, no warnings
+    assert analysis.tape.count(Severity.ERROR) == 0  # else analyse raised; warnings (zero balances) may remain
     cents = sum(int(r["SCHED_BAL"].replace(".", "")) for r in rows)
     assert analysis.summary.pool.balance == Decimal(cents).scaleb(-2)
     for table in analysis.tables:

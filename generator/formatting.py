@@ -38,10 +38,16 @@ def long_date(value: dt.date) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
+def end_sentence(text: str) -> str:
+    """'Citigroup Inc.' ends a sentence as it is; 'Citibank' gets its period."""
+    return text if text.endswith(".") else text + "."
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "number": number,
     "fixed": fixed,
     "dollars": dollars,
     "cents": cents,
     "long_date": long_date,
+    "end_sentence": end_sentence,
 }

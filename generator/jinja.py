@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from .clauses import GLOBALS
 from .formatting import FILTERS
 
 
@@ -26,4 +27,5 @@ def environment(search_path: Sequence[Path] = (), *, autoescape: bool = False) -
         auto_reload=False,
     )
     env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
     return env

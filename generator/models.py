@@ -7,16 +7,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+from .base import NonEmpty, Strict
+from .opinion_models import ShelfOpinion, TakedownOpinion
+
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors: a misspelt key in a legal document's data must not pass."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # --- parties -------------------------------------------------------------------------
@@ -275,14 +271,21 @@ class TermSheet(Strict):
 
 
 class Deal(Strict):
-    """A deal file: the depositor, the series and the documents to draft for it."""
+    """A deal file: the depositor, the series and the documents to draft for it.
+
+    A shelf file is a deal file with only `depositor` and `shelf_opinion`.
+    """
 
     depositor: Depositor
-    series: Series
+    series: Series | None = None
     term_sheet: TermSheet | None = None
+    takedown_opinion: TakedownOpinion | None = None
+    shelf_opinion: ShelfOpinion | None = None
 
     @model_validator(mode="after")
     def _has_a_document(self) -> Deal:
-        if self.term_sheet is None:
-            raise ValueError("the deal file describes no document (add term_sheet)")
+        if not (self.term_sheet or self.takedown_opinion or self.shelf_opinion):
+            raise ValueError("the deal file describes no document (add term_sheet, takedown_opinion or shelf_opinion)")
+        if (self.term_sheet or self.takedown_opinion) and self.series is None:
+            raise ValueError("series: the term sheet and the takedown opinion need the series")
         return self

@@ -15,17 +15,20 @@ from .analysis import analyse, term_sheet_of
 from .deal import LoadedDeal
 from .files import write_atomic
 from .jinja import environment
+from .letter import layout_letter
+from .opinions import shelf_context, takedown_context
 from .problems import DealdocsError, Problem
 from .resources import templates_dir
 
 
 @dataclass(frozen=True)
 class Document:
-    """One document a deal can produce: its output name, its template and what it is told."""
+    """One document a deal can produce: its output name, its template, what it is told and how it is paged."""
 
     name: str
     template: str
     context: Callable[[LoadedDeal, Path | None], dict[str, Any]]
+    layout: Callable[[Any], str] = str  # the rendered template module to text; the term sheet pages itself
 
 
 def _term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
@@ -35,12 +38,15 @@ def _term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]
 
 DOCUMENTS: dict[str, Document] = {
     "term-sheet-8k": Document("term-sheet-8k", "term-sheet-8k.txt.j2", _term_sheet_context),
+    "exhibit-5-1-shelf": Document("exhibit-5-1-shelf", "exhibit-5-1-shelf.txt.j2", shelf_context, layout_letter),
+    "exhibit-5-1-takedown": Document("exhibit-5-1-takedown", "exhibit-5-1-takedown.txt.j2", takedown_context, layout_letter),
 }
+SECTIONS = {"term_sheet": "term-sheet-8k", "shelf_opinion": "exhibit-5-1-shelf", "takedown_opinion": "exhibit-5-1-takedown"}
 
 
 def documents_of(loaded: LoadedDeal) -> list[Document]:
     """The documents a deal file describes, in a fixed order."""
-    return [DOCUMENTS["term-sheet-8k"]] if loaded.deal.term_sheet else []
+    return [DOCUMENTS[name] for section, name in SECTIONS.items() if getattr(loaded.deal, section) is not None]
 
 
 @dataclass
@@ -67,7 +73,7 @@ def render_text(loaded: LoadedDeal, document: Document, tape: Path | None = None
     env.filters.update(edgar.TEXT_FILTERS)
     env.finalize = edgar.ascii_finalize(str(loaded.path), warnings)
     try:
-        text = env.get_template(document.template).render(context)
+        text = document.layout(env.get_template(document.template).make_module(context))
     except TemplateError as exc:
         raise DealdocsError([_template_problem(exc, document.template)]) from None
     return Rendered(document.name, edgar.finalize(text, f"{document.name}.txt"), warnings)

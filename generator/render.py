@@ -73,7 +73,10 @@ def render_text(loaded: LoadedDeal, document: Document, tape: Path | None = None
     env.filters.update(edgar.TEXT_FILTERS)
     env.finalize = edgar.ascii_finalize(str(loaded.path), warnings)
     try:
-        text = document.layout(env.get_template(document.template).make_module(context))
+        try:
+            text = document.layout(env.get_template(document.template).make_module(context))
+        except Exception:
+            env.handle_exception()  # re-raises with the template's own file and line in the traceback
     except TemplateError as exc:
         raise DealdocsError([_template_problem(exc, document.template)]) from None
     return Rendered(document.name, edgar.finalize(text, f"{document.name}.txt"), warnings)

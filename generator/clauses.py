@@ -7,7 +7,7 @@ letter and every cross-reference, made by label, follows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +98,12 @@ class Mentions:
         """A later mention: the defined term, or the name."""
         p = self._parties[key]
         return p.short_name or p.name
+
+    def parties(self, keys: Iterable[str]) -> list[str]:
+        return [self.party(key) for key in keys]
+
+    def names(self, keys: Iterable[str]) -> list[str]:
+        return [self.name(key) for key in keys]
 
 
 def enumerate_items(items: Sequence[str], conjunction: str = "and", end: str = "", style: str = "roman") -> list[tuple[str, str]]:

@@ -43,21 +43,28 @@ def lines(text: str, width: int) -> list[str]:
 
 
 def ascii_finalize(source: str, warnings: list[Problem]) -> Callable[[Any], Any]:
-    """A Jinja `finalize` that transliterates data to ASCII as it enters the text, with a warning.
+    """A Jinja `finalize` that transliterates output to ASCII, warning once per word it changed.
 
-    Done per value, before wrapping, so that a transliteration that lengthens a name
-    cannot push a line past 80 columns.
+    Applied as values are printed, mostly before wrapping; a rare transliteration that
+    lengthens an already wrapped line is caught by `finalize`'s width check.
     """
     from anyascii import anyascii
 
-    def finalize(value: Any) -> Any:
-        if isinstance(value, str) and not value.isascii():
-            plain = anyascii(value)
-            warnings.append(Problem(source, None, None, value, f"not ASCII: printed in EDGAR text as {plain!r}", Severity.WARNING))
-            return plain
-        return value
+    seen: set[str] = set()
 
-    return finalize
+    def transliterate(value: Any) -> Any:
+        if not isinstance(value, str) or value.isascii():
+            return value
+        for word in _NON_ASCII_WORD.findall(value):
+            if word not in seen:
+                seen.add(word)
+                warnings.append(Problem(source, None, None, word, f"not ASCII: printed in EDGAR text as {anyascii(word)!r}", Severity.WARNING))
+        return anyascii(value)
+
+    return transliterate
+
+
+_NON_ASCII_WORD = re.compile(r"\S*[^\x00-\x7f]\S*")
 
 
 def finalize(text: str, source: str) -> str:

@@ -146,7 +146,7 @@ def test_non_ascii_data_is_transliterated_with_a_warning(deal_dir: Path) -> None
     rendered = render_text(load_deal(path), DOCUMENTS["term-sheet-8k"])
     assert "Zoe Muller" in rendered.text
     assert rendered.text.isascii()
-    assert any("Zoë Müller" == w.value for w in rendered.warnings)
+    assert {w.value for w in rendered.warnings} == {"Zoë", "Müller"}
 
 
 def test_ampersand_and_angle_brackets_print_as_they_are(deal_dir: Path) -> None:

@@ -1,0 +1,210 @@
+"""Exhibit 5.1 letters: both CMSI letters word for word, and variants that prove the clause mechanism."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from generator.api import DealdocsError, load_deal, render_text
+from generator.cli import app
+from generator.clauses import enumerate_items, join_words, number_clauses
+from generator.render import DOCUMENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = Path(__file__).parent / "reference"
+SHELF = ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml"
+TAKEDOWN = ROOT / "examples" / "cmsi-2006-1" / "deal.yaml"
+VARIANTS = ROOT / "examples" / "variants"
+
+# Where our letters deliberately differ from the filed copies, as (filed words, ours).
+DEVIATIONS = {
+    "takedown": [
+        (") (iii)", "(iii)"),  # a stray ")" before item (iii): a scanning artefact
+        ("Inc.] Credit Suisse", "Inc.] February 27, 2006 Credit Suisse"),  # the filed copy lost the letter's date line
+    ],
+    "shelf": [],
+}
+
+
+def letter(path: Path, name: str) -> str:
+    return render_text(load_deal(path), DOCUMENTS[name]).text
+
+
+def words(text: str) -> str:
+    """The letter's words: page furniture (continuation headers, page-one footnote) and spacing removed."""
+    pages = text.split("<PAGE>")
+    if not pages[0].strip():
+        pages = pages[1:]
+    kept: list[str] = []
+    for number, page in enumerate(pages):
+        lines = page.strip("\n").split("\n")
+        if number:
+            header_end = next(i for i, line in enumerate(lines) if re.fullmatch(rf"\s*Page {number + 1}\s*", line))
+            lines = lines[header_end + 1 :]
+        else:
+            rule = next((i for i, line in enumerate(lines) if re.fullmatch(r"-{10,}", line.strip())), len(lines))
+            lines = lines[:rule]
+        kept += lines
+    return " ".join(" ".join(kept).split())
+
+
+def footnote(text: str) -> str:
+    first_page = text.split("<PAGE>")[0 if not text.startswith("<PAGE>") else 1]
+    rule = first_page.split("----------------")
+    return " ".join(rule[1].split()) if len(rule) > 1 else ""
+
+
+@pytest.mark.parametrize(("path", "name", "filed", "kind"), [
+    (SHELF, "exhibit-5-1-shelf", "cmsi-2003-s3-exhibit-5.1-shelf-opinion.txt", "shelf"),
+    (TAKEDOWN, "exhibit-5-1-takedown", "cmsi-2006-1-exhibit-5.1-takedown-opinion.txt", "takedown"),
+])  # fmt: skip
+def test_letters_word_for_word(path: Path, name: str, filed: str, kind: str) -> None:
+    expected = words((REFERENCE / filed).read_text())
+    for theirs, ours in DEVIATIONS[kind]:
+        assert theirs in expected
+        expected = expected.replace(theirs, ours)
+    assert words(letter(path, name)) == expected
+
+
+def test_shelf_footnote_and_its_marker() -> None:
+    text = letter(SHELF, "exhibit-5-1-shelf")
+    filed = (REFERENCE / "cmsi-2003-s3-exhibit-5.1-shelf-opinion.txt").read_text()
+    assert footnote(text) == footnote(filed) == "1. $3,372,978,944 of which are being consolidated from a previous registration statement."
+    assert "$23,372,978,944(1)" in text
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    (SHELF, "exhibit-5-1-shelf"),
+    (TAKEDOWN, "exhibit-5-1-takedown"),
+    (VARIANTS / "takedown-no-private" / "deal.yaml", "exhibit-5-1-takedown"),
+    (VARIANTS / "takedown-other-counsel" / "deal.yaml", "exhibit-5-1-takedown"),
+    (VARIANTS / "shelf-no-consolidation" / "shelf.yaml", "exhibit-5-1-shelf"),
+])  # fmt: skip
+def test_snapshot_and_edgar_rules(path: Path, name: str, file_regression) -> None:
+    text = letter(path, name)
+    lines = text.splitlines()
+    assert all(len(line) <= 80 and line.isascii() and line.isprintable() for line in lines)
+    pages = text.split("<PAGE>")
+    assert len(pages) >= 2
+    for number, page in enumerate(pages[1:], 2):
+        assert f"\nPage {number}\n" in page  # every continuation page is headed
+    file_regression.check(text, basename=f"{path.parent.name}-{name}", extension=".txt")
+
+
+def opinion_numbers(text: str) -> list[int]:
+    return [int(m) for m in re.findall(r"^(\d+)\s{2,}\S", text, flags=re.MULTILINE)]
+
+
+def test_no_private_certificates_renumbers_and_the_reference_follows() -> None:
+    full = letter(TAKEDOWN, "exhibit-5-1-takedown")
+    text = letter(VARIANTS / "takedown-no-private" / "deal.yaml", "exhibit-5-1-takedown")
+    assert opinion_numbers(full) == list(range(1, 12)) and "paragraph 11(C) above" in full
+    assert opinion_numbers(text) == list(range(1, 10))
+    assert "paragraph 9(C) above" in " ".join(text.split())
+    flat = " ".join(text.split())
+    for gone in ("private certificates", "Memorandum", "(vi)"):
+        assert gone not in flat
+    assert not re.search(r"(?<!Loan )Purchase Agreement", flat)
+    assert "(v) the Mortgage Loan Purchase Agreement" in flat
+    assert 'pursuant to Section 8(c) of the Underwriting Agreement' in flat  # a list of one has no (i)
+    assert 'the "offered certificates" or the "certificates")' in flat
+    assert "The Underwriting Agreement has been duly authorized" in flat
+
+
+def test_nothing_consolidated_means_no_footnote() -> None:
+    text = letter(VARIANTS / "shelf-no-consolidation" / "shelf.yaml", "exhibit-5-1-shelf")
+    assert footnote(text) == "" and "(1)" not in text and "$20,000,000,000 aggregate" in " ".join(text.split())
+
+
+def test_other_counsel_addressee_and_parties() -> None:
+    rendered = render_text(load_deal(VARIANTS / "takedown-other-counsel" / "deal.yaml"), DOCUMENTS["exhibit-5-1-takedown"])
+    flat = " ".join(rendered.text.split())
+    assert "[Letterhead of Cadwalader, Wickersham & Taft LLP]" in flat
+    assert 'Societe Generale <Americas> "SG" 245 Park Avenue' in flat
+    assert {w.value for w in rendered.warnings} == {"Société", "Générale"}
+    assert "national banking association" not in flat  # no national bank signs: that opinion drops
+    assert "Acme Mortgage Servicing, Inc., a California corporation, as Servicer (\"Acme\")" in flat
+    assert "ERISA" not in flat and "relied" not in flat
+    assert opinion_numbers(rendered.text) == list(range(1, 11)) and "paragraph 10(C) above" in flat
+    assert "/s/ Jane Q. Partner" in flat
+
+
+def test_render_command_writes_each_letter(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for deal, name in ((TAKEDOWN, "exhibit-5-1-takedown"), (SHELF, "exhibit-5-1-shelf")):
+        result = runner.invoke(app, ["render", str(deal), "--out", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / f"{name}.txt").read_text() == letter(deal, name)
+
+
+# --- the clause mechanism -----------------------------------------------------------------
+
+
+def test_numbering_skips_dropped_clauses_and_letters_parts() -> None:
+    numbering = number_clauses([
+        {"label": "a"}, {"label": "b", "when": False}, {"label": "c", "parts": [
+            {"label": "x"}, {"label": "y", "when": False}, {"label": "z"}]},
+    ])  # fmt: skip
+    assert numbering.order == ("a", "c")
+    assert numbering.ref("c") == "2" and numbering.ref("c", "z") == "2(B)"
+    assert numbering.parts("c") == [("x", "A"), ("z", "B")]
+    with pytest.raises(DealdocsError, match="cross-reference to a clause that is not in the letter"):
+        numbering.ref("b")
+    with pytest.raises(DealdocsError):
+        numbering.ref("c", "y")
+
+
+def test_lists_and_conjunctions() -> None:
+    assert join_words(["A"]) == "A"
+    assert join_words(["A", "B"]) == "A and B"
+    assert join_words(["A", "B", "C"]) == "A, B and C"
+    assert join_words(["A, Inc.", "B", "C"], serial=True) == "A, Inc., B, and C"
+    assert join_words(["X", "Y", "Z"], "or") == "X, Y or Z"
+    assert enumerate_items(["a", "b", "c"], end=".") == [("(i)", "a,"), ("(ii)", "b, and"), ("(iii)", "c.")]
+    assert enumerate_items(["a", "b"], end=",") == [("(i)", "a, and"), ("(ii)", "b,")]
+    assert enumerate_items(["only"], end=".") == [("", "only.")]
+
+
+def test_cross_reference_to_a_missing_clause_names_the_template(tmp_path: Path) -> None:
+    template = (ROOT / "templates" / "exhibit-5-1-takedown.txt.j2").read_text()
+    (tmp_path / "exhibit-5-1-takedown.txt.j2").write_text(template.replace('numbering.ref("effective", "descriptions")', 'numbering.ref("efective", "descriptions")'))
+    with pytest.raises(DealdocsError) as info:
+        render_text(load_deal(TAKEDOWN), DOCUMENTS["exhibit-5-1-takedown"], search_path=[tmp_path])
+    (problem,) = info.value.problems
+    assert problem.file == "exhibit-5-1-takedown.txt.j2" and problem.value == "efective"
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def edited(tmp_path: Path, source: Path, change) -> Path:
+    data = yaml.safe_load(source.read_text())
+    change(data)
+    path = tmp_path / source.name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def problems(path: Path) -> str:
+    with pytest.raises(DealdocsError) as info:
+        load_deal(path)
+    return "\n".join(str(p) for p in info.value.problems)
+
+
+@pytest.mark.parametrize(("source", "change", "field", "reason"), [
+    (TAKEDOWN, lambda d: d["takedown_opinion"]["agreements"].pop("purchase"), "agreements.purchase", "private certificates but no purchase agreement"),
+    (TAKEDOWN, lambda d: d["takedown_opinion"].update(date="2006-01-31"), "date", "dated before the pooling agreement"),
+    (TAKEDOWN, lambda d: d["takedown_opinion"]["registration"].update(effective="2003-10-01"), "takedown_opinion.registration", "effective date 2003-10-01 is before the filing date 2003-10-15"),
+    (SHELF, lambda d: d["shelf_opinion"]["registration"].update(consolidated=30000000000), "shelf_opinion.registration", "consolidated amount 30000000000 is more than the aggregate amount"),
+    (TAKEDOWN, lambda d: d["takedown_opinion"]["classes"].update(rated=["A", "C"]), "classes", "class C is not an offered class"),
+    (TAKEDOWN, lambda d: d["takedown_opinion"]["agreements"]["underwriting"].update(parties=["underwriter", "nobody"]), "parties", "'nobody' is not among the parties"),
+    (TAKEDOWN, lambda d: d.pop("series"), "series", "need the series"),
+])  # fmt: skip
+def test_bad_letters_get_messages_naming_the_field(tmp_path: Path, source: Path, change, field: str, reason: str) -> None:
+    text = problems(edited(tmp_path, source, change))
+    assert field in text and reason in text
+    assert re.search(rf"{source.name}:\d+", text)  # with the line in the file

@@ -85,7 +85,11 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
     from .deal import load_deal
     from .problems import Severity
 
-    report = _guarded(lambda: check_tape(load_deal(deal), tape))
+    loaded = _guarded(lambda: load_deal(deal))
+    if loaded.deal.term_sheet is None:
+        typer.echo(f"{deal}: deal file valid (it has no loan tape)")
+        return
+    report = _guarded(lambda: check_tape(loaded, tape))
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     if warnings:
         _print_problems(f"{warnings} warning{'s' * (warnings != 1)}", report.listed(Severity.WARNING), warnings, "yellow")

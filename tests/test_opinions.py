@@ -141,6 +141,11 @@ def test_render_command_writes_each_letter(tmp_path: Path) -> None:
         assert (tmp_path / f"{name}.txt").read_text() == letter(deal, name)
 
 
+def test_validate_a_letter_only_deal_file() -> None:
+    result = CliRunner().invoke(app, ["validate", str(TAKEDOWN)])
+    assert result.exit_code == 0 and "deal file valid" in result.output
+
+
 # --- the clause mechanism -----------------------------------------------------------------
 
 

@@ -75,6 +75,7 @@ def test_shelf_footnote_and_its_marker() -> None:
     filed = (REFERENCE / "cmsi-2003-s3-exhibit-5.1-shelf-opinion.txt").read_text()
     assert footnote(text) == footnote(filed) == "1. $3,372,978,944 of which are being consolidated from a previous registration statement."
     assert "$23,372,978,944(1)" in text
+    assert "created by CMSI.\n\nEach series" in text  # paragraphs are set apart
 
 
 @pytest.mark.parametrize(("path", "name"), [
@@ -175,12 +176,13 @@ def test_lists_and_conjunctions() -> None:
 
 
 def test_cross_reference_to_a_missing_clause_names_the_template(tmp_path: Path) -> None:
-    template = (ROOT / "templates" / "exhibit-5-1-takedown.txt.j2").read_text()
-    (tmp_path / "exhibit-5-1-takedown.txt.j2").write_text(template.replace('numbering.ref("effective", "descriptions")', 'numbering.ref("efective", "descriptions")'))
+    prose = ROOT / "templates" / "exhibit-5-1-takedown" / "_prose.j2"
+    (tmp_path / "exhibit-5-1-takedown").mkdir()
+    (tmp_path / "exhibit-5-1-takedown" / "_prose.j2").write_text(prose.read_text().replace('numbering.ref("effective", "descriptions")', 'numbering.ref("efective", "descriptions")'))
     with pytest.raises(DealdocsError) as info:
         render_text(load_deal(TAKEDOWN), DOCUMENTS["exhibit-5-1-takedown"], search_path=[tmp_path])
     (problem,) = info.value.problems
-    assert problem.file == "exhibit-5-1-takedown.txt.j2" and problem.value == "efective"
+    assert problem.file == "exhibit-5-1-takedown/_prose.j2" and problem.value == "efective"
 
 
 # --- validation ---------------------------------------------------------------------------

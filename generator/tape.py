@@ -93,35 +93,66 @@ class TapeReport:
 # --- reading ---------------------------------------------------------------------------
 
 
-def _read_text_frame(path: Path, sheet: str | None) -> tuple[pl.DataFrame, int]:
-    """All columns as text, plus the number to add to a 0-based index to get the row users see."""
+def _counted(first: int) -> pl.Expr:
+    import polars as pl
+
+    return pl.int_range(first, first + pl.len(), dtype=pl.Int64)
+
+
+def _newlines_in(path: Path) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            count += chunk.count(b"\n")
+    return count
+
+
+def _csv_lines(path: Path, frame: pl.DataFrame) -> pl.Expr:
+    """Each record's line number; a quoted value spanning lines pushes later records down.
+
+    The newlines in the file are counted first (a fast scan); only when the file has more
+    lines than records are the newlines inside each record's values counted.
+    """
+    import polars as pl
+
+    header_lines = 1 + sum(name.count("\n") for name in frame.columns)
+    if _newlines_in(path) <= frame.height + header_lines:
+        return _counted(1 + header_lines)
+    inside = pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).fill_null(0)).cast(pl.Int64)
+    return _counted(1 + header_lines) + inside.cum_sum() - inside
+
+
+def _read_text_frame(path: Path, sheet: str | None) -> tuple[pl.DataFrame, pl.Expr]:
+    """All columns as text, plus an expression for the row number each record has for users."""
     import polars as pl
 
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt"}:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-        return frame, 2  # line 1 is the header
+        return frame, _csv_lines(path, frame)  # line 1 is the header
     if suffix in {".xlsx", ".xlsm"}:
         options = {"sheet_name": sheet} if sheet else {"sheet_id": 1}
-        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, **options)
-        return frame, 2  # sheet row 1 is the header
+        # blank rows are kept here (and skipped in read_raw) so that later rows keep their sheet row numbers
+        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=False, **options)
+        return frame, _counted(2)  # sheet row 1 is the header
     if suffix in {".parquet", ".pq"}:
         frame = pl.read_parquet(path)
-        return frame.select(pl.all().cast(pl.String)), 1  # record number
+        return frame.select(pl.all().cast(pl.String)), _counted(1)  # record number
     raise DealdocsError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
 
 
-def read_raw(path: Path, pool: Pool) -> tuple[pl.DataFrame, int]:
-    """The tape's mapped columns under canonical names, as text, with a `_row` column."""
+def read_raw(path: Path, pool: Pool) -> pl.DataFrame:
+    """The tape's mapped columns under canonical names, as text, with a `_row` column; blank rows are skipped."""
     import polars as pl
+    from polars.exceptions import PanicException
 
     if not path.is_file():
         raise DealdocsError([Problem(str(path), None, None, None, "loan tape not found")])
     try:
-        frame, first_row = _read_text_frame(path, pool.tape_options.sheet)
+        frame, rows = _read_text_frame(path, pool.tape_options.sheet)
     except DealdocsError:
         raise
-    except Exception as exc:  # a reader's own error on a malformed file: report it, do not crash
+    except (Exception, PanicException) as exc:  # a reader's own error (or panic) on a malformed file: report it
         raise DealdocsError([Problem(str(path), None, None, None, f"cannot read tape: {exc}")]) from None
     mapping = {field: header for field, header in pool.columns.model_dump().items() if header is not None}
     missing = [
@@ -132,10 +163,10 @@ def read_raw(path: Path, pool: Pool) -> tuple[pl.DataFrame, int]:
     if missing:
         raise DealdocsError(missing)
     raw = frame.select(
-        pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("_row"),
+        rows.alias("_row"),
         *(pl.col(header).str.strip_chars().replace("", None).alias(field) for field, header in mapping.items()),
     )
-    return raw, first_row
+    return raw.filter(~pl.all_horizontal(pl.exclude("_row").is_null()))
 
 
 # --- parsing ---------------------------------------------------------------------------
@@ -152,8 +183,13 @@ def _fixed(raw: pl.Expr, scale: int, lenient: bool = False) -> pl.Expr:
 
     if scale == 0 and not lenient:
         return raw.cast(pl.Int64, strict=False)
-    text = raw.str.replace_all(",", "", literal=True).str.replace("$", "", literal=True) if lenient else raw
-    exact = text.str.contains(rf"^[+-]?\d{{1,15}}(\.\d{{0,{scale}}}0*)?$")
+    fraction = rf"(\.[0-9]{{0,{scale}}}0*)?$"
+    exact = raw.str.contains(rf"^[+-]?[0-9]{{1,15}}{fraction}")
+    text = raw
+    if lenient:  # a '$' and commas between groups of three digits: '1,234' is 1234, '12,34' is not a number
+        text = raw.str.replace("$", "", literal=True)
+        exact = text.str.contains(rf"^[+-]?([0-9]{{1,15}}|[0-9]{{1,3}}(,[0-9]{{3}}){{1,4}}){fraction}")
+        text = text.str.replace_all(",", "", literal=True)
     return pl.when(exact).then((text.cast(pl.Decimal(38, scale), strict=False) * 10**scale).cast(pl.Int64))
 
 
@@ -181,7 +217,7 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
         elif kind is Kind.STATE:
             expr = pl.when(col.str.to_uppercase().is_in(list(STATE_NAMES))).then(col.str.to_uppercase())
         elif kind is Kind.ZIP:
-            expr = col.str.extract(r"^(\d{5})(?:-\d{4})?$")
+            expr = col.str.extract(r"^([0-9]{5})(?:-[0-9]{4})?$")  # ASCII digits: \d would take any script's
         else:
             expr = col
         exprs.append(expr.alias(field))
@@ -199,8 +235,11 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
 
 def _ratio_thousandths(numerator_cents: pl.Expr, denominator_cents: pl.Expr) -> pl.Expr:
     """numerator / denominator x 100, half-up to 3 decimals, in thousandths of a percent."""
-    num = numerator_cents * 100_000
-    return (2 * num + denominator_cents) // (2 * denominator_cents)
+    import polars as pl
+
+    num, den = numerator_cents.cast(pl.Int128) * 100_000, denominator_cents.cast(pl.Int128)  # cents x 10**5 overflow 64 bits
+    limit = 2**63 - 1  # a ratio past 64 bits (a 15-digit balance over a 1-cent value) is capped, not wrapped
+    return ((2 * num + den) // (2 * den)).clip(-limit, limit).cast(pl.Int64)
 
 
 def _month_index(date: pl.Expr) -> pl.Expr:
@@ -351,6 +390,6 @@ def _unparseable_reason(field: str, kind: Kind, pool: Pool) -> str:
 
 def load_tape(path: Path, pool: Pool, cut_off: dt.date) -> TapeReport:
     """Read, parse and check a tape. File-level problems raise; row problems are in the report."""
-    raw, _ = read_raw(path, pool)
+    raw = read_raw(path, pool)
     loans, problems = validate(raw, pool, cut_off)
     return TapeReport(path, loans, problems)

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
 from .problems import DealdocsError, Problem
 
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
@@ -65,12 +67,18 @@ def number_clauses(clauses: Sequence[Mapping[str, Any]], source: str = "letter")
     return Numbering(tuple(order), numbers, source)
 
 
+def _text(items: Sequence[str]) -> type[str]:
+    """Markup when any item is (HTML-escaped already), so joining neither loses nor repeats escaping."""
+    return Markup if any(isinstance(i, Markup) for i in items) else str
+
+
 def join_words(items: Sequence[str], conjunction: str = "and", serial: bool = False) -> str:
     """'A', 'A and B', 'A, B and C'; with `serial`, 'A, B, and C' (for items that hold commas themselves)."""
     items = list(items)
+    kind = _text(items)
     if len(items) <= 2:
-        return f" {conjunction} ".join(items)
-    return f"{', '.join(items[:-1])}{',' if serial else ''} {conjunction} {items[-1]}"
+        return kind(f" {conjunction} ").join(items)
+    return kind(", ").join(items[:-1]) + kind(f"{',' if serial else ''} {conjunction} ") + items[-1]
 
 
 class Mentions:
@@ -115,9 +123,9 @@ def enumerate_items(items: Sequence[str], conjunction: str = "and", end: str = "
     if len(items) == 1:
         return [("", items[0] + end)]
     labels = [f"({ROMAN[n]})" if style == "roman" else f"({letter(n)})" for n in range(len(items))]
-    punctuated = [f"{item}," for item in items[:-2]]
-    punctuated += [f"{items[-2]}, {conjunction}", items[-1] + end]
+    punctuated = [item + "," for item in items[:-2]]
+    punctuated += [items[-2] + f", {conjunction}", items[-1] + end]
     return list(zip(labels, punctuated, strict=True))
 
 
-GLOBALS = {"number_clauses": number_clauses, "join_words": join_words, "enumerate_items": enumerate_items}
+GLOBALS = {"number_clauses": number_clauses, "join_words": join_words, "enumerate_items": enumerate_items, "mentions": Mentions}

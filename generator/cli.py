@@ -63,13 +63,18 @@ def render(
     deal: DealArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the documents.")] = Path("out"),
     tape: TapeOpt = None,
+    formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: txt, pdf.")] = "txt,pdf",
 ) -> None:
-    """Render every document the deal file describes, e.g. OUT/term-sheet-8k.txt."""
+    """Render every document the deal file describes, e.g. OUT/term-sheet-8k.txt and .pdf."""
     from .deal import load_deal
-    from .render import render_deal
+    from .render import FORMATS, render_deal
+
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    if not chosen or any(f not in FORMATS for f in chosen):
+        raise typer.BadParameter(f"{formats!r}: choose from {', '.join(FORMATS)}", param_hint="--format")
 
     def run() -> None:
-        written = render_deal(load_deal(deal), out, tape)
+        written = render_deal(load_deal(deal), out, tape, chosen)
         for path, rendered in written:
             if rendered.warnings:
                 _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")

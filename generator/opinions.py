@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .clauses import Mentions
 from .deal import LoadedDeal
 from .opinion_models import Party
 
@@ -18,7 +17,7 @@ def depositor_party(loaded: LoadedDeal) -> Party:
 def takedown_context(loaded: LoadedDeal, _tape: Path | None) -> dict[str, Any]:
     letter = loaded.deal.takedown_opinion
     parties = {"depositor": depositor_party(loaded), **letter.parties}
-    return {"deal": loaded.deal, "letter": letter, "parties": parties, "mention": Mentions(parties)}
+    return {"deal": loaded.deal, "letter": letter, "parties": parties}
 
 
 def shelf_context(loaded: LoadedDeal, _tape: Path | None) -> dict[str, Any]:

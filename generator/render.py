@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import calendar
+import hashlib
+import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError, TemplateSyntaxError
+from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
 from . import edgar
 from .analysis import analyse, term_sheet_of
@@ -25,10 +30,10 @@ from .resources import templates_dir
 class Document:
     """One document a deal can produce: its output name, its template, what it is told and how it is paged."""
 
-    name: str
-    template: str
+    name: str  # also the templates' stem: NAME.txt.j2, NAME.html.j2
     context: Callable[[LoadedDeal, Path | None], dict[str, Any]]
-    layout: Callable[[Any], str] = str  # the rendered template module to text; the term sheet pages itself
+    dated: Callable[[LoadedDeal], date]  # the date the outputs' metadata carries
+    layout: Callable[[Any], str] = str  # the rendered text module to text; the term sheet pages itself
 
 
 def _term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
@@ -37,9 +42,9 @@ def _term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]
 
 
 DOCUMENTS: dict[str, Document] = {
-    "term-sheet-8k": Document("term-sheet-8k", "term-sheet-8k.txt.j2", _term_sheet_context),
-    "exhibit-5-1-shelf": Document("exhibit-5-1-shelf", "exhibit-5-1-shelf.txt.j2", shelf_context, layout_letter),
-    "exhibit-5-1-takedown": Document("exhibit-5-1-takedown", "exhibit-5-1-takedown.txt.j2", takedown_context, layout_letter),
+    "term-sheet-8k": Document("term-sheet-8k", _term_sheet_context, lambda d: term_sheet_of(d).report_date),
+    "exhibit-5-1-shelf": Document("exhibit-5-1-shelf", shelf_context, lambda d: d.deal.shelf_opinion.date, layout_letter),
+    "exhibit-5-1-takedown": Document("exhibit-5-1-takedown", takedown_context, lambda d: d.deal.takedown_opinion.date, layout_letter),
 }
 SECTIONS = {"term_sheet": "term-sheet-8k", "shelf_opinion": "exhibit-5-1-shelf", "takedown_opinion": "exhibit-5-1-takedown"}
 
@@ -49,11 +54,22 @@ def documents_of(loaded: LoadedDeal) -> list[Document]:
     return [DOCUMENTS[name] for section, name in SECTIONS.items() if getattr(loaded.deal, section) is not None]
 
 
+FORMATS = ("txt", "pdf")
+
+
 @dataclass
 class Rendered:
+    """One document in one format: text for EDGAR, bytes for PDF."""
+
     name: str
-    text: str
+    extension: str
+    content: str | bytes
     warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        assert isinstance(self.content, str), f"{self.name}.{self.extension} is not text"
+        return self.content
 
 
 def _template_problem(exc: TemplateError, template: str) -> Problem:
@@ -65,24 +81,75 @@ def _template_problem(exc: TemplateError, template: str) -> Problem:
     return Problem(where.filename if where else template, where.lineno if where else None, None, None, f"template error: {exc}")
 
 
-def render_text(loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = ()) -> Rendered:
+def _run_template(env: Environment, template: str, context: dict[str, Any], layout: Callable[[Any], str]) -> str:
+    """Render a template module and lay it out; any template error becomes a problem with its file and line."""
+    try:
+        try:
+            return layout(env.get_template(template).make_module(context))
+        except Exception:
+            env.handle_exception()  # re-raises with the template's own file and line in the traceback
+    except TemplateError as exc:
+        raise DealdocsError([_template_problem(exc, template)]) from None
+    raise AssertionError("unreachable")  # handle_exception always raises
+
+
+def render_text(
+    loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
+) -> Rendered:
     """The EDGAR text of one document."""
-    context = document.context(loaded, tape)
     warnings: list[Problem] = []
     env = environment([*search_path, templates_dir()])
     env.filters.update(edgar.TEXT_FILTERS)
     env.finalize = edgar.ascii_finalize(str(loaded.path), warnings)
+    text = _run_template(env, f"{document.name}.txt.j2", context or document.context(loaded, tape), document.layout)
+    return Rendered(document.name, "txt", edgar.finalize(text, f"{document.name}.txt"), warnings)
+
+
+def render_html(
+    loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
+) -> str:
+    """The HTML the PDF is set from: autoescaped, with metadata fixed by the deal rather than the clock."""
+    from .fonts import faces
+
+    env = environment([*search_path, templates_dir()], autoescape=True)
+    page = {"title": f"{document.name} {loaded.path.parent.name}", "author": loaded.deal.depositor.name, "created": document.dated(loaded), "fonts": faces()}
+    return _run_template(env, f"{document.name}.html.j2", {**(context or document.context(loaded, tape)), **page}, str)
+
+
+def render_pdf(
+    loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
+) -> Rendered:
+    """Print-quality PDF through WeasyPrint; the same inputs give the same bytes."""
+    import weasyprint
+
+    html = render_html(loaded, document, tape, search_path, context)
+    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+    with _source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
+        pdf = weasyprint.HTML(string=html, base_url=str(templates_dir())).write_pdf(pdf_identifier=identifier)
+    return Rendered(document.name, "pdf", pdf)
+
+
+@contextmanager
+def _source_date(day: date) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH set to `day` for the duration: the reproducible-builds convention tools honour."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
     try:
-        try:
-            text = document.layout(env.get_template(document.template).make_module(context))
-        except Exception:
-            env.handle_exception()  # re-raises with the template's own file and line in the traceback
-    except TemplateError as exc:
-        raise DealdocsError([_template_problem(exc, document.template)]) from None
-    return Rendered(document.name, edgar.finalize(text, f"{document.name}.txt"), warnings)
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
-def render_deal(loaded: LoadedDeal, out: Path, tape: Path | None = None) -> list[tuple[Path, Rendered]]:
-    """Render every document of a deal into `out`, each file written atomically."""
-    rendered = [render_text(loaded, doc, tape) for doc in documents_of(loaded)]
-    return [(write_atomic(out / f"{r.name}.txt", r.text), r) for r in rendered]
+RENDERERS: dict[str, Callable[..., Rendered]] = {"txt": render_text, "pdf": render_pdf}
+
+
+def render_deal(loaded: LoadedDeal, out: Path, tape: Path | None = None, formats: Sequence[str] = FORMATS) -> list[tuple[Path, Rendered]]:
+    """Render every document of a deal in every format into `out`; nothing is written unless all rendered."""
+    rendered = []
+    for document in documents_of(loaded):
+        context = document.context(loaded, tape)  # the tape is analysed once for all formats
+        rendered += [RENDERERS[fmt](loaded, document, tape, context=context) for fmt in formats]
+    return [(write_atomic(out / f"{r.name}.{r.extension}", r.content), r) for r in rendered]

@@ -103,9 +103,38 @@ def _scaled_edges(spec: TableSpec, rule: BandsRule) -> list[int]:
     return [int(e) for e in edges]
 
 
+DATES = {"origination_date", "maturity_date"}
+
+
+def _whole(value: str | int) -> bool:
+    try:
+        int(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _misfit(loans: pl.DataFrame, spec: TableSpec) -> Problem | None:
+    """A rule that cannot group this field (a deal file's table), as a problem instead of a polars error."""
+    name, rule = spec.field.value, spec.rule
+    if isinstance(rule, YearlyRule) and name not in DATES:
+        return Problem("deal", None, f"tables.{spec.id}.field", name, "a yearly table needs a date field (origination_date, maturity_date)")
+    if isinstance(rule, StatesRule) and name != "state":
+        return Problem("deal", None, f"tables.{spec.id}.field", name, "a states table needs the state field")
+    if isinstance(rule, CategoriesRule):
+        if name in DATES:
+            return Problem("deal", None, f"tables.{spec.id}.field", name, "categories cannot group a date field (use a yearly table)")
+        wrong = [str(c.value) for c in rule.categories if not _whole(c.value)]
+        if loans.schema[name].is_integer() and wrong:
+            return Problem("deal", None, f"tables.{spec.id}.rule.categories", ", ".join(wrong), f"categories of {name} must be whole numbers")
+    return None
+
+
 def _row_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
     import polars as pl
 
+    if problem := _misfit(loans, spec):
+        raise DealdocsError([problem])
     field, rule = pl.col(spec.field.value), spec.rule
     if isinstance(rule, BandsRule):
         # band i holds edges[i-1] < value <= edges[i]: inclusive upper edges
@@ -145,7 +174,7 @@ def compute_table(loans: pl.DataFrame, spec: TableSpec) -> Table:
     rule = spec.rule
     grouped = (
         loans.group_by(_row_key(loans, spec).alias("key"))
-        .agg(count=pl.len(), balance=pl.col("balance").sum(), low=pl.col(spec.field.value).min(), high=pl.col(spec.field.value).max())
+        .agg(count=pl.len(), balance=pl.col("balance").cast(pl.Int128).sum(), low=pl.col(spec.field.value).min(), high=pl.col(spec.field.value).max())
         .sort("key", nulls_last=True)
     )
     if isinstance(rule, CategoriesRule) and grouped["key"].null_count():

@@ -22,7 +22,15 @@ def test_render_writes_the_term_sheet(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = tmp_path / "term-sheet-8k.txt"
     assert out.read_text().startswith("SECURITIES AND EXCHANGE COMMISSION")
-    assert [p.name for p in tmp_path.iterdir()] == ["term-sheet-8k.txt"]  # no temporary files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["term-sheet-8k.pdf", "term-sheet-8k.txt"]  # no temporary files left
+
+
+def test_render_chosen_formats_only(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["render", str(DEAL), "--out", str(tmp_path), "--format", "txt"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["term-sheet-8k.txt"]
+    bad = runner.invoke(app, ["render", str(DEAL), "--out", str(tmp_path), "--format", "txt,rtf"])
+    assert bad.exit_code == 2 and "choose from" in bad.output
 
 
 def test_strats_json_has_summary_and_every_table(tmp_path: Path) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.api import DealdocsError, analyse, load_deal, render_text
-from generator.render import DOCUMENTS, Document
+from generator.render import DOCUMENTS
 from generator.schema import schema_texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +133,7 @@ def test_category_table_missing_a_value_is_an_error(deal_dir: Path) -> None:
 
 def test_undefined_template_variable_names_template_and_line(tmp_path: Path) -> None:
     (tmp_path / "broken.txt.j2").write_text("line one\n{{ deal.depositor.nmae }}\n")
-    doc = Document("broken", "broken.txt.j2", DOCUMENTS["term-sheet-8k"].context)
+    doc = replace(DOCUMENTS["term-sheet-8k"], name="broken")
     from generator.render import render_text as render
 
     with pytest.raises(DealdocsError) as info:

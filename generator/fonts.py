@@ -1,0 +1,29 @@
+"""The typeface the PDFs are set in, from the font package dealdocs installs (never the machine's own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Face:
+    url: str
+    weight: int
+    style: str
+
+
+FILES = {("Regular", 400, "normal"), ("It", 400, "italic"), ("Bold", 700, "normal"), ("BoldIt", 700, "italic")}
+
+
+@cache
+def faces() -> tuple[Face, ...]:
+    """Source Serif Pro's four faces, as file URLs for @font-face."""
+    import font_source_serif_pro
+
+    folder = Path(font_source_serif_pro.__file__).parent / "files"
+    return tuple(
+        Face((folder / f"SourceSerifPro-{name}.otf").as_uri(), weight, style)
+        for name, weight, style in sorted(FILES, key=lambda f: (f[1], f[2]))
+    )

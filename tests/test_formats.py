@@ -1,0 +1,109 @@
+"""Every format says the same words: the PDF's text, extracted, against the EDGAR text."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from anyascii import anyascii
+from pypdf import PdfReader
+
+from generator.api import load_deal
+from generator.render import DOCUMENTS, documents_of, render_pdf, render_text
+
+ROOT = Path(__file__).resolve().parent.parent
+DEALS = [
+    ROOT / "examples" / "cmsi-2003-1" / "deal.yaml",
+    ROOT / "examples" / "cmsi-2006-1" / "deal.yaml",
+    ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml",
+    *sorted((ROOT / "examples" / "variants").glob("*/*.yaml")),
+]
+CASES = [(path, doc.name) for path in DEALS for doc in documents_of(load_deal(path))]
+RULE = re.compile(r"^[-=_]{3,}$")
+
+
+def header_of(text: str) -> list[str]:
+    """The continuation-page header the EDGAR text prints above 'Page 2' (empty for the term sheet)."""
+    pages = text_pages(text)
+    if len(pages) < 2 or "Page 2" not in pages[1]:
+        return []
+    lines = [line.strip() for line in pages[1].split("Page 2")[0].split("\n") if line.strip()]
+    return [*lines, "Page {}"]
+
+
+def normalised(text: str) -> list[str]:
+    text = anyascii(unicodedata.normalize("NFKC", text))
+    text = re.sub(r"(?<=[A-Za-z])-\n(?=[A-Za-z])", "-", text)  # 'Pass-' / 'Through' at a line end
+    text = re.sub(r"\$\s+", "$", text)
+    words = [w for w in text.split() if not RULE.match(w)]
+    return ["jurisdiction" if w == "juris-" else w for w in words if w != "diction"]  # the cover's split caption
+
+
+def text_words(text: str, header: list[str]) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for number, page in enumerate(text_pages(text), 1):
+        if number > 1 and header:
+            page = page.split(f"Page {number}", 1)[1]
+        found.update(normalised(page))
+    return found
+
+
+def pdf_words(pages: list[str], header: list[str]) -> Counter[str]:
+    """Words of each PDF page less its margin boxes (pypdf gives them last): header and page number."""
+    found: Counter[str] = Counter()
+    for number, page in enumerate(pages, 1):
+        lines = [anyascii(line).strip() for line in page.strip().split("\n")]
+        if lines[-1] == str(number):
+            lines.pop()
+        block = [line.format(number) for line in header]
+        if number > 1 and block and lines[-len(block):] == block:
+            del lines[-len(block):]
+        found.update(normalised("\n".join(lines)))
+    return found
+
+
+def text_pages(text: str) -> list[str]:
+    return [p for p in text.split("<PAGE>") if p.strip()]
+
+
+@pytest.mark.parametrize(("path", "name"), CASES, ids=[f"{p.parent.name}-{n}" for p, n in CASES])
+def test_pdf_says_the_same_words_as_the_text(path: Path, name: str) -> None:
+    loaded = load_deal(path)
+    text = render_text(loaded, DOCUMENTS[name]).text
+    pdf = PdfReader(io.BytesIO(render_pdf(loaded, DOCUMENTS[name]).content))
+    header = header_of(text)
+    ours, theirs = text_words(text, header), pdf_words([p.extract_text() for p in pdf.pages], header)
+    assert ours - theirs == Counter() and theirs - ours == Counter(), (ours - theirs, theirs - ours)
+
+
+@pytest.mark.parametrize("path", DEALS[:3], ids=[p.parent.name for p in DEALS[:3]])
+def test_pdf_bytes_are_the_same_on_every_run(path: Path) -> None:
+    loaded = load_deal(path)
+    for document in documents_of(loaded):
+        assert render_pdf(loaded, document).content == render_pdf(load_deal(path), document).content
+
+
+def test_pdf_is_well_formed_letter_size_with_embedded_fonts(tmp_path: Path) -> None:
+    loaded = load_deal(DEALS[1])
+    pdf = render_pdf(loaded, DOCUMENTS["exhibit-5-1-takedown"]).content
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.metadata.author == "Citicorp Mortgage Securities, Inc."
+    assert reader.metadata["/CreationDate"].startswith("D:20060227")  # the letter's date, not the clock
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)  # US Letter
+        fonts = page["/Resources"]["/Font"]
+        for font in fonts.values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            assert any(key.startswith("/FontFile") for key in descriptor)  # embedded, not referenced
+        assert all(str(f.get_object()["/BaseFont"]).endswith("+Source-Serif-Pro") for f in fonts.values())
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf)
+    if shutil.which("qpdf"):
+        check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr

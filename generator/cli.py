@@ -63,9 +63,9 @@ def render(
     deal: DealArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the documents.")] = Path("out"),
     tape: TapeOpt = None,
-    formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: txt, pdf.")] = "txt,pdf",
+    formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: txt, docx, pdf.")] = "txt,docx,pdf",
 ) -> None:
-    """Render every document the deal file describes, e.g. OUT/term-sheet-8k.txt and .pdf."""
+    """Render every document the deal file describes, e.g. OUT/term-sheet-8k.txt, .docx and .pdf."""
     from .deal import load_deal
     from .render import FORMATS, render_deal
 

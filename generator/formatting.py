@@ -43,6 +43,11 @@ def end_sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
+def oneline(text: str) -> str:
+    """A paragraph's words on one line (Word takes a newline inside a run literally); keeps Markup."""
+    return text.__class__(" ").join(text.split())
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "number": number,
     "fixed": fixed,
@@ -50,4 +55,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "cents": cents,
     "long_date": long_date,
     "end_sentence": end_sentence,
+    "oneline": oneline,
 }

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import io
 import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def documents_of(loaded: LoadedDeal) -> list[Document]:
     return [DOCUMENTS[name] for section, name in SECTIONS.items() if getattr(loaded.deal, section) is not None]
 
 
-FORMATS = ("txt", "pdf")
+FORMATS = ("txt", "docx", "pdf")
 
 
 @dataclass
@@ -143,7 +144,35 @@ def _source_date(day: date) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
-RENDERERS: dict[str, Callable[..., Rendered]] = {"txt": render_text, "pdf": render_pdf}
+def _template_file(name: str, search_path: Sequence[Path]) -> Path:
+    """A binary template by name: the first search-path folder that has it, else the built-in one."""
+    return next((folder / name for folder in [*search_path, templates_dir()] if (folder / name).is_file()))
+
+
+def render_docx(
+    loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
+) -> Rendered:
+    """A Word document from the .docx template through docxtpl, autoescaped, with reproducible bytes."""
+    from docxtpl import DocxTemplate
+
+    from .docx_files import normalise_docx
+
+    template = DocxTemplate(str(_template_file(f"{document.name}.docx", search_path)))
+    env = environment([*search_path, templates_dir()], autoescape=True)
+    try:
+        try:
+            template.render(context or document.context(loaded, tape), env, autoescape=True)
+        except Exception:
+            env.handle_exception()
+    except TemplateError as exc:
+        raise DealdocsError([_template_problem(exc, f"{document.name}.docx")]) from None
+    buffer = io.BytesIO()
+    template.save(buffer)
+    stamp = datetime.combine(document.dated(loaded), datetime.min.time())
+    return Rendered(document.name, "docx", normalise_docx(buffer.getvalue(), stamp, document.name, loaded.deal.depositor.name))
+
+
+RENDERERS: dict[str, Callable[..., Rendered]] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf}
 
 
 def render_deal(loaded: LoadedDeal, out: Path, tape: Path | None = None, formats: Sequence[str] = FORMATS) -> list[tuple[Path, Rendered]]:

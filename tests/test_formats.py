@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 from anyascii import anyascii
+from docx import Document as WordDocument
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
 from generator.api import load_deal
-from generator.render import DOCUMENTS, documents_of, render_pdf, render_text
+from generator.render import DOCUMENTS, documents_of, render_docx, render_pdf, render_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DEALS = [
@@ -105,3 +108,25 @@ def test_pdf_is_well_formed_letter_size_with_embedded_fonts(tmp_path: Path) -> N
     path.write_bytes(pdf)
     check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)  # scripts/setup-system.sh installs it
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def docx_words(data: bytes) -> Counter[str]:
+    """The words of a DOCX body, paragraphs and table cells in document order (not its page header)."""
+    body = WordDocument(io.BytesIO(data)).element.body
+    paragraphs = [Paragraph(p, None).text for p in body.iter(qn("w:p"))]  # tabs as "\t"
+    return Counter(normalised("\n".join(paragraphs)))
+
+
+@pytest.mark.parametrize(("path", "name"), CASES, ids=[f"{p.parent.name}-{n}" for p, n in CASES])
+def test_docx_says_the_same_words_as_the_text(path: Path, name: str) -> None:
+    loaded = load_deal(path)
+    text = render_text(loaded, DOCUMENTS[name]).text
+    ours, theirs = text_words(text, header_of(text)), docx_words(render_docx(loaded, DOCUMENTS[name]).content)
+    assert ours - theirs == Counter() and theirs - ours == Counter(), (ours - theirs, theirs - ours)
+
+
+@pytest.mark.parametrize("path", DEALS[:3], ids=[p.parent.name for p in DEALS[:3]])
+def test_docx_bytes_are_the_same_on_every_run(path: Path) -> None:
+    loaded = load_deal(path)
+    for document in documents_of(loaded):
+        assert render_docx(loaded, document).content == render_docx(load_deal(path), document).content

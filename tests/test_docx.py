@@ -1,0 +1,89 @@
+"""Word outputs: templates in step with their script, real page fields, and LibreOffice opens them."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from docx import Document as WordDocument
+from pypdf import PdfReader
+
+from generator.api import load_deal
+from generator.render import DOCUMENTS, render_docx
+
+from .test_formats import docx_words, normalised
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "make_docx_templates.py"
+EXAMPLES = {
+    "term-sheet-8k": ROOT / "examples" / "cmsi-2003-1" / "deal.yaml",
+    "exhibit-5-1-takedown": ROOT / "examples" / "cmsi-2006-1" / "deal.yaml",
+    "exhibit-5-1-shelf": ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml",
+}
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("make_docx_templates", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_committed_template_is_what_the_script_builds(name: str) -> None:
+    assert (ROOT / "templates" / f"{name}.docx").read_bytes() == _script().build(name), f"run python {SCRIPT.relative_to(ROOT)}"
+
+
+def test_letters_have_a_continuation_header_with_a_page_field() -> None:
+    data = render_docx(load_deal(EXAMPLES["exhibit-5-1-takedown"]), DOCUMENTS["exhibit-5-1-takedown"]).content
+    section = WordDocument(io.BytesIO(data)).sections[0]
+    assert section.different_first_page_header_footer  # no header on page one
+    header = section.header._element.xml
+    assert 'w:instr="PAGE"' in header
+    assert "Credit Suisse Securities (USA) LLC" in header and "February 27, 2006" in header
+
+
+def test_strat_tables_repeat_their_header_row() -> None:
+    data = render_docx(load_deal(EXAMPLES["term-sheet-8k"]), DOCUMENTS["term-sheet-8k"]).content
+    tables = WordDocument(io.BytesIO(data)).tables
+    assert len(tables) == 7
+    for table in tables:
+        assert "<w:tblHeader/>" in table.rows[0]._tr.xml
+        assert table.rows[-1].cells[0].text == "Total"
+
+
+def test_escaping_in_word(tmp_path: Path) -> None:
+    loaded = load_deal(ROOT / "examples" / "variants" / "takedown-other-counsel" / "deal.yaml")
+    text = "\n".join(p.text for p in WordDocument(io.BytesIO(render_docx(loaded, DOCUMENTS["exhibit-5-1-takedown"]).content)).paragraphs)
+    assert 'Société Générale <Americas> "SG"' in text and "Cadwalader, Wickersham & Taft LLP" in text
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_libreoffice_opens_the_docx_and_keeps_its_words(tmp_path: Path, name: str) -> None:
+    data = render_docx(load_deal(EXAMPLES[name]), DOCUMENTS[name]).content
+    source = tmp_path / f"{name}.docx"
+    source.write_bytes(data)
+    profile = (tmp_path / "profile").as_uri()
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    converted = tmp_path / f"{name}.pdf"
+    assert done.returncode == 0 and converted.is_file(), done.stdout + done.stderr
+    pages = PdfReader(converted).pages
+    words = Counter(normalised("\n".join(page.extract_text() for page in pages)))
+    assert not docx_words(data) - words  # every word survives the conversion
+    extra = set(words - docx_words(data))  # what LibreOffice adds is page furniture only:
+    repeated = set(normalised(_furniture(data))) | {str(n) for n in range(1, len(pages) + 1)}
+    assert extra <= repeated, extra - repeated
+
+
+def _furniture(data: bytes) -> str:
+    """Text Word repeats on pages: the continuation header and each table's header row."""
+    doc = WordDocument(io.BytesIO(data))
+    rows = [" ".join(cell.text for cell in table.rows[0].cells) for table in doc.tables]
+    return "\n".join([*(p.text for p in doc.sections[0].header.paragraphs), *rows])

@@ -52,7 +52,7 @@ def main() -> None:
     commands = {
         "`dealdocs strats` (1M-loan CSV, json)": ([DEALDOCS, "strats", str(args.deal), "--format", "json", "--out", str(out / "s.json")], "< 5 s, < 2 GB"),
         "`dealdocs validate` (1M-loan CSV)": ([DEALDOCS, "validate", str(args.deal)], ""),
-        "`dealdocs render` (1M-loan CSV, txt)": ([DEALDOCS, "render", str(args.deal), "--out", str(out)], ""),
+        "`dealdocs render` (1M-loan CSV, txt)": ([DEALDOCS, "render", str(args.deal), "--out", str(out), "--format", "txt"], ""),
     }
     print("| command | min wall | median wall | peak RSS | target |")
     print("|---|---|---|---|---|")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
+from markupsafe import Markup
 
 from . import edgar
 from .analysis import analyse, term_sheet_of
@@ -102,7 +103,8 @@ def render_text(
     env = environment([*search_path, templates_dir()])
     env.filters.update(edgar.TEXT_FILTERS)
     env.finalize = edgar.ascii_finalize(str(loaded.path), warnings)
-    text = _run_template(env, f"{document.name}.txt.j2", context or document.context(loaded, tape), document.layout)
+    context = {**(context or document.context(loaded, tape)), "footnote": _inline_footnote}
+    text = _run_template(env, f"{document.name}.txt.j2", context, document.layout)
     return Rendered(document.name, "txt", edgar.finalize(text, f"{document.name}.txt"), warnings)
 
 
@@ -113,7 +115,10 @@ def render_html(
     from .fonts import faces
 
     env = environment([*search_path, templates_dir()], autoescape=True)
-    page = {"title": f"{document.name} {loaded.path.parent.name}", "author": loaded.deal.depositor.name, "created": document.dated(loaded), "fonts": faces()}
+    page = {
+        "title": f"{document.name} {loaded.path.parent.name}", "author": loaded.deal.depositor.name,
+        "created": document.dated(loaded), "fonts": faces(), "footnote": _inline_footnote,
+    }  # fmt: skip
     return _run_template(env, f"{document.name}.html.j2", {**(context or document.context(loaded, tape)), **page}, str)
 
 
@@ -144,6 +149,19 @@ def _source_date(day: date) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+def _inline_footnote(number: int) -> str:
+    """Text and PDF mark a footnote as the filings do: '(1)' after the word."""
+    return f"({number})"
+
+
+def _word_footnote(number: int) -> Markup:
+    """Word marks it with a real footnote reference: the run is closed, the reference set, the run reopened."""
+    return Markup(
+        '</w:t></w:r><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+        f'<w:footnoteReference w:id="{number}"/></w:r><w:r><w:t xml:space="preserve">'
+    )
+
+
 def _template_file(name: str, search_path: Sequence[Path]) -> Path:
     """A binary template by name: the first search-path folder that has it, else the built-in one."""
     return next((folder / name for folder in [*search_path, templates_dir()] if (folder / name).is_file()))
@@ -161,7 +179,7 @@ def render_docx(
     env = environment([*search_path, templates_dir()], autoescape=True)
     try:
         try:
-            template.render(context or document.context(loaded, tape), env, autoescape=True)
+            template.render({**(context or document.context(loaded, tape)), "footnote": _word_footnote}, env, autoescape=True)
         except Exception:
             env.handle_exception()
     except TemplateError as exc:

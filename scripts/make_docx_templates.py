@@ -17,6 +17,10 @@ from pathlib import Path
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
@@ -100,6 +104,21 @@ def page_field(paragraph) -> None:
     paragraph._p.append(field)
 
 
+FOOTNOTES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
+<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>
+{%% import "%s/_prose.j2" as prose with context %%}{%% for note in prose.footnotes %%}<w:footnote w:id="{{ loop.index }}"><w:p><w:pPr><w:spacing w:after="60"/></w:pPr><w:r><w:rPr><w:vertAlign w:val="superscript"/><w:sz w:val="18"/></w:rPr><w:footnoteRef/></w:r><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> {{ note }}</w:t></w:r></w:p></w:footnote>{%% endfor %%}
+</w:footnotes>
+"""
+
+
+def footnotes(doc: Document, prose: str) -> None:
+    """A footnotes part whose notes docxtpl renders from the prose module; the body refers to them by number."""
+    part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, (FOOTNOTES % prose).encode(), doc.part.package)
+    doc.part.relate_to(part, RT.FOOTNOTES)
+
+
 def repeat_header(row) -> None:
     props = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
@@ -174,9 +193,7 @@ def term_sheet() -> Document:
     tag(doc, "{{ c.item }} {{ c.item_title }}", "Heading Centered")
     for name in ("offering", "transfer", "pool", "maturity_ltv"):
         tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Indent")
-    tag(doc, "{%p for note in prose.footnotes %}")
-    tag(doc, "{{ loop.index }}\t{{ note }}", "Footnote Block")
-    tag(doc, "{%p endfor %}")
+    footnotes(doc, "term-sheet-8k")
     tag(doc, "{{ prose.underwriting | oneline }}", "New Page")
     tag(doc, "{{ prose.insurance_and_collateral | oneline }}", "Body Indent")
     tag(doc, "{%p for item in prose.collateral %}")
@@ -242,9 +259,7 @@ def shelf() -> Document:
     tag(doc, "{{ prose.laws }}", "Body Flush")
     tag(doc, "{{ prose.consent | oneline }}", "Body Flush")
     signature(doc, rule=False)
-    tag(doc, "{%p for note in prose.footnotes %}")
-    tag(doc, "{{ loop.index }}.\t{{ note }}", "Footnote Block")
-    tag(doc, "{%p endfor %}")
+    footnotes(doc, "exhibit-5-1-shelf")
     return doc
 
 

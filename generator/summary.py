@@ -69,9 +69,9 @@ def _group_aggs(name: str, mask: pl.Expr) -> list[pl.Expr]:
     import polars as pl
 
     bal = pl.col("balance").filter(mask)
-    wide = bal.cast(pl.Int128)  # balance x rate overflows 64 bits on a large pool
+    wide = bal.cast(pl.Int128)  # sums of balances (and balance x rate) can overflow 64 bits
     weighted = [(wide * pl.col(f).filter(mask)).sum().alias(f"{name}.w_{f}") for f in ("note_rate", "remaining_term", "effective_ltv", "ltv")]
-    return [bal.len().alias(f"{name}.count"), bal.sum().alias(f"{name}.balance"), *weighted]
+    return [bal.len().alias(f"{name}.count"), wide.sum().alias(f"{name}.balance"), *weighted]
 
 
 def _group(stats: dict, name: str) -> Group | None:
@@ -97,10 +97,10 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
     """All prose figures in one aggregate pass over the loans plus two small group-bys (ZIP, programme)."""
     import polars as pl
 
-    if loans.height == 0 or loans["balance"].sum() == 0:
+    if loans.height == 0 or loans["balance"].cast(pl.Int128).sum() == 0:
         raise DealdocsError([Problem(pool.tape, None, None, None, "the tape has no loans with a balance")])
     c = pl.col
-    bal = c("balance")
+    bal = c("balance").cast(pl.Int128)  # 64-bit sums of balances can wrap
     discount = c("net_rate") < int(pool.discount_threshold * 1000)
     high_ltv = c("effective_ltv") > int(pool.high_ltv_threshold * 1000)
     no_pmi = ~c("pmi").fill_null(False) if "pmi" in loans.columns else pl.lit(True)
@@ -112,7 +112,7 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
     }
     stats = loans.select(
         *(agg for name, mask in groups.items() for agg in _group_aggs(name, mask)),
-        (bal.cast(pl.Int128) * c("original_term")).sum().alias("w_original_term"),
+        (bal * c("original_term")).sum().alias("w_original_term"),
         c("original_term").min().alias("min_term"),
         c("original_term").max().alias("max_term"),
         c("origination_date").min().alias("first_orig"),

@@ -99,24 +99,26 @@ def _counted(first: int) -> pl.Expr:
     return pl.int_range(first, first + pl.len(), dtype=pl.Int64)
 
 
-def _newlines_in(path: Path) -> int:
-    count = 0
+def _lines_in(path: Path) -> int:
+    """Lines in the file: its newlines, plus one for a last line without a newline."""
+    count, last = 0, b"\n"
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 24):
             count += chunk.count(b"\n")
-    return count
+            last = chunk[-1:]
+    return count + (last != b"\n")
 
 
 def _csv_lines(path: Path, frame: pl.DataFrame) -> pl.Expr:
     """Each record's line number; a quoted value spanning lines pushes later records down.
 
-    The newlines in the file are counted first (a fast scan); only when the file has more
+    The lines in the file are counted first (a fast scan); only when the file has more
     lines than records are the newlines inside each record's values counted.
     """
     import polars as pl
 
     header_lines = 1 + sum(name.count("\n") for name in frame.columns)
-    if _newlines_in(path) <= frame.height + header_lines:
+    if _lines_in(path) <= frame.height + header_lines:
         return _counted(1 + header_lines)
     inside = pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).fill_null(0)).cast(pl.Int64)
     return _counted(1 + header_lines) + inside.cum_sum() - inside
@@ -137,7 +139,8 @@ def _read_text_frame(path: Path, sheet: str | None) -> tuple[pl.DataFrame, pl.Ex
         return frame, _counted(2)  # sheet row 1 is the header
     if suffix in {".parquet", ".pq"}:
         frame = pl.read_parquet(path)
-        return frame.select(pl.all().cast(pl.String)), _counted(1)  # record number
+        flat = [name for name, dtype in frame.schema.items() if not dtype.is_nested()]  # lists and structs have no text form
+        return frame.select(pl.col(flat).cast(pl.String)), _counted(1)  # record number
     raise DealdocsError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
 
 
@@ -299,9 +302,11 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity
     if "servicing_fee" in cols:
         checks.append((E, "servicing_fee", (c("servicing_fee") < 0) | (c("servicing_fee") >= c("note_rate")), "servicing fee negative or not below the note rate"))
     if "ltv" in cols:
-        computed = pl.format("{}.{}", c("computed_ltv") // 1000, (c("computed_ltv") % 1000).cast(pl.String).str.zfill(3))
-        reason = pl.format("LTV differs from original balance / appraised value ({}%)", computed)
-        checks.append((W, "ltv", (c("ltv") - c("computed_ltv")).abs() > 1, reason))
+        size = c("computed_ltv").cast(pl.Int128).abs()  # the sign apart: -1.500 is not -2 + 0.500
+        sign = pl.when(c("computed_ltv") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+        computed = pl.format("{}{}.{}", sign, size // 1000, (size % 1000).cast(pl.String).str.zfill(3))
+        reason = pl.format("LTV differs from the {}% computed as original balance / appraised value", computed)
+        checks.append((W, "ltv", (c("ltv").cast(pl.Int128) - c("computed_ltv")).abs() > 1, reason))  # 64 bits could wrap
     if "additional_collateral" in cols:
         checks.append((E, "additional_collateral", (c("additional_collateral") < 0) | (c("additional_collateral") > c("original_balance")), "additional collateral negative or above the original balance"))
     if "first_payment_date" in cols:

@@ -186,7 +186,16 @@ CASES = {
     "above original": ({"SCHED_BAL": "393087.01"}, [(E, "SCHED_BAL", "scheduled balance above original balance")]),
     "original zero": (
         {"ORIG_BAL": "0.00", "SCHED_BAL": "0.00"},
-        [(W, "SCHED_BAL", "zero scheduled balance"), (E, "ORIG_BAL", "original balance must be positive"), (W, "LTV", "(0.000%)")],
+        [(W, "SCHED_BAL", "zero scheduled balance"), (E, "ORIG_BAL", "original balance must be positive"), (W, "LTV", "differs from the 0.000% computed")],
+    ),
+    "original negative": (  # the computed LTV keeps its sign: -16.871%, not -17 + 0.129
+        {"ORIG_BAL": "-100000.00"},
+        [
+            (E, "SCHED_BAL", "scheduled balance above original balance"),
+            (E, "ORIG_BAL", "original balance must be positive"),
+            (W, "LTV", "LTV differs from the -16.871% computed as original balance / appraised value"),
+            (E, "ADDL_COLLATERAL", "additional collateral negative or above the original balance"),
+        ],
     ),
     "original garbage": ({"ORIG_BAL": "1.2.3"}, [(E, "ORIG_BAL", "not a number with at most 2 decimals")]),
     "rate text": ({"NOTE_RATE": "abc"}, [(E, "NOTE_RATE", "not a number with at most 3 decimals")]),
@@ -246,7 +255,7 @@ CASES = {
     "appraised text": ({"APPRAISED_VALUE": "n/a"}, [(E, "APPRAISED_VALUE", "not a number with at most 2 decimals")]),
     "ltv above 100": ({"APPRAISED_VALUE": "300000", "LTV": "131.029"}, [(W, "LTV", "LTV above 100%")]),
     "ltv impossible": ({"LTV": "250.000"}, [(E, "LTV", "LTV outside 0% to 200%"), (W, "LTV", "LTV differs")]),
-    "ltv differs": ({"LTV": "60.000"}, [(W, "LTV", "LTV differs from original balance / appraised value (66.319%)")]),
+    "ltv differs": ({"LTV": "60.000"}, [(W, "LTV", "LTV differs from the 66.319% computed as original balance / appraised value")]),
     "property code": ({"PROP_TYPE": "CASTLE"}, [(E, "PROP_TYPE", "unknown property type code (known: SFD, MF, TH, CONDO_LO, CONDO_HI, COOP)")]),
     "multi-family of 1": ({"PROP_TYPE": "MF"}, [(E, "UNITS", "a 2-4 family dwelling with fewer than 2 units")]),
     "units 7": ({"UNITS": "7"}, [(E, "UNITS", "units outside 1 to 4"), (W, "UNITS", "several units but not a multi-family dwelling")]),
@@ -300,7 +309,7 @@ def test_a_huge_balance_gives_the_exact_computed_ltv(tmp_path: Path) -> None:
     thousandths = (2 * ltv * 1000 + 1) // 2  # half-up
     shown = f"{thousandths // 1000}.{thousandths % 1000:03d}%"
     assert report.count(E) == 0
-    assert [p.message for p in report.listed(W)] == ["LTV above 100%", f"LTV differs from original balance / appraised value ({shown})"]
+    assert [p.message for p in report.listed(W)] == ["LTV above 100%", f"LTV differs from the {shown} computed as original balance / appraised value"]
     assert report.loans["effective_ltv"][0] == thousandths
 
 

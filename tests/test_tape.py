@@ -6,6 +6,7 @@ import csv
 import struct
 import subprocess
 import sys
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from generator.api import DealdocsError, Severity, TapeReport, analyse, load_deal, load_tape
+from generator.api import DealdocsError, PoolAnalysis, Severity, TapeReport, analyse, load_deal, load_tape, to_json
 from generator.cli import app
 
 from .conftest import EXAMPLE
@@ -89,13 +90,36 @@ def test_typed_frame_really_has_types() -> None:
     assert schema["ORIG_TERM"] == pl.Int64 and schema["APPRAISED_VALUE"] == pl.Int64
 
 
+@pytest.fixture(scope="module")
+def example_analysis() -> PoolAnalysis:
+    return analyse(DEAL)
+
+
 @pytest.mark.parametrize("name", list(WRITERS))
-def test_every_format_reads_to_the_same_loans(tmp_path: Path, example_loans: pl.DataFrame, name: str) -> None:
+def test_every_format_reads_to_the_same_loans(tmp_path: Path, example_loans: pl.DataFrame, example_analysis: PoolAnalysis, name: str) -> None:
     path = tmp_path / name
     WRITERS[name](path)
     report = read(path)
     assert report.problems.height == 0, (name, report.problems)
     assert report.loans.drop("_row").equals(example_loans.drop("_row")), name
+    analysis = analyse(DEAL, path)  # ... and to the same summary and tables, figure for figure
+    assert analysis.summary == example_analysis.summary
+    assert analysis.tables == example_analysis.tables
+    assert to_json(analysis) == to_json(example_analysis)
+
+
+def test_the_example_analysis_is_the_filing_s(example_analysis: PoolAnalysis) -> None:
+    """The figures the format test compares are the real ones, not an empty analysis."""
+    assert example_analysis.summary.pool.count == 875 and str(example_analysis.summary.pool.balance) == "405860262.91"
+    assert len(example_analysis.tables) == 7 and all(t.balance == 405860263 for t in example_analysis.tables)
+
+
+def test_nested_parquet_columns_the_deal_does_not_map_are_ignored(tmp_path: Path, example_loans: pl.DataFrame) -> None:
+    extra = pl.Series("HISTORY", [[1, 2]] * 875), pl.Series("SERVICER", [{"id": 7, "name": "x"}] * 875)
+    _typed().with_columns(*extra).write_parquet(tmp_path / "nested.parquet")
+    report = read(tmp_path / "nested.parquet")
+    assert report.problems.height == 0
+    assert report.loans.drop("_row").equals(example_loans.drop("_row"))
 
 
 def test_renamed_headers_through_the_mapping(tmp_path: Path, example_loans: pl.DataFrame) -> None:
@@ -156,13 +180,18 @@ def test_blank_sheet_rows_keep_row_numbers(tmp_path: Path) -> None:
     assert [(p.line, p.column, p.value) for p in problems(report)] == [(7, "STATE", "XX")]
 
 
-def test_a_value_spanning_lines_moves_later_line_numbers(tmp_path: Path) -> None:
-    frame = pl.read_csv(corrupt(tmp_path, {(9, "UNITS"): "9"}), infer_schema=False)
-    notes = pl.Series("NOTES", [None] * frame.height, dtype=pl.String).scatter([1, 3], ["two\nlines", "three\r\nlines\nhere"])
-    frame.with_columns(notes).write_csv(tmp_path / "notes.csv")
-    assert (tmp_path / "notes.csv").read_text().count("\n") == 876 + 3
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "none"])
+@pytest.mark.parametrize("inside", [1, 3])
+def test_a_value_spanning_lines_moves_later_line_numbers(tmp_path: Path, ending: str, inside: int) -> None:
+    frame = pl.read_csv(corrupt(tmp_path, {(9, "UNITS"): "9", (876, "STATE"): "XX"}), infer_schema=False)
+    values = ["two\nlines"] if inside == 1 else ["two\nlines", "three\r\nlines\nhere"]
+    notes = pl.Series("NOTES", [None] * frame.height, dtype=pl.String).scatter([1, 3][:len(values)], values)
+    text = frame.with_columns(notes).write_csv(line_terminator="\n" if ending == "none" else ending)
+    (tmp_path / "notes.csv").write_bytes((text.removesuffix("\n") if ending == "none" else text).encode())
+    assert (tmp_path / "notes.csv").read_bytes().count(b"\n") == 876 + inside - (ending == "none")
     report = read(tmp_path / "notes.csv")
-    assert [(p.line, p.column) for p in report.listed(E)] == [(12, "UNITS")]  # line 9 plus three lines inside quotes
+    # line 9 and the last line (876) each pushed down by the lines inside quotes above them
+    assert [(p.line, p.column) for p in report.listed(E)] == [(9 + inside, "UNITS"), (876 + inside, "STATE")]
 
 
 def test_parquet_rows_are_record_numbers_and_sheet_rows_are_rows(tmp_path: Path) -> None:
@@ -311,6 +340,37 @@ def test_a_huge_balance_gives_the_exact_computed_ltv(tmp_path: Path) -> None:
     assert report.count(E) == 0
     assert [p.message for p in report.listed(W)] == ["LTV above 100%", f"LTV differs from the {shown} computed as original balance / appraised value"]
     assert report.loans["effective_ltv"][0] == thousandths
+
+
+def test_balances_too_large_for_64_bits_sum_exactly(tmp_path: Path) -> None:
+    """A hundred loans of the largest balance a tape can state: their sum is past 2**63 cents."""
+    row = example_rows()[1]
+    at = {h: HEADERS.index(h) for h in ("LOAN_NO", "SCHED_BAL", "ORIG_BAL", "APPRAISED_VALUE", "LTV", "ADDL_COLLATERAL")}
+    rows = [HEADERS]
+    for n in range(100):  # at 100% LTV; every other loan has half its balance in pledged collateral
+        loan = list(row)
+        loan[at["LOAN_NO"]], loan[at["LTV"]] = f"{n:010d}", "100.000"
+        loan[at["SCHED_BAL"]] = loan[at["ORIG_BAL"]] = loan[at["APPRAISED_VALUE"]] = "999999999999999.99"
+        loan[at["ADDL_COLLATERAL"]] = "499999999999999.99" if n % 2 else "0.00"
+        rows.append(loan)
+    path = tmp_path / "huge.csv"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    cents = 100 * 99999999999999999
+    assert cents > 2**63
+    analysis = analyse(DEAL, path)
+    assert analysis.tape.problems.height == 0
+    summary = analysis.summary
+    assert summary.pool.count == 100 and summary.pool.balance == Decimal(cents).scaleb(-2)
+    assert summary.high_ltv_balance == Decimal(cents // 2).scaleb(-2)  # the loans without collateral
+    assert summary.pool.ltv == 100 and summary.pool.effective_ltv == 75
+    assert summary.additional_collateral.count == 50 and summary.additional_collateral.balance == Decimal(cents // 2).scaleb(-2)
+    assert summary.primary_share == 100 and summary.max_zip_balance == summary.pool.balance
+    assert summary.programme_share == {"streamlined": 100}
+    assert summary.discount is None and summary.premium.balance == summary.pool.balance
+    assert summary.premium_balance == (cents + 50) // 100
+    for table in analysis.tables:
+        assert table.balance_cents == cents and sum(r.balance for r in table.rows) == table.balance == (cents + 50) // 100
 
 
 def test_problems_are_ordered_by_row_then_column(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from .base import NonEmpty, Strict
+from .field_checks import FieldProblem, raise_problems
 from .opinion_models import ShelfOpinion, TakedownOpinion
 
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
@@ -287,5 +288,5 @@ class Deal(Strict):
         if not (self.term_sheet or self.takedown_opinion or self.shelf_opinion):
             raise ValueError("the deal file describes no document (add term_sheet, takedown_opinion or shelf_opinion)")
         if (self.term_sheet or self.takedown_opinion) and self.series is None:
-            raise ValueError("series: the term sheet and the takedown opinion need the series")
+            raise_problems("Deal", [FieldProblem(("series",), None, "the term sheet and the takedown opinion need the series")])
         return self

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from .base import NonEmpty, Strict
+from .field_checks import FieldProblem, raise_problems
 
 ClassName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[0-9A-Z]+)?$")]
 PartyKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -42,10 +43,14 @@ class Registration(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Registration:
+        problems = []
         if self.effective is not None and self.effective < self.filed:
-            raise ValueError(f"effective date {self.effective} is before the filing date {self.filed}")
-        if self.consolidated is not None and (self.amount is None or self.consolidated > self.amount):
-            raise ValueError(f"consolidated amount {self.consolidated} is more than the aggregate amount {self.amount}")
+            problems.append(FieldProblem(("effective",), self.effective, f"declared effective before it was filed ({self.filed})"))
+        if self.consolidated is not None and self.amount is None:
+            problems.append(FieldProblem(("amount",), None, "a consolidated amount needs the aggregate amount it is part of"))
+        elif self.consolidated is not None and self.amount is not None and self.consolidated > self.amount:
+            problems.append(FieldProblem(("consolidated",), self.consolidated, f"more than the aggregate amount registered ({self.amount})"))
+        raise_problems("Registration", problems)
         return self
 
 
@@ -124,30 +129,61 @@ class TakedownOpinion(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> TakedownOpinion:
-        problems = []
-        if self.classes.private and self.agreements.purchase is None:
-            problems.append("agreements.purchase: the series has private certificates but no purchase agreement")
-        if self.classes.private and self.memorandum_date is None:
-            problems.append("memorandum_date: the series has private certificates but no private placement memorandum")
-        if self.agreements.purchase is not None and self.agreements.purchaser is None:
-            problems.append("agreements.purchaser: name the purchaser under the purchase agreement")
-        for name in ("underwriting", "purchase", "pooling", "mortgage_loan_purchase"):
-            agreement = getattr(self.agreements, name)
-            if agreement is not None and self.date < agreement.date:
-                problems.append(f"date: the letter ({self.date}) is dated before the {name.replace('_', ' ')} agreement ({agreement.date}) it opines on")
-        for cls in (*self.classes.rated, *self.classes.grouped):
-            if cls not in self.classes.offered:
-                problems.append(f"classes: class {cls} is not an offered class")
-        named = {*self.parties, "depositor"}
-        keys = [self.servicer, self.guarantor, self.agreements.pooling.trustee, self.agreements.purchaser]
-        keys += [p for a in (self.agreements.underwriting, self.agreements.purchase, self.agreements.mortgage_loan_purchase) if a for p in a.parties]
-        keys += [s.party for s in self.agreements.pooling.parties]
-        problems += [f"parties: {k!r} is not among the parties" for k in dict.fromkeys(keys) if k and k not in named]
-        if self.registration.file_number is None or self.registration.effective is None:
-            problems.append("registration: a takedown letter needs the file number and effective date")
-        if problems:
-            raise ValueError("; ".join(problems))
+        raise_problems("TakedownOpinion", [*self._documents(), *self._dates(), *self._classes(), *self._parties()])
         return self
+
+    def _documents(self) -> list[FieldProblem]:
+        """What the letter cannot be written without: each opinion's agreement, section and memorandum."""
+        a, private = self.agreements, bool(self.classes.private)
+        problems = []
+        if private and a.purchase is None:
+            problems.append(FieldProblem(("agreements", "purchase"), None, "the series has private certificates but no purchase agreement"))
+        if private and self.memorandum_date is None:
+            problems.append(FieldProblem(("memorandum_date",), None, "the series has private certificates but no private placement memorandum"))
+        if a.purchase is not None and a.purchaser is None:
+            problems.append(FieldProblem(("agreements", "purchaser"), None, "name the purchaser under the purchase agreement"))
+        if a.purchase is not None and a.purchaser is not None and a.purchaser not in a.purchase.parties:
+            problems.append(FieldProblem(("agreements", "purchaser"), a.purchaser, "the purchaser is not a party to the purchase agreement"))
+        for name in ("underwriting", "purchase"):
+            agreement = getattr(a, name)
+            if agreement is not None and agreement.section is None:
+                problems.append(FieldProblem(("agreements", name, "section"), None, f"name the section of the {name} agreement the opinion is given under"))
+        if a.pooling.trustee not in [s.party for s in a.pooling.parties]:
+            problems.append(FieldProblem(("agreements", "pooling", "trustee"), a.pooling.trustee, "the trustee is not among the pooling agreement's parties"))
+        reg = self.registration
+        problems += [FieldProblem(("registration", key), None, "a takedown letter needs it") for key in ("file_number", "effective") if getattr(reg, key) is None]
+        return problems
+
+    def _dates(self) -> list[FieldProblem]:
+        """The letter opines on agreements already made."""
+        agreements = ((name, getattr(self.agreements, name)) for name in ("underwriting", "purchase", "pooling", "mortgage_loan_purchase"))
+        return [
+            FieldProblem(("date",), self.date, f"the letter is dated before the {name.replace('_', ' ')} agreement it opines on (agreements.{name}.date {agreement.date})")
+            for name, agreement in agreements
+            if agreement is not None and self.date < agreement.date
+        ]
+
+    def _classes(self) -> list[FieldProblem]:
+        c = self.classes
+        problems = [FieldProblem(("classes", kind, i), name, f"class {name} is not an offered class") for kind in ("rated", "grouped") for i, name in enumerate(getattr(c, kind)) if name not in c.offered]
+        problems += [FieldProblem(("classes", "private", i), name, f"class {name} is also an offered class") for i, name in enumerate(c.private) if name in c.offered]
+        return problems
+
+    def _parties(self) -> list[FieldProblem]:
+        """Every party named by key is defined; 'depositor' is the deal's own, and the servicer's state is stated."""
+        a = self.agreements
+        named: list[tuple[tuple[str | int, ...], str | None]] = [(("servicer",), self.servicer), (("guarantor",), self.guarantor), (("agreements", "purchaser"), a.purchaser)]
+        for name in ("underwriting", "purchase", "mortgage_loan_purchase"):
+            agreement = getattr(a, name)
+            named += [(("agreements", name, "parties", i), key) for i, key in enumerate(agreement.parties if agreement else [])]
+        named += [(("agreements", "pooling", "parties", i, "party"), s.party) for i, s in enumerate(a.pooling.parties)]
+        problems = [FieldProblem(loc, key, f"{key!r} is not among the parties") for loc, key in named if key and key != "depositor" and key not in self.parties]
+        if "depositor" in self.parties:
+            problems.append(FieldProblem(("parties", "depositor"), "depositor", "the depositor is the deal file's own `depositor`; do not define it again"))
+        servicer = self.parties.get(self.servicer)
+        if servicer is not None and servicer.corporation_of is None:
+            problems.append(FieldProblem(("parties", self.servicer, "corporation_of"), None, "the letter states the servicer's state of incorporation"))
+        return problems
 
 
 class ShelfOpinion(Strict):
@@ -163,8 +199,10 @@ class ShelfOpinion(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> ShelfOpinion:
+        problems = []
         if self.registration.amount is None:
-            raise ValueError("registration.amount: the shelf letter states the aggregate amount registered")
+            problems.append(FieldProblem(("registration", "amount"), None, "the shelf letter states the aggregate amount registered"))
         if self.date < self.registration.filed:
-            raise ValueError(f"date: the letter ({self.date}) is dated before the registration statement is filed ({self.registration.filed})")
+            problems.append(FieldProblem(("date",), self.date, f"the letter is dated before the registration statement is filed ({self.registration.filed})"))
+        raise_problems("ShelfOpinion", problems)
         return self

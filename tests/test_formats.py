@@ -144,3 +144,25 @@ def test_docx_bytes_are_the_same_on_every_run(path: Path) -> None:
     loaded = load_deal(path)
     for document in documents_of(loaded):
         assert render_docx(loaded, document).content == render_docx(load_deal(path), document).content
+
+
+def test_a_table_longer_than_a_page_repeats_its_header_row(tmp_path: Path) -> None:
+    """WeasyPrint repeats <thead> on every page a table runs over; rows are never split."""
+    example = DEALS[0].parent
+    for name in ("deal.yaml", "loans.csv"):
+        (tmp_path / name).write_bytes((example / name).read_bytes())
+    deal = (tmp_path / "deal.yaml").read_text().replace(
+        "      defaults: true",
+        "      defaults: false\n      tables:\n        - id: fine-size\n          title: [SIZE IN FINE BANDS]\n"
+        "          header: [Balance]\n          field: balance\n          rule:\n            kind: bands\n"
+        f"            edges: [{', '.join(str(e) for e in range(60000, 1000001, 5000))}]\n"
+        "            first_label: 'to {{ hi | dollars }}'\n            label: '{{ lo | dollars }} to {{ hi | dollars }}'\n"
+        "            last_label: 'over {{ lo | dollars }}'",
+    )
+    (tmp_path / "deal.yaml").write_text(deal)
+    loaded = load_deal(tmp_path / "deal.yaml")
+    reader = PdfReader(io.BytesIO(render_pdf(loaded, DOCUMENTS["term-sheet-8k"]).content))
+    table_pages = [p.extract_text() for p in reader.pages if "$" in p.extract_text() and " to $" in p.extract_text()]
+    assert len(table_pages) >= 2  # the table runs over a page
+    assert all(" ".join(page.split()).startswith("Balance Number of Loans Aggregate Principal") for page in table_pages[1:])
+    assert "SIZE IN FINE BANDS Balance Number of Loans" in " ".join(table_pages[0].split())  # caption kept with its table

@@ -196,22 +196,59 @@ def edited(tmp_path: Path, source: Path, change) -> Path:
     return path
 
 
-def problems(path: Path) -> str:
+def problems(path: Path) -> list:
     with pytest.raises(DealdocsError) as info:
         load_deal(path)
-    return "\n".join(str(p) for p in info.value.problems)
+    return info.value.problems
 
 
-@pytest.mark.parametrize(("source", "change", "field", "reason"), [
-    (TAKEDOWN, lambda d: d["takedown_opinion"]["agreements"].pop("purchase"), "agreements.purchase", "private certificates but no purchase agreement"),
-    (TAKEDOWN, lambda d: d["takedown_opinion"].update(date="2006-01-31"), "date", "dated before the pooling agreement"),
-    (TAKEDOWN, lambda d: d["takedown_opinion"]["registration"].update(effective="2003-10-01"), "takedown_opinion.registration", "effective date 2003-10-01 is before the filing date 2003-10-15"),
-    (SHELF, lambda d: d["shelf_opinion"]["registration"].update(consolidated=30000000000), "shelf_opinion.registration", "consolidated amount 30000000000 is more than the aggregate amount"),
-    (TAKEDOWN, lambda d: d["takedown_opinion"]["classes"].update(rated=["A", "C"]), "classes", "class C is not an offered class"),
-    (TAKEDOWN, lambda d: d["takedown_opinion"]["agreements"]["underwriting"].update(parties=["underwriter", "nobody"]), "parties", "'nobody' is not among the parties"),
-    (TAKEDOWN, lambda d: d.pop("series"), "series", "need the series"),
-])  # fmt: skip
-def test_bad_letters_get_messages_naming_the_field(tmp_path: Path, source: Path, change, field: str, reason: str) -> None:
-    text = problems(edited(tmp_path, source, change))
-    assert field in text and reason in text
-    assert re.search(rf"{source.name}:\d+", text)  # with the line in the file
+def take(d: dict) -> dict:
+    return d["takedown_opinion"]
+
+
+# (deal file, change, field path, the line reported, reason). A missing field is reported at
+# its parent mapping's first line.
+BAD_LETTERS = [
+    (TAKEDOWN, lambda d: take(d)["agreements"].pop("purchase"), "takedown_opinion.agreements.purchase", "underwriting:", "private certificates but no purchase agreement"),
+    (TAKEDOWN, lambda d: take(d).pop("memorandum_date"), "takedown_opinion.memorandum_date", "date: 2006-02-27", "no private placement memorandum"),
+    (TAKEDOWN, lambda d: take(d).update(date="2006-01-31"), "takedown_opinion.date", "date: '2006-01-31'", "dated before the pooling agreement it opines on (agreements.pooling.date 2006-02-01)"),
+    (TAKEDOWN, lambda d: take(d)["agreements"]["underwriting"].update(date="2006-03-01"), "takedown_opinion.date", "date: 2006-02-27", "dated before the underwriting agreement"),
+    (TAKEDOWN, lambda d: take(d)["registration"].update(effective="2003-10-01"), "takedown_opinion.registration.effective", "effective:", "declared effective before it was filed (2003-10-15)"),
+    (TAKEDOWN, lambda d: take(d)["registration"].pop("file_number"), "takedown_opinion.registration.file_number", "form: S-3", "a takedown letter needs it"),
+    (SHELF, lambda d: d["shelf_opinion"]["registration"].update(consolidated=30000000000), "shelf_opinion.registration.consolidated", "consolidated:", "more than the aggregate amount registered (23372978944)"),
+    (SHELF, lambda d: d["shelf_opinion"]["registration"].pop("amount"), "shelf_opinion.registration.amount", "form: S-3", "consolidated amount needs the aggregate amount"),
+    (SHELF, lambda d: d["shelf_opinion"].update(date="2003-10-13"), "shelf_opinion.date", "date:", "dated before the registration statement is filed (2003-10-14)"),
+    (TAKEDOWN, lambda d: take(d)["classes"].update(rated=["A", "C"]), "takedown_opinion.classes.rated.1", "- C", "class C is not an offered class"),
+    (TAKEDOWN, lambda d: take(d)["classes"].update(private=["B-3", "B-4"]), "takedown_opinion.classes.private.0", "- B-3", "class B-3 is also an offered class"),
+    (TAKEDOWN, lambda d: take(d)["agreements"]["underwriting"].update(parties=["underwriter", "nobody"]), "takedown_opinion.agreements.underwriting.parties.1", "- nobody", "'nobody' is not among the parties"),
+    (TAKEDOWN, lambda d: take(d)["agreements"]["pooling"].update(trustee="citigroup"), "takedown_opinion.agreements.pooling.trustee", "trustee: citigroup", "not among the pooling agreement's parties"),
+    (TAKEDOWN, lambda d: take(d)["agreements"].update(purchaser="cmi"), "takedown_opinion.agreements.purchaser", "purchaser: cmi", "not a party to the purchase agreement"),
+    (TAKEDOWN, lambda d: take(d)["agreements"]["purchase"].pop("section"), "takedown_opinion.agreements.purchase.section", "date: 2006-01-12", "name the section of the purchase agreement"),
+    (TAKEDOWN, lambda d: take(d)["parties"]["cmi"].pop("corporation_of"), "takedown_opinion.parties.cmi.corporation_of", "name: CitiMortgage, Inc.", "servicer's state of incorporation"),
+    (TAKEDOWN, lambda d: take(d)["parties"].update(depositor={"name": "X"}), "takedown_opinion.parties.depositor", "name: X", "do not define it again"),
+    (TAKEDOWN, lambda d: d.pop("series"), "series", "depositor:", "need the series"),
+]
+
+
+@pytest.mark.parametrize(("source", "change", "field", "line", "reason"), BAD_LETTERS)
+def test_bad_letters_get_messages_naming_the_field_and_its_line(tmp_path: Path, source: Path, change, field: str, line: str, reason: str) -> None:
+    path = edited(tmp_path, source, change)
+    found = [p for p in problems(path) if p.column == field and reason in p.message]
+    assert found, problems(path)
+    assert line in path.read_text().splitlines()[found[0].line - 1]  # the line of the field (or of its parent, when missing)
+    assert re.match(rf"\S*{source.name}:{found[0].line} \[{re.escape(field)}\]: error: ", str(found[0]))
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    def change(d: dict) -> None:
+        take(d).update(date="2006-01-31")
+        take(d)["classes"].update(rated=["C"])
+        take(d)["agreements"]["underwriting"].update(parties=["underwriter", "nobody"])
+
+    found = {(p.column, p.message.split(" (")[0]) for p in problems(edited(tmp_path, TAKEDOWN, change))}
+    assert found == {
+        ("takedown_opinion.date", "the letter is dated before the pooling agreement it opines on"),
+        ("takedown_opinion.date", "the letter is dated before the mortgage loan purchase agreement it opines on"),
+        ("takedown_opinion.classes.rated.0", "class C is not an offered class"),
+        ("takedown_opinion.agreements.underwriting.parties.1", "'nobody' is not among the parties"),
+    }

@@ -15,7 +15,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
 class FieldProblem(NamedTuple):
-    """A problem at `location` (relative to the model checked); `value` None means the field is missing."""
+    """A problem at `location` (relative to the model checked) with the value found there.
+
+    `value` None means the field is missing; a mapping or list is not printed, as for pydantic's own errors.
+    """
 
     location: tuple[str | int, ...]
     value: Any

@@ -140,6 +140,10 @@ class TakedownOpinion(Strict):
             problems.append(FieldProblem(("agreements", "purchase"), None, "the series has private certificates but no purchase agreement"))
         if private and self.memorandum_date is None:
             problems.append(FieldProblem(("memorandum_date",), None, "the series has private certificates but no private placement memorandum"))
+        if not private and a.purchase is not None:
+            problems.append(FieldProblem(("agreements", "purchase"), a.purchase.model_dump(mode="json"), "a purchase agreement, but the series has no private certificates for it (classes.private)"))
+        if not private and self.memorandum_date is not None:
+            problems.append(FieldProblem(("memorandum_date",), self.memorandum_date, "a private placement memorandum, but the series has no private certificates (classes.private)"))
         if a.purchase is not None and a.purchaser is None:
             problems.append(FieldProblem(("agreements", "purchaser"), None, "name the purchaser under the purchase agreement"))
         if a.purchase is not None and a.purchaser is not None and a.purchaser not in a.purchase.parties:

@@ -218,6 +218,8 @@ BAD_LETTERS = [
     (SHELF, lambda d: d["shelf_opinion"]["registration"].update(consolidated=30000000000), "shelf_opinion.registration.consolidated", "consolidated:", "more than the aggregate amount registered (23372978944)"),
     (SHELF, lambda d: d["shelf_opinion"]["registration"].pop("amount"), "shelf_opinion.registration.amount", "form: S-3", "consolidated amount needs the aggregate amount"),
     (SHELF, lambda d: d["shelf_opinion"].update(date="2003-10-13"), "shelf_opinion.date", "date:", "dated before the registration statement is filed (2003-10-14)"),
+    (TAKEDOWN, lambda d: take(d)["classes"].pop("private"), "takedown_opinion.agreements.purchase", "date: 2006-01-12", "a purchase agreement, but the series has no private certificates"),
+    (TAKEDOWN, lambda d: take(d)["classes"].pop("private"), "takedown_opinion.memorandum_date", "memorandum_date:", "a private placement memorandum, but the series has no private certificates"),
     (TAKEDOWN, lambda d: take(d)["classes"].update(rated=["A", "C"]), "takedown_opinion.classes.rated.1", "- C", "class C is not an offered class"),
     (TAKEDOWN, lambda d: take(d)["classes"].update(private=["B-3", "B-4"]), "takedown_opinion.classes.private.0", "- B-3", "class B-3 is also an offered class"),
     (TAKEDOWN, lambda d: take(d)["agreements"]["underwriting"].update(parties=["underwriter", "nobody"]), "takedown_opinion.agreements.underwriting.parties.1", "- nobody", "'nobody' is not among the parties"),
@@ -252,3 +254,35 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         ("takedown_opinion.classes.rated.0", "class C is not an offered class"),
         ("takedown_opinion.agreements.underwriting.parties.1", "'nobody' is not among the parties"),
     }
+
+
+def key_paths(data: object, path: tuple = ()) -> list[tuple]:
+    """Every mapping key below `data`, as a path of keys and list indexes."""
+    if isinstance(data, dict):
+        return [p for key, value in data.items() for p in [(*path, key), *key_paths(value, (*path, key))]]
+    if isinstance(data, list):
+        return [p for i, value in enumerate(data) for p in key_paths(value, (*path, i))]
+    return []
+
+
+@pytest.mark.parametrize(("source", "section", "name"), [
+    (TAKEDOWN, "takedown_opinion", "exhibit-5-1-takedown"),
+    (SHELF, "shelf_opinion", "exhibit-5-1-shelf"),
+])  # fmt: skip
+def test_a_missing_key_is_a_message_or_drops_out_never_a_blank(tmp_path: Path, source: Path, section: str, name: str) -> None:
+    """No silent blanks: leaving out any key either gets a message or the letter reads without it."""
+    data = yaml.safe_load(source.read_text())
+    for path in key_paths(data[section], (section,)):
+        changed = yaml.safe_load(source.read_text())
+        parent = changed
+        for key in path[:-1]:
+            parent = parent[key]
+        del parent[path[-1]]
+        deal = tmp_path / source.name
+        deal.write_text(yaml.safe_dump(changed, sort_keys=False))
+        try:
+            text = letter(deal, name)
+        except DealdocsError as exc:
+            assert all(p.line for p in exc.problems), (path, exc)
+            continue
+        assert not re.search(r"\bNone\b|\(\)|\"\"| [,.;]|class certificates", " ".join(text.split())), path

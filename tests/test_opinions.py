@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import yaml
 from typer.testing import CliRunner
 
@@ -286,3 +288,33 @@ def test_a_missing_key_is_a_message_or_drops_out_never_a_blank(tmp_path: Path, s
             assert all(p.line for p in exc.problems), (path, exc)
             continue
         assert not re.search(r"\bNone\b|\(\)|\"\"| [,.;]|class certificates", " ".join(text.split())), path
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=12), st.lists(st.booleans(), max_size=5))
+def test_any_clauses_dropped_number_closes_up_and_references_follow(kept: list[bool], parts_kept: list[bool]) -> None:
+    clauses = [{"label": f"c{i}", "when": when} for i, when in enumerate(kept)]
+    clauses.append({"label": "last", "parts": [{"label": f"p{i}", "when": when} for i, when in enumerate(parts_kept)]})
+    numbering = number_clauses(clauses)
+    expected = [c["label"] for c in clauses if c.get("when", True)]
+    assert list(numbering.order) == expected
+    assert [numbering.number(label) for label in expected] == [str(n) for n in range(1, len(expected) + 1)]
+    letters = [part_letter for _, part_letter in numbering.parts("last")]
+    assert letters == [chr(ord("A") + n) for n in range(sum(parts_kept))]
+    for i, when in enumerate(parts_kept):
+        if when:
+            assert numbering.ref("last", f"p{i}") == f"{len(expected)}({letters.pop(0)})"
+    for label in (c["label"] for c in clauses if not c.get("when", True)):
+        with pytest.raises(DealdocsError):
+            numbering.ref(label)
+
+
+@given(st.lists(st.text(alphabet="abcxyz", min_size=1, max_size=4), min_size=1, max_size=9), st.booleans())
+def test_any_list_is_joined_and_enumerated_with_one_conjunction(items: list[str], serial: bool) -> None:
+    joined = join_words(items, serial=serial)
+    assert joined.count(" and ") == (len(items) > 1)
+    assert joined.replace(", and ", ", ").replace(" and ", ", ").split(", ") == items
+    labelled = enumerate_items(items, end=".")
+    assert "".join(text for _, text in labelled).count(", and") == (len(items) > 1)
+    assert labelled[-1][1].endswith(".")
+    if len(items) > 1:
+        assert [label for label, _ in labelled] == [f"({roman})" for roman in ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"][: len(items)]]

@@ -11,9 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jinja2 import TemplateRuntimeError
 from markupsafe import Markup
-
-from .problems import DealdocsError, Problem
 
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
 
@@ -28,7 +27,6 @@ class Numbering:
 
     order: tuple[str, ...]
     numbers: Mapping[str, str]
-    source: str
 
     def number(self, label: str) -> str:
         return self._lookup(label)
@@ -44,12 +42,12 @@ class Numbering:
         return [(key[len(prefix):], value) for key, value in self.numbers.items() if key.startswith(prefix)]
 
     def _lookup(self, label: str) -> str:
-        if label not in self.numbers:
-            raise DealdocsError([Problem(self.source, None, None, label, "cross-reference to a clause that is not in the letter")])
+        if label not in self.numbers:  # a template error, so the message gives the template's file and line
+            raise TemplateRuntimeError(f"cross-reference to a clause that is not in the letter: {label!r}")
         return self.numbers[label]
 
 
-def number_clauses(clauses: Sequence[Mapping[str, Any]], source: str = "letter") -> Numbering:
+def number_clauses(clauses: Sequence[Mapping[str, Any]]) -> Numbering:
     """Number the clauses whose `when` holds; their `parts` whose `when` holds get letters.
 
     Each clause is {"label": str, "when": bool, "parts": [{"label": str, "when": bool}]}.
@@ -64,7 +62,7 @@ def number_clauses(clauses: Sequence[Mapping[str, Any]], source: str = "letter")
         kept = [p for p in clause.get("parts", []) if p.get("when", True)]
         for i, part in enumerate(kept):
             numbers[f"{clause['label']}.{part['label']}"] = letter(i)
-    return Numbering(tuple(order), numbers, source)
+    return Numbering(tuple(order), numbers)
 
 
 def _text(items: Sequence[str]) -> type[str]:

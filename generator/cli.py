@@ -20,7 +20,20 @@ app = typer.Typer(
 
 DealArg = Annotated[Path, typer.Argument(help="The deal file (YAML).", show_default=False)]
 TapeOpt = Annotated[Path | None, typer.Option("--tape", help="Use this loan tape instead of the deal's.", show_default=False)]
+FormatsOpt = Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: txt, docx, pdf.")]
+TemplatesOpt = Annotated[
+    Path | None, typer.Option("--templates", help="Folder of templates that override the built-in ones by name.", show_default=False)
+]
 T = TypeVar("T")
+
+
+def _formats(spec: str) -> list[str]:
+    from .render import FORMATS
+
+    chosen = [f.strip() for f in spec.split(",") if f.strip()]
+    if not chosen or any(f not in FORMATS for f in chosen):
+        raise typer.BadParameter(f"{spec!r}: choose from {', '.join(FORMATS)}", param_hint="--format")
+    return chosen
 
 
 def _stderr():  # noqa: ANN202 - rich is imported only when something is printed
@@ -63,18 +76,17 @@ def render(
     deal: DealArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the documents.")] = Path("out"),
     tape: TapeOpt = None,
-    formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: txt, docx, pdf.")] = "txt,docx,pdf",
+    formats: FormatsOpt = "txt,docx,pdf",
+    templates: TemplatesOpt = None,
 ) -> None:
     """Render every document the deal file describes, e.g. OUT/term-sheet-8k.txt, .docx and .pdf."""
     from .deal import load_deal
-    from .render import FORMATS, render_deal
+    from .render import render_deal
 
-    chosen = [f.strip() for f in formats.split(",") if f.strip()]
-    if not chosen or any(f not in FORMATS for f in chosen):
-        raise typer.BadParameter(f"{formats!r}: choose from {', '.join(FORMATS)}", param_hint="--format")
+    chosen = _formats(formats)
 
     def run() -> None:
-        written = render_deal(load_deal(deal), out, tape, chosen)
+        written = render_deal(load_deal(deal), out, tape, chosen, templates)
         for path, rendered in written:
             if rendered.warnings:
                 _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")
@@ -148,6 +160,59 @@ def schema(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the
     from .schema import write_schemas
 
     for path in write_schemas(out):
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
+def batch(
+    paths: Annotated[list[str], typer.Argument(help="Deal files, folders (every deal file under them) or globs.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: one sub-folder per deal.")] = Path("out"),
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).", show_default=False)] = None,
+    formats: FormatsOpt = "txt,docx,pdf",
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first deal that fails.")] = False,
+    templates: TemplatesOpt = None,
+) -> None:
+    """Render many deals in parallel into OUT/<deal>/, each with a manifest; exit 1 if any deal failed."""
+    import os
+
+    from .batch import discover, run_batch
+    from .reporting import BatchProgress, summary_table
+
+    chosen = _formats(formats)
+    deals = discover(paths)
+    if not deals:
+        raise typer.BadParameter("no deal files found", param_hint="PATHS")
+    with BatchProgress(len(deals)) as progress:
+        results = run_batch(deals, out, chosen, jobs or os.cpu_count() or 1, fail_fast, templates, progress.advance)
+    summary_table(results, len(deals))
+    if any(not r.ok for r in results) or len(results) < len(deals):
+        raise typer.Exit(1)
+
+
+@app.command()
+def verify(folder: Annotated[Path, typer.Argument(help="A deal's output folder (it holds manifest.json).", show_default=False)]) -> None:
+    """Recompute the hashes in FOLDER/manifest.json; list every input or output that changed; exit 1 if any."""
+    from .manifest import NAME, verify as check
+
+    if not (folder / NAME).is_file():
+        raise typer.BadParameter(f"{folder / NAME} not found", param_hint="FOLDER")
+    changes = check(folder)
+    for change in changes:
+        typer.echo(f"{change.kind} {change.what}: {change.path}")
+    if changes:
+        raise typer.Exit(1)
+    typer.echo(f"{folder}: every input and output matches its manifest")
+
+
+@app.command()
+def new(
+    folder: Annotated[Path, typer.Argument(help="The new deal's folder (must not exist).", show_default=False)],
+    source: Annotated[Path, typer.Option("--from", help="An example deal folder to start from.")] = Path("examples/cmsi-2003-1"),
+) -> None:
+    """Start a new deal folder from an example: its deal file, commented, ready to fill in."""
+    from .scaffold import new_deal
+
+    for path in _guarded(lambda: new_deal(folder, source)):
         typer.echo(f"wrote {path}")
 
 

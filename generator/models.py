@@ -278,6 +278,9 @@ class Deal(Strict):
     """
 
     depositor: Depositor
+    templates: NonEmpty | None = Field(
+        None, description="Folder of templates that override the built-in ones by name, relative to the deal file."
+    )
     series: Series | None = None
     term_sheet: TermSheet | None = None
     takedown_opinion: TakedownOpinion | None = None

@@ -193,10 +193,24 @@ def render_docx(
 RENDERERS: dict[str, Callable[..., Rendered]] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf}
 
 
-def render_deal(loaded: LoadedDeal, out: Path, tape: Path | None = None, formats: Sequence[str] = FORMATS) -> list[tuple[Path, Rendered]]:
+def template_dirs(loaded: LoadedDeal, templates: Path | None = None) -> list[Path]:
+    """Where templates are looked for before the built-in ones: `--templates`, then the deal file's `templates`."""
+    folders = [templates] if templates else []
+    if loaded.deal.templates:
+        folders.append(loaded.resolve(loaded.deal.templates))
+    missing = [f for f in folders if not f.is_dir()]
+    if missing:
+        raise DealdocsError([Problem(str(loaded.path), None, "templates", str(f), "templates folder not found") for f in missing])
+    return folders
+
+
+def render_deal(
+    loaded: LoadedDeal, out: Path, tape: Path | None = None, formats: Sequence[str] = FORMATS, templates: Path | None = None
+) -> list[tuple[Path, Rendered]]:
     """Render every document of a deal in every format into `out`; nothing is written unless all rendered."""
+    search_path = template_dirs(loaded, templates)
     rendered = []
     for document in documents_of(loaded):
         context = document.context(loaded, tape)  # the tape is analysed once for all formats
-        rendered += [RENDERERS[fmt](loaded, document, tape, context=context) for fmt in formats]
+        rendered += [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
     return [(write_atomic(out / f"{r.name}.{r.extension}", r.content), r) for r in rendered]

@@ -218,3 +218,7 @@ def new(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -33,7 +33,8 @@ def paginate(body: str, continuation: Callable[[int], str], footnote: str = "", 
 
     def new_page() -> None:
         nonlocal fresh
-        pages.append([*continuation(len(pages) + 1).strip("\n").split("\n"), "", ""])
+        header = continuation(len(pages) + 1).strip("\n")
+        pages.append([*header.split("\n"), "", ""] if header else [])
         fresh = True
 
     for gap, lines in _blocks(body):
@@ -53,5 +54,5 @@ def paginate(body: str, continuation: Callable[[int], str], footnote: str = "", 
 
 
 def layout_letter(module: Any) -> str:
-    """A rendered letter template: its body, its `continuation` macro and its `footnote` text."""
-    return paginate(str(module), module.continuation, getattr(module, "footnote", ""))
+    """A rendered letter template: its body, its `continuation` macro and its `footnote` text (both optional)."""
+    return paginate(str(module), getattr(module, "continuation", lambda page: ""), getattr(module, "footnote", ""))

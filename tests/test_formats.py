@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
 import subprocess
 import re
 import unicodedata
@@ -12,11 +11,10 @@ from pathlib import Path
 
 import pytest
 from anyascii import anyascii
-from docx.oxml.ns import qn
-from lxml import etree
 from pypdf import PdfReader
 
 from generator.api import load_deal
+from generator.extract import docx_text, pdf_pages
 from generator.render import DOCUMENTS, documents_of, render_docx, render_pdf, render_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,9 +76,8 @@ def text_pages(text: str) -> list[str]:
 def test_pdf_says_the_same_words_as_the_text(path: Path, name: str) -> None:
     loaded = load_deal(path)
     text = render_text(loaded, DOCUMENTS[name]).text
-    pdf = PdfReader(io.BytesIO(render_pdf(loaded, DOCUMENTS[name]).content))
     header = header_of(text)
-    ours, theirs = text_words(text, header), pdf_words([p.extract_text() for p in pdf.pages], header)
+    ours, theirs = text_words(text, header), pdf_words(pdf_pages(render_pdf(loaded, DOCUMENTS[name]).content), header)
     assert ours - theirs == Counter() and theirs - ours == Counter(), (ours - theirs, theirs - ours)
 
 
@@ -110,24 +107,8 @@ def test_pdf_is_well_formed_letter_size_with_embedded_fonts(tmp_path: Path) -> N
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def _paragraph_text(paragraph) -> str:
-    """A paragraph's text with tabs, and footnote references as the text marks them: '(1)'."""
-    parts = []
-    for node in paragraph.iter(qn("w:t"), qn("w:tab"), qn("w:footnoteReference")):
-        parts.append(node.text or "" if node.tag == qn("w:t") else "\t" if node.tag == qn("w:tab") else f"({node.get(qn('w:id'))})")
-    return "".join(parts)
-
-
 def docx_words(data: bytes, footnote_label: str = "{}") -> Counter[str]:
-    """The words of a DOCX body in document order, then its footnotes, labelled as the text labels them."""
-    package = zipfile.ZipFile(io.BytesIO(data))
-    body = etree.fromstring(package.read("word/document.xml"))
-    text = [_paragraph_text(p) for p in body.iter(qn("w:p"))]
-    if "word/footnotes.xml" in package.namelist():
-        for note in etree.fromstring(package.read("word/footnotes.xml")).iter(qn("w:footnote")):
-            if int(note.get(qn("w:id"))) > 0:
-                text.append(footnote_label.format(note.get(qn("w:id"))) + " " + " ".join(_paragraph_text(p) for p in note.iter(qn("w:p"))))
-    return Counter(normalised("\n".join(text)))
+    return Counter(normalised(docx_text(data, footnote_label)))
 
 
 @pytest.mark.parametrize(("path", "name"), CASES, ids=[f"{p.parent.name}-{n}" for p, n in CASES])

@@ -1,0 +1,41 @@
+"""The text of rendered DOCX and PDF files, for snapshots and for checking that formats agree."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _paragraph(p) -> str:  # noqa: ANN001 - an lxml element
+    """A paragraph's text with tabs, and footnote references as the text marks them: '(1)'."""
+    parts = []
+    for node in p.iter(f"{W}t", f"{W}tab", f"{W}footnoteReference"):
+        if node.tag == f"{W}t":
+            parts.append(node.text or "")
+        elif node.tag == f"{W}tab":
+            parts.append("\t")
+        else:
+            parts.append(f"({node.get(f'{W}id')})")
+    return "".join(parts)
+
+
+def docx_text(data: bytes, footnote_label: str = "{}") -> str:
+    """Body paragraphs (table cells included) in document order, then footnotes labelled like the text's."""
+    from lxml import etree
+
+    package = zipfile.ZipFile(io.BytesIO(data))
+    lines = [_paragraph(p) for p in etree.fromstring(package.read("word/document.xml")).iter(f"{W}p")]
+    if "word/footnotes.xml" in package.namelist():
+        for note in etree.fromstring(package.read("word/footnotes.xml")).iter(f"{W}footnote"):
+            if int(note.get(f"{W}id")) > 0:
+                body = " ".join(_paragraph(p) for p in note.iter(f"{W}p"))
+                lines.append(f"{footnote_label.format(note.get(f'{W}id'))} {body.strip()}")
+    return "\n".join(lines) + "\n"
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]

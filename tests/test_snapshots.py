@@ -1,0 +1,18 @@
+"""The project's own snapshots through its pytest plugin, as a deal team would write them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("deal", ["cmsi-2006-1/deal.yaml", "cmsi-2003-shelf/shelf.yaml"])
+def test_example_documents_in_every_format(dealdocs_snapshot, deal: str) -> None:
+    dealdocs_snapshot(ROOT / "examples" / deal)
+
+
+def test_plugin_is_registered(pytestconfig: pytest.Config) -> None:
+    assert pytestconfig.pluginmanager.has_plugin("dealdocs")  # through the pytest11 entry point, not conftest

@@ -396,5 +396,7 @@ def _unparseable_reason(field: str, kind: Kind, pool: Pool) -> str:
 def load_tape(path: Path, pool: Pool, cut_off: dt.date) -> TapeReport:
     """Read, parse and check a tape. File-level problems raise; row problems are in the report."""
     raw = read_raw(path, pool)
+    if raw.height == 0:  # validate, render and strats agree: a pool needs loans
+        raise DealdocsError([Problem(str(path), None, None, None, "the tape has no loans (only a header)")])
     loans, problems = validate(raw, pool, cut_off)
     return TapeReport(path, loans, problems)

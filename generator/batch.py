@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import multiprocessing
+import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -84,6 +85,19 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
         return DealResult(folder.name, str(path), [], first, time.perf_counter() - start)
 
 
+class BatchInterrupted(Exception):
+    """Ctrl-C: deals in progress finish (their files are whole), the rest are not started."""
+
+    def __init__(self, results: list[DealResult]) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops handing out deals."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_batch(
     paths: Sequence[Path],
     out: Path,
@@ -97,22 +111,32 @@ def run_batch(
     names = deal_names(paths)
     results: list[DealResult] = []
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_ignore_interrupts) as pool:
         pending = {pool.submit(render_one, p, out / names[p], tuple(formats), templates): p for p in paths}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                path = pending.pop(future)
-                try:
-                    result = future.result()
-                except Exception as exc:  # a bug or a dead worker: report it against the deal, keep going
-                    result = DealResult(names[path], str(path), [], f"internal error: {exc!r}")
-                results.append(result)
-                on_result(result)
-                if fail_fast and not result.ok:
-                    for future in pending:
-                        future.cancel()
-                    pending = {}
-                    break
+        try:
+            _collect(pending, names, results, fail_fast, on_result)
+        except KeyboardInterrupt:
+            for future in pending:
+                future.cancel()
+            raise BatchInterrupted(results) from None
     order = {p: i for i, p in enumerate(paths)}
     return sorted(results, key=lambda r: order[Path(r.path)])
+
+
+def _collect(pending: dict, names: dict[Path, str], results: list[DealResult], fail_fast: bool, on_result: Callable[[DealResult], None]) -> None:
+    """Results as workers finish them; with fail_fast, nothing more after the first failure."""
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            path = pending.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # a bug or a dead worker: report it against the deal, keep going
+                result = DealResult(names[path], str(path), [], f"internal error: {exc!r}")
+            results.append(result)
+            on_result(result)
+            if fail_fast and not result.ok:
+                for rest in pending:
+                    rest.cancel()
+                pending.clear()
+                return

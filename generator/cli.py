@@ -175,15 +175,20 @@ def batch(
     """Render many deals in parallel into OUT/<deal>/, each with a manifest; exit 1 if any deal failed."""
     import os
 
-    from .batch import discover, run_batch
+    from .batch import BatchInterrupted, discover, run_batch
     from .reporting import BatchProgress, summary_table
 
     chosen = _formats(formats)
     deals = discover(paths)
     if not deals:
         raise typer.BadParameter("no deal files found", param_hint="PATHS")
-    with BatchProgress(len(deals)) as progress:
-        results = run_batch(deals, out, chosen, jobs or os.cpu_count() or 1, fail_fast, templates, progress.advance)
+    try:
+        with BatchProgress(len(deals)) as progress:
+            results = run_batch(deals, out, chosen, jobs or os.cpu_count() or 1, fail_fast, templates, progress.advance)
+    except BatchInterrupted as stop:
+        summary_table(stop.results, len(deals))
+        typer.echo("interrupted: every file written is complete; run the same command again to finish", err=True)
+        raise typer.Exit(130) from None
     summary_table(results, len(deals))
     if any(not r.ok for r in results) or len(results) < len(deals):
         raise typer.Exit(1)

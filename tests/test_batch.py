@@ -93,15 +93,19 @@ def _complete(path: Path) -> bool:
     return json.loads(data) is not None  # manifest.json
 
 
-def test_a_killed_batch_leaves_only_complete_files_and_a_rerun_finishes(deals: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_a_killed_batch_leaves_only_complete_files_and_a_rerun_finishes(deals: Path, tmp_path: Path, sig: signal.Signals) -> None:
     out = tmp_path / "out"
     command = [sys.executable, "-m", "generator.cli", "batch", str(deals), "--out", str(out), "--jobs", "1", "-f", "txt,docx,pdf"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, cwd=ROOT)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT)
     deadline = time.monotonic() + 120
     while not list(out.glob("*/manifest.json")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)  # the batch and its workers, mid-run
-    process.wait()
+    os.killpg(process.pid, sig)  # the batch and its workers, mid-run (Ctrl-C reaches the whole group too)
+    stdout, stderr = process.communicate(timeout=120)
+    if sig == signal.SIGINT:
+        assert process.returncode == 130 and "Traceback" not in stdout + stderr
+        assert "interrupted" in stderr
     finished = list(out.glob("*/manifest.json"))
     assert 1 <= len(finished) < 7, "the kill should land mid-batch"
     for path in out.rglob("*"):

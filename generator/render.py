@@ -6,6 +6,7 @@ import calendar
 import hashlib
 import io
 import os
+import re
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -129,7 +130,8 @@ def render_pdf(
     import weasyprint
 
     html = render_html(loaded, document, tape, search_path, context)
-    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+    portable = re.sub(r'url\("file://[^"]*/', 'url("', html)  # where the fonts are installed is no part of the document
+    identifier = hashlib.sha256(portable.encode()).hexdigest()[:32].encode()
     with _source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
         pdf = weasyprint.HTML(string=html, base_url=str(templates_dir())).write_pdf(pdf_identifier=identifier)
     return Rendered(document.name, "pdf", pdf)

@@ -1,0 +1,89 @@
+"""Where `dealdocs strats` spends its time: each stage of the pipeline timed in-process.
+
+    python benchmarks/profile_strats.py [--deal benchmarks/data/synth-1m/deal.yaml] [--runs 3] [--stages]
+
+The stages are the library's own functions called in the order `strats` calls them
+(load_deal -> read_raw -> validate -> compute_tables -> summarize -> to_json), each timed
+on its own; the inner steps of read_raw and validate are re-timed separately (`--stages`)
+so that a regression can be pinned on one expression. Import time is measured apart:
+`python -X importtime -m generator.cli --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEAL = ROOT / "benchmarks" / "data" / "synth-1m" / "deal.yaml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deal", type=Path, default=DEAL)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--stages", action="store_true", help="also time the inner steps of read_raw and validate")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    import polars as pl
+
+    from generator import export, tape
+    from generator.analysis import PoolAnalysis, tape_path, term_sheet_of
+    from generator.deal import load_deal
+    from generator.strats import compute_tables, resolve_tables
+    from generator.summary import summarize
+
+    print(f"imports: {time.perf_counter() - start:.3f} s (polars threads: {pl.thread_pool_size()})")
+    times: dict[str, list[float]] = defaultdict(list)
+
+    def timed(name: str, fn: Callable[[], Any]) -> Any:
+        t = time.perf_counter()
+        result = fn()
+        times[name].append(time.perf_counter() - t)
+        return result
+
+    for _ in range(args.runs):
+        loaded = timed("load_deal (YAML + pydantic)", lambda: load_deal(args.deal))
+        ts = term_sheet_of(loaded)
+        pool, cut_off, path = ts.pool, ts.cut_off_date, tape_path(loaded)
+        if args.stages:
+            frame, rows = timed("  read_raw: pl.read_csv (all text)", lambda: tape._read_text_frame(path, None))
+            timed("  read_raw: _lines_in (newline count)", lambda: tape._lines_in(path))
+            mapping = {f: h for f, h in pool.columns.model_dump().items() if h is not None}
+            timed("  read_raw: strip/blank->null select + filter", lambda: frame.select(
+                rows.alias("_row"), *(pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in mapping.items())
+            ).filter(~pl.all_horizontal(pl.exclude("_row").is_null())))
+        raw = timed("read_raw (total)", lambda: tape.read_raw(path, pool))
+        if args.stages:
+            parsed = timed("  validate: _parse", lambda: tape._parse(raw, pool))
+            loans = timed("  validate: _derive", lambda: tape._derive(parsed, pool, cut_off))
+            work = timed("  validate: concat + _first_row over(loan_number)", lambda: pl.concat(
+                [raw.drop("_row").rename(lambda n: f"raw_{n}"), loans], how="horizontal"
+            ).with_columns(_first_row=pl.col("_row").min().over("raw_loan_number")))
+            rules = tape._rules(raw, pool, cut_off)
+            timed(f"  validate: count {len(rules)} rules (one select)", lambda: work.select(
+                c.fill_null(False).sum().alias(str(i)) for i, (_, _, c, _) in enumerate(rules)
+            ).row(0))
+        loans, problems = timed("validate (total)", lambda: tape.validate(raw, pool, cut_off))
+        report = tape.TapeReport(path, loans, problems)
+        tables = timed("compute_tables (7 tables)", lambda: compute_tables(loans, resolve_tables(pool.tables)))
+        summary = timed("summarize", lambda: summarize(loans, pool))
+        timed("export.to_json", lambda: export.to_json(PoolAnalysis(report, summary, tables)))
+
+    print(f"\n{args.runs} runs on {args.deal} ({loans.height:,} loans); median seconds\n")
+    print("| stage | median | min |")
+    print("|---|---|---|")
+    for name, values in times.items():
+        print(f"| {name} | {statistics.median(values):.3f} | {min(values):.3f} |")
+    top = [n for n in times if not n.startswith("  ")]
+    print(f"| **sum of stages** | {sum(statistics.median(times[n]) for n in top):.3f} | |")
+
+
+if __name__ == "__main__":
+    main()

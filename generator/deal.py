@@ -19,9 +19,18 @@ class LoadedDeal:
 
     deal: Deal
     path: Path
+    root: yaml.Node | None = None  # the YAML node tree, for the line of any key
 
     def resolve(self, relative: str) -> Path:
         return (self.path.parent / relative).resolve()
+
+    def line(self, *loc: str | int) -> int | None:
+        """The deal file's line of a key path such as ('term_sheet', 'pool', 'columns', 'fico')."""
+        return _line_of(self.root, loc)
+
+    def problem(self, loc: tuple[str | int, ...], value: str | None, message: str) -> Problem:
+        """A problem at a key of this deal file, with its line: what a deal team edits to fix it."""
+        return Problem(str(self.path), self.line(*loc), ".".join(map(str, loc)), value, message)
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -80,4 +89,4 @@ def load_deal(path: str | Path) -> LoadedDeal:
     """Load and validate a deal file; raises DealdocsError listing every problem found."""
     path = Path(path)
     data, root = parse_yaml(path)
-    return LoadedDeal(validate_model(Deal, data, path, root), path.resolve())
+    return LoadedDeal(validate_model(Deal, data, path, root), path.resolve(), root)

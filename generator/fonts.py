@@ -17,12 +17,17 @@ class Face:
 FILES = {("Regular", 400, "normal"), ("It", 400, "italic"), ("Bold", 700, "normal"), ("BoldIt", 700, "italic")}
 
 
+def font_folder() -> Path:
+    """Where the font package keeps its files: the one folder outside the templates a PDF may read."""
+    import font_source_serif_pro
+
+    return Path(font_source_serif_pro.__file__).parent / "files"
+
+
 @cache
 def faces() -> tuple[Face, ...]:
     """Source Serif Pro's four faces, as file URLs for @font-face."""
-    import font_source_serif_pro
-
-    folder = Path(font_source_serif_pro.__file__).parent / "files"
+    folder = font_folder()
     return tuple(
         Face((folder / f"SourceSerifPro-{name}.otf").as_uri(), weight, style)
         for name, weight, style in sorted(FILES, key=lambda f: (f[1], f[2]))

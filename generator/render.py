@@ -10,12 +10,14 @@ import re
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
+from jinja2.environment import TemplateModule
+from jinja2.exceptions import SecurityError
 from markupsafe import Markup
 
 from . import edgar
@@ -27,6 +29,9 @@ from .letter import layout_letter
 from .opinions import shelf_context, takedown_context
 from .problems import DealdocsError, Problem
 from .resources import templates_dir
+from .sandbox import MAX_OUTPUT, budget, is_refusal, pdf_fetcher, plain
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,11 @@ class Document:
     context: Callable[[LoadedDeal, Path | None], dict[str, Any]]
     dated: Callable[[LoadedDeal], date]  # the date the outputs' metadata carries
     layout: Callable[[Any], str] = str  # the rendered text module to text; the term sheet pages itself
+
+    def title(self, loaded: LoadedDeal) -> str:
+        """The title in a PDF's metadata: the document and its series (or depositor), never where the files are."""
+        series = loaded.deal.series
+        return f"{self.name} {series.name if series else loaded.deal.depositor.short_name}"
 
 
 def _term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
@@ -75,25 +85,55 @@ class Rendered:
         return self.content
 
 
-def _template_problem(exc: TemplateError, template: str) -> Problem:
-    """Where in which template a Jinja error happened, from the error or the template frames of its traceback."""
+def _template_problem(exc: BaseException, template: str) -> Problem:
+    """Where in which template an error happened, from the error or the template frames of its traceback."""
     if isinstance(exc, TemplateSyntaxError):
         return Problem(exc.filename or template, exc.lineno, None, None, f"template syntax error: {exc.message}")
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
     where = frames[-1] if frames else None
-    return Problem(where.filename if where else template, where.lineno if where else None, None, None, f"template error: {exc}")
+    if isinstance(exc, SecurityError):
+        reason = f"refused by the template sandbox: {exc}"
+    elif isinstance(exc, RecursionError):
+        reason = "template error: recursion too deep (a macro or include that calls itself)"
+    elif isinstance(exc, TemplateError):
+        reason = f"template error: {exc}"
+    else:
+        reason = f"template error: {type(exc).__name__}: {exc}"
+    return Problem(where.filename if where else template, where.lineno if where else None, None, None, reason)
+
+
+def _module(env: Environment, template: str, context: dict[str, Any]) -> TemplateModule:
+    """The template evaluated as a module (its body and its macros), its output bounded in size."""
+    compiled = env.get_template(template)
+    ctx = compiled.new_context(context)
+    chunks, size = [], 0
+    for chunk in compiled.root_render_func(ctx):
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise SecurityError(f"a template may write at most {MAX_OUTPUT:,} characters")
+        chunks.append(chunk)
+    return TemplateModule(compiled, ctx, chunks)
+
+
+def guarded(env: Environment, template: str, work: Callable[[], T]) -> T:
+    """Run template work within the sandbox's budget; whatever the template did wrong is a problem at its line."""
+    try:
+        with budget(f"rendering {template}"):
+            try:
+                return work()
+            except Exception:
+                env.handle_exception()  # re-raises with the template's own file and line in the traceback
+    except Exception as exc:
+        if not is_refusal(exc):
+            raise
+        raise DealdocsError([_template_problem(exc, template)]) from None
+    raise AssertionError("unreachable")  # handle_exception always raises
 
 
 def _run_template(env: Environment, template: str, context: dict[str, Any], layout: Callable[[Any], str]) -> str:
-    """Render a template module and lay it out; any template error becomes a problem with its file and line."""
-    try:
-        try:
-            return layout(env.get_template(template).make_module(context))
-        except Exception:
-            env.handle_exception()  # re-raises with the template's own file and line in the traceback
-    except TemplateError as exc:
-        raise DealdocsError([_template_problem(exc, template)]) from None
-    raise AssertionError("unreachable")  # handle_exception always raises
+    """Render a template module with plain data and lay it out."""
+    data = plain(context)
+    return guarded(env, template, lambda: layout(_module(env, template, data)))
 
 
 def render_text(
@@ -101,8 +141,7 @@ def render_text(
 ) -> Rendered:
     """The EDGAR text of one document."""
     warnings: list[Problem] = []
-    env = environment([*search_path, templates_dir()])
-    env.filters.update(edgar.TEXT_FILTERS)
+    env = environment([*search_path, templates_dir()], filters=edgar.TEXT_FILTERS)
     env.finalize = edgar.ascii_finalize(str(loaded.path), warnings)
     context = {**(context or document.context(loaded, tape)), "footnote": _inline_footnote}
     text = _run_template(env, f"{document.name}.txt.j2", context, document.layout)
@@ -117,7 +156,7 @@ def render_html(
 
     env = environment([*search_path, templates_dir()], autoescape=True)
     page = {
-        "title": f"{document.name} {loaded.path.parent.name}", "author": loaded.deal.depositor.name,
+        "title": document.title(loaded), "author": loaded.deal.depositor.name,
         "created": document.dated(loaded), "fonts": faces(), "footnote": _inline_footnote,
     }  # fmt: skip
     return _run_template(env, f"{document.name}.html.j2", {**(context or document.context(loaded, tape)), **page}, str)
@@ -128,12 +167,26 @@ def render_pdf(
 ) -> Rendered:
     """Print-quality PDF through WeasyPrint; the same inputs give the same bytes."""
     import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    from .fonts import font_folder
 
     html = render_html(loaded, document, tape, search_path, context)
     portable = re.sub(r'url\("file://[^"]*/', 'url("', html)  # where the fonts are installed is no part of the document
     identifier = hashlib.sha256(portable.encode()).hexdigest()[:32].encode()
-    with _source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
-        pdf = weasyprint.HTML(string=html, base_url=str(templates_dir())).write_pdf(pdf_identifier=identifier)
+    fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder()])
+    template = f"{document.name}.html.j2"
+    env = environment(search_path)
+
+    def write() -> bytes:
+        with _source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
+            html_document = weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher)
+            return html_document.write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
+
+    try:
+        pdf = guarded(env, template, write)
+    except FatalURLFetchingError as exc:
+        raise DealdocsError([Problem(template, None, None, None, str(exc))]) from None
     return Rendered(document.name, "pdf", pdf)
 
 
@@ -179,13 +232,8 @@ def render_docx(
 
     template = DocxTemplate(str(_template_file(f"{document.name}.docx", search_path)))
     env = environment([*search_path, templates_dir()], autoescape=True)
-    try:
-        try:
-            template.render({**(context or document.context(loaded, tape)), "footnote": _word_footnote}, env, autoescape=True)
-        except Exception:
-            env.handle_exception()
-    except TemplateError as exc:
-        raise DealdocsError([_template_problem(exc, f"{document.name}.docx")]) from None
+    data = plain({**(context or document.context(loaded, tape)), "footnote": _word_footnote})
+    guarded(env, f"{document.name}.docx", lambda: template.render(data, env, autoescape=True))
     buffer = io.BytesIO()
     template.save(buffer)
     stamp = datetime.combine(document.dated(loaded), datetime.min.time())
@@ -197,13 +245,20 @@ RENDERERS: dict[str, Callable[..., Rendered]] = {"txt": render_text, "docx": ren
 
 def template_dirs(loaded: LoadedDeal, templates: Path | None = None) -> list[Path]:
     """Where templates are looked for before the built-in ones: `--templates`, then the deal file's `templates`."""
-    folders = [templates] if templates else []
+    folders: list[tuple[Path, Problem]] = []
+    if templates:
+        folders.append((templates.resolve(), Problem("--templates", None, None, str(templates), "")))
     if loaded.deal.templates:
-        folders.append(loaded.resolve(loaded.deal.templates))
-    missing = [f for f in folders if not f.is_dir()]
-    if missing:
-        raise DealdocsError([Problem(str(loaded.path), None, "templates", str(f), "templates folder not found") for f in missing])
-    return folders
+        folders.append((loaded.resolve(loaded.deal.templates), loaded.problem(("templates",), loaded.deal.templates, "")))
+    problems = []
+    for folder, at in folders:
+        if not folder.is_dir():
+            problems.append(replace(at, message=f"templates folder not found: {folder}"))
+        elif folder == Path(folder.anchor):
+            problems.append(replace(at, message="a templates folder cannot be the root of the file system: name the folder that holds your templates"))
+    if problems:
+        raise DealdocsError(problems)
+    return [folder for folder, _ in folders]
 
 
 def render_deal(

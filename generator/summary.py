@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from .exact import allocate, share_percent
 from .models import Pool
@@ -58,6 +58,8 @@ class Summary:
     premium: Group | None
     discount_balance: int  # whole dollars; with premium_balance foots to the rounded pool balance
     premium_balance: int
+
+    TEMPLATE_METHODS: ClassVar[tuple[str, ...]] = ("programmes",)  # what templates may call besides the fields
 
     def programmes(self, *names: str) -> Fraction:
         """Combined share of several programmes, e.g. full documentation or streamlined."""

@@ -1,0 +1,366 @@
+"""The template sandbox: what a template (ours or a deal team's) may see, call and spend.
+
+Templates and table labels may come from a deal team, so they run under an allow-list:
+they are given plain read-only data (`plain`), may read only the attributes and call only
+the methods listed here, may not build huge strings, numbers or ranges, and a render that
+runs past its time or memory budget is stopped. Every refusal is a `SecurityError` that the
+renderer reports with the template's file and line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from enum import Enum
+from fractions import Fraction
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError, nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context, LoopContext, Macro, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
+from markupsafe import Markup
+
+MAX_STRING = 1_000_000
+"""Longest string a template may build with an operator or filter (a whole term sheet is ~100 kB)."""
+MAX_ARGUMENT = 10_000
+"""Largest whole number a filter or string method takes as a width, count or number of places."""
+MAX_RANGE = 10_000
+"""Most items `range()` may produce."""
+MAX_EXPONENT_BITS = 10_000
+"""Largest result, in bits, of `**`."""
+MAX_OUTPUT = 50_000_000
+"""Most characters one document's template may write."""
+
+
+class Record:
+    """A model or dataclass as a template sees it: its fields by attribute or key, nothing else."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_fields", dict(fields))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self._fields[name]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("template data is read-only")
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._fields
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Record) and self._fields == other._fields
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._fields))
+
+    def __repr__(self) -> str:
+        return f"Record({', '.join(self._fields)})"
+
+
+def plain(value: Any) -> Any:
+    """Template data: models and dataclasses become Records, enums their values, containers copies.
+
+    A template never holds a pydantic model (whose class methods read files and unpickle)
+    nor a project object, only the data; methods a template may call are listed by the
+    class in `TEMPLATE_METHODS` and copied in as bound methods.
+    """
+    from pydantic import BaseModel
+
+    if value is None or isinstance(value, str | int | float | Decimal | Fraction | dt.date | bool):
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, BaseModel):
+        fields = {name: plain(getattr(value, name)) for name in type(value).model_fields}
+        return Record(fields)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields.update({name: getattr(value, name) for name in getattr(value, "TEMPLATE_METHODS", ())})
+        return Record(fields)
+    if isinstance(value, Mapping):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [plain(v) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if callable(value):
+        return value  # the project's own helpers and filters, put in the context on purpose
+    raise TypeError(f"no template form for {type(value).__name__}")
+
+
+_STR_METHODS = frozenset(
+    "capitalize center count endswith find index isalpha isdigit islower isspace isupper join ljust lower lstrip "
+    "partition replace rfind rjust rpartition rsplit rstrip split splitlines startswith strip title upper zfill".split()
+)
+_ALLOWED: dict[type, frozenset[str]] = {
+    str: _STR_METHODS,
+    Markup: _STR_METHODS | {"striptags", "unescape"},
+    list: frozenset({"count", "index"}),
+    tuple: frozenset({"count", "index"}),
+    dict: frozenset({"get", "items", "keys", "values"}),
+    dt.date: frozenset({"year", "month", "day", "isoformat", "weekday"}),
+    Fraction: frozenset({"numerator", "denominator"}),
+}
+_HELPERS: dict[type, frozenset[str]] = {}
+"""Project classes templates create through globals (clause numbering, party mentions): their methods."""
+
+
+def allow_methods(cls: type, names: str) -> None:
+    """Declare the methods of a project helper class that templates may call."""
+    _HELPERS[cls] = frozenset(names.split())
+
+
+_JINJA_TYPES = (Macro, LoopContext, Namespace, Undefined)
+
+
+def _jinja_module_type() -> type:
+    from jinja2.environment import TemplateModule
+
+    return TemplateModule
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, but `a ~ b` goes through the environment so that its size is checked."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked_join((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("), context.eval_ctx)")
+
+
+class SafeEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, narrowed to an allow-list and bounded in size."""
+
+    code_generator_class = _CodeGenerator
+    intercepted_binops = frozenset({"*", "**", "+", "%", "/", "//"})
+
+    @staticmethod
+    def checked_join(parts: Sequence[Any], eval_ctx: Any) -> str:
+        """`~`: the parts as text (escaped when autoescaping), refused past MAX_STRING."""
+        from jinja2.runtime import markup_join, str_join
+
+        texts = [p if isinstance(p, str) else str(p) for p in parts]  # str() of a value is bounded by its own size
+        if sum(len(t) for t in texts) > MAX_STRING:
+            raise SecurityError(f"a string of more than {MAX_STRING:,} characters is not allowed in a template")
+        join = markup_join if eval_ctx.volatile or eval_ctx.autoescape else str_join
+        return join(parts)  # type: ignore[no-any-return]
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr.startswith("_"):
+            return False
+        if isinstance(obj, Record):
+            return attr in obj
+        if isinstance(obj, _JINJA_TYPES) or isinstance(obj, _jinja_module_type()):
+            return super().is_safe_attribute(obj, attr, value)
+        for cls, names in (*_ALLOWED.items(), *_HELPERS.items()):
+            if isinstance(obj, cls) and attr in names:
+                return super().is_safe_attribute(obj, attr, value)
+        return False
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        """An unsafe attribute is an error at once, not an Undefined a filter could pass along silently."""
+        raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__} is not allowed in a template")
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        _check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+        if not isinstance(__obj, Macro):
+            _check_arguments(args, kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        return _checked_result(result)
+
+
+def _size(value: Any) -> int | None:
+    return len(value) if isinstance(value, str | list | tuple) else None
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    """Refuse an operation whose result would be too large before Python builds it."""
+    if operator == "*":
+        for seq, times in ((left, right), (right, left)):
+            if _size(seq) is not None and isinstance(times, int) and _size(seq) * max(times, 0) > MAX_STRING:  # type: ignore[operator]
+                raise SecurityError(f"a string or list of more than {MAX_STRING:,} items is not allowed in a template")
+    elif operator == "+":
+        if _size(left) is not None and _size(right) is not None and _size(left) + _size(right) > MAX_STRING:  # type: ignore[operator]
+            raise SecurityError(f"a string or list of more than {MAX_STRING:,} items is not allowed in a template")
+    elif operator == "**":
+        if isinstance(right, int | Decimal | Fraction) and not isinstance(left, str):
+            base = abs(left) if isinstance(left, int | Decimal | Fraction | float) else 2
+            bits = max(int(base).bit_length(), 1) if base >= 2 else 1
+            if abs(right) * bits > MAX_EXPONENT_BITS and base != 1 and base != 0:
+                raise SecurityError(f"a power of more than {MAX_EXPONENT_BITS:,} bits is not allowed in a template")
+    elif operator == "%" and isinstance(left, str):
+        _check_format(left)
+
+
+def _check_format(text: str) -> None:
+    """'%100000000d' would build a huge string: widths and precisions are bounded."""
+    import re
+
+    for width in re.findall(r"%[-+ #0]*(\d*)(?:\.(\d+))?", text):
+        if any(w and int(w) > MAX_ARGUMENT for w in width):
+            raise SecurityError(f"a format width above {MAX_ARGUMENT:,} is not allowed in a template")
+
+
+def _check_arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ARGUMENT:
+            raise SecurityError(f"an argument above {MAX_ARGUMENT:,} is not allowed in a template ({value})")
+
+
+def _checked_result(result: Any) -> Any:
+    if isinstance(result, str | list | tuple) and len(result) > MAX_STRING:
+        raise SecurityError(f"a string or list of more than {MAX_STRING:,} items is not allowed in a template")
+    return result
+
+
+def guard_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter whose arguments after the value are bounded, and whose result is too."""
+    passes = getattr(function, "jinja_pass_arg", None) is not None
+
+    @wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        value_args = args[1:] if passes else args  # (context,) value, then the filter's arguments
+        _check_arguments(value_args[1:], kwargs)
+        if function.__name__ == "do_replace" and len(value_args) >= 3:
+            _check_replace(*(str(a) for a in value_args[:3]))
+        if function.__name__ == "do_format" and value_args and isinstance(value_args[0], str):
+            _check_format(value_args[0])
+        return _checked_result(function(*args, **kwargs))
+
+    return guarded
+
+
+def _check_replace(value: str, old: str, new: str) -> None:
+    if len(new) > len(old) and (value.count(old) if old else len(value) + 1) * (len(new) - len(old)) + len(value) > MAX_STRING:
+        raise SecurityError(f"a string of more than {MAX_STRING:,} characters is not allowed in a template")
+
+
+def safe_range(*args: int) -> range:
+    """`range` for templates: at most MAX_RANGE items."""
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise SecurityError(f"range() of more than {MAX_RANGE:,} items is not allowed in a template")
+    return numbers
+
+
+# --- time and memory budget -------------------------------------------------------------
+
+
+class BudgetExceeded(SecurityError):
+    """A render that ran past its time or memory budget."""
+
+
+def _budget_seconds() -> float:
+    return float(os.environ.get("DEALDOCS_RENDER_SECONDS", "60"))
+
+
+def _budget_megabytes() -> float:
+    return float(os.environ.get("DEALDOCS_RENDER_MEGABYTES", "2048"))
+
+
+def _rss_megabytes() -> float:
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+@contextmanager
+def budget(what: str) -> Iterator[None]:
+    """Stop the work inside after DEALDOCS_RENDER_SECONDS or DEALDOCS_RENDER_MEGABYTES more memory.
+
+    A timer signal checks both every 50 ms; signals reach only the main thread, so in
+    another thread the size limits above are the only bound.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    seconds, megabytes = _budget_seconds(), _budget_megabytes()
+    start, base = time.monotonic(), _rss_megabytes()
+
+    def check(_signum: int, _frame: Any) -> None:
+        if time.monotonic() - start > seconds:
+            raise BudgetExceeded(f"{what} took longer than {seconds:g} s (DEALDOCS_RENDER_SECONDS)")
+        if _rss_megabytes() - base > megabytes:
+            raise BudgetExceeded(f"{what} used more than {megabytes:g} MB (DEALDOCS_RENDER_MEGABYTES)")
+
+    previous = signal.signal(signal.SIGALRM, check)
+    before = signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, *before)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """A template's own doing: a sandbox refusal, or an error Python raised on its behalf."""
+    return isinstance(exc, TemplateError | ArithmeticError | TypeError | ValueError | LookupError | RecursionError | MemoryError | AttributeError)
+
+
+def within(folder: Path, path: Path) -> bool:
+    """Whether `path`, with every symbolic link followed, lies inside `folder` (resolved too)."""
+    try:
+        path.resolve(strict=True).relative_to(folder.resolve(strict=True))
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return True
+
+
+def pdf_fetcher(search_path: Sequence[Path], also: Sequence[Path] = ()) -> Any:
+    """A WeasyPrint URL fetcher that reads only files in the template folders (and `also`), and `data:` URLs.
+
+    The HTML's base is the built-in template folder (the last of `search_path`); a relative
+    URL such as `print.css` is found by name like a template, first in the user's folders.
+    An HTML template that links, embeds or imports anything else (`file:///etc/passwd` as an
+    attachment, an image or a stylesheet from elsewhere, any network URL) stops the render:
+    the PDF must not carry what the template folders do not hold.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class Refused(FatalURLFetchingError):
+        pass
+
+    base = search_path[-1].resolve()
+
+    class LocalFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            path = Path(unquote(parts.path)) if parts.scheme == "file" else None
+            if path is not None and path.is_relative_to(base):
+                name = path.relative_to(base)
+                path = next((folder / name for folder in search_path if (folder / name).is_file()), path)
+            if path is None or not any(within(folder, path) for folder in (*search_path, *also)):
+                raise Refused(f"refused to fetch {url[:200]}: a PDF may use only files inside the template folders")
+            return super().fetch(path.resolve().as_uri(), headers)
+
+    return LocalFetcher(allowed_protocols=("file", "data"), allow_redirects=False)

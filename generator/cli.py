@@ -81,7 +81,7 @@ def _missing_library(exc: Exception) -> str | None:
     if not any("weasyprint" in frame.filename for frame in traceback.extract_tb(exc.__traceback__)):
         return None
     return (
-        f"PDF needs the Pango library, which WeasyPrint loads from the system ({exc}). "
+        f"PDF needs the Pango library, which WeasyPrint loads from the system ({' '.join(str(exc).split())}). "
         "Install libpango-1.0-0 and libpangoft2-1.0-0: on Debian or Ubuntu, run "
         "'bash scripts/setup-system.sh render' as root in a clone of dealdocs, or "
         "'apt-get install libpango-1.0-0 libpangoft2-1.0-0'; elsewhere, install Pango "

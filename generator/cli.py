@@ -7,30 +7,130 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
+
+# What the command-line framework raises to end a command its own way (usage errors, --help, typer.Exit).
+_FRAMEWORK = (typer.Exit, typer.Abort, *(k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException"))
+
+
+class _Boundary(TyperGroup):
+    """The one place where whatever a command lets escape is turned into a message.
+
+    A DealdocsError lists its problems (exit 2); a system library WeasyPrint cannot load is
+    named with the package to install (exit 2); Ctrl-C is one line (exit 130); anything else is
+    a bug: one line naming the command and the exception (exit 1), the traceback under --debug.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, command in self.commands.items():
+            _plain_metavars(name, command)
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            with _user_errors():
+                return super().invoke(ctx)
+        except _FRAMEWORK:
+            raise
+        except KeyboardInterrupt:
+            typer.echo("dealdocs: interrupted", err=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - the boundary: nothing may leave as a traceback
+            missing = _missing_library(exc)
+            if missing:
+                typer.echo(f"dealdocs: error: {missing}", err=True)
+                raise typer.Exit(2) from None
+            debug = bool(ctx.params.get("debug"))
+            if debug:
+                import traceback
+
+                traceback.print_exception(exc, file=sys.stderr)
+            message = " ".join(str(exc).split())
+            hint = "" if debug else " (run again with --debug for the traceback)"
+            typer.echo(f"dealdocs: internal error in {ctx.invoked_subcommand}: {type(exc).__name__}: {message}{hint}", err=True)
+            raise typer.Exit(1) from None
+
+
+# Metavars of the commands' own options and arguments (those of the shared ones are set where they are defined).
+_METAVARS = {"out": "DIR", "jobs": "N", "source": "DIR", "folder": "FOLDER", "paths": "PATH...", "format": "json|csv|xlsx"}
+_COMMAND_METAVARS = {("strats", "out"): "FILE"}
+
+
+def _plain_metavars(name: str, command: Any) -> None:
+    """Every value shown by a metavar (`--out DIR`, `PATH...`), flags as flags: recent typer versions
+    print Python types instead (`<path>`, `<list[str]>`, `<bool>`) and put braces round arguments."""
+    for param in command.params:
+        if getattr(param, "is_flag", False):
+            continue
+        if param.metavar is None:
+            param.metavar = _COMMAND_METAVARS.get((name, param.name)) or _METAVARS.get(param.name) or param.name.upper()
+        if param.param_type_name == "argument":
+            param.display_type_rich = lambda ctx: None
+            param._usage_display_name = lambda metavar=param.metavar: metavar
+
+
+def _missing_library(exc: Exception) -> str | None:
+    """What to install when WeasyPrint cannot load Pango (or GLib, which it loads first) from the system."""
+    import traceback
+
+    if not isinstance(exc, OSError) or "cannot load library" not in str(exc):
+        return None
+    if not any("weasyprint" in frame.filename for frame in traceback.extract_tb(exc.__traceback__)):
+        return None
+    return (
+        f"PDF needs the Pango library, which WeasyPrint loads from the system ({' '.join(str(exc).split())}). "
+        "Install libpango-1.0-0 and libpangoft2-1.0-0: on Debian or Ubuntu, run "
+        "'bash scripts/setup-system.sh render' as root in a clone of dealdocs, or "
+        "'apt-get install libpango-1.0-0 libpangoft2-1.0-0'; elsewhere, install Pango "
+        "(https://doc.courtbouillon.org/weasyprint/stable/first_steps.html). "
+        "Meanwhile '--format txt,docx' renders without it."
+    )
+
 
 app = typer.Typer(
+    cls=_Boundary,
     help="Draft the SEC filings of a mortgage-backed securities series from a deal file and a loan tape.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: flags without a type, options by their metavar
 )
 
-DealArg = Annotated[Path, typer.Argument(help="The deal file (YAML).", show_default=False)]
-TapeOpt = Annotated[Path | None, typer.Option("--tape", help="Use this loan tape instead of the deal's.", show_default=False)]
-FormatsOpt = Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: txt, docx, pdf.")]
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"dealdocs {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _global(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version, help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Print the traceback of an internal error.")] = False,
+) -> None:
+    # Options for every command; --debug is read by _Boundary.invoke.
+    pass
+
+
+DealArg = Annotated[Path, typer.Argument(metavar="DEAL", help="The deal file (YAML).", show_default=False)]
+TapeOpt = Annotated[Path | None, typer.Option("--tape", metavar="FILE", help="Use this loan tape instead of the deal's.", show_default=False)]
+FormatsOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help="Comma-separated formats: txt, docx, pdf (any case).")]
 TemplatesOpt = Annotated[
-    Path | None, typer.Option("--templates", help="Folder of templates that override the built-in ones by name.", show_default=False)
+    Path | None, typer.Option("--templates", metavar="DIR", help="Folder of templates that override the built-in ones by name.", show_default=False)
 ]
 T = TypeVar("T")
 
 
 def _formats(spec: str) -> list[str]:
+    """'txt, PDF' -> ['txt', 'pdf']: case and spaces do not matter, a format named twice is made once."""
     from .render import FORMATS
 
-    chosen = [f.strip() for f in spec.split(",") if f.strip()]
+    chosen = list(dict.fromkeys(f.strip().lower() for f in spec.split(",") if f.strip()))
     if not chosen or any(f not in FORMATS for f in chosen):
         raise typer.BadParameter(f"{spec!r}: choose from {', '.join(FORMATS)}", param_hint="--format")
     return chosen
@@ -212,7 +312,10 @@ def verify(folder: Annotated[Path, typer.Argument(help="A deal's output folder (
 @app.command()
 def new(
     folder: Annotated[Path, typer.Argument(help="The new deal's folder (must not exist).", show_default=False)],
-    source: Annotated[Path, typer.Option("--from", help="An example deal folder to start from.")] = Path("examples/cmsi-2003-1"),
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", help="An example deal folder to start from (default: the Series 2003-1 term sheet example installed with dealdocs).", show_default=False),
+    ] = None,
 ) -> None:
     """Start a new deal folder from an example: its deal file, commented, ready to fill in."""
     from .scaffold import new_deal
@@ -222,7 +325,13 @@ def new(
 
 
 def main() -> None:
-    app()
+    try:
+        app(prog_name="dealdocs")
+    except Exception as exc:  # noqa: BLE001 - raised before any command ran (_Boundary.invoke handles the rest)
+        if "--debug" in sys.argv[1:]:
+            raise
+        print(f"dealdocs: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (run again with --debug for the traceback)", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ def discover(paths: Sequence[str]) -> list[Path]:
         matches = [Path(m) for m in sorted(glob.glob(spec, recursive=True))] if glob.has_magic(spec) else [Path(spec)]
         for match in matches:
             if match.is_dir():
-                found += [p for p in sorted(match.rglob("*")) if p.suffix in DEAL_SUFFIXES and _is_deal_file(p)]
+                found += [p for p in sorted(match.rglob("*")) if p.suffix in DEAL_SUFFIXES and p.is_file() and _is_deal_file(p)]
             else:
                 found.append(match)
     return list(dict.fromkeys(p.resolve() for p in found))

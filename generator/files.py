@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .problems import DealdocsError, Problem
@@ -85,32 +85,46 @@ def sha256(data: bytes) -> str:
 @contextmanager
 def folder_lock(folder: Path) -> Iterator[None]:
     """Hold `folder`'s lock: other runs (processes or threads) wait for it, up to LOCK_TIMEOUT seconds."""
+    deadline, told = time.monotonic() + LOCK_TIMEOUT, False
+    while True:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError as exc:
+            raise write_problem(folder, exc) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                message = (
+                    f"another dealdocs run is writing to this folder and has not finished in {LOCK_TIMEOUT:g} s; "
+                    "wait for it to finish, or write somewhere else (--out)"
+                )
+                raise DealdocsError([Problem(str(folder), None, None, None, message)]) from None
+            if not told:
+                print(f"dealdocs: waiting for another run writing to {folder}", file=sys.stderr, flush=True)
+                told = True
+            time.sleep(0.05)
+            continue
+        except OSError as exc:  # a file system without locks
+            os.close(fd)
+            raise write_problem(folder, exc) from None
+        if _same_folder(fd, folder):
+            break
+        os.close(fd)  # the run before removed the folder (its deal failed in a folder it had made): lock the new one
     try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError as exc:
-        raise write_problem(folder, exc) from None
-    try:
-        deadline, told = time.monotonic() + LOCK_TIMEOUT, False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    message = (
-                        f"another dealdocs run is writing to this folder and has not finished in {LOCK_TIMEOUT:g} s; "
-                        "wait for it to finish, or write somewhere else (--out)"
-                    )
-                    raise DealdocsError([Problem(str(folder), None, None, None, message)]) from None
-                if not told:
-                    print(f"dealdocs: waiting for another run writing to {folder}", file=sys.stderr, flush=True)
-                    told = True
-                time.sleep(0.05)
-            except OSError as exc:  # a file system without locks
-                raise write_problem(folder, exc) from None
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _same_folder(fd: int, folder: Path) -> bool:
+    try:
+        now, held = os.stat(folder), os.fstat(fd)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
 
 
 class Publication:
@@ -180,16 +194,19 @@ def publication(folder: Path) -> Iterator[Publication]:
     if key in opened:
         yield opened[key]
         return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise write_problem(folder, exc) from None
+    created = not folder.exists()
     with folder_lock(folder):
         _clear_leftovers(folder)
         current = opened[key] = Publication(folder)
         try:
             yield current
             current.commit()
+        except BaseException:
+            current.discard()
+            if created:  # a deal that failed leaves no empty folder behind
+                with suppress(OSError):
+                    folder.rmdir()
+            raise
         finally:
             current.discard()
             del opened[key]
@@ -202,12 +219,10 @@ def publish(folder: Path, files: Sequence[tuple[str, bytes | str]]) -> list[Path
 
 
 def _clear_leftovers(folder: Path) -> None:
-    """Staging folders and temporary files of runs that were killed (we hold the lock: nobody is using them)."""
+    """Staging folders of runs that were killed (we hold the folder's lock: nobody else is using them)."""
     try:
         for leftover in folder.glob(f"{STAGING_PREFIX}*"):
             shutil.rmtree(leftover, ignore_errors=True)
-        for stale in folder.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)
     except OSError:
         pass  # leftovers are harmless: they are hidden and never published
 

@@ -51,7 +51,7 @@ def summary_table(results: list[DealResult], total: int, interrupted: bool = Fal
     fresh, current = sum(r.ok and not r.up_to_date for r in results), sum(r.up_to_date for r in results)
     counts = [f"{current} up to date"] if current else []
     counts += [f"{sum(not r.ok for r in results)} failed"] if any(not r.ok for r in results) else []
-    table = Table(title=", ".join([f"{fresh + current} of {total} deals rendered", *counts]))
+    table = Table(title=", ".join([f"{fresh} of {total} deals rendered", *counts]))
     for column in ("deal", "documents", "status", "first error", "time"):
         table.add_column(column, overflow="fold")
     for r in results:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import glob
 import multiprocessing
+import os
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from .resources import templates_dir
+from .problems import DealdocsError, Problem
 
 DEAL_SUFFIXES = {".yaml", ".yml"}
 
@@ -25,18 +28,23 @@ class DealResult:
     documents: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    up_to_date: bool = False  # its folder already held what this run would write: nothing was written
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def status(self) -> str:
+        return "failed" if self.error is not None else "up to date" if self.up_to_date else "ok"
+
 
 def _is_deal_file(path: Path) -> bool:
     """A YAML file whose top level names a depositor: folders hold other YAML too (table sets, configs)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return True  # let rendering report it: a broken deal file must not vanish from the batch
+    try:  # plain strings only: a bad value (an impossible date) is the deal's to report, not discovery's
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds no objects
+    except Exception:  # unreadable, not UTF-8, not YAML: let rendering report it, a broken deal must not vanish
+        return True
     return isinstance(data, dict) and "depositor" in data
 
 
@@ -47,55 +55,113 @@ def discover(paths: Sequence[str]) -> list[Path]:
         matches = [Path(m) for m in sorted(glob.glob(spec, recursive=True))] if glob.has_magic(spec) else [Path(spec)]
         for match in matches:
             if match.is_dir():
-                found += [p for p in sorted(match.rglob("*")) if p.suffix in DEAL_SUFFIXES and _is_deal_file(p)]
+                found += [p for p in sorted(match.rglob("*")) if p.suffix in DEAL_SUFFIXES and p.is_file() and _is_deal_file(p)]
             else:
                 found.append(match)
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
 def deal_names(paths: Sequence[Path]) -> dict[Path, str]:
-    """Each deal's output folder name: its folder's name, or folder-stem where two deals share a folder."""
-    folders = [p.parent.name for p in paths]
-    return {p: p.parent.name if folders.count(p.parent.name) == 1 else f"{p.parent.name}-{p.stem}" for p in paths}
+    """Each deal's output folder name, unique within the batch and the same for the same set of deals.
+
+    A deal's folder's name (then the file's stem where a folder holds several deals); where deals
+    would share a name, their parent folders' names are put in front until they differ:
+    `a/x/deal.yaml` and `b/x/deal.yaml` go to `a-x/` and `b-x/`. Deals no folder names can tell
+    apart are an error before anything is rendered.
+    """
+    folders = {p: [part for part in p.parent.parts if part != p.anchor] for p in paths}
+    stems = {p: [p.stem] if sum(q.parent == p.parent for q in paths) > 1 or not folders[p] else [] for p in paths}
+    depth = dict.fromkeys(paths, 1)
+    while True:
+        names = {p: "-".join(folders[p][-depth[p]:] + stems[p]) if folders[p] else stems[p][0] for p in paths}
+        groups: dict[str, list[Path]] = {}
+        for p in paths:
+            groups.setdefault(names[p], []).append(p)
+        clashes = {name: group for name, group in groups.items() if len(group) > 1}
+        if not clashes:
+            return names
+        for name, group in sorted(clashes.items()):
+            deeper = [p for p in group if depth[p] < len(folders[p])]
+            if not deeper:
+                message = f"these deals would go to the same output folder {name!r}: {', '.join(map(str, group))}; rename a deal's folder"
+                raise DealdocsError([Problem(str(p), None, None, None, message) for p in group])
+            for p in deeper:
+                depth[p] += 1
 
 
-def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path | None) -> DealResult:
-    """One deal into `folder`, its manifest written last; a user error becomes the result's error, never a crash."""
-    from .analysis import tape_path
+def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path | None, force: bool = False) -> DealResult:
+    """One deal into `folder`, its documents and manifest published together; a user error becomes the result's
+    error, never a crash. Skipped ("up to date") when the folder's manifest matches the current inputs and options."""
     from .deal import load_deal
-    from .manifest import write_manifest
-    from .problems import DealdocsError
-    from .render import render_deal, template_dirs
+    from .files import publication
+    from .manifest import NAME, input_entries, manifest_text, options_of, up_to_date
+    from .render import render_deal
 
     start = time.perf_counter()
-    for stale in folder.glob(".*.tmp"):  # left by a run that was killed mid-write
-        stale.unlink(missing_ok=True)
     try:
         loaded = load_deal(path)
-        written = render_deal(loaded, folder, None, formats, templates)
-        inputs = [loaded.path, *(t for d in template_dirs(loaded, templates) + [templates_dir()] for t in d.rglob("*") if t.is_file())]
-        if loaded.deal.term_sheet:
-            inputs.append(tape_path(loaded))
-        options = {"formats": list(formats), "templates": str(templates) if templates else None}
-        write_manifest(folder, inputs, [p for p, _ in written], options)
+        options = options_of(folder, list(formats), templates)
+        with publication(folder) as published:  # the folder is ours until the manifest is in
+            inputs = input_entries(folder, loaded, templates)
+            if not force and up_to_date(folder, inputs, options):
+                return DealResult(folder.name, str(path), _documents(folder), None, time.perf_counter() - start, up_to_date=True)
+            written = render_deal(loaded, folder, None, formats, templates)
+            published.add(NAME, manifest_text(inputs, dict(published.hashes), options))
         documents = sorted({r.name for _, r in written})
         return DealResult(folder.name, str(path), documents, None, time.perf_counter() - start)
     except DealdocsError as exc:
         first = str(exc.problems[0]) if exc.problems else "failed"
         return DealResult(folder.name, str(path), [], first, time.perf_counter() - start)
+    except OSError as exc:  # the file system, not dealdocs: say which file and why
+        where = exc.filename or path
+        return DealResult(folder.name, str(path), [], f"{where}: error: {exc.strerror or exc}", time.perf_counter() - start)
+
+
+def _documents(folder: Path) -> list[str]:
+    from .manifest import read_manifest
+
+    return sorted({Path(o["path"]).stem for o in read_manifest(folder)["outputs"]})
 
 
 class BatchInterrupted(Exception):
     """Ctrl-C: deals in progress finish (their files are whole), the rest are not started."""
 
-    def __init__(self, results: list[DealResult]) -> None:
+    def __init__(self, results: list[DealResult], not_started: int = 0, stopped: int = 0) -> None:
         super().__init__("interrupted")
         self.results = results
+        self.not_started = not_started  # never handed to a worker
+        self.stopped = stopped  # in progress when a second Ctrl-C stopped them
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops handing out deals."""
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: leave Ctrl-C to the parent (which stops handing out deals), and die with the parent:
+    the kernel kills a worker whose parent dies (Linux), a watch on the parent's pid does elsewhere."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def run_batch(
@@ -106,37 +172,52 @@ def run_batch(
     fail_fast: bool = False,
     templates: Path | None = None,
     on_result: Callable[[DealResult], None] = lambda _: None,
+    force: bool = False,
 ) -> list[DealResult]:
-    """Render deals in `jobs` worker processes (spawned: polars and forking do not mix)."""
+    """Render deals in `jobs` worker processes (spawned: polars and forking do not mix).
+
+    Deals are handed out one at a time as workers free up, so after Ctrl-C (or a failure with
+    `fail_fast`) the deals in progress finish and are reported, and the rest are not started.
+    """
     names = deal_names(paths)
-    results: list[DealResult] = []
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_ignore_interrupts) as pool:
-        pending = {pool.submit(render_one, p, out / names[p], tuple(formats), templates): p for p in paths}
-        try:
-            _collect(pending, names, results, fail_fast, on_result)
-        except KeyboardInterrupt:
-            for future in pending:
-                future.cancel()
-            raise BatchInterrupted(results) from None
     order = {p: i for i, p in enumerate(paths)}
+    queue, results, running = list(paths), [], {}
+    jobs = max(1, jobs)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+        try:
+            while queue or running:
+                while queue and len(running) < jobs:
+                    path = queue.pop(0)
+                    running[pool.submit(render_one, path, out / names[path], tuple(formats), templates, force)] = path
+                stop = _collect(running, names, results, on_result)
+                if fail_fast and stop:
+                    queue.clear()
+        except KeyboardInterrupt:
+            not_started, stopped = len(queue), 0
+            queue.clear()
+            try:
+                while running:  # the deals in progress finish: their files are whole and they are reported
+                    _collect(running, names, results, lambda _: None)
+            except KeyboardInterrupt:  # a second Ctrl-C: stop them too (what they staged is never published)
+                stopped = len(running)
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.kill()
+            raise BatchInterrupted(sorted(results, key=lambda r: order[Path(r.path)]), not_started, stopped) from None
     return sorted(results, key=lambda r: order[Path(r.path)])
 
 
-def _collect(pending: dict, names: dict[Path, str], results: list[DealResult], fail_fast: bool, on_result: Callable[[DealResult], None]) -> None:
-    """Results as workers finish them; with fail_fast, nothing more after the first failure."""
-    while pending:
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            path = pending.pop(future)
-            try:
-                result = future.result()
-            except Exception as exc:  # a bug or a dead worker: report it against the deal, keep going
-                result = DealResult(names[path], str(path), [], f"internal error: {exc!r}")
-            results.append(result)
-            on_result(result)
-            if fail_fast and not result.ok:
-                for rest in pending:
-                    rest.cancel()
-                pending.clear()
-                return
+def _collect(running: dict[Future, Path], names: dict[Path, str], results: list[DealResult], on_result: Callable[[DealResult], None]) -> bool:
+    """The results of the deals that finish next; whether one of them failed."""
+    done, _ = wait(running, return_when=FIRST_COMPLETED)
+    failed = False
+    for future in sorted(done, key=lambda f: str(running[f])):
+        path = running.pop(future)
+        try:
+            result = future.result()
+        except Exception as exc:  # a bug or a dead worker: report it against the deal, keep going
+            result = DealResult(names[path], str(path), [], f"internal error: {exc!r}")
+        results.append(result)
+        failed = failed or not result.ok
+        on_result(result)
+    return failed

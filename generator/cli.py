@@ -259,7 +259,7 @@ def schema(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the
     """Write the deal file's JSON Schema (what schemas/ holds)."""
     from .schema import write_schemas
 
-    for path in write_schemas(out):
+    for path in _guarded(lambda: write_schemas(out)):
         typer.echo(f"wrote {path}")
 
 
@@ -271,22 +271,27 @@ def batch(
     formats: FormatsOpt = "txt,docx,pdf",
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first deal that fails.")] = False,
     templates: TemplatesOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Render deals again even when their folder is up to date.")] = False,
 ) -> None:
-    """Render many deals in parallel into OUT/<deal>/, each with a manifest; exit 1 if any deal failed."""
+    """Render many deals in parallel into OUT/<deal>/, each with a manifest; exit 1 if any deal failed.
+
+    A deal whose folder's manifest matches its current inputs and options is not rendered again ("up to date").
+    """
     import os
 
-    from .batch import BatchInterrupted, discover, run_batch
+    from .batch import BatchInterrupted, deal_names, discover, run_batch
     from .reporting import BatchProgress, summary_table
 
     chosen = _formats(formats)
     deals = discover(paths)
     if not deals:
         raise typer.BadParameter("no deal files found", param_hint="PATHS")
+    _guarded(lambda: deal_names(deals))  # two deals that would share an output folder: stop before rendering anything
     try:
         with BatchProgress(len(deals)) as progress:
-            results = run_batch(deals, out, chosen, jobs or os.cpu_count() or 1, fail_fast, templates, progress.advance)
+            results = run_batch(deals, out, chosen, jobs or os.cpu_count() or 1, fail_fast, templates, progress.advance, force)
     except BatchInterrupted as stop:
-        summary_table(stop.results, len(deals))
+        summary_table(stop.results, len(deals), interrupted=True, stopped=stop.stopped)
         typer.echo("interrupted: every file written is complete; run the same command again to finish", err=True)
         raise typer.Exit(130) from None
     summary_table(results, len(deals))
@@ -301,7 +306,7 @@ def verify(folder: Annotated[Path, typer.Argument(help="A deal's output folder (
 
     if not (folder / NAME).is_file():
         raise typer.BadParameter(f"{folder / NAME} not found", param_hint="FOLDER")
-    changes = check(folder)
+    changes = _guarded(lambda: check(folder))  # a corrupt manifest is the user's to fix (exit 2), not a change (exit 1)
     for change in changes:
         typer.echo(f"{change.kind} {change.what}: {change.path}")
     if changes:

@@ -264,10 +264,13 @@ def template_dirs(loaded: LoadedDeal, templates: Path | None = None) -> list[Pat
 def render_deal(
     loaded: LoadedDeal, out: Path, tape: Path | None = None, formats: Sequence[str] = FORMATS, templates: Path | None = None
 ) -> list[tuple[Path, Rendered]]:
-    """Render every document of a deal in every format into `out`; nothing is written unless all rendered."""
+    """Render every document of a deal in every format into `out`; nothing is written unless all rendered,
+    and then all are published together or none (see `files.publish`)."""
+    from .files import publish
+
     search_path = template_dirs(loaded, templates)
     rendered = []
     for document in documents_of(loaded):
         context = document.context(loaded, tape)  # the tape is analysed once for all formats
         rendered += [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
-    return [(write_atomic(out / f"{r.name}.{r.extension}", r.content), r) for r in rendered]
+    return list(zip(publish(out, [(f"{r.name}.{r.extension}", r.content) for r in rendered]), rendered, strict=True))

@@ -34,21 +34,32 @@ class BatchProgress:
         if self._bar:
             self._bar.update(self._task, advance=1, description=result.deal)
         else:
-            status = "ok" if result.ok else "FAILED"
+            status = "FAILED" if not result.ok else result.status
             print(f"[{self.done}/{self.total}] {result.deal}: {status} ({result.seconds:.1f} s)", flush=True)
 
 
-def summary_table(results: list[DealResult], total: int) -> None:
+def _deals(n: int) -> str:
+    return f"{n} deal{'s' if n != 1 else ''}"
+
+
+def summary_table(results: list[DealResult], total: int, interrupted: bool = False, stopped: int = 0) -> None:
+    """Every deal that finished (rendered, up to date or failed); then the ones that did not, and why."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{sum(r.ok for r in results)} of {total} deals rendered")
+    fresh, current = sum(r.ok and not r.up_to_date for r in results), sum(r.up_to_date for r in results)
+    counts = [f"{current} up to date"] if current else []
+    counts += [f"{sum(not r.ok for r in results)} failed"] if any(not r.ok for r in results) else []
+    table = Table(title=", ".join([f"{fresh} of {total} deals rendered", *counts]))
     for column in ("deal", "documents", "status", "first error", "time"):
         table.add_column(column, overflow="fold")
     for r in results:
-        cells = (r.deal, ", ".join(r.documents), "ok" if r.ok else "failed", r.error or "", f"{r.seconds:.1f} s")
+        cells = (r.deal, ", ".join(r.documents), r.status, r.error or "", f"{r.seconds:.1f} s")
         table.add_row(*(escape(c) for c in cells))  # '[depositor.name]' is data, not rich markup
     Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
-    if len(results) < total:
-        print(f"{total - len(results)} deals not rendered (--fail-fast)")
+    if stopped:
+        print(f"{_deals(stopped)} stopped while rendering (second Ctrl-C): nothing of theirs was published")
+    left = total - len(results) - stopped
+    if left > 0:
+        print(f"{_deals(left)} not started (interrupted)" if interrupted else f"{_deals(left)} not rendered (--fail-fast)")

@@ -23,7 +23,6 @@ from markupsafe import Markup
 from . import edgar
 from .analysis import analyse, term_sheet_of
 from .deal import LoadedDeal
-from .files import write_atomic
 from .jinja import environment
 from .letter import layout_letter
 from .opinions import shelf_context, takedown_context

@@ -168,11 +168,18 @@ def test_an_unexpected_exception_is_one_line_and_exit_1(tmp_path: Path, monkeypa
 
 
 def test_an_unexpected_exception_through_the_installed_command(tmp_path: Path) -> None:
-    """As a user runs it: main(), no traceback; `schema --out` below a file is an OSError nobody expected."""
-    (tmp_path / "file").write_text("")
-    run = subprocess.run([sys.executable, "-m", "generator.cli", "schema", "--out", str(tmp_path / "file" / "x")], capture_output=True, text=True, env=_env())
-    assert run.returncode == 1
-    assert run.stderr.startswith("dealdocs: internal error in schema: NotADirectoryError: ") and run.stderr.count("\n") == 1
+    """As a user runs it, through main(): a bug (here a planted one) is one line, no traceback, exit 1."""
+    plant = (
+        "import sys, generator.scaffold as s\n"
+        "def broken(folder, source=None): raise KeyError('planted')\n"
+        "s.new_deal = broken\n"
+        "from generator.cli import main\n"
+        f"sys.argv = ['dealdocs', 'new', {str(tmp_path / 'd')!r}]\n"
+        "main()\n"
+    )
+    run = subprocess.run([sys.executable, "-c", plant], capture_output=True, text=True, env=_env())
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.startswith("dealdocs: internal error in new: KeyError: ") and run.stderr.count("\n") == 1, run.stderr
     assert "Traceback" not in run.stderr
 
 

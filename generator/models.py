@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from .base import NonEmpty, Strict
+from .base import Date, NonEmpty, Strict
 from .field_checks import FieldProblem, raise_problems
 from .opinion_models import ShelfOpinion, TakedownOpinion
 
@@ -253,9 +252,9 @@ class Pool(Strict):
 class TermSheet(Strict):
     """Form 8-K, Item 5, with collateral term sheets."""
 
-    report_date: dt.date
-    cut_off_date: dt.date
-    transfer_date: dt.date
+    report_date: Date
+    cut_off_date: Date
+    transfer_date: Date
     registration_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")] = Field(
         description="Registration statement cited in the prospectus footnote."
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -60,15 +60,21 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    multi_line: ClassVar[frozenset[str]] = frozenset()
+    """Fields whose text may run over several lines; any other text is one line."""
+
     @field_validator("*", mode="after")
     @classmethod
-    def _printable(cls, value: Any) -> Any:
+    def _printable(cls, value: Any, info: ValidationInfo) -> Any:
         """No control character (a vertical tab, a NUL...) in any text of a deal file: it cannot be printed."""
+        lines = info.field_name in cls.multi_line
         for text in _strings(value):
             if code := control_character(text):
                 raise PydanticCustomError(
                     "control_character",
-                    "a control character ({code}) in text: remove it (only line breaks are allowed)",
+                    "a control character ({code}) in text: remove it" + (" (line breaks are allowed)" if lines else ""),
                     {"code": code},
                 )
+            if not lines and "\n" in text.strip():
+                raise PydanticCustomError("line_break", "a line break in a one-line text: write it on one line", {})
         return value

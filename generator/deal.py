@@ -411,7 +411,8 @@ def _problems(model: type[BaseModel], errors: list[Any], path: Path, root: yaml.
             name = str(loc[-1])
             if i in meant:
                 j = next(j for j, k in folded.items() if k == i)
-                message = f"unknown key `{name}`: did you mean `{meant[i]}`? (`{meant[i]}`: {errors[j]['msg']})"
+                why = "is required" if errors[j]["msg"] == "Field required" else f"is missing: {errors[j]['msg']}"
+                message = f"unknown key `{name}`: did you mean `{meant[i]}`? (`{meant[i]}` {why})"
             else:
                 known = fields.setdefault(loc[:-1], _fields_at(model, loc[:-1]))
                 close = difflib.get_close_matches(name, known, n=1)

@@ -206,6 +206,8 @@ Rule = Annotated[BandsRule | CategoriesRule | YearlyRule | StatesRule, Field(dis
 
 
 class TableSpec(Strict):
+    multi_line = frozenset({"footnote"})
+
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
     title: list[NonEmpty] = Field(min_length=1, description="Title lines, centred.")
     header: list[NonEmpty] = Field(min_length=1, description="Lines of the label column's heading.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -145,7 +145,27 @@ def _label(source: str, key: str, **values: Any) -> str:
     try:
         return _label_template(source).render(**values).strip()
     except Exception as exc:  # a deal team's label template: name the table, do not crash
-        raise _SpecProblem(("rule", key), source, f"label template failed: {exc}") from None
+        raise _SpecProblem(("rule", key), source, f"label template failed: {_why(exc, source, values)}") from None
+
+
+def _why(exc: Exception, source: str, values: dict[str, Any]) -> str:
+    """What went wrong in a label, in words: an undefined name (whatever filter it went through), a division by zero."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    if isinstance(exc, TemplateSyntaxError):
+        return f"{exc.message} (line {exc.lineno} of the label)" if exc.lineno > 1 else str(exc.message)
+    env = environment()
+    unknown = sorted(meta.find_undeclared_variables(env.parse(source)) - set(values) - set(env.globals))
+    if unknown:
+        return f"{', '.join(f'`{n}`' for n in unknown)} is undefined: this label can use {', '.join(f'`{n}`' for n in values)}"
+    empty = sorted(n for n in meta.find_undeclared_variables(env.parse(source)) if n in values and values[n] is None)
+    if empty:
+        return f"{', '.join(f'`{n}`' for n in empty)} has no value here: the open first band has no `lo`, the open last band no `hi`"
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, InvalidOperation):
+        return "invalid arithmetic (such as 0 / 0)"
+    return str(exc) or type(exc).__name__
 
 
 def _scaled_edges(spec: TableSpec, rule: BandsRule) -> list[int]:

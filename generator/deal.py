@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, RootModel, ValidationError
 from yaml import events
 
+from .base import control_character
 from .models import Deal
 from .problems import DealdocsError, Problem
 
@@ -46,7 +47,12 @@ class LoadedDeal:
     keys: KeyIndex | None = field(default=None, repr=False, compare=False)
 
     def resolve(self, relative: str) -> Path:
-        return (self.path.parent / relative).resolve()
+        """A path of the deal file (tape, templates folder) made absolute; a symlink loop is left for the check to report."""
+        path = self.path.parent / relative
+        try:
+            return path.resolve()
+        except (RuntimeError, OSError):  # Python before 3.13 raises RuntimeError on a symlink loop
+            return Path(os.path.abspath(path))
 
     def line(self, *loc: Key) -> int | None:
         """The deal file's line of a key path such as ('term_sheet', 'pool', 'columns', 'fico')."""
@@ -125,7 +131,9 @@ def check_path(path: Path | str) -> str | None:
         return None if exc.errno == errno.ENOENT else _os_error(exc)  # a missing file: the reader says so
     except ValueError:
         return "not a valid path"
-    return not_a_file(mode)
+    if not stat.S_ISREG(mode):
+        return not_a_file(mode)
+    return None if os.access(path, os.R_OK) else "cannot read file: permission denied"
 
 
 def read_text(path: Path) -> str:
@@ -223,7 +231,7 @@ class _Composer:
                 if tag is None or tag == "!":
                     tag = resolve(yaml.ScalarNode, event.value, event.implicit)
                 node: yaml.Node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
-                if tag == _TIMESTAMP or tag == _INT:
+                if tag == _TIMESTAMP or (tag == _INT and len(event.value) > MAX_DIGITS):
                     self._check_scalar(node)
                 size = 1
             elif kind is events.SequenceStartEvent or kind is events.MappingStartEvent:
@@ -303,7 +311,7 @@ class _Composer:
                 else:
                     self._problem(
                         key.start_mark.line + 1, (*self._loc(), key.value), None,
-                        f"duplicate key `{key.value}`: it is already set at line {first[0].start_mark.line + 1}; keep one of them",
+                        f"duplicate key `{_shown(key.value)}`: it is already set at line {first[0].start_mark.line + 1}; keep one of them",
                     )  # fmt: skip
 
     def _check_scalar(self, node: yaml.ScalarNode) -> None:
@@ -335,7 +343,7 @@ class _Composer:
         return tuple(loc)
 
     def _problem(self, line: int, loc: tuple[Key, ...] | None, value: str | None, message: str) -> None:
-        dotted = ".".join(map(str, loc)) if loc else None
+        dotted = _shown(".".join(map(str, loc))) if loc else None
         self.problems.append(Problem(self.file, line, dotted, value, message))
 
 
@@ -404,21 +412,26 @@ def _problems(model: type[BaseModel], errors: list[Any], path: Path, root: yaml.
             break
         if i in folded:
             continue
-        dotted = ".".join(str(k) for k in loc) or "(top level)"
+        dotted = _shown(".".join(str(k) for k in loc)) or "(top level)"
         value = None if err["type"] == "missing" or isinstance(err.get("input"), dict | list) else str(err.get("input"))
         message = err["msg"]
         if err["type"] == "extra_forbidden" and loc:
-            name = str(loc[-1])
+            name = _shown(str(loc[-1]))
             if i in meant:
                 j = next(j for j, k in folded.items() if k == i)
                 why = "is required" if errors[j]["msg"] == "Field required" else f"is missing: {errors[j]['msg']}"
                 message = f"unknown key `{name}`: did you mean `{meant[i]}`? (`{meant[i]}` {why})"
             else:
                 known = fields.setdefault(loc[:-1], _fields_at(model, loc[:-1]))
-                close = difflib.get_close_matches(name, known, n=1)
+                close = difflib.get_close_matches(str(loc[-1]), known, n=1)
                 message = f"unknown key `{name}`: " + (f"did you mean `{close[0]}`?" if close else "remove it, or check its spelling against schemas/deal.schema.json")
         problems.append(Problem(str(path), _line_of(root, loc, keys), dotted, value, message))
     return problems, total
+
+
+def _shown(text: str) -> str:
+    """A key as a message can print it: control characters escaped."""
+    return text if control_character(text) is None else text.encode("unicode_escape").decode("ascii")
 
 
 def _leaves(annotation: Any) -> Iterator[Any]:

@@ -387,3 +387,19 @@ def test_any_edit_of_the_deal_file_is_a_deal_or_a_message(tmp_path_factory: pyte
         load_deal(path)
     except DealdocsError as exc:
         assert exc.problems and all(p.file == str(path) for p in exc.problems)
+
+
+def test_symlink_loop_as_templates_folder_is_a_message(deal_dir: Path, tmp_path: Path) -> None:
+    (deal_dir / "t1").symlink_to(deal_dir / "t2")
+    (deal_dir / "t2").symlink_to(deal_dir / "t1")
+    path = rewrite(deal_dir, "series:\n", "templates: t1\n\nseries:\n")
+    code, output = cli("validate", path)
+    assert code == 2 and f"deal.yaml:{line_of(path, 'templates:')} [templates]" in output
+    code, output = cli("render", path, "--out", tmp_path / "out", "--format", "txt")
+    assert code == 2 and "templates folder not found" in output
+
+
+def test_control_character_in_an_unknown_key_is_printed_escaped(deal_dir: Path) -> None:
+    path = rewrite(deal_dir, "  short_name: CMSI\n", '  short_name: CMSI\n  "na\\x0bme": x\n')
+    (problem,) = problems(path)
+    assert "[depositor.na\\x0bme]" in problem and "unknown key `na\\x0bme`" in problem and "\x0b" not in problem.split(" (value")[0]

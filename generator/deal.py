@@ -230,7 +230,7 @@ class _Composer:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = resolve(yaml.ScalarNode, event.value, event.implicit)
-                node: yaml.Node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                node: yaml.Node = yaml.ScalarNode(tag, event.value, event.start_mark, None, style=event.style)  # no end mark: less memory
                 if tag == _TIMESTAMP or (tag == _INT and len(event.value) > MAX_DIGITS):
                     self._check_scalar(node)
                 size = 1

@@ -403,3 +403,38 @@ def test_control_character_in_an_unknown_key_is_printed_escaped(deal_dir: Path) 
     path = rewrite(deal_dir, "  short_name: CMSI\n", '  short_name: CMSI\n  "na\\x0bme": x\n')
     (problem,) = problems(path)
     assert "[depositor.na\\x0bme]" in problem and "unknown key `na\\x0bme`" in problem and "\x0b" not in problem.split(" (value")[0]
+
+
+# --- line breaks, encodings, and the data built from the node tree ---------------------------
+
+
+def test_line_break_in_a_one_line_text_is_an_error_at_its_line(deal_dir: Path) -> None:
+    path = rewrite(deal_dir, "  originator: CitiMortgage, Inc.", '  originator: "CitiMortgage,\\nInc."')
+    (problem,) = problems(path)
+    assert problem.startswith(f"{path}:{line_of(path, 'originator:')} [term_sheet.originator]")
+    assert "a line break in a one-line text" in problem
+
+
+def test_a_table_footnote_may_run_over_several_lines(deal_dir: Path) -> None:
+    table = (
+        "      tables:\n        - id: years\n          title: [YEARS]\n          header: [Year]\n"
+        "          field: origination_date\n          rule: {kind: yearly}\n"
+        '          footnote: "first line\\nsecond line"\n'
+    )
+    path = rewrite(deal_dir, "      defaults: true\n", "      defaults: true\n" + table)
+    code, output = cli("validate", path)
+    assert code == 0, output
+
+
+def test_deal_file_not_utf8_names_the_line(deal_dir: Path) -> None:
+    path = deal_dir / "deal.yaml"
+    path.write_bytes(path.read_bytes().replace(b"  originator: CitiMortgage", b"  originator: Citi\xffMortgage"))
+    line = next(n for n, text in enumerate(path.read_bytes().splitlines(), 1) if b"\xff" in text)
+    code, output = cli("validate", path)
+    assert code == 2 and f"deal.yaml:{line}: error: not UTF-8 text (byte 0xff)" in output
+
+
+@pytest.mark.parametrize("path", sorted([*ROOT.glob("examples/**/*.yaml"), ROOT / "templates" / "strat-tables.yaml"]), ids=lambda p: str(p.relative_to(ROOT)))
+def test_data_built_from_the_node_tree_is_what_safe_load_reads(path: Path) -> None:
+    data, _, _ = deal_module.parse_yaml_with_keys(path)
+    assert data == yaml.safe_load(path.read_text(encoding="utf-8"))

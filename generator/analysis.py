@@ -64,12 +64,13 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
 
     With a tape report free of errors, each table is also computed from its loans.
     """
+    from .render import template_dirs  # render imports this module: the same check render makes
+
     problems = []
-    if loaded.deal.templates is not None:
-        folder = loaded.path.parent / loaded.deal.templates
-        if not folder.is_dir():
-            what = "not a folder" if folder.exists() else "no such folder"
-            problems.append(loaded.problem(("templates",), loaded.deal.templates, f"templates folder: {what} ({folder})"))
+    try:
+        template_dirs(loaded)
+    except DealdocsError as exc:  # placed at the deal file's `templates:` line
+        problems += [loaded.problem(("templates",), p.value, p.message) if p.column == "templates" else p for p in exc.problems]
     term_sheet = loaded.deal.term_sheet
     if term_sheet is not None:
         loans = report.loans if report is not None and not report.count(Severity.ERROR) else None

@@ -362,7 +362,7 @@ def test_validate_finds_an_unknown_table_dropped(deal_dir: Path) -> None:
 def test_validate_finds_a_missing_templates_folder(deal_dir: Path) -> None:
     path = rewrite(deal_dir, "series:\n", "templates: my-templates\n\nseries:\n")
     code, output = cli("validate", path)
-    assert code == 2 and f"deal.yaml:{line_of(path, 'templates:')} [templates]" in output and "no such folder" in output
+    assert code == 2 and f"deal.yaml:{line_of(path, 'templates:')} [templates]" in output and "templates folder not found" in output
     (deal_dir / "my-templates").mkdir()
     assert cli("validate", path)[0] == 0
 

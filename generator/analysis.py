@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from .deal import LoadedDeal
+from .deal import LoadedDeal, check_path
 from .models import TermSheet
-from .problems import DealdocsError, Problem
-from .strats import Table, compute_tables, resolve_tables
+from .problems import DealdocsError, Problem, Severity
+from .strats import Table, TablePlaces, check_tables, compute_tables, resolve_tables
 from .summary import Summary, summarize
 from .tape import TapeReport, load_tape
 
@@ -28,8 +28,19 @@ def term_sheet_of(loaded: LoadedDeal) -> TermSheet:
 
 
 def tape_path(loaded: LoadedDeal, override: Path | None = None) -> Path:
-    """The tape to read: `--tape` when given, else the deal's, relative to the deal file."""
-    return override.resolve() if override else loaded.resolve(term_sheet_of(loaded).pool.tape)
+    """The tape to read: `--tape` when given, else the deal's, relative to the deal file.
+
+    A path that cannot be a tape (a named pipe that would block the reader, a folder, a device,
+    a symlink loop, a NUL byte) is refused here, before anything opens it.
+    """
+    pool = term_sheet_of(loaded).pool
+    path = override if override else loaded.path.parent / pool.tape
+    if why := check_path(path):
+        shown = str(path).replace("\0", "\\0")
+        if override:
+            raise DealdocsError([Problem(shown, None, "--tape", None, why)])
+        raise DealdocsError([loaded.problem(("term_sheet", "pool", "tape"), pool.tape, f"{why} ({shown})")])
+    return path.resolve()
 
 
 def check_tape(loaded: LoadedDeal, override: Path | None = None) -> TapeReport:
@@ -43,8 +54,25 @@ def analyse(loaded: LoadedDeal, override: Path | None = None) -> PoolAnalysis:
     report = check_tape(loaded, override)
     report.raise_for_errors()
     pool = term_sheet_of(loaded).pool
-    try:
-        tables = compute_tables(report.loans, resolve_tables(pool.tables))
-    except DealdocsError as exc:  # table specs come from the deal file: say so
-        raise DealdocsError([replace(p, file=str(loaded.path)) for p in exc.problems]) from None
+    places = TablePlaces(loaded)  # table specs come from the deal file: problems name its lines
+    tables = compute_tables(report.loans, resolve_tables(pool.tables, places), places)
     return PoolAnalysis(report, summarize(report.loans, pool), tables)
+
+
+def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Problem]:
+    """What would stop the deal from rendering, found without rendering: its tables and its templates folder.
+
+    With a tape report free of errors, each table is also computed from its loans.
+    """
+    from .render import template_dirs  # render imports this module: the same check render makes
+
+    problems = []
+    try:
+        template_dirs(loaded)
+    except DealdocsError as exc:  # placed at the deal file's `templates:` line
+        problems += [loaded.problem(("templates",), p.value, p.message) if p.column == "templates" else p for p in exc.problems]
+    term_sheet = loaded.deal.term_sheet
+    if term_sheet is not None:
+        loans = report.loans if report is not None and not report.count(Severity.ERROR) else None
+        problems += check_tables(term_sheet.pool.tables, TablePlaces(loaded), term_sheet.cut_off_date.year, loans)
+    return problems

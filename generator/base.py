@@ -2,14 +2,79 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+import re
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(value: Any) -> Any:
+    """A date is a YAML date or a 'YYYY-MM-DD' string; '01/09/2003', '9 Jan 2003' or a number is not."""
+    if isinstance(value, dt.datetime):
+        return value  # pydantic's own message: a date with a time of day
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise PydanticCustomError("date_invalid", "not a calendar date ({reason}): write it as YYYY-MM-DD", {"reason": str(exc)}) from None
+    raise PydanticCustomError("date_format", "not a date: write it as YYYY-MM-DD", {})
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
+"""A calendar date written as YYYY-MM-DD (pydantic alone would take 0 as 1970-01-01)."""
+
+# C0 and C1 control characters (a newline is text's own line break), DEL, the two
+# non-characters U+FFFE and U+FFFF and lone surrogates: none prints, and XML (DOCX) refuses them.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def control_character(text: str) -> str | None:
+    """The first character of `text` that a document cannot print, as 'U+000B', or None."""
+    found = _CONTROL.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def _strings(value: Any) -> Any:
+    """The strings of a field's value: itself, or the keys and items of its lists and mappings (models check their own)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
 
 
 class Strict(BaseModel):
     """Unknown keys are errors: a misspelt key in a legal document's data must not pass."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    multi_line: ClassVar[frozenset[str]] = frozenset()
+    """Fields whose text may run over several lines; any other text is one line."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any, info: ValidationInfo) -> Any:
+        """No control character (a vertical tab, a NUL...) in any text of a deal file: it cannot be printed."""
+        lines = info.field_name in cls.multi_line
+        for text in _strings(value):
+            if code := control_character(text):
+                raise PydanticCustomError(
+                    "control_character",
+                    "a control character ({code}) in text: remove it" + (" (line breaks are allowed)" if lines else ""),
+                    {"code": code},
+                )
+            if not lines and "\n" in text.strip():
+                raise PydanticCustomError("line_break", "a line break in a one-line text: write it on one line", {})
+        return value

@@ -197,23 +197,35 @@ def render(
 
 @app.command()
 def validate(deal: DealArg, tape: TapeOpt = None) -> None:
-    """Check the deal file and every row of its loan tape; exit 2 on errors."""
-    from .analysis import check_tape
-    from .deal import load_deal
-    from .problems import Severity
+    """Check the deal file, its tables and templates folder, and every row of its loan tape; exit 2 on errors."""
+    from .analysis import check_deal, check_tape
+    from .deal import SHOWN_PROBLEMS, load_deal
+    from .problems import DealdocsError, Severity
 
     loaded = _guarded(lambda: load_deal(deal))
-    if loaded.deal.term_sheet is None:
-        typer.echo(f"{deal}: deal file valid (it has no loan tape)")
-        return
-    report = _guarded(lambda: check_tape(loaded, tape))
-    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    report, unread = None, None
+    if loaded.deal.term_sheet is not None:
+        try:
+            report = check_tape(loaded, tape)
+        except DealdocsError as exc:  # the tape cannot be read: list the deal file's problems with it
+            unread = exc
+    found = check_deal(loaded, report)
+    errors = 0 if report is None else report.count(Severity.ERROR)
+    warnings = 0 if report is None else report.count(Severity.WARNING)
     if warnings:
         _print_problems(f"{warnings} warning{'s' * (warnings != 1)}", report.listed(Severity.WARNING), warnings, "yellow")
+    if found:
+        _print_problems(f"{len(found)} error{'s' * (len(found) != 1)} in the deal file", found[:SHOWN_PROBLEMS], len(found), "red")
+    if unread is not None:
+        _print_problems(f"the loan tape: {unread.total} problem{'s' * (unread.total != 1)}", unread.problems, unread.total, "red")
     if errors:
         _print_problems(f"{errors} error{'s' * (errors != 1)}", report.listed(Severity.ERROR), errors, "red")
+    if errors or found or unread is not None:
         raise typer.Exit(2)
-    typer.echo(f"{report.path}: {report.loans.height} loans, no errors, {warnings} warning{'s' * (warnings != 1)}")
+    if report is None:
+        typer.echo(f"{deal}: deal file valid (it has no loan tape)")
+    else:
+        typer.echo(f"{report.path}: {report.loans.height} loans, no errors, {warnings} warning{'s' * (warnings != 1)}")
 
 
 class StratsFormat(str, Enum):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from .base import NonEmpty, Strict
+from .base import Date, NonEmpty, Strict
 from .field_checks import FieldProblem, raise_problems
 from .opinion_models import ShelfOpinion, TakedownOpinion
 
@@ -207,6 +206,8 @@ Rule = Annotated[BandsRule | CategoriesRule | YearlyRule | StatesRule, Field(dis
 
 
 class TableSpec(Strict):
+    multi_line = frozenset({"footnote"})
+
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
     title: list[NonEmpty] = Field(min_length=1, description="Title lines, centred.")
     header: list[NonEmpty] = Field(min_length=1, description="Lines of the label column's heading.")
@@ -253,9 +254,9 @@ class Pool(Strict):
 class TermSheet(Strict):
     """Form 8-K, Item 5, with collateral term sheets."""
 
-    report_date: dt.date
-    cut_off_date: dt.date
-    transfer_date: dt.date
+    report_date: Date
+    cut_off_date: Date
+    transfer_date: Date
     registration_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")] = Field(
         description="Registration statement cited in the prospectus footnote."
     )

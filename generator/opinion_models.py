@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from .base import NonEmpty, Strict
+from .base import Date, NonEmpty, Strict
 from .field_checks import FieldProblem, raise_problems
 
 ClassName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[0-9A-Z]+)?$")]
@@ -34,8 +33,8 @@ class Registration(Strict):
 
     form: NonEmpty = "S-3"
     file_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")] | None = None
-    filed: dt.date
-    effective: dt.date | None = None
+    filed: Date
+    effective: Date | None = None
     amount: Annotated[Decimal, Field(gt=0)] | None = Field(None, description="Aggregate principal amount registered, dollars.")
     consolidated: Annotated[Decimal, Field(gt=0)] | None = Field(
         None, description="The part of `amount` consolidated from an earlier registration statement (a footnote)."
@@ -68,14 +67,14 @@ class Signatory(Strict):
 
 
 class Agreement(Strict):
-    date: dt.date
+    date: Date
     dated_as_of: bool = Field(False, description="'dated as of' rather than 'dated'.")
     parties: list[PartyKey] = Field(min_length=2)
     section: NonEmpty | None = Field(None, description="Section under which the opinion is given: '8(c)'.")
 
 
 class PoolingAgreement(Strict):
-    date: dt.date
+    date: Date
     parties: list[Signatory] = Field(min_length=2)
     trustee: PartyKey = Field(description="The party whose authentication the opinion assumes.")
 
@@ -111,7 +110,7 @@ DEFAULT_LAWS = [
 class TakedownOpinion(Strict):
     """Exhibit 5.1 for a series takedown, addressed to the underwriter."""
 
-    date: dt.date
+    date: Date
     counsel: Counsel
     addressee: Addressee
     parties: dict[PartyKey, Party] = Field(description="Everyone the letter names, by key; 'depositor' is the deal's depositor.")
@@ -120,8 +119,8 @@ class TakedownOpinion(Strict):
     registration: Registration
     classes: Classes
     agreements: Agreements
-    prospectus_date: dt.date
-    memorandum_date: dt.date | None = Field(None, description="Private placement memorandum, when there are private certificates.")
+    prospectus_date: Date
+    memorandum_date: Date | None = Field(None, description="Private placement memorandum, when there are private certificates.")
     erisa_headings: list[NonEmpty] = Field(default_factory=list, description="Prospectus headings whose ERISA statements are opined on.")
     relied_on: list[Reliance] = Field(default_factory=list)
     governing_laws: list[NonEmpty] = Field(default_factory=lambda: list(DEFAULT_LAWS))
@@ -193,7 +192,7 @@ class TakedownOpinion(Strict):
 class ShelfOpinion(Strict):
     """Exhibit 5.1 to a Form S-3 shelf registration statement, addressed to the depositor."""
 
-    date: dt.date
+    date: Date
     counsel: Counsel
     addressee: Addressee
     registration: Registration

@@ -128,7 +128,7 @@ def test_category_table_missing_a_value_is_an_error(deal_dir: Path) -> None:
              "rule": {"kind": "categories", "categories": [{"value": 1, "label": "One"}]}}  # fmt: skip
     path = edit(deal_dir, lambda d: d["term_sheet"]["pool"]["tables"].update(tables=[table]))
     (problem,) = problems_of(path)
-    assert "tables.units" in problem and "2, 3, 4" in problem
+    assert "deal.yaml:" in problem and "[term_sheet.pool.tables.tables.0.rule.categories]" in problem and "2, 3, 4" in problem
 
 
 def test_undefined_template_variable_names_template_and_line(tmp_path: Path) -> None:

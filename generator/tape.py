@@ -420,7 +420,7 @@ def _cut_off_last_record(path: Path, frame: pl.DataFrame, lines: int) -> Problem
     record_lines = body.split(b"\n")[-(inside + 1):]
     if len(record_lines) < inside + 1 or (len(tail) < size and len(body.split(b"\n")) <= inside + 1):
         return None  # longer than the tail read: not checked
-    line = lines - trailing - inside + (tail.endswith(b"\n") and trailing == 0) * 0
+    line = lines - max(trailing - 1, 0) - inside  # `lines` counts the newline ending the last record as its end
     record = b"\n".join(record_lines).decode("utf-8", "replace")
     try:
         parsed = list(csv.reader(io.StringIO(record), strict=True))

@@ -522,11 +522,11 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
 def _missing_column(path: Path, field: str, header: str, headers: list[str], column_problem: ColumnProblem | None) -> Problem:
     import difflib
 
-    near = difflib.get_close_matches(header, headers, n=1, cutoff=0.6) or difflib.get_close_matches(
-        header.lower(), [h.lower() for h in headers], n=1, cutoff=0.6
-    )
-    if near and near[0] not in headers:  # matched case-insensitively: give the header as written
-        near = [next(h for h in headers if h.lower() == near[0])]
+    lower = {h.lower(): h for h in reversed(headers)}
+    near = difflib.get_close_matches(header.lower(), list(lower), n=1, cutoff=0.6)
+    if not near:  # 'ZIP_CODE' for 'ZIP': one name inside the other
+        near = sorted((h for h in lower if h and (h in header.lower() or header.lower() in h)), key=len, reverse=True)[:1]
+    near = [lower[n] for n in near]
     hint = f"; did you mean {near[0]!r}?" if near else ""
     listing = ", ".join(headers)
     if column_problem is None:

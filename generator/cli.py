@@ -53,7 +53,7 @@ def _print_problems(title: str, problems: list, total: int, style: str) -> None:
         console.print(f"  ... and {total - len(problems)} more")
 
 
-def _print_tape_warnings(report) -> None:  # noqa: ANN001 - a TapeReport (imported lazily)
+def _print_tape_warnings(report) -> None:  # a TapeReport (imported lazily)
     """A tape's warnings grouped by rule: one line per rule with its count, then its first rows."""
     from rich.markup import escape
 

@@ -270,7 +270,8 @@ def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) ->
         col = pl.col(name)
         if dtype == pl.Date:
             days = col.to_physical().cast(pl.Int64)
-            expr = pl.when(days.is_between(lo, hi)).then(col.dt.strftime(date_format)).otherwise(pl.format("day {} from 1970-01-01", days))
+            safe = pl.when(days.is_between(lo, hi)).then(col)  # out-of-range values never reach the formatter
+            expr = pl.when(days.is_between(lo, hi)).then(safe.dt.strftime(date_format)).otherwise(pl.format("day {} from 1970-01-01", days))
         elif isinstance(dtype, pl.Datetime):
             per_day = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000}[dtype.time_unit or "us"]
             days = col.to_physical() // per_day
@@ -388,7 +389,7 @@ def _csv_record_problems(path: Path, limit: int = SHOWN_PROBLEMS) -> list[Proble
     return found
 
 
-def _end_record(add, start: int, fields: int, expected: int | None) -> int:  # noqa: ANN001
+def _end_record(add, start: int, fields: int, expected: int | None) -> int:
     if expected is None:
         return fields  # the header
     if fields > expected:
@@ -422,6 +423,8 @@ def _cut_off_last_record(path: Path, frame: pl.DataFrame, lines: int) -> Problem
         return None  # longer than the tail read: not checked
     line = lines - max(trailing - 1, 0) - inside  # `lines` counts the newline ending the last record as its end
     record = b"\n".join(record_lines).decode("utf-8", "replace")
+    if not record.strip(" \t\r\n"):
+        return None  # a line of spaces is a blank row
     try:
         parsed = list(csv.reader(io.StringIO(record), strict=True))
     except csv.Error:

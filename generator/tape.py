@@ -429,7 +429,7 @@ def _cut_off_last_record(path: Path, frame: pl.DataFrame, lines: int) -> Problem
         parsed = list(csv.reader(io.StringIO(record), strict=True))
     except csv.Error:
         return Problem(str(path), line, None, None, "cannot read tape: the last record has a quote that is never closed: the file looks cut off")
-    if len(parsed) == 1 and len(parsed[0]) < len(frame.columns):
+    if len(parsed) == 1 and len(parsed[0]) < len(frame.columns) and any(f.strip() for f in parsed[0]):  # ',,,' is a blank row
         return Problem(
             str(path), line, None, None,
             f"cannot read tape: the last record has only {len(parsed[0])} of the header's {len(frame.columns)} fields: the file looks cut off (re-export it)",

@@ -176,7 +176,7 @@ def test_a_csv_cut_off_inside_a_quote_is_reported(tmp_path: Path) -> None:
     assert problem.line == 877 and "never closed" in problem.message
 
 
-@pytest.mark.parametrize("ending", ["", "\n\n", "   \n", ",,,\r\n"])
+@pytest.mark.parametrize("ending", ["", "\n\n", "\n   \n", "\n,,,\r\n", "\n" + "," * 20])
 def test_a_complete_last_row_is_fine(tmp_path: Path, ending: str) -> None:
     path = tmp_path / "whole.csv"
     path.write_text(example_text().rstrip("\n") + ending)

@@ -565,8 +565,7 @@ def _date(raw: pl.Expr, fmt: str) -> pl.Expr:
     import polars as pl
 
     plain = raw.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")  # spreadsheets store dates as midnight datetimes
-    parsed = plain.str.strptime(pl.Date, fmt, strict=False)
-    return pl.when(parsed.is_between(DATE_MIN, DATE_MAX)).then(parsed)  # year 0 or 12345 is a corrupted cell
+    return plain.str.strptime(pl.Date, fmt, strict=False)  # `_parse` then nulls dates outside DATE_MIN..DATE_MAX
 
 
 def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
@@ -599,6 +598,8 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
             expr = col
         exprs.append(blank_is_zero(field, expr).alias(field))
     parsed = raw.select(exprs)
+    dates = [pl.col(f) for f in _fields(raw) if FIELDS[f] is Kind.DATE]  # year 0 or 12345 is a corrupted cell
+    parsed = parsed.with_columns(pl.when(d.is_between(DATE_MIN, DATE_MAX)).then(d) for d in dates)
     numeric = [f for f in _fields(raw) if FIELDS[f] in SCALE]
     failed = raw.select((pl.col(f).is_not_null() & parsed[f].is_null()).any() for f in numeric).row(0)
     retry = [f for f, bad in zip(numeric, failed, strict=True) if bad]

@@ -586,8 +586,8 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
         kind, col = FIELDS[field], pl.col(field)
         if kind in SCALE:
             expr = _fixed(col, SCALE[kind])
-        elif kind is Kind.DATE:
-            expr = _date(col, pool.tape_options.date_format)
+        elif kind is Kind.DATE:  # the date parser skips whitespace (a newline, a vertical tab) before numbers
+            expr = pl.when(~col.str.contains(ODD_SPACE)).then(_date(col, pool.tape_options.date_format))
         elif kind is Kind.CODE:
             expr = col.replace_strict(codes[field], default=None, return_dtype=pl.Boolean if field == "pmi" else pl.String)
         elif kind is Kind.STATE:  # two ASCII letters in any case; 'ıl' upper-cases to 'IL' but is not a code
@@ -745,6 +745,8 @@ def _bad_value_reason(text: pl.Expr, base: str) -> pl.Expr:
 
 
 CONTROL = r"[\p{Cc}\p{Cf}]"
+ODD_SPACE = r"[^\x20-\x7e]"
+"""Anything but printable ASCII: control characters and any space but the ASCII one (a date is ASCII)."""
 """Control and invisible format characters (NUL, escapes, zero-width spaces): never part of a tape's value."""
 
 

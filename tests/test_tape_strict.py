@@ -120,6 +120,12 @@ def test_control_characters_in_a_loan_number_are_errors(tmp_path: Path, value: s
 # --- dates ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("value", ["\n2002-07-22", "2002-\x0b07-22", "2002-07-\x8522", "2002-07-\xa022"])
+def test_the_date_parser_does_not_skip_control_characters(tmp_path: Path, value: str) -> None:
+    """The date parser skips any whitespace before a number; a newline or vertical tab in a date is corruption."""
+    assert errors_at(read(corrupt(tmp_path, {(2, "ORIG_DATE"): value}))) == [(2, "ORIG_DATE")]
+
+
 @pytest.mark.parametrize("value", ["0000-01-01", "-001-01-01", "1899-12-31", "2101-01-01", "+12345-01-01"])
 def test_dates_outside_1900_to_2100_are_errors(tmp_path: Path, value: str) -> None:
     report = read(corrupt(tmp_path, {(2, "ORIG_DATE"): value}))

@@ -405,9 +405,6 @@ def _cut_off_last_record(path: Path, frame: pl.DataFrame, lines: int) -> Problem
     Only the file's tail is read: the last record is its last lines, as many as the newlines
     inside the last row's values plus one.
     """
-    import csv
-    import io
-
     size = path.stat().st_size
     with path.open("rb") as handle:
         handle.seek(max(0, size - (1 << 20)))
@@ -422,19 +419,34 @@ def _cut_off_last_record(path: Path, frame: pl.DataFrame, lines: int) -> Problem
     if len(record_lines) < inside + 1 or (len(tail) < size and len(body.split(b"\n")) <= inside + 1):
         return None  # longer than the tail read: not checked
     line = lines - max(trailing - 1, 0) - inside  # `lines` counts the newline ending the last record as its end
-    record = b"\n".join(record_lines).decode("utf-8", "replace")
-    if not record.strip(" \t\r\n"):
-        return None  # a line of spaces is a blank row
-    try:
-        parsed = list(csv.reader(io.StringIO(record), strict=True))
-    except csv.Error:
+    record = b"\n".join(record_lines).decode("utf-8", "replace").removesuffix("\r")
+    if not record.strip(" \t\r\n,"):
+        return None  # a line of spaces or commas is a blank row
+    fields, open_quote = _fields_in(record)
+    if open_quote:
         return Problem(str(path), line, None, None, "cannot read tape: the last record has a quote that is never closed: the file looks cut off")
-    if len(parsed) == 1 and len(parsed[0]) < len(frame.columns) and any(f.strip() for f in parsed[0]):  # ',,,' is a blank row
+    if fields < len(frame.columns):
         return Problem(
             str(path), line, None, None,
-            f"cannot read tape: the last record has only {len(parsed[0])} of the header's {len(frame.columns)} fields: the file looks cut off (re-export it)",
+            f"cannot read tape: the last record has only {fields} of the header's {len(frame.columns)} fields: the file looks cut off (re-export it)",
         )  # fmt: skip
     return None
+
+
+def _fields_in(record: str) -> tuple[int, bool]:
+    """The fields of one CSV record (its line breaks included), and whether a quote is left open."""
+    fields, quoted, at_start, closed = 1, False, True, False
+    for char in record:
+        if quoted:
+            if char == '"':
+                quoted, closed = False, True
+        elif char == '"' and (at_start or closed):  # an opening quote, or the second of a doubled one
+            quoted, at_start, closed = True, False, False
+        elif char == ",":
+            fields, at_start, closed = fields + 1, True, False
+        else:
+            at_start, closed = False, False
+    return fields, quoted
 
 
 def _header_names(path: Path, frame: pl.DataFrame, sheet: str | None) -> list[str]:

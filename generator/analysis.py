@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +47,34 @@ def tape_path(loaded: LoadedDeal, override: Path | None = None) -> Path:
 
 
 def check_tape(loaded: LoadedDeal, override: Path | None = None) -> TapeReport:
-    """Read and check the deal's tape without stopping at row problems (for `dealdocs validate`)."""
+    """Read and check the deal's tape without stopping at row problems (for `dealdocs validate`).
+
+    A column the deal file maps to a header the tape lacks is reported at the deal file's
+    line of `term_sheet.pool.columns.<field>`: that is what to fix (or the tape's header).
+    """
     term_sheet = term_sheet_of(loaded)
-    return load_tape(tape_path(loaded, override), term_sheet.pool, term_sheet.cut_off_date)
+
+    def column_problem(field: str, header: str, message: str) -> Problem:
+        return loaded.problem(("term_sheet", "pool", "columns", field), header, message)
+
+    report = load_tape(tape_path(loaded, override), term_sheet.pool, term_sheet.cut_off_date, column_problem)
+    if (seen := _reports.get()) is not None:
+        seen.append(report)
+    return report
+
+
+_reports: ContextVar[list[TapeReport] | None] = ContextVar("tape_reports", default=None)
+
+
+@contextmanager
+def tape_reports() -> Iterator[list[TapeReport]]:
+    """Collect every tape report read inside the block (the CLI prints their warnings after a render)."""
+    seen: list[TapeReport] = []
+    token = _reports.set(seen)
+    try:
+        yield seen
+    finally:
+        _reports.reset(token)
 
 
 def analyse(loaded: LoadedDeal, override: Path | None = None) -> PoolAnalysis:

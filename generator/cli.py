@@ -153,6 +153,39 @@ def _print_problems(title: str, problems: list, total: int, style: str) -> None:
         console.print(f"  ... and {total - len(problems)} more")
 
 
+def _print_tape_warnings(report) -> None:  # a TapeReport (imported lazily)
+    """A tape's warnings grouped by rule: one line per rule with its count, then its first rows."""
+    from rich.markup import escape
+
+    from .problems import Severity
+
+    total = report.count(Severity.WARNING)
+    if not total:
+        return
+    console = _stderr()
+    console.print(f"[bold yellow]{total} warning{'s' * (total != 1)}[/]")
+    for group in report.grouped(Severity.WARNING):
+        rows = f"{group.count} row{'s' * (group.count != 1)}"
+        console.print(f"  {escape(f'{report.path} [{group.column}]: warning: {group.rule} ({rows})')}")
+        for problem in group.first:
+            console.print(f"    {escape(str(problem))}")
+        if group.count > len(group.first):
+            console.print(f"    ... and {group.count - len(group.first)} more")
+
+
+@contextmanager
+def _tape_warnings() -> Iterator[None]:
+    """Print the warnings of every tape read inside the block, as `validate` does, also when the block fails."""
+    from .analysis import tape_reports
+
+    with tape_reports() as reports:
+        try:
+            yield
+        finally:
+            for report in reports:
+                _print_tape_warnings(report)
+
+
 @contextmanager
 def _user_errors() -> Iterator[None]:
     """A DealdocsError is the user's to fix: list its problems and exit 2, no traceback."""
@@ -186,7 +219,8 @@ def render(
     chosen = _formats(formats)
 
     def run() -> None:
-        written = render_deal(load_deal(deal), out, tape, chosen, templates)
+        with _tape_warnings():
+            written = render_deal(load_deal(deal), out, tape, chosen, templates)
         for path, rendered in written:
             if rendered.warnings:
                 _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")
@@ -212,13 +246,13 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
     found = check_deal(loaded, report)
     errors = 0 if report is None else report.count(Severity.ERROR)
     warnings = 0 if report is None else report.count(Severity.WARNING)
-    if warnings:
-        _print_problems(f"{warnings} warning{'s' * (warnings != 1)}", report.listed(Severity.WARNING), warnings, "yellow")
+    if report is not None:
+        _print_tape_warnings(report)
     if found:
         _print_problems(f"{len(found)} error{'s' * (len(found) != 1)} in the deal file", found[:SHOWN_PROBLEMS], len(found), "red")
     if unread is not None:
         _print_problems(f"the loan tape: {unread.total} problem{'s' * (unread.total != 1)}", unread.problems, unread.total, "red")
-    if errors:
+    if errors and report is not None:
         _print_problems(f"{errors} error{'s' * (errors != 1)}", report.listed(Severity.ERROR), errors, "red")
     if errors or found or unread is not None:
         raise typer.Exit(2)
@@ -249,7 +283,8 @@ def strats(
 
     def run() -> None:
         loaded = load_deal(deal)
-        analysis = analyse(loaded, tape)
+        with _tape_warnings():
+            analysis = analyse(loaded, tape)
         if format is StratsFormat.xlsx:
             if out is None:
                 raise typer.BadParameter("xlsx needs --out FILE", param_hint="--out")

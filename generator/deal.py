@@ -168,6 +168,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _INT = "tag:yaml.org,2002:int"
 _MERGE = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Frame:
@@ -319,11 +320,13 @@ class _Composer:
             digits = sum(c.isdigit() for c in node.value)
             if digits > MAX_DIGITS:
                 self._problem(node.start_mark.line + 1, self._scalar_loc(node), f"{node.value[:20]}...", f"a number of {digits} digits: no figure of a deal has more than {MAX_DIGITS}")
+                node.tag = _STR  # reported: read on as text, so the rest of the file is still checked
             return
         try:
             self.loader.construct_yaml_timestamp(node)
         except ValueError as exc:
             self._problem(node.start_mark.line + 1, self._scalar_loc(node), node.value, f"not a calendar date ({exc}): write it as YYYY-MM-DD")
+            node.tag = _STR
 
     def _scalar_loc(self, node: yaml.ScalarNode) -> tuple[Key, ...]:
         loc = self._loc()
@@ -347,14 +350,19 @@ class _Composer:
         self.problems.append(Problem(self.file, line, dotted, value, message))
 
 
-def parse_yaml_with_keys(path: Path) -> tuple[Any, yaml.Node | None, KeyIndex]:
-    """The data, the node tree and its key index of a YAML file, parsed once; every problem raises."""
+def _parse(path: Path) -> tuple[Any, yaml.Node | None, KeyIndex, list[Problem]]:
+    """The data, node tree and key index of a YAML file, and the problems found while reading it.
+
+    A value reported while reading (an impossible date, a 5,000-digit number) is read on as
+    text, so that the file's other problems are found in the same pass; a file that cannot
+    be read on (bad syntax, nesting past the limit) raises.
+    """
     text = read_text(path)
     loader = _Loader(text)
     composer = _Composer(loader, str(path))
     try:
         root = composer.compose()
-        if composer.problems:
+        if composer.problems and root is None:
             raise DealdocsError(composer.problems[:SHOWN_PROBLEMS], len(composer.problems))
         data = None if root is None else loader.construct_document(root)
     except yaml.YAMLError as exc:
@@ -365,7 +373,15 @@ def parse_yaml_with_keys(path: Path) -> tuple[Any, yaml.Node | None, KeyIndex]:
         raise DealdocsError(problems[:SHOWN_PROBLEMS], len(problems)) from None
     finally:
         loader.dispose()
-    return data, root, composer.keys
+    return data, root, composer.keys, composer.problems
+
+
+def parse_yaml_with_keys(path: Path) -> tuple[Any, yaml.Node | None, KeyIndex]:
+    """The data, the node tree and its key index of a YAML file, parsed once; every problem raises."""
+    data, root, keys, problems = _parse(path)
+    if problems:
+        raise DealdocsError(problems[:SHOWN_PROBLEMS], len(problems))
+    return data, root, keys
 
 
 def parse_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
@@ -472,5 +488,14 @@ _UNION_TAGS = {"bands", "categories", "yearly", "states"}
 def load_deal(path: str | Path) -> LoadedDeal:
     """Load and validate a deal file; raises DealdocsError listing every problem found."""
     path = Path(path)
-    data, root, keys = parse_yaml_with_keys(path)
-    return LoadedDeal(validate_model(Deal, data, path, root, keys), path.resolve(), root, keys)
+    data, root, keys, early = _parse(path)
+    try:
+        deal = validate_model(Deal, data, path, root, keys)
+    except DealdocsError as exc:  # the model's problems with the reader's, once each, in line order
+        seen = {p.line for p in early}
+        later = [p for p in exc.problems if p.line not in seen]
+        problems = sorted([*early, *later], key=lambda p: p.line or 0)
+        raise DealdocsError(problems[:SHOWN_PROBLEMS], len(early) + exc.total - (len(exc.problems) - len(later))) from None
+    if early:
+        raise DealdocsError(early[:SHOWN_PROBLEMS], len(early))
+    return LoadedDeal(deal, path.resolve(), root, keys)

@@ -64,6 +64,16 @@ def test_impossible_calendar_date_is_a_message(deal_dir: Path, written: str, rea
     assert reason in output and f"'{written}'" in output and "YYYY-MM-DD" in output
 
 
+def test_a_bad_value_and_a_typo_are_reported_together(deal_dir: Path) -> None:
+    """All problems at once: an impossible date found while reading does not hide a key typo found by the model."""
+    rewrite(deal_dir, "report_date: 2003-01-09", "report_date: 2003-02-30")
+    path = rewrite(deal_dir, "cut_off_date:", "cutoff_date:")
+    found = problems(path)
+    assert len(found) == 2, found
+    assert f"deal.yaml:{line_of(path, 'report_date:')} [term_sheet.report_date]" in found[0]
+    assert f"deal.yaml:{line_of(path, 'cutoff_date:')} [term_sheet.cutoff_date]" in found[1] and "did you mean `cut_off_date`" in found[1]
+
+
 def test_integer_of_5000_digits_is_a_message(deal_dir: Path) -> None:
     path = rewrite(deal_dir, "ltv_cap_step: 5", "ltv_cap_step: " + "9" * 5000)
     code, output = cli("validate", path)

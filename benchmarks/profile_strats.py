@@ -33,11 +33,11 @@ def main() -> None:
     start = time.perf_counter()
     import polars as pl
 
-    from generator import export, tape
-    from generator.analysis import PoolAnalysis, tape_path, term_sheet_of
-    from generator.deal import load_deal
-    from generator.strats import compute_tables, resolve_tables
-    from generator.summary import summarize
+    from generator.pool import export, tape
+    from generator.pool.analysis import PoolAnalysis, tape_path, term_sheet_of
+    from generator.deal.loading import load_deal
+    from generator.pool.strats import compute_tables, resolve_tables
+    from generator.pool.summary import summarize
 
     print(f"imports: {time.perf_counter() - start:.3f} s (polars threads: {pl.thread_pool_size()})")
     times: dict[str, list[float]] = defaultdict(list)

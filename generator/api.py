@@ -1,14 +1,17 @@
 """The public library API: what the CLI calls, and what tests and users can call directly."""
 
-from .analysis import PoolAnalysis, analyse, check_tape
-from .deal import LoadedDeal, load_deal
-from .export import as_dict, to_csv, to_json, write_xlsx
-from .problems import DealdocsError, Problem, Severity
-from .render import DOCUMENTS, Rendered, documents_of, render_deal, render_text
-from .schema import write_schemas
-from .strats import Table, compute_table, resolve_tables
-from .summary import Summary, summarize
-from .tape import TapeReport, load_tape
+from generator.pool.analysis import PoolAnalysis, analyse, check_tape
+from generator.deal.loading import LoadedDeal, load_deal
+from generator.pool.export import as_dict, to_csv, to_json, write_xlsx
+from generator.errors import DealdocsError, Problem, Severity
+from generator.documents.registry import DOCUMENTS, documents_of
+from generator.formats.rendered import Rendered
+from generator.output.rendering import render_deal
+from generator.formats.text import render_text
+from generator.deal.schema import write_schemas
+from generator.pool.strats import Table, compute_table, resolve_tables
+from generator.pool.summary import Summary, summarize
+from generator.pool.tape import TapeReport, load_tape
 
 __all__ = [
     "DOCUMENTS", "DealdocsError", "LoadedDeal", "PoolAnalysis", "Problem", "Rendered", "Severity",

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from generator import deal as deal_module
+from generator.deal import loading as deal_module
 from generator.api import DealdocsError, load_deal
 from generator.cli import app
-from generator.models import Deal
+from generator.deal.models import Deal
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cmsi-2003-1"

@@ -155,7 +155,7 @@ def test_a_full_disk_is_a_message_naming_the_file(tmp_path: Path, monkeypatch: p
 
 
 def test_a_batch_worker_reports_a_full_disk_with_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.batch import render_one
+    from generator.output.batch import render_one
 
     folder = tmp_path / "out" / "shelf"
     _fail_file_fsync(monkeypatch, 1)
@@ -202,8 +202,8 @@ def test_an_output_folder_moved_with_its_deal_still_verifies(tmp_path: Path) -> 
 
 
 def test_the_manifest_hashes_the_bytes_written_not_the_file_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.batch import render_one
-    from generator.manifest import verify
+    from generator.output.batch import render_one
+    from generator.output.manifest import verify
 
     folder = tmp_path / "out" / "shelf"
     real_replace = os.replace
@@ -264,8 +264,8 @@ def _interleave(monkeypatch: pytest.MonkeyPatch, folder: Path, pause_before: int
 
 
 def test_two_renders_into_one_folder_publish_one_tape_or_the_other_never_a_mix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.deal import load_deal
-    from generator.render import render_deal
+    from generator.deal.loading import load_deal
+    from generator.output.rendering import render_deal
 
     tape_b, formats = _tape_b(tmp_path), ["txt", "docx"]
     loaded = load_deal(DEAL / "deal.yaml")
@@ -285,8 +285,8 @@ def test_two_renders_into_one_folder_publish_one_tape_or_the_other_never_a_mix(t
 
 
 def test_two_batches_into_one_folder_leave_a_manifest_true_to_its_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.batch import render_one
-    from generator.manifest import verify
+    from generator.output.batch import render_one
+    from generator.output.manifest import verify
 
     deal_a = _deal_copy(tmp_path / "a")
     deal_b = _deal_copy(tmp_path / "b", _tape_b(tmp_path).read_text())
@@ -311,7 +311,7 @@ def test_two_batches_into_one_folder_leave_a_manifest_true_to_its_outputs(tmp_pa
 
 
 def test_a_run_waits_for_the_folder_lock_and_then_gives_up_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import files
+    from generator.output import files
 
     out = tmp_path / "out"
     out.mkdir()
@@ -351,7 +351,7 @@ def test_workers_stop_when_the_batch_parent_is_killed(tmp_path: Path) -> None:
                 time.sleep(0.5)
     """))
     parent_code = (
-        "import sys; from pathlib import Path; import busy_worker; from generator import batch; "
+        "import sys; from pathlib import Path; import busy_worker; from generator.output import batch; "
         "batch.render_one = busy_worker.render_one; "
         "batch.run_batch([Path(sys.argv[1])], Path(sys.argv[2]), ['txt'], 1)"
     )
@@ -392,8 +392,8 @@ def test_deals_in_folders_of_the_same_name_get_their_own_output_folders(tmp_path
 
 
 def test_deal_names_are_unique_and_deterministic(tmp_path: Path) -> None:
-    from generator.batch import deal_names
-    from generator.problems import DealdocsError
+    from generator.output.batch import deal_names
+    from generator.errors import DealdocsError
 
     paths = [Path("/d/a/x/deal.yaml"), Path("/d/b/x/deal.yaml"), Path("/d/c/y/deal.yaml"), Path("/d/c/z/one.yaml"), Path("/d/c/z/two.yaml")]
     names = deal_names(paths)
@@ -416,7 +416,7 @@ def test_one_deal_with_an_impossible_date_does_not_stop_the_batch(tmp_path: Path
 
 
 def test_after_ctrl_c_the_summary_counts_finished_and_not_started_deals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import reporting
+    from generator.cli import reporting
 
     for n in (1, 2, 3):
         _shelf_copy(tmp_path / "deals" / f"s{n}")

@@ -14,8 +14,11 @@ from anyascii import anyascii
 from pypdf import PdfReader
 
 from generator.api import load_deal
-from generator.extract import docx_text, pdf_pages
-from generator.render import DOCUMENTS, documents_of, render_docx, render_pdf, render_text
+from generator.formats.extract import docx_text, pdf_pages
+from generator.documents.registry import DOCUMENTS, documents_of
+from generator.formats.docx import render_docx
+from generator.formats.pdf import render_pdf
+from generator.formats.text import render_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DEALS = [

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from generator.api import DealdocsError, load_deal, render_text
 from generator.cli import app
-from generator.clauses import enumerate_items, join_words, number_clauses
-from generator.render import DOCUMENTS
+from generator.documents.clauses import enumerate_items, join_words, number_clauses
+from generator.documents.registry import DOCUMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(__file__).parent / "reference"

@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from generator.api import DealdocsError, Severity, analyse, compute_table, load_deal, load_tape
 from generator.cli import app
-from generator.exact import allocate
-from generator.models import BandsRule, CategoriesRule, StatesRule, TableField, TableSpec, YearlyRule
-from generator.strats import default_tables
-from generator.usps import STATE_NAMES
+from generator.pool.exact import allocate
+from generator.deal.models import BandsRule, CategoriesRule, StatesRule, TableField, TableSpec, YearlyRule
+from generator.pool.strats import default_tables
+from generator.pool.usps import STATE_NAMES
 
 from .conftest import EXAMPLE
 

@@ -186,8 +186,8 @@ def test_pdf_may_use_files_in_the_template_folder(tmp_path: Path) -> None:
 
 def test_templates_see_plain_data_only() -> None:
     from generator.api import load_deal
-    from generator.opinions import shelf_context
-    from generator.sandbox import Record, plain
+    from generator.documents.letters import shelf_context
+    from generator.templating.sandbox import Record, plain
 
     data = plain(shelf_context(load_deal(SHELF), None))
     assert isinstance(data["deal"], Record) and isinstance(data["letter"].counsel, Record)

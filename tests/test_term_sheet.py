@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.api import analyse, load_deal, render_text
-from generator.render import DOCUMENTS
+from generator.documents.registry import DOCUMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEAL = ROOT / "examples" / "cmsi-2003-1" / "deal.yaml"

@@ -50,8 +50,8 @@ def _lengthen(node: Any, offset: int, path: tuple[Any, ...] = ()) -> Any:
 
 def long_deal(example: Path, folder: Path, offset: int = 0) -> Path:
     """A copy of an example deal with every free-text string long; fields that must keep a pattern are put back."""
-    from generator.deal import load_deal
-    from generator.problems import DealdocsError
+    from generator.deal.loading import load_deal
+    from generator.errors import DealdocsError
 
     shutil.copytree((EXAMPLES / example).parent, folder, dirs_exist_ok=True)
     original = yaml.safe_load((EXAMPLES / example).read_text())
@@ -92,8 +92,9 @@ def _words(text: str) -> str:
 @pytest.mark.parametrize("example", DEAL_FILES, ids=str)
 def test_long_values_wrap_in_edgar_text(example: Path, offset: int, tmp_path: Path) -> None:
     """Long names, titles and addresses wrap as a typist wraps them: nothing refused, no line over 80, no word lost."""
-    from generator.deal import load_deal
-    from generator.render import documents_of, render_text
+    from generator.deal.loading import load_deal
+    from generator.documents.registry import documents_of
+    from generator.formats.text import render_text
 
     loaded = load_deal(long_deal(example, tmp_path, offset))
     for document in documents_of(loaded):
@@ -119,7 +120,7 @@ def test_long_values_render_in_every_format(tmp_path: Path) -> None:
 
 
 def test_wrapping_filters_keep_what_fits_and_wrap_what_does_not() -> None:
-    from generator.edgar import at, center, right, row, widest
+    from generator.formats.edgar import at, center, right, row, widest
 
     assert right("Exhibit 5.1") == " " * 69 + "Exhibit 5.1"
     assert center("FORM 8-K") == " " * 36 + "FORM 8-K"
@@ -154,9 +155,9 @@ def _broken_new(exc: BaseException):  # noqa: ANN202
 
 
 def test_an_unexpected_exception_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.scaffold
+    import generator.output.scaffold
 
-    monkeypatch.setattr(generator.scaffold, "new_deal", _broken_new(RuntimeError("the index is\nout of range")))
+    monkeypatch.setattr(generator.output.scaffold, "new_deal", _broken_new(RuntimeError("the index is\nout of range")))
     result = _invoke(["new", str(tmp_path / "d")])
     assert result.exit_code == 1
     assert result.stderr == "dealdocs: internal error in new: RuntimeError: the index is out of range (run again with --debug for the traceback)\n"
@@ -170,7 +171,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_1(tmp_path: Path, monkeypa
 def test_an_unexpected_exception_through_the_installed_command(tmp_path: Path) -> None:
     """As a user runs it, through main(): a bug (here a planted one) is one line, no traceback, exit 1."""
     plant = (
-        "import sys, generator.scaffold as s\n"
+        "import sys, generator.output.scaffold as s\n"
         "def broken(folder, source=None): raise KeyError('planted')\n"
         "s.new_deal = broken\n"
         "from generator.cli import main\n"
@@ -184,9 +185,9 @@ def test_an_unexpected_exception_through_the_installed_command(tmp_path: Path) -
 
 
 def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.scaffold
+    import generator.output.scaffold
 
-    monkeypatch.setattr(generator.scaffold, "new_deal", _broken_new(KeyboardInterrupt()))
+    monkeypatch.setattr(generator.output.scaffold, "new_deal", _broken_new(KeyboardInterrupt()))
     result = _invoke(["new", str(tmp_path / "d")])
     assert result.exit_code == 130
     assert result.stderr == "dealdocs: interrupted\n"

@@ -1,0 +1,65 @@
+"""What a batch shows while it runs and when it ends: a rich progress bar on a terminal, plain lines elsewhere."""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+
+from generator.output.batch import DealResult
+
+
+class BatchProgress:
+    """A progress bar on a terminal; one line per finished deal when output goes to a file or pipe."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+        self._bar = None
+        if sys.stdout.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            self._task = self._bar.add_task("rendering", total=total)
+
+    def __enter__(self) -> BatchProgress:
+        if self._bar:
+            self._bar.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None) -> None:
+        if self._bar:
+            self._bar.stop()
+
+    def advance(self, result: DealResult) -> None:
+        self.done += 1
+        if self._bar:
+            self._bar.update(self._task, advance=1, description=result.deal)
+        else:
+            status = "FAILED" if not result.ok else result.status
+            print(f"[{self.done}/{self.total}] {result.deal}: {status} ({result.seconds:.1f} s)", flush=True)
+
+
+def _deals(n: int) -> str:
+    return f"{n} deal{'s' if n != 1 else ''}"
+
+
+def summary_table(results: list[DealResult], total: int, interrupted: bool = False, stopped: int = 0) -> None:
+    """Every deal that finished (rendered, up to date or failed); then the ones that did not, and why."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    fresh, current = sum(r.ok and not r.up_to_date for r in results), sum(r.up_to_date for r in results)
+    counts = [f"{current} up to date"] if current else []
+    counts += [f"{sum(not r.ok for r in results)} failed"] if any(not r.ok for r in results) else []
+    table = Table(title=", ".join([f"{fresh} of {total} deals rendered", *counts]))
+    for column in ("deal", "documents", "status", "first error", "time"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        cells = (r.deal, ", ".join(r.documents), r.status, r.error or "", f"{r.seconds:.1f} s")
+        table.add_row(*(escape(c) for c in cells))  # '[depositor.name]' is data, not rich markup
+    Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
+    if stopped:
+        print(f"{_deals(stopped)} stopped while rendering (second Ctrl-C): nothing of theirs was published")
+    left = total - len(results) - stopped
+    if left > 0:
+        print(f"{_deals(left)} not started (interrupted)" if interrupted else f"{_deals(left)} not rendered (--fail-fast)")

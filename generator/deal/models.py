@@ -1,0 +1,296 @@
+"""The deal file, as pydantic models: what a deal team writes, checked before anything renders."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from generator.deal.base import Date, NonEmpty, Strict
+from generator.deal.field_checks import FieldProblem, raise_problems
+from generator.deal.opinion_models import ShelfOpinion, TakedownOpinion
+
+Percent = Annotated[Decimal, Field(ge=0, le=100)]
+
+
+# --- parties -------------------------------------------------------------------------
+
+
+class Address(Strict):
+    street: NonEmpty
+    city: NonEmpty
+    state: NonEmpty = Field(description="Full state name, as printed: 'Missouri'.")
+    zip: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
+
+
+class Depositor(Strict):
+    name: NonEmpty = Field(description="Exact name of registrant: 'Citicorp Mortgage Securities, Inc.'")
+    short_name: NonEmpty = Field(description="Defined term used in the text: 'CMSI'.")
+    capacity: NonEmpty | None = Field(None, description="Line under the name on the cover, e.g. 'Packager and Servicer'.")
+    state_of_incorporation: NonEmpty
+    commission_file_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")]
+    irs_employer_number: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{7}$")]
+    address: Address
+    phone: Annotated[str, StringConstraints(pattern=r"^\(\d{3}\) \d{3}-\d{4}$")]
+
+
+class Person(Strict):
+    name: NonEmpty
+    title: NonEmpty
+
+
+class Trustee(Strict):
+    name: NonEmpty
+
+
+class Series(Strict):
+    name: Annotated[str, StringConstraints(pattern=r"^\d{4}-[0-9A-Z]+$")] = Field(description="'2003-1'")
+    certificates: NonEmpty = Field(description="'REMIC Pass-Through Certificates'")
+
+
+# --- loan tape -------------------------------------------------------------------------
+
+
+class Columns(Strict):
+    """Tape header for each canonical loan field; optional fields may be left out."""
+
+    loan_number: NonEmpty
+    balance: NonEmpty = Field(description="Scheduled principal balance at the cut-off date.")
+    original_balance: NonEmpty
+    note_rate: NonEmpty
+    servicing_fee: NonEmpty | None = Field(None, description="Without it, pool.servicing_fee applies to every loan.")
+    original_term: NonEmpty
+    remaining_term: NonEmpty
+    origination_date: NonEmpty
+    first_payment_date: NonEmpty | None = None
+    maturity_date: NonEmpty
+    appraised_value: NonEmpty
+    ltv: NonEmpty | None = Field(None, description="Lender's LTV; checked against original balance / appraised value.")
+    property_type: NonEmpty
+    units: NonEmpty
+    occupancy: NonEmpty
+    state: NonEmpty
+    zip: NonEmpty
+    purpose: NonEmpty | None = None
+    doc_type: NonEmpty
+    pmi: NonEmpty | None = None
+    additional_collateral: NonEmpty | None = None
+
+
+class PropertyType(str, Enum):
+    detached = "detached"
+    multi_family = "multi_family"
+    townhouse = "townhouse"
+    condo_low = "condo_low"
+    condo_high = "condo_high"
+    cooperative = "cooperative"
+    pud = "pud"
+    manufactured = "manufactured"
+
+
+class Occupancy(str, Enum):
+    primary = "primary"
+    second_home = "second_home"
+    investor = "investor"
+
+
+class Purpose(str, Enum):
+    purchase = "purchase"
+    rate_term_refinance = "rate_term_refinance"
+    cash_out_refinance = "cash_out_refinance"
+
+
+class Programme(str, Enum):
+    """Underwriting programmes the term sheet's underwriting paragraph speaks of."""
+
+    full = "full"
+    streamlined = "streamlined"
+    stated = "stated"
+    other = "other"
+
+
+class Codes(Strict):
+    """Lender codes on the tape, mapped to the categories the documents speak of."""
+
+    property_type: dict[str, PropertyType]
+    occupancy: dict[str, Occupancy]
+    doc_type: dict[str, Programme]
+    purpose: dict[str, Purpose] = Field(default_factory=dict)
+    pmi: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
+
+
+class TapeOptions(Strict):
+    sheet: NonEmpty | None = Field(None, description="XLSX sheet name; the first sheet when left out.")
+    date_format: NonEmpty = Field("%Y-%m-%d", description="strftime format of the tape's dates.")
+
+
+# --- stratification tables ------------------------------------------------------------
+
+
+class TableField(str, Enum):
+    """Loan fields a stratification table can band or group."""
+
+    balance = "balance"
+    original_balance = "original_balance"
+    note_rate = "note_rate"
+    net_rate = "net_rate"
+    original_term = "original_term"
+    remaining_term = "remaining_term"
+    origination_date = "origination_date"
+    maturity_date = "maturity_date"
+    ltv = "ltv"
+    effective_ltv = "effective_ltv"
+    property_type = "property_type"
+    units = "units"
+    occupancy = "occupancy"
+    purpose = "purpose"
+    doc_type = "doc_type"
+    state = "state"
+
+
+class BandsRule(Strict):
+    """Numeric bands with inclusive upper edges; below the first edge and above the last are open bands.
+
+    Labels are Jinja expressions over `lo` and `hi` (Decimal, in the field's units: dollars,
+    percent, months); `lo` is the previous edge plus one unit of the field's precision.
+    """
+
+    kind: Literal["bands"]
+    edges: list[Decimal] = Field(min_length=1)
+    label: NonEmpty = Field(description="Label of a closed band, e.g. '{{ lo | dollars }} through {{ hi | dollars(round=\"down\") }}'.")
+    first_label: NonEmpty | None = Field(None, description="Label of the open band at or below the first edge (uses `hi`).")
+    last_label: NonEmpty | None = Field(None, description="Label of the open band above the last edge (uses `lo`).")
+    clamp_to_data: bool = Field(
+        False,
+        description="Print the pool's lowest and highest values as the outer bounds of the first and last rows.",
+    )
+
+    @model_validator(mode="after")
+    def _edges_increase(self) -> BandsRule:
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:])):
+            raise ValueError("band edges must be strictly increasing")
+        if not self.clamp_to_data and (self.first_label is None or self.last_label is None):
+            raise ValueError("open first and last bands need first_label and last_label (or clamp_to_data: true)")
+        return self
+
+
+class Category(Strict):
+    value: str | int
+    label: NonEmpty
+
+
+class CategoriesRule(Strict):
+    """One row per listed category, in the order given; loans in no category are an error unless other_label is set."""
+
+    kind: Literal["categories"]
+    categories: list[Category] = Field(min_length=1)
+    other_label: NonEmpty | None = None
+
+
+class YearlyRule(Strict):
+    """One row per calendar year of a date field, oldest first."""
+
+    kind: Literal["yearly"]
+    label: NonEmpty = "{{ year }}"
+
+
+class StatesRule(Strict):
+    """One row per state, labelled with its full name, sorted alphabetically by that name."""
+
+    kind: Literal["states"]
+
+
+Rule = Annotated[BandsRule | CategoriesRule | YearlyRule | StatesRule, Field(discriminator="kind")]
+
+
+class TableSpec(Strict):
+    multi_line = frozenset({"footnote"})
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
+    title: list[NonEmpty] = Field(min_length=1, description="Title lines, centred.")
+    header: list[NonEmpty] = Field(min_length=1, description="Lines of the label column's heading.")
+    field: TableField
+    rule: Rule
+    spacing: Literal["single", "double"] = "double"
+    new_page: bool = Field(False, description="Start the table on a new page.")
+    footnote: NonEmpty | None = None
+    keep_empty: bool = Field(False, description="Print bands and categories with no loans.")
+
+
+class Tables(Strict):
+    """The shelf's default tables, with this deal's changes."""
+
+    defaults: bool = Field(True, description="Start from the shelf's default set of seven tables.")
+    drop: list[str] = Field(default_factory=list, description="Ids of default tables to leave out.")
+    tables: list[TableSpec] = Field(
+        default_factory=list,
+        description="Tables to add; one with a default table's id replaces it in place.",
+    )
+
+
+class Pool(Strict):
+    tape: NonEmpty = Field(description="Loan tape (CSV, XLSX or Parquet), relative to the deal file.")
+    tape_options: TapeOptions = Field(default_factory=TapeOptions)
+    columns: Columns
+    codes: Codes
+    servicing_fee: Percent | None = Field(None, description="Servicing fee rate, percent, when the tape has no column for it.")
+    discount_threshold: Percent = Field(description="Net loan rate below which a loan is a discount loan, percent.")
+    high_ltv_threshold: Percent = Field(Decimal(80), description="The prose's 'in excess of N%' LTV figure.")
+    ltv_cap_step: Percent = Field(Decimal(5), gt=0, description="The prose's 'no loans in excess of N%' rounds the highest LTV up to this step.")
+    tables: Tables = Field(default_factory=Tables)
+
+    @model_validator(mode="after")
+    def _servicing_fee_known(self) -> Pool:
+        if self.columns.servicing_fee is None and self.servicing_fee is None:
+            raise ValueError("the tape has no servicing fee column: set servicing_fee")
+        return self
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+class TermSheet(Strict):
+    """Form 8-K, Item 5, with collateral term sheets."""
+
+    report_date: Date
+    cut_off_date: Date
+    transfer_date: Date
+    registration_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")] = Field(
+        description="Registration statement cited in the prospectus footnote."
+    )
+    originator: NonEmpty = Field(description="Who determined primary residence: 'CitiMortgage, Inc.'")
+    trustee: Trustee
+    signatory: Person
+    pool: Pool
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> TermSheet:
+        if self.transfer_date < self.cut_off_date:
+            raise ValueError("transfer_date is before cut_off_date")
+        return self
+
+
+class Deal(Strict):
+    """A deal file: the depositor, the series and the documents to draft for it.
+
+    A shelf file is a deal file with only `depositor` and `shelf_opinion`.
+    """
+
+    depositor: Depositor
+    templates: NonEmpty | None = Field(
+        None, description="Folder of templates that override the built-in ones by name, relative to the deal file."
+    )
+    series: Series | None = None
+    term_sheet: TermSheet | None = None
+    takedown_opinion: TakedownOpinion | None = None
+    shelf_opinion: ShelfOpinion | None = None
+
+    @model_validator(mode="after")
+    def _has_a_document(self) -> Deal:
+        if not (self.term_sheet or self.takedown_opinion or self.shelf_opinion):
+            raise ValueError("the deal file describes no document (add term_sheet, takedown_opinion or shelf_opinion)")
+        if (self.term_sheet or self.takedown_opinion) and self.series is None:
+            raise_problems("Deal", [FieldProblem(("series",), None, "the term sheet and the takedown opinion need the series")])
+        return self

@@ -1,0 +1,43 @@
+"""The documents a deal can produce: their names, the context each template is given, their dates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from generator.deal.loading import LoadedDeal
+from generator.documents.letters import shelf_context, takedown_context
+from generator.documents.paging import layout_letter
+from generator.documents.term_sheet import term_sheet_context
+from generator.pool.analysis import term_sheet_of
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document a deal can produce: its output name, its template, what it is told and how it is paged."""
+
+    name: str  # also the templates' stem: NAME.txt.j2, NAME.html.j2
+    context: Callable[[LoadedDeal, Path | None], dict[str, Any]]
+    dated: Callable[[LoadedDeal], date]  # the date the outputs' metadata carries
+    layout: Callable[[Any], str] = str  # the rendered text module to text; the term sheet pages itself
+
+    def title(self, loaded: LoadedDeal) -> str:
+        """The title in a PDF's metadata: the document and its series (or depositor), never where the files are."""
+        series = loaded.deal.series
+        return f"{self.name} {series.name if series else loaded.deal.depositor.short_name}"
+
+
+DOCUMENTS: dict[str, Document] = {
+    "term-sheet-8k": Document("term-sheet-8k", term_sheet_context, lambda d: term_sheet_of(d).report_date),
+    "exhibit-5-1-shelf": Document("exhibit-5-1-shelf", shelf_context, lambda d: d.deal.shelf_opinion.date, layout_letter),
+    "exhibit-5-1-takedown": Document("exhibit-5-1-takedown", takedown_context, lambda d: d.deal.takedown_opinion.date, layout_letter),
+}
+SECTIONS = {"term_sheet": "term-sheet-8k", "shelf_opinion": "exhibit-5-1-shelf", "takedown_opinion": "exhibit-5-1-takedown"}
+
+
+def documents_of(loaded: LoadedDeal) -> list[Document]:
+    """The documents a deal file describes, in a fixed order."""
+    return [DOCUMENTS[name] for section, name in SECTIONS.items() if getattr(loaded.deal, section) is not None]

@@ -1,0 +1,325 @@
+"""Build the Word templates in templates/*.docx: real styles, Jinja tags for docxtpl.
+
+    python -m generator.formats.docx_templates        # rewrites templates/*.docx
+
+A lawyer may edit the committed .docx files in Word instead; tests/test_docx.py checks
+that this module and the committed files agree, so run it again after changing it. The
+words come from the same prose modules as the text and PDF (templates/*/_prose.j2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Inches, Pt
+
+from generator.formats.docx_package import normalise_docx
+from generator.templating.folders import templates_dir
+
+FONT = "Source Serif Pro"
+
+
+def styled_document() -> Document:
+    """US Letter, one-inch margins, and the paragraph styles every template uses."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Inches(8.5), Inches(11)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Inches(1))
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(11)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    normal.paragraph_format.space_after = Pt(8)
+
+    def style(name: str, *, align=None, first=None, left=None, hanging=None, size=None, bold=False, before_break=False, keep=False):
+        s = doc.styles.add_style(name, 1)
+        s.base_style = normal
+        fmt = s.paragraph_format
+        if align is not None:
+            fmt.alignment = align
+        if first is not None:
+            fmt.first_line_indent = Inches(first)
+        if left is not None:
+            fmt.left_indent = Inches(left)
+        if hanging is not None:
+            fmt.left_indent = Inches((left or 0) + hanging)
+            fmt.first_line_indent = Inches(-hanging)
+            fmt.tab_stops.add_tab_stop(Inches((left or 0) + hanging))
+        if size:
+            s.font.size = Pt(size)
+        s.font.bold = bold
+        fmt.page_break_before = before_break
+        fmt.keep_with_next = keep
+
+    style("Centered", align=WD_ALIGN_PARAGRAPH.CENTER)
+    style("Cover Title", align=WD_ALIGN_PARAGRAPH.CENTER, size=14, bold=True)
+    style("Caption Small", align=WD_ALIGN_PARAGRAPH.CENTER, size=9)
+    style("Body Indent", align=WD_ALIGN_PARAGRAPH.JUSTIFY, first=0.5)
+    style("Body Flush", align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    style("New Page", align=WD_ALIGN_PARAGRAPH.JUSTIFY, first=0.5, before_break=True)
+    style("Numbered", align=WD_ALIGN_PARAGRAPH.JUSTIFY, hanging=0.5)
+    style("Item", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=0.5, hanging=0.5)
+    style("Part", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=1.0, hanging=0.4)
+    style("Part Item", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=1.4, hanging=0.5)
+    style("Footnote Block", size=9)
+    style("Table Title", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True)
+    style("Table Title New Page", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before_break=True)
+    style("Heading Centered", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, before_break=True)
+    style("Signature", left=3.25)
+    style("Right", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    style("Cell")
+    style("Figure", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    for name in ("Cell", "Figure"):
+        doc.styles[name].paragraph_format.space_after = Pt(2)
+        doc.styles[name].font.size = Pt(10)
+    return doc
+
+
+def tag(doc: Document, text: str, style: str = "Normal") -> None:
+    doc.add_paragraph(text, style=style)
+
+
+def page_field(paragraph) -> None:
+    """A real PAGE field, so Word and LibreOffice number the pages themselves."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "2"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+FOOTNOTES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
+<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>
+{%% import "%s/_prose.j2" as prose with context %%}{%% for note in prose.footnotes %%}<w:footnote w:id="{{ loop.index }}"><w:p><w:pPr><w:spacing w:after="60"/></w:pPr><w:r><w:rPr><w:vertAlign w:val="superscript"/><w:sz w:val="18"/></w:rPr><w:footnoteRef/></w:r><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> {{ note }}</w:t></w:r></w:p></w:footnote>{%% endfor %%}
+</w:footnotes>
+"""
+
+
+def footnotes(doc: Document, prose: str) -> None:
+    """A footnotes part whose notes docxtpl renders from the prose module; the body refers to them by number."""
+    part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, (FOOTNOTES % prose).encode(), doc.part.package)
+    doc.part.relate_to(part, RT.FOOTNOTES)
+
+
+def repeat_header(row) -> None:
+    props = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    props.append(header)
+    cant_split = OxmlElement("w:cantSplit")
+    props.append(cant_split)
+
+
+def rule_above(row) -> None:
+    for cell in row.cells:
+        borders = OxmlElement("w:tcBorders")
+        for edge, kind in (("top", "single"), ("bottom", "double")):
+            element = OxmlElement(f"w:{edge}")
+            element.set(qn("w:val"), kind)
+            element.set(qn("w:sz"), "4")
+            borders.append(element)
+        cell._tc.get_or_add_tcPr().append(borders)
+
+
+def strat_tables(doc: Document) -> None:
+    """Every stratification table: title, repeated header row, right-aligned figures, totals rule."""
+    tag(doc, "{%p for t in tables %}")
+    tag(doc, "{%p if t.spec.new_page and not loop.first %}")
+    tag(doc, '{{ t.spec.title | join(" ") }}', "Table Title New Page")
+    tag(doc, "{%p else %}")
+    tag(doc, '{{ t.spec.title | join(" ") }}', "Table Title")
+    tag(doc, "{%p endif %}")
+    table = doc.add_table(rows=5, cols=3)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    cells = [
+        ['{{ t.spec.header | join(" ") }}', "Number of Loans", "Aggregate Principal Balances Outstanding"],
+        ["{%tr for row in t.rows %}", "", ""],
+        ["{{ row.label }}", "{{ row.count }}", '{{ "$" if loop.first }}{{ row.balance | number }}'],
+        ["{%tr endfor %}", "", ""],
+        ["Total", "{{ t.count }}", "${{ t.balance | number }}"],
+    ]
+    table.autofit = False
+    for row, texts in zip(table.rows, cells, strict=True):
+        for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+            cell.text = text
+            cell.width = Inches((3.5, 1.2, 1.8)[i])
+            cell.paragraphs[0].style = doc.styles["Cell" if i == 0 else "Figure"]
+    repeat_header(table.rows[0])
+    rule_above(table.rows[4])
+    tag(doc, "{%p if t.spec.footnote %}")
+    tag(doc, "{{ t.spec.footnote }}", "Footnote Block")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+
+
+def term_sheet() -> Document:
+    doc = styled_document()
+    tag(doc, '{%p import "term-sheet-8k/_prose.j2" as prose with context %}')
+    tag(doc, "{%p set c = prose.cover %}")
+    tag(doc, "{{ c.commission }}", "Cover Title")
+    tag(doc, "{{ c.city }}", "Centered")
+    tag(doc, "{{ c.form }}", "Cover Title")
+    tag(doc, "{{ c.report }}", "Centered")
+    tag(doc, "{{ c.pursuant }} {{ c.act }}", "Centered")
+    tag(doc, "{{ c.dated }}", "Centered")
+    tag(doc, "{{ c.earliest }}", "Caption Small")
+    tag(doc, "{{ c.registrant }}", "Cover Title")
+    tag(doc, "{{ c.capacity }}", "Centered")
+    tag(doc, "{{ c.issuer }}", "Centered")
+    tag(doc, "{{ c.exact_name }}", "Caption Small")
+    tag(doc, "{{ deal.depositor.state_of_incorporation }}  {{ deal.depositor.commission_file_number }}  {{ deal.depositor.irs_employer_number }}", "Centered")
+    tag(doc, '{{ c.state_caption | join(" ") | replace("- ", "") }}  {{ c.file_caption | join(" ") }}  {{ c.irs_caption | join(" ") }}', "Caption Small")
+    tag(doc, "{{ c.address }}  {{ deal.depositor.address.zip }}", "Centered")
+    tag(doc, "{{ c.address_caption }}  {{ c.zip_caption }}", "Caption Small")
+    tag(doc, "{{ c.phone }}")
+    tag(doc, "{{ c.former }}", "Footnote Block")
+    tag(doc, "{{ c.item }} {{ c.item_title }}", "Heading Centered")
+    for name in ("offering", "transfer", "pool", "maturity_ltv"):
+        tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Indent")
+    footnotes(doc, "term-sheet-8k")
+    tag(doc, "{{ prose.underwriting | oneline }}", "New Page")
+    tag(doc, "{{ prose.insurance_and_collateral | oneline }}", "Body Indent")
+    tag(doc, "{%p for item in prose.collateral %}")
+    tag(doc, "{{ loop.index }}.\t{{ item }}", "Item")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{{ prose.discount_premium | oneline }}", "Body Indent")
+    tag(doc, "{{ prose.tables_intro }}", "New Page")
+    strat_tables(doc)
+    tag(doc, "{{ c.signatures_title }}", "Heading Centered")
+    tag(doc, "{{ prose.signatures | oneline }}", "Body Indent")
+    tag(doc, "{{ deal.depositor.name | upper }}", "Signature")
+    tag(doc, "{{ c.registrant_label }}", "Signature")
+    tag(doc, "{{ c.by }} ______________________________", "Signature")
+    tag(doc, "{{ ts.signatory.name }}", "Signature")
+    tag(doc, "{{ ts.signatory.title }}", "Signature")
+    tag(doc, "{{ c.dated_at }}")
+    return doc
+
+
+def letter_head(doc: Document, exhibit: str, with_date: bool) -> None:
+    """Letterhead, date and addressee; from page two a header with addressee, date and page number."""
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    header = section.header
+    header.paragraphs[0].text = "{{ letter.addressee.name }}"
+    if with_date:
+        header.add_paragraph("{{ letter.date | long_date }}")
+    page_field(header.add_paragraph("Page "))
+    tag(doc, exhibit, "Right")
+    tag(doc, "{{ letter.counsel.letterhead }}", "Centered")
+    tag(doc, "{{ letter.date | long_date }}")
+    tag(doc, "{{ letter.addressee.name }}")
+    tag(doc, "{%p for line in letter.addressee.address %}")
+    tag(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+
+
+def items(doc: Document, source: str, end: str, style: str = "Item") -> None:
+    tag(doc, f'{{%p for label, text in enumerate_items({source}, end="{end}") %}}')
+    tag(doc, "{{ label }}\t{{ text }}", style)
+    tag(doc, "{%p endfor %}")
+
+
+def signature(doc: Document, rule: bool) -> None:
+    tag(doc, "Very truly yours,", "Signature")
+    tag(doc, "/s/ {{ letter.counsel.name }}", "Signature")
+    if rule:
+        tag(doc, "______________________", "Signature")
+    tag(doc, "{{ letter.counsel.name }}", "Signature")
+
+
+def shelf() -> Document:
+    doc = styled_document()
+    tag(doc, '{%p import "exhibit-5-1-shelf/_prose.j2" as prose with context %}')
+    letter_head(doc, "Exhibit 5.1", with_date=False)
+    tag(doc, "{{ letter.addressee.salutation }}")
+    for name in ("intro", "pooling_paragraph", "examined"):
+        tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Flush")
+    tag(doc, "{{ prose.based_on }}", "Body Flush")
+    tag(doc, "{%p for label in prose.numbering.order %}")
+    tag(doc, "{{ prose.numbering.number(label) }}.\t{{ prose.bodies[label] }}", "Numbered")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{{ prose.laws }}", "Body Flush")
+    tag(doc, "{{ prose.consent | oneline }}", "Body Flush")
+    signature(doc, rule=False)
+    footnotes(doc, "exhibit-5-1-shelf")
+    return doc
+
+
+def takedown() -> Document:
+    doc = styled_document()
+    tag(doc, '{%p import "exhibit-5-1-takedown/_prose.j2" as prose with context %}')
+    letter_head(doc, "EXHIBIT 5.1", with_date=True)
+    tag(doc, "Re:\t{{ prose.d.name }}", "Item")
+    tag(doc, "\t{{ prose.s.certificates }}, Series {{ prose.s.name }}", "Item")
+    tag(doc, "\t{{ join_words(prose.class_letters) }} Certificates", "Item")
+    tag(doc, "{{ letter.addressee.salutation }}")
+    tag(doc, "{{ prose.intro }}", "Body Indent")
+    items(doc, "prose.grounds", ".")
+    tag(doc, "{{ prose.pooling_paragraph }}", "Body Indent")
+    tag(doc, "{{ prose.examined }}", "Body Indent")
+    items(doc, "prose.documents", ".")
+    tag(doc, "{{ prose.also_examined }}", "Body Indent")
+    tag(doc, "{{ prose.based_on }}", "Body Indent")
+    tag(doc, "{%p for label in prose.numbering.order %}")
+    tag(doc, "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}", "Numbered")
+    tag(doc, "{%p for part, letter_ in prose.numbering.parts(label) %}")
+    tag(doc, "({{ letter_ }})\t{{ prose.parts[part] }}", "Part")
+    tag(doc, '{%p if part == "descriptions" %}')
+    items(doc, "prose.descriptions", ",", "Part Item")
+    tag(doc, "{{ prose.descriptions_close }}", "Part")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{{ prose.not_verified }}", "Body Indent")
+    tag(doc, "{%p for reliance in prose.reliances %}")
+    tag(doc, "{{ reliance }}", "Body Indent")
+    tag(doc, "{%p endfor %}")
+    for name in ("laws", "consent", "sole_benefit"):
+        tag(doc, f"{{{{ prose.{name} }}}}", "Body Indent")
+    signature(doc, rule=True)
+    return doc
+
+
+BUILDERS: dict[str, Callable[[], Document]] = {
+    "term-sheet-8k": term_sheet,
+    "exhibit-5-1-shelf": shelf,
+    "exhibit-5-1-takedown": takedown,
+}
+STAMP = dt.datetime(2026, 1, 1)  # fixed, so that rebuilding gives the same bytes
+
+
+def build(name: str) -> bytes:
+    import io
+
+    doc = BUILDERS[name]()
+    doc.core_properties.author = "dealdocs"
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return normalise_docx(buffer.getvalue(), STAMP, title=name, author="dealdocs")
+
+
+def main() -> None:
+    for name in BUILDERS:
+        path = templates_dir() / f"{name}.docx"
+        path.write_bytes(build(name))
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""EDGAR plain text: printable ASCII, no tabs, at most 80 columns, `<PAGE>` between pages."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from generator.errors import DealdocsError, Problem, Severity
+
+WIDTH = 80
+PAGE = "<PAGE>"
+_PRINTABLE = re.compile(r"[\x20-\x7e]*")
+
+
+def para(text: str, first: int = 6, rest: int = 0, width: int = WIDTH) -> str:
+    """A filled paragraph as the filings set them: first-line indent, ragged right."""
+    words = " ".join(text.split())
+    return textwrap.fill(
+        words, width=width, initial_indent=" " * first, subsequent_indent=" " * rest,
+        break_on_hyphens=False,
+    )  # fmt: skip
+
+
+def hang(text: str, label: str, first: int = 0, indent: int = 6, width: int = WIDTH) -> str:
+    """A paragraph hanging from a label ('1', '2.'), as footnotes and numbered items are set."""
+    lead = (" " * first + label).ljust(indent - 1) + " "
+    return textwrap.fill(
+        " ".join(text.split()), width=width, initial_indent=lead, subsequent_indent=" " * indent,
+        break_on_hyphens=False,
+    )  # fmt: skip
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Words filled greedily into lines of at most `width` (spacing inside a line kept, as in '*   A note');
+    a word longer than a line is split, never left to overflow."""
+    return textwrap.wrap(text.strip(), width=max(width, 1), break_on_hyphens=False) or [""]
+
+
+def _balanced(text: str, width: int) -> list[str]:
+    """As few lines as `_wrap` gives, but as even as they can be: how a typist sets a centred title that will not fit."""
+    lines_ = _wrap(text, width)
+    while width > 1 and len(narrower := _wrap(text, width - 1)) == len(lines_):
+        lines_, width = narrower, width - 1
+    return lines_
+
+
+def center(text: str, width: int = WIDTH) -> str:
+    """Centred as the printer centres: an odd leftover space goes on the left; too long a text is
+    wrapped into even lines, each centred."""
+    if len(text) <= width:
+        return " " * ((width - len(text) + 1) // 2) + text
+    return "\n".join(center(line, width) for line in _balanced(text, width))
+
+
+def right(text: str, width: int = WIDTH) -> str:
+    """Right-aligned at `width`; too long a text wraps, each line right-aligned."""
+    if len(text) <= width:
+        return text.rjust(width)
+    return "\n".join(line.rjust(width) for line in _wrap(text, width))
+
+
+def at(text: str, column: int, width: int = WIDTH) -> str:
+    """A text set at a column (a signature block, a caption): too long, it wraps onto lines at the same column."""
+    if column + len(text) <= width:
+        return " " * column + text
+    return "\n".join(" " * column + line for line in _wrap(text, width - column))
+
+
+def widest(text: str, width: int = WIDTH) -> int:
+    """The width `center`/`right` (or `at` with width - column) give the text: its length when it fits,
+    else its longest wrapped line's (for a rule drawn under it)."""
+    return len(text) if len(text) <= width else max(map(len, _balanced(text, width)))
+
+
+def row(cells: list[str], widths: list[int], width: int = WIDTH) -> str:
+    """Cells side by side, each but the last padded to its column's width as `ljust` pads it (the last runs
+    to the margin); a cell too long for its column wraps within it, keeping its leading indent, instead of
+    pushing the next ones right."""
+    rooms = [w - 1 for w in widths] + [width - sum(widths)] * (len(cells) - len(widths))
+    columns = []
+    for cell, room in zip(cells, rooms, strict=True):
+        indent = len(cell) - len(cell.lstrip(" "))
+        columns.append([cell] if len(cell) <= room else [" " * indent + line for line in _wrap(cell, room - indent)])
+    pads = [*widths, 0]
+    out = []
+    for n in range(max(map(len, columns))):
+        parts = [col[n] if n < len(col) else "" for col in columns]
+        line = "".join(part.ljust(pads[min(i, len(widths))]) for i, part in enumerate(parts))
+        out.append(line.rstrip() if n else line)
+    return "\n".join(out)
+
+
+def wrap(text: str, width: int = WIDTH) -> list[str]:
+    """The text as one line if it fits in `width`, else its words wrapped into lines that do (a heading's lines)."""
+    return [text] if len(text) <= width else _wrap(text, width)
+
+
+def lines(text: str, width: int) -> list[str]:
+    """Words filled into lines of at most `width` (for table labels that wrap)."""
+    return textwrap.wrap(" ".join(text.split()), width=width, break_on_hyphens=False) or [""]
+
+
+def ascii_finalize(source: str, warnings: list[Problem]) -> Callable[[Any], Any]:
+    """A Jinja `finalize` that transliterates output to ASCII, warning once per word it changed.
+
+    Applied as values are printed, mostly before wrapping; a rare transliteration that
+    lengthens an already wrapped line is caught by `finalize`'s width check.
+    """
+    from anyascii import anyascii
+
+    seen: set[str] = set()
+
+    def transliterate(value: Any) -> Any:
+        if not isinstance(value, str) or value.isascii():
+            return value
+        for word in _NON_ASCII_WORD.findall(value):
+            if word not in seen:
+                seen.add(word)
+                warnings.append(Problem(source, None, None, word, f"not ASCII: printed in EDGAR text as {anyascii(word)!r}", Severity.WARNING))
+        return anyascii(value)
+
+    return transliterate
+
+
+_NON_ASCII_WORD = re.compile(r"\S*[^\x00-\x7f]\S*")
+
+
+def finalize(text: str, source: str) -> str:
+    """Trailing blanks off, then every EDGAR rule checked; a violation names its output line."""
+    out = "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"
+    problems = []
+    for number, line in enumerate(out.splitlines(), 1):
+        if "\t" in line:
+            problems.append(Problem(source, number, None, line, "tab in EDGAR text"))
+        elif not _PRINTABLE.fullmatch(line):
+            problems.append(Problem(source, number, None, line, "character outside printable ASCII"))
+        if len(line) > WIDTH:
+            problems.append(Problem(source, number, None, line, f"line longer than {WIDTH} characters ({len(line)})"))
+    if problems:
+        raise DealdocsError(problems)
+    return out
+
+
+TEXT_FILTERS = {"para": para, "hang": hang, "center": center, "right": right, "at": at, "widest": widest, "row": row, "wrap": wrap, "lines": lines}

@@ -1,0 +1,79 @@
+"""PDF through WeasyPrint: the `.html.j2` templates, the project's own fonts, reproducible bytes."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from generator.deal.loading import LoadedDeal
+from generator.documents.registry import Document
+from generator.errors import DealdocsError, Problem
+from generator.formats.rendered import Rendered
+from generator.formats.text import inline_footnote
+from generator.templating.environment import environment
+from generator.templating.folders import templates_dir
+from generator.templating.running import guarded, run_template
+from generator.templating.sandbox import pdf_fetcher
+
+
+def render_html(
+    loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
+) -> str:
+    """The HTML the PDF is set from: autoescaped, with metadata fixed by the deal rather than the clock."""
+    from generator.formats.fonts import faces
+
+    env = environment([*search_path, templates_dir()], autoescape=True)
+    page = {
+        "title": document.title(loaded), "author": loaded.deal.depositor.name,
+        "created": document.dated(loaded), "fonts": faces(), "footnote": inline_footnote,
+    }  # fmt: skip
+    return run_template(env, f"{document.name}.html.j2", {**(context or document.context(loaded, tape)), **page}, str)
+
+
+def render_pdf(
+    loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
+) -> Rendered:
+    """Print-quality PDF through WeasyPrint; the same inputs give the same bytes."""
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    from generator.formats.fonts import font_folder
+
+    html = render_html(loaded, document, tape, search_path, context)
+    portable = re.sub(r'url\("file://[^"]*/', 'url("', html)  # where the fonts are installed is no part of the document
+    identifier = hashlib.sha256(portable.encode()).hexdigest()[:32].encode()
+    fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder()])
+    template = f"{document.name}.html.j2"
+    env = environment(search_path)
+
+    def write() -> bytes:
+        with _source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
+            html_document = weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher)
+            return html_document.write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
+
+    try:
+        pdf = guarded(env, template, write)
+    except FatalURLFetchingError as exc:
+        raise DealdocsError([Problem(template, None, None, None, str(exc))]) from None
+    return Rendered(document.name, "pdf", pdf)
+
+
+@contextmanager
+def _source_date(day: date) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH set to `day` for the duration: the reproducible-builds convention tools honour."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous

@@ -1,0 +1,32 @@
+"""Rendering a deal: every document in every format, then published together into the output folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from generator.deal.loading import LoadedDeal
+from generator.documents.registry import documents_of
+from generator.formats import FORMATS
+from generator.formats.docx import render_docx
+from generator.formats.pdf import render_pdf
+from generator.formats.rendered import Rendered
+from generator.formats.text import render_text
+from generator.templating.folders import template_dirs
+
+RENDERERS: dict[str, Callable[..., Rendered]] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf}
+
+
+def render_deal(
+    loaded: LoadedDeal, out: Path, tape: Path | None = None, formats: Sequence[str] = FORMATS, templates: Path | None = None
+) -> list[tuple[Path, Rendered]]:
+    """Render every document of a deal in every format into `out`; nothing is written unless all rendered,
+    and then all are published together or none (see `files.publish`)."""
+    from generator.output.files import publish
+
+    search_path = template_dirs(loaded, templates)
+    rendered = []
+    for document in documents_of(loaded):
+        context = document.context(loaded, tape)  # the tape is analysed once for all formats
+        rendered += [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
+    return list(zip(publish(out, [(f"{r.name}.{r.extension}", r.content) for r in rendered]), rendered, strict=True))

@@ -1,0 +1,106 @@
+"""From a loaded deal (and optionally another tape) to the figures its documents print."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.deal.loading import LoadedDeal, check_path
+from generator.deal.models import TermSheet
+from generator.errors import DealdocsError, Problem, Severity
+from generator.pool.strats import Table, TablePlaces, check_tables, compute_tables, resolve_tables
+from generator.pool.summary import Summary, summarize
+from generator.pool.tape import TapeReport, load_tape
+
+
+@dataclass(frozen=True)
+class PoolAnalysis:
+    tape: TapeReport
+    summary: Summary
+    tables: list[Table]
+
+
+def term_sheet_of(loaded: LoadedDeal) -> TermSheet:
+    term_sheet = loaded.deal.term_sheet
+    if term_sheet is None:
+        raise DealdocsError([Problem(str(loaded.path), None, "term_sheet", None, "the deal file has no term_sheet section")])
+    return term_sheet
+
+
+def tape_path(loaded: LoadedDeal, override: Path | None = None) -> Path:
+    """The tape to read: `--tape` when given, else the deal's, relative to the deal file.
+
+    A path that cannot be a tape (a named pipe that would block the reader, a folder, a device,
+    a symlink loop, a NUL byte) is refused here, before anything opens it.
+    """
+    pool = term_sheet_of(loaded).pool
+    path = override if override else loaded.path.parent / pool.tape
+    if why := check_path(path):
+        shown = str(path).replace("\0", "\\0")
+        if override:
+            raise DealdocsError([Problem(shown, None, "--tape", None, why)])
+        raise DealdocsError([loaded.problem(("term_sheet", "pool", "tape"), pool.tape, f"{why} ({shown})")])
+    return path.resolve()
+
+
+def check_tape(loaded: LoadedDeal, override: Path | None = None) -> TapeReport:
+    """Read and check the deal's tape without stopping at row problems (for `dealdocs validate`).
+
+    A column the deal file maps to a header the tape lacks is reported at the deal file's
+    line of `term_sheet.pool.columns.<field>`: that is what to fix (or the tape's header).
+    """
+    term_sheet = term_sheet_of(loaded)
+
+    def column_problem(field: str, header: str, message: str) -> Problem:
+        return loaded.problem(("term_sheet", "pool", "columns", field), header, message)
+
+    report = load_tape(tape_path(loaded, override), term_sheet.pool, term_sheet.cut_off_date, column_problem)
+    if (seen := _reports.get()) is not None:
+        seen.append(report)
+    return report
+
+
+_reports: ContextVar[list[TapeReport] | None] = ContextVar("tape_reports", default=None)
+
+
+@contextmanager
+def tape_reports() -> Iterator[list[TapeReport]]:
+    """Collect every tape report read inside the block (the CLI prints their warnings after a render)."""
+    seen: list[TapeReport] = []
+    token = _reports.set(seen)
+    try:
+        yield seen
+    finally:
+        _reports.reset(token)
+
+
+def analyse(loaded: LoadedDeal, override: Path | None = None) -> PoolAnalysis:
+    """Summary and tables of a clean tape; a tape with errors raises with its problems."""
+    report = check_tape(loaded, override)
+    report.raise_for_errors()
+    pool = term_sheet_of(loaded).pool
+    places = TablePlaces(loaded)  # table specs come from the deal file: problems name its lines
+    tables = compute_tables(report.loans, resolve_tables(pool.tables, places), places)
+    return PoolAnalysis(report, summarize(report.loans, pool), tables)
+
+
+def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Problem]:
+    """What would stop the deal from rendering, found without rendering: its tables and its templates folder.
+
+    With a tape report free of errors, each table is also computed from its loans.
+    """
+    from generator.templating.folders import template_dirs  # render imports this module: the same check render makes
+
+    problems = []
+    try:
+        template_dirs(loaded)
+    except DealdocsError as exc:  # placed at the deal file's `templates:` line
+        problems += [loaded.problem(("templates",), p.value, p.message) if p.column == "templates" else p for p in exc.problems]
+    term_sheet = loaded.deal.term_sheet
+    if term_sheet is not None:
+        loans = report.loans if report is not None and not report.count(Severity.ERROR) else None
+        problems += check_tables(term_sheet.pool.tables, TablePlaces(loaded), term_sheet.cut_off_date.year, loans)
+    return problems

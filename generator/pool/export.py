@@ -1,0 +1,134 @@
+"""The summary and every table for analysts: JSON, CSV (one long table) or XLSX (a sheet per table)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from generator.pool.analysis import PoolAnalysis
+from generator.pool.exact import quantize
+from generator.output.files import write_atomic
+from generator.pool.summary import Group, Summary
+
+
+def _group_figures(prefix: str, group: Group | None) -> list[tuple[str, Any]]:
+    if group is None:
+        return [(f"{prefix}_count", 0)]
+    return [
+        (f"{prefix}_count", group.count),
+        (f"{prefix}_balance", group.balance),
+        (f"{prefix}_wa_note_rate", quantize(group.note_rate, 3)),
+        (f"{prefix}_wa_remaining_term", quantize(group.remaining_term, 2)),
+        (f"{prefix}_wa_ltv", quantize(group.effective_ltv, 1)),
+        (f"{prefix}_wa_ltv_without_additional_collateral", quantize(group.ltv, 1)),
+    ]
+
+
+def summary_figures(s: Summary) -> list[tuple[str, Any]]:
+    """The prose's figures at the precision they are printed, rounded as they are printed."""
+    return [
+        *_group_figures("pool", s.pool),
+        ("wa_original_term", quantize(s.original_term, 2)),
+        ("min_original_term_years", s.min_original_years),
+        ("max_original_term_years", s.max_original_years),
+        ("originated_from", s.originated_from),
+        ("originated_before", s.originated_before),
+        ("latest_maturity", s.latest_maturity),
+        ("min_original_balance", s.min_original_balance),
+        ("max_original_balance", s.max_original_balance),
+        ("high_ltv_balance", quantize(s.high_ltv_balance, 0)),
+        ("high_ltv_loans_without_pmi", s.high_ltv_without_pmi),
+        ("ltv_cap", s.ltv_cap),
+        ("max_zip_balance", quantize(s.max_zip_balance, 0)),
+        ("primary_residence_share_at_least", quantize(s.primary_share, 0, "down")),
+        *((f"{name}_share", quantize(share, 2)) for name, share in sorted(s.programme_share.items())),
+        *_group_figures("additional_collateral", s.additional_collateral),
+        *_group_figures("discount", s.discount),
+        *_group_figures("premium", s.premium),
+        ("discount_balance_footed", s.discount_balance),
+        ("premium_balance_footed", s.premium_balance),
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """JSON keeps exact decimals as strings; dates as ISO."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def as_dict(analysis: PoolAnalysis) -> dict[str, Any]:
+    return {
+        "summary": {k: _plain(v) for k, v in summary_figures(analysis.summary)},
+        "tables": [
+            {
+                "id": t.spec.id,
+                "title": " ".join(t.spec.title),
+                "rows": [
+                    {"label": r.label, "count": r.count, "balance": r.balance, "balance_exact": _plain(Decimal(r.balance_cents).scaleb(-2)), "percent": _plain(r.percent)}
+                    for r in t.rows
+                ],
+                "total": {"count": t.count, "balance": t.balance, "balance_exact": _plain(Decimal(t.balance_cents).scaleb(-2))},
+            }
+            for t in analysis.tables
+        ],
+    }
+
+
+def to_json(analysis: PoolAnalysis) -> str:
+    return json.dumps(as_dict(analysis), indent=2) + "\n"
+
+
+def to_csv(analysis: PoolAnalysis) -> str:
+    """One long table: every table's rows and total, then the summary figures."""
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(["table", "label", "count", "balance", "balance_exact", "percent"])
+    for table in as_dict(analysis)["tables"]:
+        for row in table["rows"]:
+            out.writerow([table["id"], row["label"], row["count"], row["balance"], row["balance_exact"], row["percent"]])
+        out.writerow([table["id"], "Total", table["total"]["count"], table["total"]["balance"], table["total"]["balance_exact"], "100.00"])
+    for key, value in summary_figures(analysis.summary):
+        out.writerow(["summary", key, "", _plain(value), "", ""])
+    return buffer.getvalue()
+
+
+def write_xlsx(analysis: PoolAnalysis, path: Path, created: dt.date) -> Path:
+    """A workbook with a Summary sheet and one sheet per table; `created` fixes its timestamp."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"created": dt.datetime.combine(created, dt.time())})
+    bold, money, pct = book.add_format({"bold": True}), book.add_format({"num_format": "#,##0"}), book.add_format({"num_format": "0.00"})
+    sheet = book.add_worksheet("Summary")
+    sheet.write_row(0, 0, ["figure", "value"], bold)
+    for i, (key, value) in enumerate(summary_figures(analysis.summary), 1):
+        sheet.write(i, 0, key)
+        sheet.write(i, 1, float(value) if isinstance(value, Decimal) else _plain(value))
+    sheet.set_column(0, 0, 44)
+    sheet.set_column(1, 1, 18)
+    for table in analysis.tables:
+        ws = book.add_worksheet(table.spec.id[:31])
+        ws.write_row(0, 0, [" ".join(table.spec.header), "Number of Loans", "Aggregate Principal Balance", "Percent"], bold)
+        for i, row in enumerate(table.rows, 1):
+            ws.write(i, 0, row.label)
+            ws.write_number(i, 1, row.count)
+            ws.write_number(i, 2, row.balance, money)
+            ws.write_number(i, 3, float(row.percent), pct)
+        last = len(table.rows) + 1
+        ws.write(last, 0, "Total", bold)
+        ws.write_number(last, 1, table.count, bold)
+        ws.write_number(last, 2, table.balance, money)
+        ws.write_number(last, 3, 100, pct)
+        ws.set_column(0, 0, 46)
+        ws.set_column(1, 3, 24)
+    book.close()
+    return write_atomic(path, buffer.getvalue())

@@ -1,0 +1,369 @@
+"""Stratification tables: a loan field, a banding rule and labels in; rows that foot out.
+
+Tables are data (`templates/strat-tables.yaml` and the deal file's `pool.tables`); this
+module only groups the tape by the rule's row key in polars and rounds the sums so that
+every table's printed rows add up to its printed total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from pydantic import RootModel
+
+from generator.pool.exact import allocate
+from generator.templating.environment import environment
+from generator.deal.models import BandsRule, CategoriesRule, Occupancy, Programme, PropertyType, Purpose, StatesRule, Tables, TableSpec, YearlyRule
+from generator.errors import DealdocsError, Problem
+from generator.templating.folders import templates_dir
+from generator.pool.usps import STATE_NAMES
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from generator.deal.loading import LoadedDeal
+
+SCALES = {
+    "balance": 2, "original_balance": 2,
+    "note_rate": 3, "net_rate": 3, "ltv": 3, "effective_ltv": 3,
+    "original_term": 0, "remaining_term": 0, "units": 0,
+}  # fmt: skip
+"""Decimal places of each numeric loan field as stored (cents, thousandths of a percent, months)."""
+
+MAX_SCALED = 10**15
+"""Band edges beyond this many of the field's units ($10 trillion, 10^12 percent) are no real band."""
+
+CATEGORIES = {"property_type": PropertyType, "occupancy": Occupancy, "purpose": Purpose, "doc_type": Programme}
+"""The categories a coded field's values are mapped to (the deal file's `codes`)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    count: int
+    balance_cents: int
+    balance: int  # whole dollars, footed to the table's total
+    percent: Decimal  # share of the table's balance, 2 decimals, footed to 100.00
+
+
+@dataclass(frozen=True)
+class Table:
+    spec: TableSpec
+    rows: list[Row]
+    count: int
+    balance_cents: int
+    balance: int  # whole dollars, half-up; equals the sum of the rows' balances
+
+
+class TableList(RootModel[list[TableSpec]]):
+    pass
+
+
+@cache
+def default_tables() -> tuple[TableSpec, ...]:
+    """The shelf's default set, from `strat-tables.yaml` in the templates."""
+    from generator.deal.loading import parse_yaml, validate_model
+
+    path = templates_dir() / "strat-tables.yaml"
+    data, root = parse_yaml(path)
+    return tuple(validate_model(TableList, data, path, root).root)
+
+
+class TablePlaces:
+    """Where a deal's tables are written, so that a problem with a table names the deal file's line to fix.
+
+    Without a loaded deal (a table built in code), problems name the table by its id only.
+    """
+
+    def __init__(self, loaded: LoadedDeal | None = None) -> None:
+        self.loaded = loaded
+        tables = loaded.deal.term_sheet.pool.tables if loaded is not None and loaded.deal.term_sheet is not None else None
+        self._own = {} if tables is None else {id(spec): i for i, spec in enumerate(tables.tables)}
+
+    BASE = ("term_sheet", "pool", "tables")
+
+    def drop(self, index: int, value: str, message: str) -> Problem:
+        if self.loaded is None:
+            return Problem("deal", None, "pool.tables.drop", value, message)
+        return self.loaded.problem((*self.BASE, "drop", index), value, message)
+
+    def spec(self, spec: TableSpec, loc: tuple[str | int, ...], value: str | None, message: str) -> Problem:
+        if self.loaded is None:
+            return Problem("deal", None, ".".join(map(str, ("tables", spec.id, *loc))), value, message)
+        if id(spec) in self._own:
+            return self.loaded.problem((*self.BASE, "tables", self._own[id(spec)], *loc), value, message)
+        where = ".".join(map(str, loc))  # a default table: the deal file replaces or drops it
+        return self.loaded.problem(
+            (*self.BASE, "defaults"), value,
+            f"default table `{spec.id}` ({where}): {message}; replace it under tables.tables (same id) or drop it",
+        )  # fmt: skip
+
+
+class _SpecProblem(Exception):
+    """A problem with a table spec, at a key path relative to the spec; placed by TablePlaces."""
+
+    def __init__(self, loc: tuple[str | int, ...], value: str | None, message: str) -> None:
+        super().__init__(message)
+        self.loc, self.value, self.message = loc, value, message
+
+
+def _unknown_drops(tables: Tables, places: TablePlaces) -> list[Problem]:
+    known = {t.id for t in default_tables()} if tables.defaults else set()
+    return [places.drop(i, d, "no default table has this id") for i, d in enumerate(tables.drop) if d not in known]
+
+
+def resolve_tables(tables: Tables, places: TablePlaces | None = None) -> list[TableSpec]:
+    """The deal's tables: the defaults less those dropped, with replacements in place and additions at the end."""
+    if problems := _unknown_drops(tables, places or TablePlaces()):
+        raise DealdocsError(problems)
+    return _chosen(tables)
+
+
+def _chosen(tables: Tables) -> list[TableSpec]:
+    base = list(default_tables()) if tables.defaults else []
+    chosen = [t for t in base if t.id not in tables.drop]
+    for spec in tables.tables:
+        at = next((i for i, t in enumerate(chosen) if t.id == spec.id), None)
+        if at is None:
+            chosen.append(spec)
+        else:
+            chosen[at] = spec
+    return chosen
+
+
+@cache
+def _label_template(source: str) -> Any:
+    return environment().from_string(source)
+
+
+def _label(source: str, key: str, **values: Any) -> str:
+    """A label rendered from the rule's `key` (label, first_label, ...); a failing label is a problem at that key."""
+    try:
+        return _label_template(source).render(**values).strip()
+    except Exception as exc:  # a deal team's label template: name the table, do not crash
+        raise _SpecProblem(("rule", key), source, f"label template failed: {_why(exc, source, values)}") from None
+
+
+def _why(exc: Exception, source: str, values: dict[str, Any]) -> str:
+    """What went wrong in a label, in words: an undefined name (whatever filter it went through), a division by zero."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    if isinstance(exc, TemplateSyntaxError):
+        return f"{exc.message} (line {exc.lineno} of the label)" if exc.lineno > 1 else str(exc.message)
+    env = environment()
+    unknown = sorted(meta.find_undeclared_variables(env.parse(source)) - set(values) - set(env.globals))
+    if unknown:
+        return f"{', '.join(f'`{n}`' for n in unknown)} is undefined: this label can use {', '.join(f'`{n}`' for n in values)}"
+    empty = sorted(n for n in meta.find_undeclared_variables(env.parse(source)) if n in values and values[n] is None)
+    if empty:
+        return f"{', '.join(f'`{n}`' for n in empty)} has no value here: the open first band has no `lo`, the open last band no `hi`"
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, InvalidOperation):
+        return "invalid arithmetic (such as 0 / 0)"
+    return str(exc) or type(exc).__name__
+
+
+def _scaled_edges(spec: TableSpec, rule: BandsRule) -> list[int]:
+    scale = SCALES.get(spec.field.value)
+    if scale is None:
+        raise _SpecProblem(("field",), spec.field.value, f"bands need a numeric field ({', '.join(SCALES)})")
+    edges = [e.scaleb(scale) for e in rule.edges]
+    for edge, scaled in zip(rule.edges, edges, strict=True):
+        if abs(scaled) > MAX_SCALED:
+            limit = MAX_SCALED // 10**scale
+            raise _SpecProblem(("rule", "edges"), str(edge), f"band edge too large: {spec.field.value} edges are at most {limit:,}")
+        if scaled != scaled.to_integral_value():
+            raise _SpecProblem(("rule", "edges"), str(edge), f"finer than {spec.field.value} is stored: its edges have at most {scale} decimals")
+    return [int(e) for e in edges]
+
+
+DATES = {"origination_date", "maturity_date"}
+
+
+def _whole(value: str | int) -> bool:
+    try:
+        int(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _misfit(spec: TableSpec) -> _SpecProblem | None:
+    """A rule that cannot group this field (a deal file's table), as a problem instead of a polars error."""
+    name, rule = spec.field.value, spec.rule
+    if isinstance(rule, BandsRule) and name not in SCALES:
+        other = "a yearly table" if name in DATES else "a states table" if name == "state" else "a categories table"
+        return _SpecProblem(("field",), name, f"bands need a numeric field ({', '.join(SCALES)}): use {other} for {name}")
+    if isinstance(rule, YearlyRule) and name not in DATES:
+        return _SpecProblem(("field",), name, "a yearly table needs a date field (origination_date, maturity_date)")
+    if isinstance(rule, StatesRule) and name != "state":
+        return _SpecProblem(("field",), name, "a states table needs the state field")
+    if isinstance(rule, CategoriesRule):
+        if name in DATES:
+            return _SpecProblem(("field",), name, "categories cannot group a date field (use a yearly table)")
+        wrong = [str(c.value) for c in rule.categories if not _whole(c.value)]
+        if name in SCALES and wrong:  # numeric fields are stored as whole numbers
+            return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"categories of {name} must be whole numbers")
+        if name in CATEGORIES:
+            allowed = [m.value for m in CATEGORIES[name]]
+            unknown = [str(c.value) for c in rule.categories if c.value not in allowed]
+            if unknown:
+                return _SpecProblem(("rule", "categories"), ", ".join(unknown), f"not {name} categories: use {', '.join(allowed)}")
+    return None
+
+
+def _row_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
+    import polars as pl
+
+    if problem := _misfit(spec):
+        raise problem
+    field, rule = pl.col(spec.field.value), spec.rule
+    if isinstance(rule, BandsRule):
+        # band i holds edges[i-1] < value <= edges[i]: inclusive upper edges
+        return pl.lit(pl.Series(_scaled_edges(spec, rule), dtype=pl.Int64)).search_sorted(field, side="left").cast(pl.Int64)
+    if isinstance(rule, CategoriesRule):
+        dtype = loans.schema[spec.field.value]
+        cast = int if dtype.is_integer() else str
+        index = {cast(c.value): i for i, c in enumerate(rule.categories)}
+        return field.replace_strict(index, default=len(index) if rule.other_label else None, return_dtype=pl.Int64)
+    if isinstance(rule, YearlyRule):
+        return field.dt.year().cast(pl.Int64)
+    return field
+
+
+def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int, highest: int) -> list[str]:
+    scale = SCALES[spec.field.value]
+    edges = [Decimal(e).scaleb(-scale) for e in _scaled_edges(spec, rule)]
+    unit = Decimal(1).scaleb(-scale)
+    labels = []
+    for n, key in enumerate(keys):
+        lo = edges[key - 1] + unit if key > 0 else None
+        hi = edges[key] if key < len(edges) else None
+        if rule.clamp_to_data:
+            lo = Decimal(lowest).scaleb(-scale) if n == 0 or lo is None else lo
+            hi = Decimal(highest).scaleb(-scale) if n == len(keys) - 1 or hi is None else hi
+            key = "label"
+        else:
+            key = "first_label" if lo is None else "last_label" if hi is None else "label"
+        labels.append(_label(getattr(rule, key), key, lo=lo, hi=hi))
+    return labels
+
+
+def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None) -> Table:
+    """One stratification table of the loans, its rounded rows footing to its rounded total."""
+    try:
+        return _compute_table(loans, spec)
+    except _SpecProblem as problem:
+        raise DealdocsError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
+
+
+def _compute_table(loans: pl.DataFrame, spec: TableSpec) -> Table:
+    import polars as pl
+
+    rule = spec.rule
+    grouped = (
+        loans.group_by(_row_key(loans, spec).alias("key"))
+        .agg(count=pl.len(), balance=pl.col("balance").cast(pl.Int128).sum(), low=pl.col(spec.field.value).min(), high=pl.col(spec.field.value).max())
+        .sort("key", nulls_last=True)
+    )
+    if isinstance(rule, CategoriesRule) and grouped["key"].null_count():
+        strays = loans.filter(_row_key(loans, spec).is_null())[spec.field.value].unique().sort().to_list()
+        raise _SpecProblem(("rule", "categories"), ", ".join(map(str, strays)), "loans with these values fall in no category (add them or set other_label)")
+    found = {k: (c, b) for k, c, b, _, _ in grouped.iter_rows()}
+
+    if isinstance(rule, BandsRule):
+        keys = list(range(len(rule.edges) + 1)) if spec.keep_empty else sorted(found)
+        if spec.keep_empty and rule.clamp_to_data:
+            keys = [k for k in keys if k in found or 0 < k < len(rule.edges)]
+        labels = _band_labels(spec, rule, keys, grouped["low"].min() or 0, grouped["high"].max() or 0)
+    elif isinstance(rule, CategoriesRule):
+        names = [c.label for c in rule.categories] + [rule.other_label or ""]
+        keys = list(range(len(rule.categories))) if spec.keep_empty else sorted(found)
+        if spec.keep_empty and len(rule.categories) in found:
+            keys.append(len(rule.categories))
+        labels = [names[k] for k in keys]
+    elif isinstance(rule, YearlyRule):
+        keys = sorted(found)
+        labels = [_label(rule.label, "label", year=k) for k in keys]
+    else:
+        assert isinstance(rule, StatesRule)
+        keys = sorted(found, key=lambda code: STATE_NAMES[code])
+        labels = [STATE_NAMES[k] for k in keys]
+
+    counts = [found.get(k, (0, 0))[0] for k in keys]
+    cents = [found.get(k, (0, 0))[1] for k in keys]
+    total = sum(cents)
+    dollars = allocate(cents, 100)
+    shares = allocate([c * 10_000 for c in cents], total) if total else [0] * len(cents)
+    rows = [
+        Row(label, n, c, d, Decimal(s).scaleb(-2))
+        for label, n, c, d, s in zip(labels, counts, cents, dollars, shares, strict=True)
+    ]
+    return Table(spec, rows, sum(counts), total, sum(dollars))
+
+
+def compute_tables(loans: pl.DataFrame, specs: list[TableSpec], places: TablePlaces | None = None) -> list[Table]:
+    return [compute_table(loans, spec, places) for spec in specs]
+
+
+# --- checking tables without a document ------------------------------------------------
+
+
+def check_tables(tables: Tables, places: TablePlaces, year: int, loans: pl.DataFrame | None = None) -> list[Problem]:
+    """Every problem that would stop the deal's tables from rendering, found without rendering a document.
+
+    Unknown ids dropped; rules that cannot group their field; band edges finer than the field
+    is stored or absurdly large; labels that fail (a Jinja syntax error, an undefined name, a
+    division by zero), tried with representative values: the first and last edges, `year`.
+    With the tape's `loans`, each table is also computed (a category missing a code on the tape).
+    """
+    problems = _unknown_drops(tables, places)
+    for spec in _chosen(tables):
+        try:
+            for _ in _trial_labels(spec, year):
+                pass
+            if loans is not None:
+                _compute_table(loans, spec)
+        except _SpecProblem as problem:
+            problems.append(places.spec(spec, problem.loc, problem.value, problem.message))
+        except DealdocsError as exc:
+            problems += exc.problems
+    return problems
+
+
+def _trial_labels(spec: TableSpec, year: int) -> Iterator[str]:
+    """Each label of the spec rendered as a table would, with representative values (no data needed)."""
+    if problem := _misfit(spec):
+        raise problem
+    rule = spec.rule
+    if isinstance(rule, YearlyRule):
+        yield _label(rule.label, "label", year=year)
+    if not isinstance(rule, BandsRule):
+        return
+    scale = SCALES[spec.field.value]
+    edges = [Decimal(e).scaleb(-scale) for e in _scaled_edges(spec, rule)]
+    unit = Decimal(1).scaleb(-scale)
+    first, last = edges[0], edges[-1]
+    if rule.clamp_to_data:  # every row is a closed band, its outer bounds from the data
+        yield _label(rule.label, "label", lo=first, hi=first)
+        yield _label(rule.label, "label", lo=last + unit, hi=last + unit)
+    else:
+        yield _label(rule.first_label or "", "first_label", lo=None, hi=first)
+        yield _label(rule.last_label or "", "last_label", lo=last + unit, hi=None)
+    if len(edges) > 1:
+        yield _label(rule.label, "label", lo=first + unit, hi=edges[1])
+        yield _label(rule.label, "label", lo=edges[-2] + unit, hi=last)
+    else:
+        _label_syntax(rule.label)  # never printed with one edge, but it must still be a template
+
+
+def _label_syntax(source: str) -> None:
+    try:
+        _label_template(source)
+    except Exception as exc:
+        raise _SpecProblem(("rule", "label"), source, f"label template failed: {exc}") from None

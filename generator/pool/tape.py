@@ -1,0 +1,851 @@
+"""Reading and validating a loan tape with polars: any layout in, canonical exact columns out.
+
+Every value is read as text and parsed by vectorised expressions into integers of a fixed
+scale (cents, thousandths of a percent), so a million-loan tape never meets a Python loop
+or a float. Each check is one filter over the whole tape; problems come back as a frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.deal.models import Pool
+from generator.errors import DealdocsError, Problem, Severity
+from generator.pool.usps import STATE_NAMES
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class Kind(Enum):
+    TEXT = "text"
+    MONEY = "money"  # cents
+    PERCENT = "percent"  # thousandths of a percent
+    INTEGER = "integer"
+    DATE = "date"
+    CODE = "code"
+    STATE = "state"
+    ZIP = "zip"
+
+
+FIELDS: dict[str, Kind] = {
+    "loan_number": Kind.TEXT,
+    "balance": Kind.MONEY,
+    "original_balance": Kind.MONEY,
+    "note_rate": Kind.PERCENT,
+    "servicing_fee": Kind.PERCENT,
+    "original_term": Kind.INTEGER,
+    "remaining_term": Kind.INTEGER,
+    "origination_date": Kind.DATE,
+    "first_payment_date": Kind.DATE,
+    "maturity_date": Kind.DATE,
+    "appraised_value": Kind.MONEY,
+    "ltv": Kind.PERCENT,
+    "property_type": Kind.CODE,
+    "units": Kind.INTEGER,
+    "occupancy": Kind.CODE,
+    "state": Kind.STATE,
+    "zip": Kind.ZIP,
+    "purpose": Kind.CODE,
+    "doc_type": Kind.CODE,
+    "pmi": Kind.CODE,
+    "additional_collateral": Kind.MONEY,
+}
+
+SCALE = {Kind.MONEY: 2, Kind.PERCENT: 3, Kind.INTEGER: 0}
+"""Decimal places kept exactly for each numeric kind; values are stored times 10**scale."""
+
+SHOWN_PROBLEMS = 50
+SHOWN_PER_RULE = 5
+
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+"""Dates a loan tape can hold; anything outside is a corrupted cell (year 0, a negative year)."""
+EPOCH = dt.date(1970, 1, 1)
+STATE_SPELLINGS = sorted({spelling for code in STATE_NAMES for spelling in (code, code.lower(), code[0] + code[1].lower(), code[0].lower() + code[1])})
+"""Each state code in every ASCII case: matched exactly, so no other script's letters pass."""
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """The rows breaking one rule: how many, and the first few, each with its own expected value."""
+
+    severity: Severity
+    column: str
+    rule: str
+    count: int
+    first: list[Problem]
+
+
+@dataclass(frozen=True)
+class TapeReport:
+    """The canonical loans and every problem found, as frames (a bad tape can have millions)."""
+
+    path: Path
+    loans: pl.DataFrame
+    problems: pl.DataFrame  # row, column, value, message, severity
+
+    def count(self, severity: Severity) -> int:
+        import polars as pl
+
+        return self.problems.filter(pl.col("severity") == severity.value).height
+
+    def listed(self, severity: Severity, limit: int = SHOWN_PROBLEMS) -> list[Problem]:
+        import polars as pl
+
+        rows = self.problems.filter(pl.col("severity") == severity.value).head(limit)
+        return [
+            Problem(str(self.path), r["row"], r["column"], r["value"], r["message"], severity)
+            for r in rows.iter_rows(named=True)
+        ]
+
+    def grouped(self, severity: Severity, per_rule: int = SHOWN_PER_RULE) -> list[RuleGroup]:
+        """Problems grouped by rule (column and rule), in the order of their first row, each with its first rows."""
+        import polars as pl
+
+        rows = self.problems.filter(pl.col("severity") == severity.value)
+        if rows.height == 0:
+            return []
+        key = ["column", "rule"]
+        rows = rows.with_columns(_count=pl.len().over(key), _nth=pl.int_range(pl.len()).over(key), _first=pl.col("row").min().over(key))
+        shown = rows.filter(pl.col("_nth") < per_rule).sort("_first", "column", "rule", "_nth", maintain_order=True)
+        groups: dict[tuple[str, str], RuleGroup] = {}
+        for r in shown.iter_rows(named=True):
+            group = groups.setdefault((r["column"], r["rule"]), RuleGroup(severity, r["column"], r["rule"], r["_count"], []))
+            group.first.append(Problem(str(self.path), r["row"], r["column"], r["value"], r["message"], severity))
+        return list(groups.values())
+
+    def raise_for_errors(self) -> None:
+        """Stop before rendering anything from a tape that has errors."""
+        if total := self.count(Severity.ERROR):
+            raise DealdocsError(self.listed(Severity.ERROR), total)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _counted(first: int) -> pl.Expr:
+    import polars as pl
+
+    return pl.int_range(first, first + pl.len(), dtype=pl.Int64)
+
+
+def _lines_in(path: Path) -> int:
+    """Lines in the file: its newlines, plus one for a last line without a newline."""
+    count, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def _csv_lines(path: Path, frame: pl.DataFrame, lines: int | None = None) -> pl.Expr:
+    """Each record's line number; a quoted value spanning lines pushes later records down.
+
+    The lines in the file are counted first (a fast scan); only when the file has more
+    lines than records are the newlines inside each record's values counted.
+    """
+    import polars as pl
+
+    header_lines = 1 + sum(name.count("\n") for name in frame.columns)
+    if (_lines_in(path) if lines is None else lines) <= frame.height + header_lines:
+        return _counted(1 + header_lines)
+    inside = pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).fill_null(0)).cast(pl.Int64)
+    return _counted(1 + header_lines) + inside.cum_sum() - inside
+
+
+_MAGIC = [
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an XLSX workbook?)"),
+    (b"PAR1", "a Parquet file"),
+    (b"\xd0\xcf\x11\xe0", "an old binary Office file (.xls?)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"{\\rtf", "an RTF document"),
+]
+
+
+def _looks_like(head: bytes) -> str | None:
+    """What a file's first bytes say it is, when that is not text."""
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if head.count(b"\x00") > len(head) // 100 or (b"\x00" in head and not _is_text(head)):
+        return "binary data"  # a stray NUL in a text tape is reported at its cell instead
+    return None
+
+
+def _format_problem(path: Path, suffix: str) -> Problem | None:
+    """A problem when the file is not the format its name claims (checked on its first and last bytes)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+        handle.seek(max(0, size - 4))
+        tail = handle.read(4)
+    seen = _looks_like(head)
+    if suffix in {".csv", ".txt"}:
+        if seen is not None:
+            return Problem(str(path), None, None, None, f"cannot read tape: not a CSV file: it looks like {seen}; export the tape as CSV (UTF-8 text)")
+        return None
+    if suffix in {".parquet", ".pq"}:
+        if head[:4] != b"PAR1" or tail != b"PAR1" or size < 12:
+            seen = seen if seen and seen != "a Parquet file" else "a damaged or cut-off Parquet file" if head[:4] == b"PAR1" else "text" if _is_text(head) else "something else"
+            return Problem(str(path), None, None, None, f"cannot read tape: not a Parquet file: it looks like {seen}")
+        return None
+    if suffix in {".xlsx", ".xlsm"}:
+        import zipfile
+
+        what = None
+        if not head.startswith(b"PK"):
+            what = seen or ("text (a CSV file?)" if _is_text(head) else "something else")
+        else:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    if "xl/workbook.xml" not in archive.namelist():
+                        what = "a ZIP archive without a workbook in it"
+            except (zipfile.BadZipFile, OSError, EOFError):
+                what = "a damaged or cut-off ZIP archive"
+        return None if what is None else Problem(str(path), None, None, None, f"cannot read tape: not an XLSX workbook: it looks like {what}")
+    return None
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a character cut at the end of the sample
+    return True
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence what native readers print to file descriptor 2 (a Rust panic's message and backtrace)."""
+    import os
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real descriptor 2 (embedded use): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _first_line(exc: BaseException) -> str:
+    """A reader's own message without its advice on reader options (which the user cannot set)."""
+    text = str(exc).strip().splitlines()
+    return text[0].strip() if text else type(exc).__name__
+
+
+def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) -> tuple[pl.DataFrame, list[Problem], set[str]]:
+    """Parquet columns as text: dates through their day numbers, floats by their shortest decimal.
+
+    Dates are checked as integers before polars formats them (a date past year 262143 would
+    make it panic); a float16 cannot hold cents and is refused; a float whose shortest
+    decimal has more significant digits than its type holds (6 for float32, 15 for float64)
+    is not the number that was written, and is marked so that it is reported.
+    Returns the text frame, column problems and the integer columns (for ZIP padding).
+    """
+    import polars as pl
+
+    problems, exprs, integers = [], [], set()
+    lo, hi = (DATE_MIN - EPOCH).days, (DATE_MAX - EPOCH).days
+    for name, dtype in frame.schema.items():
+        if dtype.is_nested():  # lists and structs have no text form
+            continue
+        col = pl.col(name)
+        if dtype == pl.Date:
+            days = col.to_physical().cast(pl.Int64)
+            safe = pl.when(days.is_between(lo, hi)).then(col)  # out-of-range values never reach the formatter
+            expr = pl.when(days.is_between(lo, hi)).then(safe.dt.strftime(date_format)).otherwise(pl.format("day {} from 1970-01-01", days))
+        elif isinstance(dtype, pl.Datetime):
+            per_day = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000}[dtype.time_unit or "us"]
+            days = col.to_physical() // per_day
+            safe = pl.when(days.is_between(lo, hi)).then(col)  # out-of-range values never reach the formatter
+            midnight = safe.dt.truncate("1d") == safe
+            text = pl.when(midnight).then(safe.dt.strftime(date_format)).otherwise(safe.dt.strftime("%Y-%m-%d %H:%M:%S"))
+            expr = pl.when(days.is_between(lo, hi)).then(text).otherwise(pl.format("day {} from 1970-01-01", days))
+        elif dtype == getattr(pl, "Float16", None):
+            if name in wanted:
+                problems.append(Problem("", None, name, None, f"column {name} is stored as float16, which cannot hold cents (3 significant digits, at most 65504): write it as text, a decimal or float64"))
+            expr = col.cast(pl.String)
+        elif dtype in (pl.Float32, pl.Float64):
+            digits = 6 if dtype == pl.Float32 else 15  # decimal digits each type always keeps
+            text = col.cast(pl.String)
+            significant = text.str.replace_all(r"[^0-9]|e.*$", "").str.strip_chars("0").str.len_chars()
+            kind = "float32" if dtype == pl.Float32 else "float64"
+            marker = pl.format("{} (a {} with more than {} significant digits)", text, pl.lit(kind), pl.lit(digits))
+            expr = pl.when(significant <= digits).then(text).otherwise(marker)
+        else:
+            if dtype.is_integer():
+                integers.add(name)
+            expr = col.cast(pl.String)
+        exprs.append(expr.alias(name))
+    return frame.select(exprs), problems, integers
+
+
+def _read_text_frame(path: Path, sheet: str | None, date_format: str = "%Y-%m-%d", wanted: set[str] | None = None) -> tuple[pl.DataFrame, pl.Expr]:
+    """All columns as text, plus an expression for the row number each record has for users."""
+    frame, rows, _ = _read_frame(path, sheet, date_format, wanted or set())
+    return frame, rows
+
+
+@dataclass(frozen=True)
+class _Read:
+    lines: int | None = None  # CSV: lines in the file
+    integers: frozenset[str] = frozenset()  # columns stored as numbers (ZIPs lose their leading zeros)
+    problems: tuple[Problem, ...] = ()
+
+
+def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str]) -> tuple[pl.DataFrame, pl.Expr, _Read]:
+    import polars as pl
+
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".txt"}:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        lines = _lines_in(path)
+        return frame, _csv_lines(path, frame, lines), _Read(lines=lines)  # line 1 is the header
+    if suffix in {".xlsx", ".xlsm"}:
+        options = {"sheet_name": sheet} if sheet else {"sheet_id": 1}
+        # blank rows are kept here (and skipped in read_raw) so that later rows keep their sheet row numbers
+        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=False, **options)
+        return frame, _counted(2), _Read(integers=frozenset(frame.columns))  # sheet row 1 is the header; numbers lose zeros
+    if suffix in {".parquet", ".pq"}:
+        text, problems, integers = _parquet_as_text(pl.read_parquet(path), wanted, date_format)
+        return text, _counted(1), _Read(integers=frozenset(integers), problems=tuple(problems))  # record number
+    raise DealdocsError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
+
+
+def _csv_record_problems(path: Path, limit: int = SHOWN_PROBLEMS) -> list[Problem]:
+    """Where a CSV breaks the format, line by line (only run when the fast reader refused the file).
+
+    Finds stray quotes (a quote inside an unquoted value, or text after a closing quote),
+    records with more or fewer fields than the header, and a quote still open at the end
+    of the file (a file cut off in a quoted value).
+    """
+    text = path.read_bytes().decode("utf-8", "replace")
+    found: list[Problem] = []
+    expected: int | None = None
+    quoted, fields, start, stray_at = False, 1, 1, None
+
+    def add(line: int, message: str) -> None:
+        if len(found) < limit:
+            found.append(Problem(str(path), line, None, None, f"cannot read tape: {message}"))
+
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate(lines, 1):
+        line = line.removesuffix("\r")
+        if not quoted:
+            start, fields, stray_at = number, 1, None
+            if '"' not in line:
+                fields = line.count(",") + 1
+                if line == "" and expected is not None:
+                    continue  # a blank line is skipped
+                expected = _end_record(add, start, fields, expected)
+                continue
+        at_start = not quoted
+        closed = False
+        for char in line:
+            if quoted:
+                if char == '"':
+                    quoted, closed = False, True
+                continue
+            if char == ",":
+                fields, at_start, closed = fields + 1, True, False
+            elif char == '"':
+                if closed:  # a doubled quote inside a quoted value
+                    quoted, closed = True, False
+                elif at_start:
+                    quoted, at_start = True, False
+                elif stray_at is None:
+                    stray_at = number
+            else:
+                if closed and stray_at is None:
+                    stray_at = number  # text after a closing quote
+                at_start, closed = False, False
+        if quoted:
+            continue  # the record goes on to the next line
+        if stray_at is not None:
+            add(stray_at, "stray quote: a value with a quote in it must be quoted, with the quote doubled (\"\")")
+        expected = _end_record(add, start, fields, expected)
+    if quoted:
+        add(start, "quote opened here is never closed: the file looks cut off (re-export it, or close the quote)")
+    return found
+
+
+def _end_record(add, start: int, fields: int, expected: int | None) -> int:
+    if expected is None:
+        return fields  # the header
+    if fields > expected:
+        add(start, f"{fields} fields, but the header has {expected}: a value with a comma in it must be quoted")
+    elif fields < expected:
+        add(start, f"only {fields} of the header's {expected} fields: the record is cut short")
+    return expected
+
+
+def _cut_off_last_record(path: Path, frame: pl.DataFrame, lines: int) -> Problem | None:
+    """The last record of a CSV when it has fewer fields than the header (a file cut off mid-row).
+
+    Only the file's tail is read: the last record is its last lines, as many as the newlines
+    inside the last row's values plus one.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - (1 << 20)))
+        tail = handle.read()
+    body = tail.rstrip(b"\r\n")
+    trailing = tail[len(body):].count(b"\n")
+    last = next((row for row in reversed(frame.tail(trailing + 2).rows()) if any(row)), None)
+    if last is None or not body:
+        return None
+    inside = sum(value.count("\n") for value in last if value)
+    record_lines = body.split(b"\n")[-(inside + 1):]
+    if len(record_lines) < inside + 1 or (len(tail) < size and len(body.split(b"\n")) <= inside + 1):
+        return None  # longer than the tail read: not checked
+    line = lines - max(trailing - 1, 0) - inside  # `lines` counts the newline ending the last record as its end
+    record = b"\n".join(record_lines).decode("utf-8", "replace").removesuffix("\r")
+    if not record.strip(" \t\r\n,"):
+        return None  # a line of spaces or commas is a blank row
+    fields, open_quote = _fields_in(record)
+    if open_quote:
+        return Problem(str(path), line, None, None, "cannot read tape: the last record has a quote that is never closed: the file looks cut off")
+    if fields < len(frame.columns):
+        return Problem(
+            str(path), line, None, None,
+            f"cannot read tape: the last record has only {fields} of the header's {len(frame.columns)} fields: the file looks cut off (re-export it)",
+        )  # fmt: skip
+    return None
+
+
+def _fields_in(record: str) -> tuple[int, bool]:
+    """The fields of one CSV record (its line breaks included), and whether a quote is left open."""
+    fields, quoted, at_start, closed = 1, False, True, False
+    for char in record:
+        if quoted:
+            if char == '"':
+                quoted, closed = False, True
+        elif char == '"' and (at_start or closed):  # an opening quote, or the second of a doubled one
+            quoted, at_start, closed = True, False, False
+        elif char == ",":
+            fields, at_start, closed = fields + 1, True, False
+        else:
+            at_start, closed = False, False
+    return fields, quoted
+
+
+def _header_names(path: Path, frame: pl.DataFrame, sheet: str | None) -> list[str]:
+    """The tape's headers as written (the readers rename a repeated header)."""
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".txt"}:
+        import csv
+        import io
+
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20).decode("utf-8", "replace")
+        try:
+            return next(csv.reader(io.StringIO(head)))
+        except (csv.Error, StopIteration):
+            return list(frame.columns)
+    if suffix in {".xlsx", ".xlsm"}:
+        import polars as pl
+
+        options = {"sheet_name": sheet} if sheet else {"sheet_id": 1}
+        top = pl.read_excel(path, engine="calamine", has_header=False, read_options={"n_rows": 1}, **options)
+        return ["" if v is None else str(v) for v in top.row(0)] if top.height else list(frame.columns)
+    return list(frame.columns)
+
+
+def _duplicate_headers(path: Path, headers: list[str], mapped: set[str]) -> list[Problem]:
+    first: dict[str, int] = {}
+    found = []
+    for position, name in enumerate(headers, 1):
+        key = name.strip()
+        if key in first and key in mapped:
+            found.append(
+                Problem(str(path), 1, key, None, f"header {key!r} appears twice, in columns {first[key]} and {position}: rename one of them")
+            )
+        first.setdefault(key, position)
+    return found
+
+
+ColumnProblem = Callable[[str, str, str], Problem]
+"""Builds the problem for a deal-file column mapping: (field, header, message) -> Problem."""
+
+
+def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None) -> pl.DataFrame:
+    """The tape's mapped columns under canonical names, as text, with a `_row` column; blank rows are skipped.
+
+    `column_problem` places a problem with the mapping at the deal file's line (see
+    `analysis.check_tape`); without it the problem is reported at the tape's header.
+    """
+    import polars as pl
+    from polars.exceptions import PanicException
+
+    if not path.is_file():
+        raise DealdocsError([Problem(str(path), None, None, None, "loan tape not found")])
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}:
+        raise DealdocsError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
+    if wrong := _format_problem(path, suffix):
+        raise DealdocsError([wrong])
+    mapping = {field: header for field, header in pool.columns.model_dump().items() if header is not None}
+    try:
+        with _quiet_stderr():
+            frame, rows, read = _read_frame(path, pool.tape_options.sheet, pool.tape_options.date_format, set(mapping.values()))
+    except DealdocsError:
+        raise
+    except (Exception, PanicException) as exc:  # a reader's own error (or panic) on a malformed file: report it
+        if suffix in {".csv", ".txt"} and (found := _csv_record_problems(path)):
+            raise DealdocsError(found) from None
+        reason = "the file is damaged" if isinstance(exc, PanicException) else _first_line(exc)
+        raise DealdocsError([Problem(str(path), None, None, None, f"cannot read tape: {reason}")]) from None
+    if read.problems:
+        raise DealdocsError([Problem(str(path), 1, p.column, p.value, p.message) for p in read.problems])
+    if duplicates := _duplicate_headers(path, _header_names(path, frame, pool.tape_options.sheet), set(mapping.values())):
+        raise DealdocsError(duplicates)
+    missing = [_missing_column(path, field, header, frame.columns, column_problem) for field, header in mapping.items() if header not in frame.columns]
+    if missing:
+        raise DealdocsError(missing)
+    if read.lines is not None and frame.height and (cut := _cut_off_last_record(path, frame, read.lines)):
+        raise DealdocsError([cut])
+    text = {field: pl.col(header).str.strip_chars(" \t").replace("", None) for field, header in mapping.items()}
+    extra = []
+    if "zip" in mapping and mapping["zip"] in read.integers:  # a number lost its leading zeros: 4068 is 04068
+        short = text["zip"].str.contains(r"^[0-9]{1,4}$")
+        extra.append(pl.when(short).then(text["zip"]).alias("_zip_given"))
+        text["zip"] = pl.when(short).then(text["zip"].str.zfill(5)).otherwise(text["zip"])
+    raw = frame.select(rows.alias("_row"), *(expr.alias(field) for field, expr in text.items()), *extra)
+    return raw.filter(~pl.all_horizontal(pl.col(list(mapping)).is_null()))
+
+
+def _missing_column(path: Path, field: str, header: str, headers: list[str], column_problem: ColumnProblem | None) -> Problem:
+    import difflib
+
+    lower = {h.lower(): h for h in reversed(headers)}
+    near = difflib.get_close_matches(header.lower(), list(lower), n=1, cutoff=0.6)
+    if not near:  # 'ZIP_CODE' for 'ZIP': one name inside the other
+        near = sorted((h for h in lower if h and (h in header.lower() or header.lower() in h)), key=len, reverse=True)[:1]
+    near = [lower[n] for n in near]
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    listing = ", ".join(headers)
+    if column_problem is None:
+        return Problem(str(path), 1, header, None, f"column for {field} not in the tape{hint} (its columns: {listing})")
+    return column_problem(field, header, f"column {header!r} for {field} is not in the tape {path.name}{hint} (its columns: {listing})")
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+def _fixed(raw: pl.Expr, scale: int, lenient: bool = False) -> pl.Expr:
+    """Exact decimal text ('6.250', '360') to an integer times 10**scale; null when not such text.
+
+    The pattern admits extra decimals only when they are zeros, so polars' decimal cast
+    (which truncates) never drops a significant digit. `lenient` also reads '$1,234.50'
+    and '360.0'; it costs twice as much, so `_parse` uses it only on columns that need it.
+    """
+    import polars as pl
+
+    if scale == 0 and not lenient:
+        return raw.cast(pl.Int64, strict=False)
+    fraction = rf"(\.[0-9]{{0,{scale}}}0*)?$"
+    exact = raw.str.contains(rf"^[+-]?[0-9]{{1,15}}{fraction}")
+    text = raw
+    if lenient:  # a '$' and commas between groups of three digits: '1,234' is 1234, '12,34' is not a number
+        text = raw.str.replace("$", "", literal=True)
+        exact = text.str.contains(rf"^[+-]?([0-9]{{1,15}}|[0-9]{{1,3}}(,[0-9]{{3}}){{1,4}}){fraction}")
+        text = text.str.replace_all(",", "", literal=True)
+    return pl.when(exact).then((text.cast(pl.Decimal(38, scale), strict=False) * 10**scale).cast(pl.Int64))
+
+
+def _date(raw: pl.Expr, fmt: str) -> pl.Expr:
+    import polars as pl
+
+    plain = raw.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")  # spreadsheets store dates as midnight datetimes
+    return plain.str.strptime(pl.Date, fmt, strict=False)  # `_parse` then nulls dates outside DATE_MIN..DATE_MAX
+
+
+def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
+    """Typed canonical columns; a value that does not parse becomes null (and is reported).
+
+    A blank additional collateral is zero; any other value that does not parse is null, as
+    in every column, so that it is reported instead of read as zero.
+    """
+    import polars as pl
+
+    codes = pool.codes.model_dump(mode="json")
+
+    def blank_is_zero(field: str, expr: pl.Expr) -> pl.Expr:
+        return pl.when(pl.col(field).is_null()).then(pl.lit(0, pl.Int64)).otherwise(expr) if field in BLANK_MEANS_ZERO else expr
+
+    exprs = [pl.col("_row")]
+    for field in _fields(raw):
+        kind, col = FIELDS[field], pl.col(field)
+        if kind in SCALE:
+            expr = _fixed(col, SCALE[kind])
+        elif kind is Kind.DATE:  # the date parser skips whitespace (a newline, a vertical tab) before numbers
+            expr = pl.when(~col.str.contains(ODD_SPACE)).then(_date(col, pool.tape_options.date_format))
+        elif kind is Kind.CODE:
+            expr = col.replace_strict(codes[field], default=None, return_dtype=pl.Boolean if field == "pmi" else pl.String)
+        elif kind is Kind.STATE:  # two ASCII letters in any case; 'ıl' upper-cases to 'IL' but is not a code
+            expr = pl.when(col.is_in(STATE_SPELLINGS)).then(col.str.to_uppercase())
+        elif kind is Kind.ZIP:
+            expr = col.str.extract(r"^([0-9]{5})(?:-[0-9]{4})?$")  # ASCII digits: \d would take any script's
+        else:
+            expr = col
+        exprs.append(blank_is_zero(field, expr).alias(field))
+    parsed = raw.select(exprs)
+    dates = [pl.col(f) for f in _fields(raw) if FIELDS[f] is Kind.DATE]  # year 0 or 12345 is a corrupted cell
+    parsed = parsed.with_columns(pl.when(d.is_between(DATE_MIN, DATE_MAX)).then(d) for d in dates)
+    numeric = [f for f in _fields(raw) if FIELDS[f] in SCALE]
+    failed = raw.select((pl.col(f).is_not_null() & parsed[f].is_null()).any() for f in numeric).row(0)
+    retry = [f for f, bad in zip(numeric, failed, strict=True) if bad]
+    if retry:  # only columns with '$', ',' or '360.0' pay for the lenient reading
+        parsed = parsed.with_columns(raw.select(blank_is_zero(f, _fixed(pl.col(f), SCALE[FIELDS[f]], lenient=True)).alias(f) for f in retry))
+    return parsed
+
+
+# --- derived fields ----------------------------------------------------------------------
+
+
+def _ratio_thousandths(numerator_cents: pl.Expr, denominator_cents: pl.Expr) -> pl.Expr:
+    """numerator / denominator x 100, half-up to 3 decimals, in thousandths of a percent."""
+    import polars as pl
+
+    num, den = numerator_cents.cast(pl.Int128) * 100_000, denominator_cents.cast(pl.Int128)  # cents x 10**5 overflow 64 bits
+    limit = 2**63 - 1  # a ratio past 64 bits (a 15-digit balance over a 1-cent value) is capped, not wrapped
+    return ((2 * num + den) // (2 * den)).clip(-limit, limit).cast(pl.Int64)
+
+
+def _month_index(date: pl.Expr) -> pl.Expr:
+    import polars as pl
+
+    return date.dt.year().cast(pl.Int64) * 12 + date.dt.month().cast(pl.Int64)
+
+
+def _derive(loans: pl.DataFrame, pool: Pool, cut_off: dt.date) -> pl.DataFrame:
+    """Fields the documents use that the tape need not carry: net rate, both LTVs, months to maturity."""
+    import polars as pl
+
+    cols = set(loans.columns)
+    fee = pl.col("servicing_fee") if "servicing_fee" in cols else pl.lit(int(pool.servicing_fee * 1000), pl.Int64)
+    addl = pl.col("additional_collateral") if "additional_collateral" in cols else pl.lit(0, pl.Int64)  # blank is 0 already
+    computed_ltv = _ratio_thousandths(pl.col("original_balance"), pl.col("appraised_value"))
+    return loans.with_columns(
+        servicing_fee=fee,
+        net_rate=pl.col("note_rate") - fee,
+        additional_collateral=addl,
+        computed_ltv=computed_ltv,
+        ltv=pl.col("ltv") if "ltv" in cols else computed_ltv,
+        effective_ltv=_ratio_thousandths(pl.col("original_balance") - addl, pl.col("appraised_value")),
+        months_to_maturity=_month_index(pl.col("maturity_date")) - (cut_off.year * 12 + cut_off.month),
+    )
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+TERM_RULE = "remaining term disagrees with the months from the cut-off date to maturity"
+MATURITY_RULE = "maturity date is not the first payment date plus the original term"
+
+
+class Rule(tuple):
+    """(severity, field reported, condition true on a bad row, reason), with the rule's name for grouping.
+
+    The reason may be an expression giving each row its own figures (the expected value);
+    `rule` is what all rows breaking it share. `value` replaces the cell shown, when set.
+    """
+
+    def __new__(cls, severity: Severity, field: str, condition: pl.Expr, reason: pl.Expr | str, rule: str | None = None, value: pl.Expr | None = None) -> Rule:
+        self = super().__new__(cls, (severity, field, condition, reason))
+        self.rule = rule if rule is not None else reason if isinstance(reason, str) else "invalid value"
+        self.value = value
+        return self
+
+
+def _month_text(index: pl.Expr) -> pl.Expr:
+    """A month index (year x 12 + month) as 'YYYY-MM'."""
+    import polars as pl
+
+    return pl.format("{}-{}", (index - 1) // 12, ((index - 1) % 12 + 1).cast(pl.String).str.zfill(2))
+
+
+def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity, str, pl.Expr, pl.Expr | str]]:
+    """(severity, column reported, condition that is true on a bad row, reason) for every rule."""
+    import polars as pl
+
+    c = pl.col
+    E, W = Severity.ERROR, Severity.WARNING
+    checks = [
+        (E, "balance", c("balance") < 0, "negative scheduled balance"),
+        (W, "balance", c("balance") == 0, "zero scheduled balance"),
+        (E, "original_balance", c("original_balance") <= 0, "original balance must be positive"),
+        (E, "balance", c("balance") > c("original_balance"), "scheduled balance above original balance"),
+        (E, "appraised_value", c("appraised_value") <= 0, "appraised value must be positive"),
+        (E, "note_rate", (c("note_rate") <= 0) | (c("note_rate") > 20_000), "note rate outside 0% to 20%"),
+        (W, "note_rate", (c("note_rate") < 2_000) | (c("note_rate") > 12_000), "unusual note rate (outside 2% to 12%)"),
+        (E, "original_term", (c("original_term") < 1) | (c("original_term") > 480), "original term outside 1 to 480 months"),
+        (E, "remaining_term", (c("remaining_term") < 1) | (c("remaining_term") > c("original_term")), "remaining term outside 1 month to the original term"),
+        Rule(W, "remaining_term", c("remaining_term") != c("months_to_maturity"), pl.format("{}: expected {}", pl.lit(TERM_RULE), c("months_to_maturity")), TERM_RULE),
+        (E, "origination_date", c("origination_date") > cut_off, f"originated after the cut-off date {cut_off}"),
+        (E, "maturity_date", c("maturity_date") <= cut_off, f"matures on or before the cut-off date {cut_off}"),
+        (E, "maturity_date", c("maturity_date") <= c("origination_date"), "maturity date not after origination date"),
+        (E, "ltv", (c("ltv") <= 0) | (c("ltv") > 200_000), "LTV outside 0% to 200%"),
+        (W, "ltv", c("effective_ltv") > 100_000, "LTV above 100%"),
+        (E, "units", (c("units") < 1) | (c("units") > 4), "units outside 1 to 4"),
+        (E, "units", (c("property_type") == "multi_family") & (c("units") < 2), "a 2-4 family dwelling with fewer than 2 units"),
+        (W, "units", (c("property_type") != "multi_family") & (c("units") > 1), "several units but not a multi-family dwelling"),
+    ]
+    if "servicing_fee" in cols:
+        checks.append((E, "servicing_fee", (c("servicing_fee") < 0) | (c("servicing_fee") >= c("note_rate")), "servicing fee negative or not below the note rate"))
+    if "ltv" in cols:
+        size = c("computed_ltv").cast(pl.Int128).abs()  # the sign apart: -1.500 is not -2 + 0.500
+        sign = pl.when(c("computed_ltv") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+        computed = pl.format("{}{}.{}", sign, size // 1000, (size % 1000).cast(pl.String).str.zfill(3))
+        reason = pl.format("LTV differs from the {}% computed as original balance / appraised value", computed)
+        checks.append(Rule(W, "ltv", (c("ltv").cast(pl.Int128) - c("computed_ltv")).abs() > 1, reason, "LTV differs from original balance / appraised value"))  # 64 bits could wrap
+    if "additional_collateral" in cols:
+        checks.append((E, "additional_collateral", (c("additional_collateral") < 0) | (c("additional_collateral") > c("original_balance")), "additional collateral negative or above the original balance"))
+    if "first_payment_date" in cols:
+        checks += [
+            (E, "first_payment_date", c("first_payment_date") <= c("origination_date"), "first payment not after origination"),
+            Rule(W, "maturity_date", _month_index(c("maturity_date")) - _month_index(c("first_payment_date")) + 1 != c("original_term"), pl.format("{}: expected {}", pl.lit(MATURITY_RULE), _month_text(_month_index(c("first_payment_date")) + c("original_term") - 1)), MATURITY_RULE),
+        ]
+    return checks
+
+
+def _problem_schema() -> dict[str, pl.DataType]:
+    import polars as pl
+
+    return {"row": pl.Int64, "column": pl.String, "value": pl.String, "message": pl.String, "severity": pl.String, "rule": pl.String}
+
+
+BLANK_MEANS_ZERO = {"additional_collateral"}
+
+
+def _fields(raw: pl.DataFrame) -> list[str]:
+    """The canonical fields of a raw frame (its other columns start with '_')."""
+    return [name for name in raw.columns if not name.startswith("_")]
+
+
+def _bad_value_reason(text: pl.Expr, base: str) -> pl.Expr:
+    """Why a value did not parse: the column's rule, and what is wrong with this value when it is telling."""
+    import polars as pl
+
+    return (
+        pl.when(text.str.contains(CONTROL)).then(pl.lit(f"{base} (it contains a control character)"))
+        .when(text.str.contains(r"(?i)^[+-]?(nan|inf|infinity)$")).then(pl.lit(f"{base} (not a finite number)"))
+        .when(text.str.contains(" (a float", literal=True))
+        .then(pl.format("{} ({} cannot hold this value exactly: write the column as text, a decimal or float64)", pl.lit(base), text.str.extract(r"\(a (float[0-9]+)")))
+        .otherwise(pl.lit(base))
+    )  # fmt: skip
+
+
+CONTROL = r"[\p{Cc}\p{Cf}]"
+ODD_SPACE = r"[^\x20-\x7e]"
+"""Anything but printable ASCII: control characters and any space but the ASCII one (a date is ASCII)."""
+"""Control and invisible format characters (NUL, escapes, zero-width spaces): never part of a tape's value."""
+
+
+def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[tuple[Severity, str, pl.Expr, pl.Expr | str]]:
+    """Every rule as (severity, field reported, condition true on a bad row, reason) over raw_* and loan columns."""
+    import polars as pl
+
+    rules: list[tuple[Severity, str, pl.Expr, pl.Expr | str]] = []
+    fields = _fields(raw)
+    for field in fields:
+        text, value = pl.col(f"raw_{field}"), pl.col(field)
+        if field not in BLANK_MEANS_ZERO:
+            rules.append((Severity.ERROR, field, text.is_null(), "missing value"))
+        if FIELDS[field] is Kind.TEXT:
+            rules.append((Severity.ERROR, field, text.str.contains(CONTROL), "control character in the value (a corrupted cell?)"))
+        else:
+            base = _unparseable_reason(field, FIELDS[field], pool)
+            rules.append(Rule(Severity.ERROR, field, text.is_not_null() & value.is_null(), _bad_value_reason(text, base), base))
+    for rule in _checks(pool, cut_off, set(fields)):
+        severity, field, condition, reason = rule
+        field = field if field in fields else "original_balance"
+        rules.append(Rule(severity, field, condition, reason, getattr(rule, "rule", None), getattr(rule, "value", None)))
+    first = pl.col("_first_row")  # computed over the whole tape before any filter
+    duplicate = pl.col("raw_loan_number").is_not_null() & (pl.col("_row") != first)
+    rules.append(Rule(Severity.ERROR, "loan_number", duplicate, pl.format("duplicate loan number (first on row {})", first), "duplicate loan number"))
+    if "_zip_given" in raw.columns:
+        padded = pl.format("ZIP stored as a number without its leading zeros: read as {}", pl.col("raw_zip"))
+        rules.append(Rule(Severity.WARNING, "zip", pl.col("raw__zip_given").is_not_null(), padded, "ZIP stored as a number: zero-padded to 5 digits", pl.col("raw__zip_given")))
+    return rules
+
+
+def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse and check every row; returns the canonical loans and a frame of problems, ordered by row.
+
+    All rules are first counted in one parallel pass; only rules that some row breaks are
+    filtered for, so a clean million-loan tape costs one scan.
+    """
+    import polars as pl
+
+    loans = _derive(_parse(raw, pool), pool, cut_off)
+    work = pl.concat([raw.drop("_row").rename(lambda n: f"raw_{n}"), loans], how="horizontal").with_columns(
+        _first_row=pl.col("_row").min().over("raw_loan_number")
+    )
+    rules = _rules(raw, pool, cut_off)
+    counts = work.select(cond.fill_null(False).sum().alias(str(i)) for i, (_, _, cond, _) in enumerate(rules)).row(0)
+    headers = pool.columns.model_dump()
+    frames = [
+        work.filter(rule[2].fill_null(False)).select(
+            pl.col("_row").alias("row"),
+            pl.lit(headers[rule[1]]).alias("column"),
+            (getattr(rule, "value", None) if getattr(rule, "value", None) is not None else pl.col(f"raw_{rule[1]}")).alias("value"),
+            (rule[3] if isinstance(rule[3], pl.Expr) else pl.lit(rule[3])).alias("message"),
+            pl.lit(rule[0].value).alias("severity"),
+            pl.lit(getattr(rule, "rule", None) or (rule[3] if isinstance(rule[3], str) else "invalid value")).alias("rule"),
+        )
+        for rule, count in zip(rules, counts, strict=True)
+        if count
+    ]
+    schema = _problem_schema()
+    problems = pl.concat([f.cast(schema) for f in frames]) if frames else pl.DataFrame(schema=schema)
+    order = {h: i for i, h in enumerate(v for v in headers.values() if v)}
+    problems = problems.with_columns(_order=pl.col("column").replace_strict(order, default=len(order), return_dtype=pl.Int64))
+    return loans, problems.sort("row", "_order", maintain_order=True).drop("_order")
+
+
+def _unparseable_reason(field: str, kind: Kind, pool: Pool) -> str:
+    if kind is Kind.CODE:
+        known = ", ".join(getattr(pool.codes, field))
+        return f"unknown {field.replace('_', ' ')} code (known: {known})"
+    if kind is Kind.DATE:
+        return f"not a date in the form {pool.tape_options.date_format} from {DATE_MIN} to {DATE_MAX}"
+    if kind is Kind.STATE:
+        return "unknown state code"
+    if kind is Kind.ZIP:
+        return "ZIP code must be 5 digits"
+    if kind is Kind.INTEGER:
+        return "not a whole number"
+    return f"not a number with at most {SCALE[kind]} decimals"
+
+
+def load_tape(path: Path, pool: Pool, cut_off: dt.date, column_problem: ColumnProblem | None = None) -> TapeReport:
+    """Read, parse and check a tape. File-level problems raise; row problems are in the report.
+
+    `column_problem` places a column-mapping problem at the deal file's line (see `read_raw`).
+    """
+    raw = read_raw(path, pool, column_problem)
+    if raw.height == 0:  # validate, render and strats agree: a pool needs loans
+        raise DealdocsError([Problem(str(path), None, None, None, "the tape has no loans (only a header)")])
+    loans, problems = validate(raw, pool, cut_off)
+    return TapeReport(path, loans, problems)

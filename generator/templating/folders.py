@@ -1,0 +1,51 @@
+"""Where templates are found: the built-in folder, a deal's and the command line's folders, in that order reversed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.errors import DealdocsError, Problem
+
+if TYPE_CHECKING:
+    from generator.deal.loading import LoadedDeal
+
+
+def installed(name: str) -> Path:
+    """A folder shipped with dealdocs: inside the package in a wheel (pyproject's force-include), beside it in a checkout."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / name, package.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"dealdocs' {name} are missing from this installation")
+
+
+@cache
+def templates_dir() -> Path:
+    """The built-in templates."""
+    return installed("templates")
+
+
+def template_dirs(loaded: LoadedDeal, templates: Path | None = None) -> list[Path]:
+    """Where templates are looked for before the built-in ones: `--templates`, then the deal file's `templates`."""
+    folders: list[tuple[Path, Problem]] = []
+    if templates:
+        folders.append((templates.resolve(), Problem("--templates", None, None, str(templates), "")))
+    if loaded.deal.templates:
+        folders.append((loaded.resolve(loaded.deal.templates), loaded.problem(("templates",), loaded.deal.templates, "")))
+    problems = []
+    for folder, at in folders:
+        if not folder.is_dir():
+            problems.append(replace(at, message=f"templates folder not found: {folder}"))
+        elif folder == Path(folder.anchor):
+            problems.append(replace(at, message="a templates folder cannot be the root of the file system: name the folder that holds your templates"))
+    if problems:
+        raise DealdocsError(problems)
+    return [folder for folder, _ in folders]
+
+
+def template_file(name: str, search_path: Sequence[Path]) -> Path:
+    """A binary template by name: the first search-path folder that has it, else the built-in one."""
+    return next((folder / name for folder in [*search_path, templates_dir()] if (folder / name).is_file()))

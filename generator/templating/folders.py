@@ -1,4 +1,4 @@
-"""Where templates are found: the built-in folder, a deal's and the command line's folders, in that order reversed."""
+"""Where templates are found: `--templates`, then the deal file's `templates:` folder, then the built-in ones."""
 
 from __future__ import annotations
 

@@ -41,13 +41,6 @@ def quantize(value: Fraction | Decimal | int, places: int, mode: str = "half_up"
     return ROUNDING[mode](Fraction(value), places)
 
 
-def weighted_average(weighted_sum: int, weight: int) -> Fraction:
-    """Exact weighted average; an empty group has none, which is a caller's error to print."""
-    if weight == 0:
-        raise ZeroDivisionError("weighted average of an empty group")
-    return Fraction(weighted_sum, weight)
-
-
 def allocate(parts: Sequence[int], unit: int) -> list[int]:
     """Round each part to a multiple of `unit` so that the rounded parts sum to the rounded total.
 

@@ -1,10 +1,31 @@
-"""Problems found in users' inputs, reported all at once instead of as tracebacks."""
+"""Problems found in users' inputs, reported all at once instead of as tracebacks, and the exit codes.
+
+This module owns:
+
+- `Problem` (with its `Severity`): one thing wrong with an input, where it is and why.
+- `DealdocsError`: the one root of every error that is the user's to fix. It carries the
+  problems it reports and their total (more may have been found than are listed). Code that
+  reports errors catches the root; code that raises picks the category of what is wrong:
+
+  - `DealFileError`: the deal file (reading it, its fields and sections, its tables);
+  - `TapeError`: the loan tape (not found or not a file, also when the deal file names it; unreadable;
+    a header or row it cannot use; no loans);
+  - `TemplateProblemError`: templates (a templates folder that is not there, a template that fails or is
+    refused by the sandbox, text a template wrote that EDGAR would refuse). Not `TemplateError`, the
+    name Jinja's own exceptions use (`jinja2.TemplateError`);
+  - `OutputError`: writing outputs to the file system (a file that cannot be written, a folder in use,
+    two deals bound for one folder, a new deal folder that already exists);
+  - `ManifestError`: an output folder's manifest that cannot be read or is corrupt.
+
+- `ExitCode`: every exit status of the `dealdocs` command. The command-line boundary
+  (`generator.cli`) is the one place where an exception becomes a message and one of these.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, IntEnum
 
 
 class Severity(str, Enum):
@@ -39,6 +60,42 @@ class DealdocsError(Exception):
         self.problems = list(problems)
         self.total = len(self.problems) if total is None else total
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class DealFileError(DealdocsError):
+    """The deal file: missing, not YAML or not UTF-8, a field or table its model refuses."""
+
+
+class TapeError(DealdocsError):
+    """The loan tape: not found or not a file, an unsupported or damaged file, headers or rows it cannot use."""
+
+
+class TemplateProblemError(DealdocsError):
+    """Templates: a templates folder not found, a template that fails or that the sandbox refuses,
+    rendered text that breaks EDGAR's rules. (`TemplateError` is Jinja's own exception.)"""
+
+
+class OutputError(DealdocsError):
+    """Outputs and the file system: a file or folder that cannot be written, a folder another run holds,
+    two deals bound for the same folder, a new deal's folder that already exists."""
+
+
+class ManifestError(DealdocsError):
+    """An output folder's manifest.json that cannot be read or is not a dealdocs manifest."""
+
+
+class ExitCode(IntEnum):
+    """The exit status of the `dealdocs` command."""
+
+    OK = 0
+    FAILED_ITEMS = 1
+    """`verify` found an input or output that changed, or `batch` had a deal that failed (or did not run)."""
+    INTERNAL_ERROR = 1
+    """An unexpected exception: a bug in dealdocs. The same status as FAILED_ITEMS (an alias), as it always was."""
+    USER_ERROR = 2
+    """The user's to fix: a DealdocsError, a usage error, a system library PDF needs that is missing."""
+    INTERRUPTED = 130
+    """Ctrl-C (128 + SIGINT)."""
 
 
 def errors(problems: Iterable[Problem]) -> list[Problem]:

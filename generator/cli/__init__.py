@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+
+from generator.errors import DealdocsError, ExitCode  # light: the standard library only
 
 # What the command-line framework raises to end a command its own way (usage errors, --help, typer.Exit).
 _FRAMEWORK = (typer.Exit, typer.Abort, *(k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException"))
 
 
 class _Boundary(TyperGroup):
-    """The one place where whatever a command lets escape is turned into a message.
+    """The one place where whatever a command lets escape is turned into a message and an exit code.
 
-    A DealdocsError lists its problems (exit 2); a system library WeasyPrint cannot load is
-    named with the package to install (exit 2); Ctrl-C is one line (exit 130); anything else is
-    a bug: one line naming the command and the exception (exit 1), the traceback under --debug.
+    A DealdocsError (of any category) lists its problems (ExitCode.USER_ERROR, 2); a system library
+    WeasyPrint cannot load is named with the package to install (USER_ERROR); Ctrl-C is one line
+    (ExitCode.INTERRUPTED, 130); anything else is a bug: one line naming the command and the exception
+    (ExitCode.INTERNAL_ERROR, 1), the traceback under --debug. Commands just raise; what the
+    command-line framework raises to end a command its own way (usage errors, typer.Exit) passes.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -31,27 +35,35 @@ class _Boundary(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
-            with _user_errors():
-                return super().invoke(ctx)
+            return super().invoke(ctx)
         except _FRAMEWORK:
             raise
-        except KeyboardInterrupt:
-            typer.echo("dealdocs: interrupted", err=True)
-            raise typer.Exit(130) from None
-        except Exception as exc:  # noqa: BLE001 - the boundary: nothing may leave as a traceback
-            missing = _missing_library(exc)
-            if missing:
-                typer.echo(f"dealdocs: error: {missing}", err=True)
-                raise typer.Exit(2) from None
-            debug = bool(ctx.params.get("debug"))
-            if debug:
-                import traceback
+        except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - the boundary: nothing may leave as a traceback
+            raise typer.Exit(self.report(exc, ctx)) from None
 
-                traceback.print_exception(exc, file=sys.stderr)
-            message = " ".join(str(exc).split())
-            hint = "" if debug else " (run again with --debug for the traceback)"
-            typer.echo(f"dealdocs: internal error in {ctx.invoked_subcommand}: {type(exc).__name__}: {message}{hint}", err=True)
-            raise typer.Exit(1) from None
+    @staticmethod
+    def report(exc: BaseException, ctx: typer.Context) -> ExitCode:
+        """Print what the user sees for `exc` (on standard error) and return the exit code it ends with."""
+        if isinstance(exc, DealdocsError):
+            count = f"{exc.total} problem{'s' if exc.total != 1 else ''}"
+            _print_problems(f"dealdocs: {count}", exc.problems, exc.total, "red")
+            return ExitCode.USER_ERROR
+        if isinstance(exc, KeyboardInterrupt):
+            typer.echo("dealdocs: interrupted", err=True)
+            return ExitCode.INTERRUPTED
+        missing = _missing_library(exc)
+        if missing:
+            typer.echo(f"dealdocs: error: {missing}", err=True)
+            return ExitCode.USER_ERROR
+        debug = bool(ctx.params.get("debug"))
+        if debug:
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
+        message = " ".join(str(exc).split())
+        hint = "" if debug else " (run again with --debug for the traceback)"
+        typer.echo(f"dealdocs: internal error in {ctx.invoked_subcommand}: {type(exc).__name__}: {message}{hint}", err=True)
+        return ExitCode.INTERNAL_ERROR
 
 
 # Metavars of the commands' own options and arguments (those of the shared ones are set where they are defined).
@@ -72,7 +84,7 @@ def _plain_metavars(name: str, command: Any) -> None:
             param._usage_display_name = lambda metavar=param.metavar: metavar
 
 
-def _missing_library(exc: Exception) -> str | None:
+def _missing_library(exc: BaseException) -> str | None:
     """What to install when WeasyPrint cannot load Pango (or GLib, which it loads first) from the system."""
     import traceback
 
@@ -105,7 +117,7 @@ def _version(value: bool) -> None:
         from generator import __version__
 
         typer.echo(f"dealdocs {__version__}")
-        raise typer.Exit
+        raise typer.Exit(ExitCode.OK)
 
 
 @app.callback()
@@ -123,7 +135,6 @@ FormatsOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", he
 TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", metavar="DIR", help="Folder of templates that override the built-in ones by name.", show_default=False)
 ]
-T = TypeVar("T")
 
 
 def _formats(spec: str) -> list[str]:
@@ -186,24 +197,6 @@ def _tape_warnings() -> Iterator[None]:
                 _print_tape_warnings(report)
 
 
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """A DealdocsError is the user's to fix: list its problems and exit 2, no traceback."""
-    from generator.errors import DealdocsError
-
-    try:
-        yield
-    except DealdocsError as exc:
-        count = f"{exc.total} problem{'s' if exc.total != 1 else ''}"
-        _print_problems(f"dealdocs: {count}", exc.problems, exc.total, "red")
-        raise typer.Exit(2) from None
-
-
-def _guarded(fn: Callable[[], T]) -> T:
-    with _user_errors():
-        return fn()
-
-
 @app.command()
 def render(
     deal: DealArg,
@@ -217,16 +210,12 @@ def render(
     from generator.output.rendering import render_deal
 
     chosen = _formats(formats)
-
-    def run() -> None:
-        with _tape_warnings():
-            written = render_deal(load_deal(deal), out, tape, chosen, templates)
-        for path, rendered in written:
-            if rendered.warnings:
-                _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")
-            typer.echo(f"wrote {path}")
-
-    _guarded(run)
+    with _tape_warnings():
+        written = render_deal(load_deal(deal), out, tape, chosen, templates)
+    for path, rendered in written:
+        if rendered.warnings:
+            _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")
+        typer.echo(f"wrote {path}")
 
 
 @app.command()
@@ -234,9 +223,9 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
     """Check the deal file, its tables and templates folder, and every row of its loan tape; exit 2 on errors."""
     from generator.pool.analysis import check_deal, check_tape
     from generator.deal.loading import SHOWN_PROBLEMS, load_deal
-    from generator.errors import DealdocsError, Severity
+    from generator.errors import Severity
 
-    loaded = _guarded(lambda: load_deal(deal))
+    loaded = load_deal(deal)
     report, unread = None, None
     if loaded.deal.term_sheet is not None:
         try:
@@ -255,7 +244,7 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
     if errors and report is not None:
         _print_problems(f"{errors} error{'s' * (errors != 1)}", report.listed(Severity.ERROR), errors, "red")
     if errors or found or unread is not None:
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USER_ERROR)  # the problems are listed above, in validate's own layout
     if report is None:
         typer.echo(f"{deal}: deal file valid (it has no loan tape)")
     else:
@@ -281,24 +270,21 @@ def strats(
     from generator.deal.loading import load_deal
     from generator.output.files import write_atomic
 
-    def run() -> None:
-        loaded = load_deal(deal)
-        with _tape_warnings():
-            analysis = analyse(loaded, tape)
-        if format is StratsFormat.xlsx:
-            if out is None:
-                raise typer.BadParameter("xlsx needs --out FILE", param_hint="--out")
-            export.write_xlsx(analysis, out, term_sheet_of(loaded).report_date)
-            typer.echo(f"wrote {out}")
-            return
-        text = export.to_json(analysis) if format is StratsFormat.json else export.to_csv(analysis)
+    loaded = load_deal(deal)
+    with _tape_warnings():
+        analysis = analyse(loaded, tape)
+    if format is StratsFormat.xlsx:
         if out is None:
-            sys.stdout.write(text)
-        else:
-            write_atomic(out, text)
-            typer.echo(f"wrote {out}")
-
-    _guarded(run)
+            raise typer.BadParameter("xlsx needs --out FILE", param_hint="--out")
+        export.write_xlsx(analysis, out, term_sheet_of(loaded).report_date)
+        typer.echo(f"wrote {out}")
+        return
+    text = export.to_json(analysis) if format is StratsFormat.json else export.to_csv(analysis)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(out, text)
+        typer.echo(f"wrote {out}")
 
 
 @app.command()
@@ -306,7 +292,7 @@ def schema(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the
     """Write the deal file's JSON Schema (what schemas/ holds)."""
     from generator.deal.schema import write_schemas
 
-    for path in _guarded(lambda: write_schemas(out)):
+    for path in write_schemas(out):
         typer.echo(f"wrote {path}")
 
 
@@ -333,17 +319,17 @@ def batch(
     deals = discover(paths)
     if not deals:
         raise typer.BadParameter("no deal files found", param_hint="PATHS")
-    _guarded(lambda: deal_names(deals))  # two deals that would share an output folder: stop before rendering anything
+    deal_names(deals)  # two deals that would share an output folder: stop before rendering anything
     try:
         with BatchProgress(len(deals)) as progress:
             results = run_batch(deals, out, chosen, jobs or os.cpu_count() or 1, fail_fast, templates, progress.advance, force)
     except BatchInterrupted as stop:
         summary_table(stop.results, len(deals), interrupted=True, stopped=stop.stopped)
         typer.echo("interrupted: every file written is complete; run the same command again to finish", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     summary_table(results, len(deals))
     if any(not r.ok for r in results) or len(results) < len(deals):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED_ITEMS)
 
 
 @app.command()
@@ -353,11 +339,11 @@ def verify(folder: Annotated[Path, typer.Argument(help="A deal's output folder (
 
     if not (folder / NAME).is_file():
         raise typer.BadParameter(f"{folder / NAME} not found", param_hint="FOLDER")
-    changes = _guarded(lambda: check(folder))  # a corrupt manifest is the user's to fix (exit 2), not a change (exit 1)
+    changes = check(folder)  # a corrupt manifest (ManifestError) is the user's to fix (USER_ERROR), not a change
     for change in changes:
         typer.echo(f"{change.kind} {change.what}: {change.path}")
     if changes:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED_ITEMS)
     typer.echo(f"{folder}: every input and output matches its manifest")
 
 
@@ -372,7 +358,7 @@ def new(
     """Start a new deal folder from an example: its deal file, commented, ready to fill in."""
     from generator.output.scaffold import new_deal
 
-    for path in _guarded(lambda: new_deal(folder, source)):
+    for path in new_deal(folder, source):
         typer.echo(f"wrote {path}")
 
 
@@ -383,5 +369,5 @@ def main() -> None:
         if "--debug" in sys.argv[1:]:
             raise
         print(f"dealdocs: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (run again with --debug for the traceback)", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(ExitCode.INTERNAL_ERROR)
 

@@ -18,7 +18,7 @@ from yaml import events
 
 from generator.deal.base import control_character
 from generator.deal.models import Deal
-from generator.errors import DealdocsError, Problem
+from generator.errors import DealdocsError, DealFileError, Problem
 
 SHOWN_PROBLEMS = 50
 """A deal file's problems listed at most (and a count of the rest), as for a tape's."""
@@ -91,8 +91,8 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...], keys: KeyIndex | None
 # --- reading the file --------------------------------------------------------------------
 
 
-def _file_problem(path: Path | str, message: str) -> DealdocsError:
-    return DealdocsError([Problem(str(path), None, None, None, message)])
+def _file_problem(path: Path | str, message: str) -> DealFileError:
+    return DealFileError([Problem(str(path), None, None, None, message)])
 
 
 _KINDS = {
@@ -159,7 +159,7 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start : exc.end].hex()
-        raise DealdocsError([Problem(str(path), line, None, None, f"not UTF-8 text (byte 0x{bad}): save the file as UTF-8")]) from None
+        raise DealFileError([Problem(str(path), line, None, None, f"not UTF-8 text (byte 0x{bad}): save the file as UTF-8")]) from None
 
 
 # --- composing the YAML -----------------------------------------------------------------
@@ -363,14 +363,14 @@ def _parse(path: Path) -> tuple[Any, yaml.Node | None, KeyIndex, list[Problem]]:
     try:
         root = composer.compose()
         if composer.problems and root is None:
-            raise DealdocsError(composer.problems[:SHOWN_PROBLEMS], len(composer.problems))
+            raise DealFileError(composer.problems[:SHOWN_PROBLEMS], len(composer.problems))
         data = None if root is None else loader.construct_document(root)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = None if mark is None else mark.line + 1
         reason = getattr(exc, "problem", None) or str(exc)
         problems = [*composer.problems, Problem(str(path), line, None, None, f"invalid YAML: {reason}")]
-        raise DealdocsError(problems[:SHOWN_PROBLEMS], len(problems)) from None
+        raise DealFileError(problems[:SHOWN_PROBLEMS], len(problems)) from None
     finally:
         loader.dispose()
     return data, root, composer.keys, composer.problems
@@ -380,7 +380,7 @@ def parse_yaml_with_keys(path: Path) -> tuple[Any, yaml.Node | None, KeyIndex]:
     """The data, the node tree and its key index of a YAML file, parsed once; every problem raises."""
     data, root, keys, problems = _parse(path)
     if problems:
-        raise DealdocsError(problems[:SHOWN_PROBLEMS], len(problems))
+        raise DealFileError(problems[:SHOWN_PROBLEMS], len(problems))
     return data, root, keys
 
 
@@ -403,7 +403,7 @@ def validate_model(model: type[BaseModel], data: Any, path: Path, root: yaml.Nod
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise DealdocsError(*_problems(model, exc.errors(include_url=False), path, root, keys)) from None
+        raise DealFileError(*_problems(model, exc.errors(include_url=False), path, root, keys)) from None
 
 
 def _problems(model: type[BaseModel], errors: list[Any], path: Path, root: yaml.Node | None, keys: KeyIndex | None) -> tuple[list[Problem], int]:
@@ -486,7 +486,7 @@ _UNION_TAGS = {"bands", "categories", "yearly", "states"}
 
 
 def load_deal(path: str | Path) -> LoadedDeal:
-    """Load and validate a deal file; raises DealdocsError listing every problem found."""
+    """Load and validate a deal file; raises DealFileError listing every problem found."""
     path = Path(path)
     data, root, keys, early = _parse(path)
     try:
@@ -495,7 +495,7 @@ def load_deal(path: str | Path) -> LoadedDeal:
         seen = {p.line for p in early}
         later = [p for p in exc.problems if p.line not in seen]
         problems = sorted([*early, *later], key=lambda p: p.line or 0)
-        raise DealdocsError(problems[:SHOWN_PROBLEMS], len(early) + exc.total - (len(exc.problems) - len(later))) from None
+        raise DealFileError(problems[:SHOWN_PROBLEMS], len(early) + exc.total - (len(exc.problems) - len(later))) from None
     if early:
-        raise DealdocsError(early[:SHOWN_PROBLEMS], len(early))
+        raise DealFileError(early[:SHOWN_PROBLEMS], len(early))
     return LoadedDeal(deal, path.resolve(), root, keys)

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from generator.errors import DealdocsError, Problem, Severity
+from generator.errors import Problem, Severity, TemplateProblemError
 
 WIDTH = 80
 PAGE = "<PAGE>"
@@ -139,7 +139,7 @@ def finalize(text: str, source: str) -> str:
         if len(line) > WIDTH:
             problems.append(Problem(source, number, None, line, f"line longer than {WIDTH} characters ({len(line)})"))
     if problems:
-        raise DealdocsError(problems)
+        raise TemplateProblemError(problems)
     return out
 
 

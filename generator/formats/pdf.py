@@ -14,7 +14,7 @@ from typing import Any
 
 from generator.deal.loading import LoadedDeal
 from generator.documents.registry import Document
-from generator.errors import DealdocsError, Problem
+from generator.errors import Problem, TemplateProblemError
 from generator.formats.rendered import Rendered
 from generator.formats.text import inline_footnote
 from generator.templating.environment import environment
@@ -61,7 +61,7 @@ def render_pdf(
     try:
         pdf = guarded(env, template, write)
     except FatalURLFetchingError as exc:
-        raise DealdocsError([Problem(template, None, None, None, str(exc))]) from None
+        raise TemplateProblemError([Problem(template, None, None, None, str(exc))]) from None
     return Rendered(document.name, "pdf", pdf)
 
 

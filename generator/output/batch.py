@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.errors import DealdocsError, Problem
+from generator.errors import DealdocsError, OutputError, Problem
 
 DEAL_SUFFIXES = {".yaml", ".yml"}
 
@@ -84,7 +84,7 @@ def deal_names(paths: Sequence[Path]) -> dict[Path, str]:
             deeper = [p for p in group if depth[p] < len(folders[p])]
             if not deeper:
                 message = f"these deals would go to the same output folder {name!r}: {', '.join(map(str, group))}; rename a deal's folder"
-                raise DealdocsError([Problem(str(p), None, None, None, message) for p in group])
+                raise OutputError([Problem(str(p), None, None, None, message) for p in group])
             for p in deeper:
                 depth[p] += 1
 

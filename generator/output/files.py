@@ -7,7 +7,7 @@
   While it runs it holds a lock on `folder` (`flock` on the folder itself, so no lock file is
   left behind), so concurrent runs into one folder take turns instead of mixing their files.
 
-Every failure to write is a `DealdocsError` naming the file and the reason, never a traceback.
+Every failure to write is an `OutputError` (a `DealdocsError`) naming the file and the reason, never a traceback.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from generator.errors import DealdocsError, Problem
+from generator.errors import OutputError, Problem
 
 STAGING_PREFIX = ".dealdocs-staging-"
 LOCK_TIMEOUT = 600.0  # seconds a run waits for another run writing into the same folder
@@ -38,12 +38,12 @@ _HINTS = {
 }
 
 
-def write_problem(path: Path, exc: OSError, unchanged: Path | None = None) -> DealdocsError:
+def write_problem(path: Path, exc: OSError, unchanged: Path | None = None) -> OutputError:
     """A failed write as the user's problem: which file, why, what to do (and what was left untouched)."""
     reason = exc.strerror or str(exc)
     hint = _HINTS.get(exc.errno or 0, "check the folder and try again")
     kept = f"; nothing in {unchanged} was changed" if unchanged is not None else ""
-    return DealdocsError([Problem(str(path), None, None, None, f"cannot write: {reason}; {hint}{kept}")])
+    return OutputError([Problem(str(path), None, None, None, f"cannot write: {reason}; {hint}{kept}")])
 
 
 def write_atomic(path: Path, data: bytes | str) -> Path:
@@ -101,7 +101,7 @@ def folder_lock(folder: Path) -> Iterator[None]:
                     f"another dealdocs run is writing to this folder and has not finished in {LOCK_TIMEOUT:g} s; "
                     "wait for it to finish, or write somewhere else (--out)"
                 )
-                raise DealdocsError([Problem(str(folder), None, None, None, message)]) from None
+                raise OutputError([Problem(str(folder), None, None, None, message)]) from None
             if not told:
                 print(f"dealdocs: waiting for another run writing to {folder}", file=sys.stderr, flush=True)
                 told = True

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import __version__
-from generator.errors import DealdocsError, Problem
+from generator.errors import DealdocsError, ManifestError, Problem
 
 if TYPE_CHECKING:
     from generator.deal.loading import LoadedDeal
@@ -75,16 +75,16 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest in `folder`; an unreadable or corrupt one is a problem to report, not a crash."""
     path = folder / NAME
 
-    def corrupt(reason: str, line: int | None = None) -> DealdocsError:
+    def corrupt(reason: str, line: int | None = None) -> ManifestError:
         advice = "render the deal again (dealdocs batch) to write a new manifest"
-        return DealdocsError([Problem(str(path), line, None, None, f"{reason}; {advice}")])
+        return ManifestError([Problem(str(path), line, None, None, f"{reason}; {advice}")])
 
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise corrupt("not a dealdocs manifest: not UTF-8 text") from None
     except OSError as exc:
-        raise DealdocsError([Problem(str(path), None, None, None, f"cannot read the manifest: {exc.strerror or exc}")]) from None
+        raise ManifestError([Problem(str(path), None, None, None, f"cannot read the manifest: {exc.strerror or exc}")]) from None
     try:
         manifest = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from generator.templating.folders import installed
 from generator.output.files import write_atomic
-from generator.errors import DealdocsError, Problem
+from generator.errors import OutputError, Problem
 
 DEFAULT_EXAMPLE = "cmsi-2003-1"
 
@@ -40,5 +40,5 @@ def new_deal(folder: Path, source: Path | None = None) -> list[Path]:
     if folder.exists():
         problems.append(Problem(str(folder), None, None, None, "already exists: choose a new folder"))
     if problems:
-        raise DealdocsError(problems)
+        raise OutputError(problems)
     return [write_atomic(folder / d.name, HEADER.format(source=origin, deal=folder / d.name) + d.read_text()) for d in deals]

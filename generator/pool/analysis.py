@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator.deal.loading import LoadedDeal, check_path
 from generator.deal.models import TermSheet
-from generator.errors import DealdocsError, Problem, Severity
+from generator.errors import DealdocsError, DealFileError, Problem, Severity, TapeError
 from generator.pool.strats import Table, TablePlaces, check_tables, compute_tables, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
@@ -26,7 +26,7 @@ class PoolAnalysis:
 def term_sheet_of(loaded: LoadedDeal) -> TermSheet:
     term_sheet = loaded.deal.term_sheet
     if term_sheet is None:
-        raise DealdocsError([Problem(str(loaded.path), None, "term_sheet", None, "the deal file has no term_sheet section")])
+        raise DealFileError([Problem(str(loaded.path), None, "term_sheet", None, "the deal file has no term_sheet section")])
     return term_sheet
 
 
@@ -41,8 +41,8 @@ def tape_path(loaded: LoadedDeal, override: Path | None = None) -> Path:
     if why := check_path(path):
         shown = str(path).replace("\0", "\\0")
         if override:
-            raise DealdocsError([Problem(shown, None, "--tape", None, why)])
-        raise DealdocsError([loaded.problem(("term_sheet", "pool", "tape"), pool.tape, f"{why} ({shown})")])
+            raise TapeError([Problem(shown, None, "--tape", None, why)])
+        raise TapeError([loaded.problem(("term_sheet", "pool", "tape"), pool.tape, f"{why} ({shown})")])
     return path.resolve()
 
 

@@ -18,7 +18,7 @@ from pydantic import RootModel
 from generator.pool.exact import allocate
 from generator.templating.environment import environment
 from generator.deal.models import BandsRule, CategoriesRule, Occupancy, Programme, PropertyType, Purpose, StatesRule, Tables, TableSpec, YearlyRule
-from generator.errors import DealdocsError, Problem
+from generator.errors import DealdocsError, DealFileError, Problem
 from generator.templating.folders import templates_dir
 from generator.pool.usps import STATE_NAMES
 
@@ -119,7 +119,7 @@ def _unknown_drops(tables: Tables, places: TablePlaces) -> list[Problem]:
 def resolve_tables(tables: Tables, places: TablePlaces | None = None) -> list[TableSpec]:
     """The deal's tables: the defaults less those dropped, with replacements in place and additions at the end."""
     if problems := _unknown_drops(tables, places or TablePlaces()):
-        raise DealdocsError(problems)
+        raise DealFileError(problems)
     return _chosen(tables)
 
 
@@ -259,7 +259,7 @@ def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | No
     try:
         return _compute_table(loans, spec)
     except _SpecProblem as problem:
-        raise DealdocsError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
+        raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
 
 
 def _compute_table(loans: pl.DataFrame, spec: TableSpec) -> Table:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from generator.pool.exact import allocate, share_percent
 from generator.deal.models import Pool
-from generator.errors import DealdocsError, Problem
+from generator.errors import Problem, TapeError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -100,7 +100,7 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
     import polars as pl
 
     if loans.height == 0 or loans["balance"].cast(pl.Int128).sum() == 0:
-        raise DealdocsError([Problem(pool.tape, None, None, None, "the tape has no loans with a balance")])
+        raise TapeError([Problem(pool.tape, None, None, None, "the tape has no loans with a balance")])
     c = pl.col
     bal = c("balance").cast(pl.Int128)  # 64-bit sums of balances can wrap
     discount = c("net_rate") < int(pool.discount_threshold * 1000)

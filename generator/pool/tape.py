@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.deal.models import Pool
-from generator.errors import DealdocsError, Problem, Severity
+from generator.errors import DealdocsError, Problem, Severity, TapeError
 from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ class TapeReport:
     def raise_for_errors(self) -> None:
         """Stop before rendering anything from a tape that has errors."""
         if total := self.count(Severity.ERROR):
-            raise DealdocsError(self.listed(Severity.ERROR), total)
+            raise TapeError(self.listed(Severity.ERROR), total)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -327,7 +327,7 @@ def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str
     if suffix in {".parquet", ".pq"}:
         text, problems, integers = _parquet_as_text(pl.read_parquet(path), wanted, date_format)
         return text, _counted(1), _Read(integers=frozenset(integers), problems=tuple(problems))  # record number
-    raise DealdocsError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
+    raise TapeError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
 
 
 def _csv_record_problems(path: Path, limit: int = SHOWN_PROBLEMS) -> list[Problem]:
@@ -498,12 +498,12 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
     from polars.exceptions import PanicException
 
     if not path.is_file():
-        raise DealdocsError([Problem(str(path), None, None, None, "loan tape not found")])
+        raise TapeError([Problem(str(path), None, None, None, "loan tape not found")])
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}:
-        raise DealdocsError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
+        raise TapeError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
     if wrong := _format_problem(path, suffix):
-        raise DealdocsError([wrong])
+        raise TapeError([wrong])
     mapping = {field: header for field, header in pool.columns.model_dump().items() if header is not None}
     try:
         with _quiet_stderr():
@@ -512,18 +512,18 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
         raise
     except (Exception, PanicException) as exc:  # a reader's own error (or panic) on a malformed file: report it
         if suffix in {".csv", ".txt"} and (found := _csv_record_problems(path)):
-            raise DealdocsError(found) from None
+            raise TapeError(found) from None
         reason = "the file is damaged" if isinstance(exc, PanicException) else _first_line(exc)
-        raise DealdocsError([Problem(str(path), None, None, None, f"cannot read tape: {reason}")]) from None
+        raise TapeError([Problem(str(path), None, None, None, f"cannot read tape: {reason}")]) from None
     if read.problems:
-        raise DealdocsError([Problem(str(path), 1, p.column, p.value, p.message) for p in read.problems])
+        raise TapeError([Problem(str(path), 1, p.column, p.value, p.message) for p in read.problems])
     if duplicates := _duplicate_headers(path, _header_names(path, frame, pool.tape_options.sheet), set(mapping.values())):
-        raise DealdocsError(duplicates)
+        raise TapeError(duplicates)
     missing = [_missing_column(path, field, header, frame.columns, column_problem) for field, header in mapping.items() if header not in frame.columns]
     if missing:
-        raise DealdocsError(missing)
+        raise TapeError(missing)
     if read.lines is not None and frame.height and (cut := _cut_off_last_record(path, frame, read.lines)):
-        raise DealdocsError([cut])
+        raise TapeError([cut])
     text = {field: pl.col(header).str.strip_chars(" \t").replace("", None) for field, header in mapping.items()}
     extra = []
     if "zip" in mapping and mapping["zip"] in read.integers:  # a number lost its leading zeros: 4068 is 04068
@@ -846,6 +846,6 @@ def load_tape(path: Path, pool: Pool, cut_off: dt.date, column_problem: ColumnPr
     """
     raw = read_raw(path, pool, column_problem)
     if raw.height == 0:  # validate, render and strats agree: a pool needs loans
-        raise DealdocsError([Problem(str(path), None, None, None, "the tape has no loans (only a header)")])
+        raise TapeError([Problem(str(path), None, None, None, "the tape has no loans (only a header)")])
     loans, problems = validate(raw, pool, cut_off)
     return TapeReport(path, loans, problems)

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.errors import DealdocsError, Problem
+from generator.errors import Problem, TemplateProblemError
 
 if TYPE_CHECKING:
     from generator.deal.loading import LoadedDeal
@@ -42,7 +42,7 @@ def template_dirs(loaded: LoadedDeal, templates: Path | None = None) -> list[Pat
         elif folder == Path(folder.anchor):
             problems.append(replace(at, message="a templates folder cannot be the root of the file system: name the folder that holds your templates"))
     if problems:
-        raise DealdocsError(problems)
+        raise TemplateProblemError(problems)
     return [folder for folder, _ in folders]
 
 

@@ -10,7 +10,7 @@ from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError
 
-from generator.errors import DealdocsError, Problem
+from generator.errors import Problem, TemplateProblemError
 from generator.templating.sandbox import MAX_OUTPUT, budget, is_refusal, plain
 
 T = TypeVar("T")
@@ -57,7 +57,7 @@ def guarded(env: Environment, template: str, work: Callable[[], T]) -> T:
     except Exception as exc:
         if not is_refusal(exc):
             raise
-        raise DealdocsError([_template_problem(exc, template)]) from None
+        raise TemplateProblemError([_template_problem(exc, template)]) from None
     raise AssertionError("unreachable")  # handle_exception always raises
 
 

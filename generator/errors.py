@@ -97,6 +97,3 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
     """Ctrl-C (128 + SIGINT)."""
 
-
-def errors(problems: Iterable[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity is Severity.ERROR]

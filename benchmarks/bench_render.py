@@ -17,11 +17,7 @@ from pathlib import Path
 
 import weasyprint
 
-from generator.api import load_deal
-from generator.documents.registry import documents_of
-from generator.formats.docx import render_docx
-from generator.formats.pdf import render_html, render_pdf
-from generator.templating.folders import templates_dir
+from generator.api import documents_of, load_deal, render_docx, render_html, render_pdf, templates_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [ROOT / "examples" / "cmsi-2003-1" / "deal.yaml", ROOT / "examples" / "cmsi-2006-1" / "deal.yaml", ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml"]

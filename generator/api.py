@@ -1,23 +1,116 @@
-"""The public library API: what the CLI calls, and what tests and users can call directly."""
+"""The public library API: the one module tests, benchmarks, the pytest plugin and users import from.
 
-from generator.pool.analysis import PoolAnalysis, analyse, check_tape
+The pipeline, in order: load a deal file, check its loan tape, analyse the pool (summary and
+stratification tables), render its documents, export the figures::
+
+    from pathlib import Path
+
+    from generator.api import DealdocsError, Severity, analyse, check_tape, load_deal, render_deal, render_document
+
+    try:
+        loaded = load_deal("examples/cmsi-2003-1/deal.yaml")   # the YAML, validated; DealdocsError lists every problem
+        report = check_tape(loaded)                              # every row checked; row problems are in the report
+        print(report.count(Severity.ERROR), "errors,", report.count(Severity.WARNING), "warnings")
+        analysis = analyse(loaded)                               # summary and tables of a clean tape
+        print(analysis.summary.pool.count, [table.spec.id for table in analysis.tables])
+        text = render_document(loaded, "term-sheet-8k", "txt").text                  # one document, one format
+        written = render_deal(loaded, Path("out/2003-1"), formats=("txt", "docx", "pdf"))  # every document, published together
+    except DealdocsError as exc:
+        for problem in exc.problems:
+            print(problem)                                       # file:line [key]: error: message (value ...)
+
+Rendering one document in one format: `render_document(loaded, name, fmt)` with a name of
+`DOCUMENTS` and a format of `FORMATS`; or the per-format renderers (`render_text`,
+`render_docx`, `render_pdf`, and `render_html`, the HTML a PDF is set from), each taking the
+`Document` (`DOCUMENTS[name]`) and an optional pre-built `context`, e.g. to render several
+formats from one analysis.
+
+Many deals: `discover` finds deal files, `run_batch` renders them in worker processes (each
+with a manifest, through `render_one`), `verify` compares a folder with its manifest.
+`new_deal` starts a deal folder from an example; `write_schemas` writes the deal file's JSON
+Schema. Importing this module imports polars and pydantic: the CLI imports what it needs
+lazily, so that `dealdocs --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
 from generator.deal.loading import LoadedDeal, load_deal
-from generator.pool.export import as_dict, to_csv, to_json, write_xlsx
+from generator.deal.models import BandsRule, CategoriesRule, Deal, StatesRule, TableField, TableSpec, YearlyRule
+from generator.deal.schema import schema_texts, write_schemas
+from generator.documents.registry import DOCUMENTS, SECTIONS, Document, documents_of
 from generator.errors import DealdocsError, Problem, Severity
 from generator.errors import DealFileError, ExitCode, ManifestError, OutputError, TapeError, TemplateProblemError
-from generator.documents.registry import DOCUMENTS, documents_of
+from generator.formats import FORMATS
+from generator.formats.docx import render_docx
+from generator.formats.extract import docx_text, pdf_pages
+from generator.formats.pdf import render_html, render_pdf
 from generator.formats.rendered import Rendered
-from generator.output.rendering import render_deal
 from generator.formats.text import render_text
-from generator.deal.schema import write_schemas
-from generator.pool.strats import Table, compute_table, resolve_tables
+from generator.output.batch import BatchInterrupted, DealResult, deal_names, discover, render_one, run_batch
+from generator.output.manifest import Change, verify
+from generator.output.rendering import RENDERERS, render_deal
+from generator.output.scaffold import new_deal
+from generator.pool.analysis import PoolAnalysis, analyse, check_deal, check_tape, tape_path, term_sheet_of
+from generator.pool.export import as_dict, to_csv, to_json, write_xlsx
+from generator.pool.strats import Table, compute_table, compute_tables, default_tables, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
+from generator.templating.folders import template_dirs, templates_dir
 
 __all__ = [
-    "DOCUMENTS", "DealdocsError", "LoadedDeal", "PoolAnalysis", "Problem", "Rendered", "Severity",
-    "Summary", "Table", "TapeReport", "analyse", "as_dict", "check_tape", "compute_table",
-    "documents_of", "load_deal", "load_tape", "render_deal", "render_text", "resolve_tables",
-    "summarize", "to_csv", "to_json", "write_schemas", "write_xlsx",
-    "DealFileError", "ExitCode", "ManifestError", "OutputError", "TapeError", "TemplateProblemError",
+    # errors and exit codes
+    "DealdocsError", "Problem", "Severity", "ExitCode",
+    "DealFileError", "TapeError", "TemplateProblemError", "OutputError", "ManifestError",
+    # the deal file
+    "Deal", "LoadedDeal", "load_deal", "schema_texts", "write_schemas",
+    "TableSpec", "TableField", "BandsRule", "CategoriesRule", "YearlyRule", "StatesRule",
+    # the tape and the pool's figures
+    "TapeReport", "load_tape", "check_tape", "tape_path", "term_sheet_of", "check_deal",
+    "PoolAnalysis", "analyse", "Summary", "summarize",
+    "Table", "compute_table", "compute_tables", "default_tables", "resolve_tables",
+    "as_dict", "to_csv", "to_json", "write_xlsx",
+    # documents and formats
+    "DOCUMENTS", "Document", "documents_of", "FORMATS", "Rendered",
+    "render_document", "render_text", "render_docx", "render_pdf", "render_html", "docx_text", "pdf_pages", "templates_dir",
+    # output folders
+    "render_deal", "new_deal",
+    "discover", "deal_names", "render_one", "run_batch", "DealResult", "BatchInterrupted", "verify", "Change",
 ]  # fmt: skip
+
+
+def render_document(
+    loaded: LoadedDeal, document: str | Document, fmt: str = "txt", tape: Path | None = None, templates: Path | None = None
+) -> Rendered:
+    """Render one document of a deal in one format, in memory, as `render_deal` would write it.
+
+    Templates are looked for where `render_deal` looks (`templates`, then the deal file's
+    `templates:` folder, then the built-in ones), so the result is byte for byte the file it writes.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        document: A name of `DOCUMENTS` (e.g. "term-sheet-8k") or a `Document`.
+        fmt: One of `FORMATS`: "txt" (EDGAR text), "docx" or "pdf".
+        tape: A loan tape to use instead of the deal file's (the term sheet only).
+        templates: A folder of templates that override the built-in ones by name.
+
+    Returns:
+        The rendered document: `content` is text for "txt", bytes for "docx" and "pdf"; `warnings`
+        lists what EDGAR text had to change (non-ASCII characters).
+
+    Raises:
+        ValueError: `document` or `fmt` is not one dealdocs knows (a caller's mistake, not the deal's).
+        DealdocsError: The deal file does not describe this document, or its tape, tables or
+            templates have problems; every problem is listed.
+    """
+    name = document if isinstance(document, str) else document.name
+    if name not in DOCUMENTS:
+        raise ValueError(f"unknown document {name!r}: choose from {', '.join(DOCUMENTS)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
+    chosen = DOCUMENTS[name]
+    if chosen not in documents_of(loaded):
+        section = next(section for section, named in SECTIONS.items() if named == name)
+        raise DealdocsError([Problem(str(loaded.path), None, section, None, f"the deal file has no {section} section, so it has no {name}")])
+    return RENDERERS[fmt](loaded, chosen, tape, template_dirs(loaded, templates))

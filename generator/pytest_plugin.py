@@ -29,9 +29,7 @@ def dealdocs_snapshot(request: pytest.FixtureRequest, tmp_path: Path) -> Callabl
         file_regression = request.getfixturevalue("file_regression")
     except pytest.FixtureLookupError:
         pytest.fail(f"the dealdocs_snapshot fixture needs pytest-regressions: {INSTALL}", pytrace=False)
-    from generator.deal.loading import load_deal
-    from generator.formats import FORMATS
-    from generator.output.rendering import render_deal
+    from generator.api import FORMATS, load_deal, render_deal
 
     def check(deal: str | Path, formats: Sequence[str] = FORMATS, templates: Path | None = None, name: str | None = None) -> None:
         if "pdf" in formats:
@@ -60,7 +58,7 @@ def dealdocs_snapshot(request: pytest.FixtureRequest, tmp_path: Path) -> Callabl
             pytest.fail("\n\n".join(failures), pytrace=False)
 
     def _binary_snapshots(data: bytes, extension: str) -> dict[str, str]:
-        from generator.formats.extract import docx_text, pdf_pages
+        from generator.api import docx_text, pdf_pages
 
         text = docx_text(data) if extension == "docx" else "\n<PAGE>\n".join(pdf_pages(data))
         return {".txt": text, ".sha256": hashlib.sha256(data).hexdigest() + "\n"}

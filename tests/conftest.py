@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "cmsi-2003-1"
+from .helpers import EXAMPLE
+
 
 
 @pytest.fixture

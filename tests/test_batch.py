@@ -15,13 +15,10 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
 from generator.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-runner = CliRunner()
+from .helpers import EXAMPLES, ROOT, runner
 
 
 @pytest.fixture

@@ -8,13 +8,10 @@ import sys
 from pathlib import Path
 
 import polars as pl
-from typer.testing import CliRunner
 
 from generator.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-DEAL = ROOT / "examples" / "cmsi-2003-1" / "deal.yaml"
-runner = CliRunner()
+from .helpers import DEAL, runner
 
 
 def test_render_writes_the_term_sheet(tmp_path: Path) -> None:

@@ -9,12 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.api import DealdocsError, analyse, load_deal, render_text
-from generator.documents.registry import DOCUMENTS
-from generator.deal.schema import schema_texts
+from generator.api import DOCUMENTS, DealdocsError, analyse, load_deal, render_text, schema_texts
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "cmsi-2003-1"
+from .helpers import EXAMPLE, ROOT
 
 
 def edit(folder: Path, change) -> Path:
@@ -134,7 +131,7 @@ def test_category_table_missing_a_value_is_an_error(deal_dir: Path) -> None:
 def test_undefined_template_variable_names_template_and_line(tmp_path: Path) -> None:
     (tmp_path / "broken.txt.j2").write_text("line one\n{{ deal.depositor.nmae }}\n")
     doc = replace(DOCUMENTS["term-sheet-8k"], name="broken")
-    from generator.formats.text import render_text as render
+    from generator.api import render_text as render
 
     with pytest.raises(DealdocsError) as info:
         render(load_deal(EXAMPLE / "deal.yaml"), doc, search_path=[tmp_path])

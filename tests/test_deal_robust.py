@@ -14,16 +14,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from generator.deal import loading as deal_module
-from generator.api import DealdocsError, load_deal
+from generator.api import Deal, DealdocsError, load_deal
 from generator.cli import app
-from generator.deal.models import Deal
+from generator.deal import loading as deal_module  # the loader's parse counter: a private mechanism
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "cmsi-2003-1"
-runner = CliRunner()
+from .helpers import EXAMPLE, ROOT, runner
 
 
 def cli(*args: object) -> tuple[int, str]:

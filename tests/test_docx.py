@@ -12,18 +12,11 @@ import pytest
 from docx import Document as WordDocument
 from pypdf import PdfReader
 
-from generator.api import load_deal
-from generator.documents.registry import DOCUMENTS
-from generator.formats.docx import render_docx
+from generator.api import DOCUMENTS, load_deal, render_docx
 
-from .test_formats import docx_words, normalised
+from .helpers import DEAL, ROOT, SHELF, TAKEDOWN, docx_words, normalised
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = {
-    "term-sheet-8k": ROOT / "examples" / "cmsi-2003-1" / "deal.yaml",
-    "exhibit-5-1-takedown": ROOT / "examples" / "cmsi-2006-1" / "deal.yaml",
-    "exhibit-5-1-shelf": ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml",
-}
+EXAMPLES = {"term-sheet-8k": DEAL, "exhibit-5-1-takedown": TAKEDOWN, "exhibit-5-1-shelf": SHELF}
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))

@@ -19,15 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from generator.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-DEAL = EXAMPLES / "cmsi-2003-1"
-SHELF = EXAMPLES / "cmsi-2003-shelf" / "shelf.yaml"
-runner = CliRunner()
+from .helpers import EXAMPLE as DEAL  # the example's folder
+from .helpers import ROOT, SHELF, runner
 
 
 def _sha(path: Path) -> str:
@@ -155,7 +151,7 @@ def test_a_full_disk_is_a_message_naming_the_file(tmp_path: Path, monkeypatch: p
 
 
 def test_a_batch_worker_reports_a_full_disk_with_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.output.batch import render_one
+    from generator.api import render_one
 
     folder = tmp_path / "out" / "shelf"
     _fail_file_fsync(monkeypatch, 1)
@@ -202,8 +198,7 @@ def test_an_output_folder_moved_with_its_deal_still_verifies(tmp_path: Path) -> 
 
 
 def test_the_manifest_hashes_the_bytes_written_not_the_file_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.output.batch import render_one
-    from generator.output.manifest import verify
+    from generator.api import render_one, verify
 
     folder = tmp_path / "out" / "shelf"
     real_replace = os.replace
@@ -264,8 +259,7 @@ def _interleave(monkeypatch: pytest.MonkeyPatch, folder: Path, pause_before: int
 
 
 def test_two_renders_into_one_folder_publish_one_tape_or_the_other_never_a_mix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.deal.loading import load_deal
-    from generator.output.rendering import render_deal
+    from generator.api import load_deal, render_deal
 
     tape_b, formats = _tape_b(tmp_path), ["txt", "docx"]
     loaded = load_deal(DEAL / "deal.yaml")
@@ -285,8 +279,7 @@ def test_two_renders_into_one_folder_publish_one_tape_or_the_other_never_a_mix(t
 
 
 def test_two_batches_into_one_folder_leave_a_manifest_true_to_its_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.output.batch import render_one
-    from generator.output.manifest import verify
+    from generator.api import render_one, verify
 
     deal_a = _deal_copy(tmp_path / "a")
     deal_b = _deal_copy(tmp_path / "b", _tape_b(tmp_path).read_text())
@@ -392,8 +385,7 @@ def test_deals_in_folders_of_the_same_name_get_their_own_output_folders(tmp_path
 
 
 def test_deal_names_are_unique_and_deterministic(tmp_path: Path) -> None:
-    from generator.output.batch import deal_names
-    from generator.errors import DealdocsError
+    from generator.api import DealdocsError, deal_names
 
     paths = [Path("/d/a/x/deal.yaml"), Path("/d/b/x/deal.yaml"), Path("/d/c/y/deal.yaml"), Path("/d/c/z/one.yaml"), Path("/d/c/z/two.yaml")]
     names = deal_names(paths)

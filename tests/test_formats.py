@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -13,22 +11,12 @@ import pytest
 from anyascii import anyascii
 from pypdf import PdfReader
 
-from generator.api import load_deal
-from generator.formats.extract import docx_text, pdf_pages
-from generator.documents.registry import DOCUMENTS, documents_of
-from generator.formats.docx import render_docx
-from generator.formats.pdf import render_pdf
-from generator.formats.text import render_text
+from generator.api import DOCUMENTS, documents_of, load_deal, pdf_pages, render_docx, render_pdf, render_text
 
-ROOT = Path(__file__).resolve().parent.parent
-DEALS = [
-    ROOT / "examples" / "cmsi-2003-1" / "deal.yaml",
-    ROOT / "examples" / "cmsi-2006-1" / "deal.yaml",
-    ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml",
-    *sorted((ROOT / "examples" / "variants").glob("*/*.yaml")),
-]
+from .helpers import DEAL, SHELF, TAKEDOWN, VARIANTS, docx_words, normalised
+
+DEALS = [DEAL, TAKEDOWN, SHELF, *sorted(VARIANTS.glob("*/*.yaml"))]
 CASES = [(path, doc.name) for path in DEALS for doc in documents_of(load_deal(path))]
-RULE = re.compile(r"^[-=_]{3,}$")
 
 
 def header_of(text: str) -> list[str]:
@@ -38,14 +26,6 @@ def header_of(text: str) -> list[str]:
         return []
     lines = [line.strip() for line in pages[1].split("Page 2")[0].split("\n") if line.strip()]
     return [*lines, "Page {}"]
-
-
-def normalised(text: str) -> list[str]:
-    text = anyascii(unicodedata.normalize("NFKC", text))
-    text = re.sub(r"(?<=[A-Za-z])-\n(?=[A-Za-z])", "-", text)  # 'Pass-' / 'Through' at a line end
-    text = re.sub(r"\$\s+", "$", text)
-    words = [w for w in text.split() if not RULE.match(w)]
-    return ["jurisdiction" if w == "juris-" else w for w in words if w != "diction"]  # the cover's split caption
 
 
 def text_words(text: str, header: list[str]) -> Counter[str]:
@@ -108,10 +88,6 @@ def test_pdf_is_well_formed_letter_size_with_embedded_fonts(tmp_path: Path) -> N
     path.write_bytes(pdf)
     check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)  # scripts/setup-system.sh installs it
     assert check.returncode == 0, check.stdout + check.stderr
-
-
-def docx_words(data: bytes, footnote_label: str = "{}") -> Counter[str]:
-    return Counter(normalised(docx_text(data, footnote_label)))
 
 
 @pytest.mark.parametrize(("path", "name"), CASES, ids=[f"{p.parent.name}-{n}" for p, n in CASES])

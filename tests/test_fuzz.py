@@ -22,12 +22,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from generator.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "cmsi-2003-1"
+from .helpers import EXAMPLE, runner
+
 DEAL_TEXT = (EXAMPLE / "deal.yaml").read_text()
 TAPE_BYTES = (EXAMPLE / "loans.csv").read_bytes()
 TAPE_ROWS = list(csv.reader(io.StringIO(TAPE_BYTES.decode())))
@@ -39,7 +38,6 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-runner = CliRunner()
 
 # Values no column but the loan number may hold: each must be reported at its row and column.
 INVALID = [

@@ -13,23 +13,33 @@ from tempfile import TemporaryDirectory
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from generator.api import DealdocsError, Severity, analyse, compute_table, load_deal, load_tape
+from generator.api import (
+    BandsRule,
+    CategoriesRule,
+    DealdocsError,
+    Severity,
+    StatesRule,
+    TableField,
+    TableSpec,
+    YearlyRule,
+    analyse,
+    compute_table,
+    default_tables,
+    load_deal,
+    load_tape,
+)
 from generator.cli import app
-from generator.pool.exact import allocate
-from generator.deal.models import BandsRule, CategoriesRule, StatesRule, TableField, TableSpec, YearlyRule
-from generator.pool.strats import default_tables
-from generator.pool.usps import STATE_NAMES
+from generator.pool.exact import allocate  # unit tests of the exact arithmetic
+from generator.pool.usps import STATE_NAMES  # the table of state names, to draw tapes from
 
-from .conftest import EXAMPLE
+from .helpers import EXAMPLE, runner
 
 DEAL = load_deal(EXAMPLE / "deal.yaml")
 TERMS = DEAL.deal.term_sheet
 CODES = TERMS.pool.codes
 HEADERS = next(csv.reader((EXAMPLE / "loans.csv").open()))
 PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-runner = CliRunner()
 
 
 def _months_after(year: int, month: int, months: int) -> tuple[int, int]:

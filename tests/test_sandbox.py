@@ -12,16 +12,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from generator.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-SHELF = ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml"
+from .helpers import ROOT, SHELF, runner
+
 TEXT = "exhibit-5-1-shelf.txt.j2"
 HTML = "exhibit-5-1-shelf.html.j2"
 PICKLE = "cos\nsystem\n(S'touch {marker}'\ntR."
-runner = CliRunner()
 
 HOSTILE_TEXT = {
     # reaching Python through the data: pydantic class methods, dunders, globals

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import EXAMPLES
 
 
 @pytest.mark.parametrize("deal", ["cmsi-2006-1/deal.yaml", "cmsi-2003-shelf/shelf.yaml"])
 def test_example_documents_in_every_format(dealdocs_snapshot, deal: str) -> None:
-    dealdocs_snapshot(ROOT / "examples" / deal)
+    dealdocs_snapshot(EXAMPLES / deal)
 
 
 def test_plugin_is_registered(pytestconfig: pytest.Config) -> None:

@@ -12,18 +12,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
 
 from generator.api import DealdocsError, PoolAnalysis, Severity, TapeReport, analyse, load_deal, load_tape, to_json
 from generator.cli import app
 
-from .conftest import EXAMPLE
+from .helpers import EXAMPLE, runner
 
 DEAL = load_deal(EXAMPLE / "deal.yaml")
 TERMS = DEAL.deal.term_sheet
 HEADERS = next(csv.reader((EXAMPLE / "loans.csv").open()))
 E, W = Severity.ERROR, Severity.WARNING
-runner = CliRunner()
 
 
 def read(path: Path, pool=TERMS.pool) -> TapeReport:

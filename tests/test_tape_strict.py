@@ -14,7 +14,6 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from generator.api import (
     DealdocsError,
@@ -26,14 +25,13 @@ from generator.api import (
 )
 from generator.cli import app
 
-from .conftest import EXAMPLE
+from .helpers import EXAMPLE, runner
 
 DEAL = load_deal(EXAMPLE / "deal.yaml")
 TERMS = DEAL.deal.term_sheet
 ROWS = list(csv.reader((EXAMPLE / "loans.csv").open()))
 HEADERS = ROWS[0]
 E, W = Severity.ERROR, Severity.WARNING
-runner = CliRunner()
 
 
 def read(path: Path) -> TapeReport:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from generator.api import analyse, load_deal, render_text
-from generator.documents.registry import DOCUMENTS
+from generator.api import DOCUMENTS, analyse, load_deal, render_text
 
-ROOT = Path(__file__).resolve().parent.parent
-DEAL = ROOT / "examples" / "cmsi-2003-1" / "deal.yaml"
-FILING = Path(__file__).parent / "reference" / "cmsi-2003-1-form-8k-collateral-term-sheets.txt"
+from .helpers import DEAL, REFERENCE
+
+FILING = REFERENCE / "cmsi-2003-1-form-8k-collateral-term-sheets.txt"
 
 FIGURE = re.compile(r"\$?\s*\d[\d,]*(?:\.\d+)?%?")
 ROW = re.compile(r"^(?P<label>\S.*?)\s{2,}(?P<count>\d+)\s+\$?\s*(?P<balance>[\d,]+)$")

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+from .helpers import EXAMPLES, ROOT, runner
+
 DEAL_FILES = sorted(p.relative_to(EXAMPLES) for p in EXAMPLES.rglob("*.yaml"))
 
 # ---------------------------------------------------------------------------------------
@@ -50,8 +50,7 @@ def _lengthen(node: Any, offset: int, path: tuple[Any, ...] = ()) -> Any:
 
 def long_deal(example: Path, folder: Path, offset: int = 0) -> Path:
     """A copy of an example deal with every free-text string long; fields that must keep a pattern are put back."""
-    from generator.deal.loading import load_deal
-    from generator.errors import DealdocsError
+    from generator.api import DealdocsError, load_deal
 
     shutil.copytree((EXAMPLES / example).parent, folder, dirs_exist_ok=True)
     original = yaml.safe_load((EXAMPLES / example).read_text())
@@ -92,9 +91,7 @@ def _words(text: str) -> str:
 @pytest.mark.parametrize("example", DEAL_FILES, ids=str)
 def test_long_values_wrap_in_edgar_text(example: Path, offset: int, tmp_path: Path) -> None:
     """Long names, titles and addresses wrap as a typist wraps them: nothing refused, no line over 80, no word lost."""
-    from generator.deal.loading import load_deal
-    from generator.documents.registry import documents_of
-    from generator.formats.text import render_text
+    from generator.api import documents_of, load_deal, render_text
 
     loaded = load_deal(long_deal(example, tmp_path, offset))
     for document in documents_of(loaded):
@@ -108,13 +105,11 @@ def test_long_values_wrap_in_edgar_text(example: Path, offset: int, tmp_path: Pa
 
 
 def test_long_values_render_in_every_format(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
     from generator.cli import app
 
     for example in (Path("cmsi-2003-1/deal.yaml"), Path("cmsi-2006-1/deal.yaml")):
         deal = long_deal(example, tmp_path / example.parent)
-        result = CliRunner().invoke(app, ["render", str(deal), "--out", str(tmp_path / "out" / example.parent), "--format", "txt,docx,pdf"])
+        result = runner.invoke(app, ["render", str(deal), "--out", str(tmp_path / "out" / example.parent), "--format", "txt,docx,pdf"])
         assert result.exit_code == 0, result.output
         assert len(list((tmp_path / "out" / example.parent).iterdir())) == 3
 
@@ -140,11 +135,9 @@ def test_wrapping_filters_keep_what_fits_and_wrap_what_does_not() -> None:
 
 
 def _invoke(args: list[str]):  # noqa: ANN202 - typer's Result
-    from typer.testing import CliRunner
-
     from generator.cli import app
 
-    return CliRunner().invoke(app, args)
+    return runner.invoke(app, args)
 
 
 def _broken_new(exc: BaseException):  # noqa: ANN202

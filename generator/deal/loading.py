@@ -486,7 +486,18 @@ _UNION_TAGS = {"bands", "categories", "yearly", "states"}
 
 
 def load_deal(path: str | Path) -> LoadedDeal:
-    """Load and validate a deal file; raises DealFileError listing every problem found."""
+    """Load and validate a deal file, keeping its YAML node tree so every later problem can name its line.
+
+    Args:
+        path: The deal file (YAML). Relative paths inside it (tape, templates) resolve against its folder.
+
+    Returns:
+        The validated deal with its path and node tree.
+
+    Raises:
+        DealFileError: The file cannot be read or parsed, or does not fit the model; every problem
+            found is listed (up to SHOWN_PROBLEMS, with the total), so a deal team fixes them in one pass.
+    """
     path = Path(path)
     data, root, keys, early = _parse(path)
     try:

@@ -39,5 +39,12 @@ SECTIONS = {"term_sheet": "term-sheet-8k", "shelf_opinion": "exhibit-5-1-shelf",
 
 
 def documents_of(loaded: LoadedDeal) -> list[Document]:
-    """The documents a deal file describes, in a fixed order."""
+    """The documents a deal file describes (one per section it has), in a fixed order.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+
+    Returns:
+        The documents, each with its name, context and date.
+    """
     return [DOCUMENTS[name] for section, name in SECTIONS.items() if getattr(loaded.deal, section) is not None]

@@ -30,7 +30,21 @@ def _word_footnote(number: int) -> Markup:
 def render_docx(
     loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
 ) -> Rendered:
-    """A Word document from the .docx template through docxtpl, autoescaped, with reproducible bytes."""
+    """One document as a Word file from its `.docx` template through docxtpl, autoescaped, with reproducible bytes.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        document: Which document, e.g. `DOCUMENTS["term-sheet-8k"]`.
+        tape: A loan tape to use instead of the deal file's.
+        search_path: Template folders looked in before the built-in ones.
+        context: The template's context when already built; by default built from the deal.
+
+    Returns:
+        The DOCX's bytes.
+
+    Raises:
+        DealdocsError: The deal, its tape or a template has problems.
+    """
     from docxtpl import DocxTemplate
 
     from generator.formats.docx_package import normalise_docx

@@ -22,7 +22,15 @@ def _paragraph(p) -> str:  # noqa: ANN001 - an lxml element
 
 
 def docx_text(data: bytes, footnote_label: str = "{}") -> str:
-    """Body paragraphs (table cells included) in document order, then footnotes labelled like the text's."""
+    """The text of a DOCX, to compare with the EDGAR text or a snapshot: formats must say the same words.
+
+    Args:
+        data: The DOCX's bytes.
+        footnote_label: How each footnote's number is printed before it, e.g. "{}." for "1.".
+
+    Returns:
+        Body paragraphs (table cells included) in document order, then the footnotes, one per line.
+    """
     from lxml import etree
 
     package = zipfile.ZipFile(io.BytesIO(data))
@@ -36,6 +44,14 @@ def docx_text(data: bytes, footnote_label: str = "{}") -> str:
 
 
 def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF (through pypdf), to compare with the EDGAR text or a snapshot.
+
+    Args:
+        data: The PDF's bytes.
+
+    Returns:
+        Each page's extracted text.
+    """
     from pypdf import PdfReader
 
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]

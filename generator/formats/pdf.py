@@ -26,7 +26,21 @@ from generator.templating.sandbox import pdf_fetcher
 def render_html(
     loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
 ) -> str:
-    """The HTML the PDF is set from: autoescaped, with metadata fixed by the deal rather than the clock."""
+    """The HTML a document's PDF is set from: autoescaped, with metadata fixed by the deal rather than the clock.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        document: Which document, e.g. `DOCUMENTS["term-sheet-8k"]`.
+        tape: A loan tape to use instead of the deal file's.
+        search_path: Template folders looked in before the built-in ones.
+        context: The template's context when already built; by default built from the deal.
+
+    Returns:
+        The HTML text.
+
+    Raises:
+        DealdocsError: The deal, its tape or a template has problems.
+    """
     from generator.formats.fonts import faces
 
     env = environment([*search_path, templates_dir()], autoescape=True)
@@ -40,7 +54,23 @@ def render_html(
 def render_pdf(
     loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
 ) -> Rendered:
-    """Print-quality PDF through WeasyPrint; the same inputs give the same bytes."""
+    """One document as a print-quality PDF through WeasyPrint; the same inputs give the same bytes.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        document: Which document, e.g. `DOCUMENTS["term-sheet-8k"]`.
+        tape: A loan tape to use instead of the deal file's.
+        search_path: Template folders looked in before the built-in ones.
+        context: The template's context when already built; by default built from the deal.
+
+    Returns:
+        The PDF's bytes.
+
+    Raises:
+        DealdocsError: The deal, its tape or a template has problems, or the HTML refers to a
+            file outside the template folders.
+        OSError: WeasyPrint cannot load Pango from the system.
+    """
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 

@@ -19,7 +19,22 @@ from generator.templating.running import run_template
 def render_text(
     loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
 ) -> Rendered:
-    """The EDGAR text of one document."""
+    """One document as EDGAR text, checked against EDGAR's rules (80 columns, ASCII).
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        document: Which document, e.g. `DOCUMENTS["term-sheet-8k"]`.
+        tape: A loan tape to use instead of the deal file's.
+        search_path: Template folders looked in before the built-in ones (see `template_dirs`).
+        context: The template's context when already built (e.g. once for every format);
+            by default built from the deal, analysing its tape.
+
+    Returns:
+        The text; its `warnings` name characters EDGAR cannot carry and what they became.
+
+    Raises:
+        DealdocsError: The deal, its tape or a template has problems (the template's line named).
+    """
     warnings: list[Problem] = []
     env = environment([*search_path, templates_dir()], filters=edgar.TEXT_FILTERS)
     env.finalize = edgar.ascii_finalize(str(loaded.path), warnings)

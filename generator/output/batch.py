@@ -49,7 +49,17 @@ def _is_deal_file(path: Path) -> bool:
 
 
 def discover(paths: Sequence[str]) -> list[Path]:
-    """Deal files named directly, found under folders, or matched by globs; each once, in a stable order."""
+    """The deal files to render: named directly, found under folders, or matched by globs; each once, in a stable order.
+
+    Under a folder, only YAML files whose top level names a depositor are deals (folders hold
+    other YAML too); a file that cannot be read is kept, so that rendering reports it.
+
+    Args:
+        paths: Deal files, folders or globs.
+
+    Returns:
+        The deal files, resolved.
+    """
     found: list[Path] = []
     for spec in paths:
         matches = [Path(m) for m in sorted(glob.glob(spec, recursive=True))] if glob.has_magic(spec) else [Path(spec)]
@@ -66,8 +76,16 @@ def deal_names(paths: Sequence[Path]) -> dict[Path, str]:
 
     A deal's folder's name (then the file's stem where a folder holds several deals); where deals
     would share a name, their parent folders' names are put in front until they differ:
-    `a/x/deal.yaml` and `b/x/deal.yaml` go to `a-x/` and `b-x/`. Deals no folder names can tell
-    apart are an error before anything is rendered.
+    `a/x/deal.yaml` and `b/x/deal.yaml` go to `a-x/` and `b-x/`.
+
+    Args:
+        paths: The batch's deal files.
+
+    Returns:
+        Each deal file's folder name.
+
+    Raises:
+        DealdocsError: Deals that no folder names can tell apart, before anything is rendered.
     """
     folders = {p: [part for part in p.parent.parts if part != p.anchor] for p in paths}
     stems = {p: [p.stem] if sum(q.parent == p.parent for q in paths) > 1 or not folders[p] else [] for p in paths}
@@ -90,8 +108,21 @@ def deal_names(paths: Sequence[Path]) -> dict[Path, str]:
 
 
 def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path | None, force: bool = False) -> DealResult:
-    """One deal into `folder`, its documents and manifest published together; a user error becomes the result's
-    error, never a crash. Skipped ("up to date") when the folder's manifest matches the current inputs and options."""
+    """One deal into `folder`, its documents and manifest published together: what a batch worker runs.
+
+    A user error becomes the result's error, never a crash, so one bad deal does not stop a
+    batch. Skipped ("up to date") when the folder's manifest matches the current inputs and options.
+
+    Args:
+        path: The deal file.
+        folder: Its output folder.
+        formats: Which of `FORMATS` to write.
+        templates: A folder of templates that override the built-in ones by name.
+        force: Render even when the folder is up to date.
+
+    Returns:
+        The deal's result: its documents, or its first problem as `error`.
+    """
     from generator.deal.loading import load_deal
     from generator.output.files import publication
     from generator.output.manifest import NAME, input_entries, manifest_text, options_of, up_to_date
@@ -174,10 +205,27 @@ def run_batch(
     on_result: Callable[[DealResult], None] = lambda _: None,
     force: bool = False,
 ) -> list[DealResult]:
-    """Render deals in `jobs` worker processes (spawned: polars and forking do not mix).
+    """Render many deals in `jobs` worker processes (spawned: polars and forking do not mix), each into `out/<name>/`.
 
     Deals are handed out one at a time as workers free up, so after Ctrl-C (or a failure with
     `fail_fast`) the deals in progress finish and are reported, and the rest are not started.
+
+    Args:
+        paths: The deal files, e.g. from `discover`.
+        out: The output folder; each deal gets the sub-folder `deal_names` gives it.
+        formats: Which of `FORMATS` to write.
+        jobs: Worker processes.
+        fail_fast: Start no more deals after one fails.
+        templates: A folder of templates that override the built-in ones by name.
+        on_result: Called with each deal's result as it finishes (progress).
+        force: Render deals whose folder is up to date too.
+
+    Returns:
+        Every deal's result, in the order of `paths`.
+
+    Raises:
+        DealdocsError: Two deals would share an output folder.
+        BatchInterrupted: Ctrl-C; it carries the results of the deals that finished.
     """
     names = deal_names(paths)
     order = {p: i for i, p in enumerate(paths)}

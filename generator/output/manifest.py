@@ -119,7 +119,19 @@ def _located(folder: Path, entry: dict[str, Any], version: str) -> tuple[Path, s
 
 
 def verify(folder: Path) -> list[Change]:
-    """Every input and output whose bytes differ from the manifest's record, or that is gone."""
+    """Every input and output of a rendered folder whose bytes differ from its manifest's record, or that is gone.
+
+    What a reviewer runs before filing: the documents are what these inputs and this dealdocs produced.
+
+    Args:
+        folder: A folder written by `dealdocs batch` (it holds manifest.json).
+
+    Returns:
+        The changes (a dealdocs version change included); empty when everything matches.
+
+    Raises:
+        DealdocsError: The manifest is missing, unreadable or not a dealdocs manifest.
+    """
     manifest = read_manifest(folder)
     version = str(manifest.get("dealdocs"))
     changes = []

@@ -20,8 +20,24 @@ RENDERERS: dict[str, Callable[..., Rendered]] = {"txt": render_text, "docx": ren
 def render_deal(
     loaded: LoadedDeal, out: Path, tape: Path | None = None, formats: Sequence[str] = FORMATS, templates: Path | None = None
 ) -> list[tuple[Path, Rendered]]:
-    """Render every document of a deal in every format into `out`; nothing is written unless all rendered,
-    and then all are published together or none (see `files.publish`)."""
+    """Render every document of a deal in every format into `out`, all published together or none.
+
+    Nothing is written unless every output rendered, so a folder never mixes old and new
+    documents (see `files.publish`); the tape is analysed once for all formats.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        out: The output folder; created if missing.
+        tape: A loan tape to use instead of the deal file's.
+        formats: Which of `FORMATS` to write.
+        templates: A folder of templates that override the built-in ones by name.
+
+    Returns:
+        Each file written with what was rendered into it, in document then format order.
+
+    Raises:
+        DealdocsError: The deal, its tape or a template has problems, or a file cannot be written.
+    """
     from generator.output.files import publish
 
     search_path = template_dirs(loaded, templates)

@@ -27,9 +27,17 @@ def examples_dir() -> Path:
 
 
 def new_deal(folder: Path, source: Path | None = None) -> list[Path]:
-    """Copy the example's deal files (not its tape: a new deal has its own) under a header of next steps.
+    """Start a deal folder from an example: its deal files (not its tape: a new deal has its own) under a header of next steps.
 
-    `source` is any folder holding deal files; by default the term sheet example installed with dealdocs.
+    Args:
+        folder: The new deal's folder; it must not exist.
+        source: Any folder holding deal files; by default the term sheet example installed with dealdocs.
+
+    Returns:
+        The deal files written.
+
+    Raises:
+        DealdocsError: `folder` exists, `source` holds no deal file, or a file cannot be written.
     """
     origin = f"the example {DEFAULT_EXAMPLE} installed with dealdocs" if source is None else str(source)
     source = examples_dir() / DEFAULT_EXAMPLE if source is None else source

@@ -24,6 +24,17 @@ class PoolAnalysis:
 
 
 def term_sheet_of(loaded: LoadedDeal) -> TermSheet:
+    """The deal's term sheet section, for the steps that need a pool.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+
+    Returns:
+        The term sheet section.
+
+    Raises:
+        DealdocsError: The deal file has no term_sheet section (a letter-only deal).
+    """
     term_sheet = loaded.deal.term_sheet
     if term_sheet is None:
         raise DealFileError([Problem(str(loaded.path), None, "term_sheet", None, "the deal file has no term_sheet section")])
@@ -31,10 +42,21 @@ def term_sheet_of(loaded: LoadedDeal) -> TermSheet:
 
 
 def tape_path(loaded: LoadedDeal, override: Path | None = None) -> Path:
-    """The tape to read: `--tape` when given, else the deal's, relative to the deal file.
+    """The tape to read: `override` (the CLI's `--tape`) when given, else the deal's, relative to the deal file.
 
     A path that cannot be a tape (a named pipe that would block the reader, a folder, a device,
     a symlink loop, a NUL byte) is refused here, before anything opens it.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        override: A tape to use instead of the deal file's.
+
+    Returns:
+        The tape's resolved path.
+
+    Raises:
+        DealdocsError: No term sheet, or the path cannot be a tape (placed at the deal file's
+            `tape:` line, or at `--tape`).
     """
     pool = term_sheet_of(loaded).pool
     path = override if override else loaded.path.parent / pool.tape
@@ -47,10 +69,20 @@ def tape_path(loaded: LoadedDeal, override: Path | None = None) -> Path:
 
 
 def check_tape(loaded: LoadedDeal, override: Path | None = None) -> TapeReport:
-    """Read and check the deal's tape without stopping at row problems (for `dealdocs validate`).
+    """Read and check the deal's tape without stopping at row problems (what `dealdocs validate` reports).
 
     A column the deal file maps to a header the tape lacks is reported at the deal file's
     line of `term_sheet.pool.columns.<field>`: that is what to fix (or the tape's header).
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        override: A tape to use instead of the deal file's.
+
+    Returns:
+        The loans and every row problem; check `report.count(Severity.ERROR)` before using the loans.
+
+    Raises:
+        DealdocsError: No term sheet, or the tape cannot be read (see `load_tape`).
     """
     term_sheet = term_sheet_of(loaded)
 
@@ -78,7 +110,19 @@ def tape_reports() -> Iterator[list[TapeReport]]:
 
 
 def analyse(loaded: LoadedDeal, override: Path | None = None) -> PoolAnalysis:
-    """Summary and tables of a clean tape; a tape with errors raises with its problems."""
+    """The pool summary and every stratification table of a clean tape: the figures the term sheet prints.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        override: A tape to use instead of the deal file's.
+
+    Returns:
+        The tape report, the summary and the tables, each table footing to its total.
+
+    Raises:
+        DealdocsError: No term sheet, an unreadable tape, a tape with row errors, or a table the
+            deal file defines that cannot be computed (placed at its line).
+    """
     report = check_tape(loaded, override)
     report.raise_for_errors()
     pool = term_sheet_of(loaded).pool
@@ -91,6 +135,13 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
     """What would stop the deal from rendering, found without rendering: its tables and its templates folder.
 
     With a tape report free of errors, each table is also computed from its loans.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        report: Its tape's report, from `check_tape`, if it was read.
+
+    Returns:
+        The problems found, each at its line of the deal file; empty when it would render.
     """
     from generator.templating.folders import template_dirs  # render imports this module: the same check render makes
 

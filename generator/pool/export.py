@@ -65,6 +65,14 @@ def _plain(value: Any) -> Any:
 
 
 def as_dict(analysis: PoolAnalysis) -> dict[str, Any]:
+    """The summary and tables as plain data (numbers as strings where exact), for JSON and CSV.
+
+    Args:
+        analysis: From `analyse`.
+
+    Returns:
+        `{"summary": {...}, "tables": [...]}`, each table with its rows and total.
+    """
     return {
         "summary": {k: _plain(v) for k, v in summary_figures(analysis.summary)},
         "tables": [
@@ -83,11 +91,26 @@ def as_dict(analysis: PoolAnalysis) -> dict[str, Any]:
 
 
 def to_json(analysis: PoolAnalysis) -> str:
+    """The analysis as JSON, for analysts' tools (what `dealdocs strats -f json` prints).
+
+    Args:
+        analysis: From `analyse`.
+
+    Returns:
+        The JSON text (two-space indent, final newline).
+    """
     return json.dumps(as_dict(analysis), indent=2) + "\n"
 
 
 def to_csv(analysis: PoolAnalysis) -> str:
-    """One long table: every table's rows and total, then the summary figures."""
+    """The analysis as one long CSV table: every table's rows and total, then the summary figures.
+
+    Args:
+        analysis: From `analyse`.
+
+    Returns:
+        The CSV text.
+    """
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow(["table", "label", "count", "balance", "balance_exact", "percent"])
@@ -101,7 +124,19 @@ def to_csv(analysis: PoolAnalysis) -> str:
 
 
 def write_xlsx(analysis: PoolAnalysis, path: Path, created: dt.date) -> Path:
-    """A workbook with a Summary sheet and one sheet per table; `created` fixes its timestamp."""
+    """A workbook with a Summary sheet and one sheet per table, for analysts who work in Excel.
+
+    Args:
+        analysis: From `analyse`.
+        path: The workbook to write.
+        created: The date stamped in its properties, so that the same inputs give the same bytes.
+
+    Returns:
+        `path`.
+
+    Raises:
+        DealdocsError: The file cannot be written (the problem names the path).
+    """
     import xlsxwriter
 
     buffer = io.BytesIO()

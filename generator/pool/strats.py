@@ -65,7 +65,14 @@ class TableList(RootModel[list[TableSpec]]):
 
 @cache
 def default_tables() -> tuple[TableSpec, ...]:
-    """The shelf's default set, from `strat-tables.yaml` in the templates."""
+    """The shelf's default tables, from `strat-tables.yaml` in the templates: a deal file drops, replaces or adds to them.
+
+    Returns:
+        The default table specs, in order (read once).
+
+    Raises:
+        DealdocsError: The installed `strat-tables.yaml` is broken.
+    """
     from generator.deal.loading import parse_yaml, validate_model
 
     path = templates_dir() / "strat-tables.yaml"
@@ -117,7 +124,18 @@ def _unknown_drops(tables: Tables, places: TablePlaces) -> list[Problem]:
 
 
 def resolve_tables(tables: Tables, places: TablePlaces | None = None) -> list[TableSpec]:
-    """The deal's tables: the defaults less those dropped, with replacements in place and additions at the end."""
+    """The deal's tables: the defaults less those dropped, with replacements in place and additions at the end.
+
+    Args:
+        tables: The pool's `tables` section.
+        places: Where the section's keys are in the deal file, so that problems name their lines.
+
+    Returns:
+        The table specs to compute, in print order.
+
+    Raises:
+        DealdocsError: The section drops a table no default has (placed at its line).
+    """
     if problems := _unknown_drops(tables, places or TablePlaces()):
         raise DealFileError(problems)
     return _chosen(tables)
@@ -255,7 +273,19 @@ def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int,
 
 
 def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None) -> Table:
-    """One stratification table of the loans, its rounded rows footing to its rounded total."""
+    """One stratification table of the loans, in exact arithmetic: its rounded rows foot to its rounded total.
+
+    Args:
+        loans: The canonical loans (`TapeReport.loans`).
+        spec: What to stratify by and how (bands, categories, years, states) and the row labels.
+        places: Where the spec is in the deal file, so that problems name its lines.
+
+    Returns:
+        The table's rows (label, count, balance, percent) and total.
+
+    Raises:
+        DealdocsError: The spec does not fit the field or its labels cannot be rendered.
+    """
     try:
         return _compute_table(loans, spec)
     except _SpecProblem as problem:
@@ -308,6 +338,19 @@ def _compute_table(loans: pl.DataFrame, spec: TableSpec) -> Table:
 
 
 def compute_tables(loans: pl.DataFrame, specs: list[TableSpec], places: TablePlaces | None = None) -> list[Table]:
+    """Every table of a deal, each computed as `compute_table` does.
+
+    Args:
+        loans: The canonical loans (`TapeReport.loans`).
+        specs: The table specs, e.g. from `resolve_tables`.
+        places: Where the specs are in the deal file, so that problems name their lines.
+
+    Returns:
+        The tables, in the order of `specs`.
+
+    Raises:
+        DealdocsError: A spec does not fit its field or its labels cannot be rendered.
+    """
     return [compute_table(loans, spec, places) for spec in specs]
 
 

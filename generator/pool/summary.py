@@ -96,7 +96,15 @@ def _month_start(day: dt.date, months_later: int = 0) -> dt.date:
 
 
 def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
-    """All prose figures in one aggregate pass over the loans plus two small group-bys (ZIP, programme)."""
+    """Every figure the term sheet's prose quotes, in one aggregate pass over the loans plus two small group-bys (ZIP, programme).
+
+    Args:
+        loans: The canonical loans (`TapeReport.loans`) of a tape without errors.
+        pool: The deal's pool section (thresholds and codes the figures depend on).
+
+    Returns:
+        The pool's summary: counts, balances and exact weighted averages.
+    """
     import polars as pl
 
     if loans.height == 0 or loans["balance"].cast(pl.Int128).sum() == 0:

@@ -840,9 +840,22 @@ def _unparseable_reason(field: str, kind: Kind, pool: Pool) -> str:
 
 
 def load_tape(path: Path, pool: Pool, cut_off: dt.date, column_problem: ColumnProblem | None = None) -> TapeReport:
-    """Read, parse and check a tape. File-level problems raise; row problems are in the report.
+    """Read, parse and check a loan tape: file-level problems raise, row problems are kept in the report.
 
-    `column_problem` places a column-mapping problem at the deal file's line (see `read_raw`).
+    Rows are not stopped at, so one run reports every bad row of a tape of millions (as frames).
+
+    Args:
+        path: The tape: CSV, XLSX or Parquet, by its suffix.
+        pool: The deal's pool section: column mapping, codes, rules.
+        cut_off: The cut-off date that remaining terms and ages are measured from.
+        column_problem: Builds the problem for a mapped column the tape lacks, so that it is placed
+            at the deal file's line (see `read_raw`); by default it names the tape.
+
+    Returns:
+        The canonical loans and every row problem found (errors and warnings).
+
+    Raises:
+        DealdocsError: The file cannot be read as its format, lacks mapped columns or has no loans.
     """
     raw = read_raw(path, pool, column_problem)
     if raw.height == 0:  # validate, render and strats agree: a pool needs loans

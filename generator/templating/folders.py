@@ -24,7 +24,14 @@ def installed(name: str) -> Path:
 
 @cache
 def templates_dir() -> Path:
-    """The built-in templates."""
+    """The built-in templates, inside the package in a wheel or beside it in a checkout: override them by name with `--templates`.
+
+    Returns:
+        The folder.
+
+    Raises:
+        FileNotFoundError: The installation lacks its templates.
+    """
     return installed("templates")
 
 

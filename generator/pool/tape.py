@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, Severity
-from generator.pool import fields
+from generator.pool import fields as loan_fields
 from generator.pool.fields import CODED, DATE_MIN, DATE_MAX, Kind, LoanField, Range
 from generator.pool.usps import STATE_NAMES
 
@@ -559,7 +559,7 @@ def _outside(name: str, *, usual: bool = False) -> pl.Expr:
     """True on a row whose field `name` is outside its plausible range (or its usual range)."""
     import polars as pl
 
-    field = fields.FIELDS[name]
+    field = loan_fields.FIELDS[name]
     bounds = field.usual if usual else field.plausible
     assert bounds is not None, f"{name} has no {'usual' if usual else 'plausible'} range"
     col, (lo, hi) = pl.col(name), _stored(field, bounds)
@@ -570,7 +570,7 @@ def _outside(name: str, *, usual: bool = False) -> pl.Expr:
 
 def _span(name: str, usual: bool = False) -> str:
     """A field's plausible (or usual) range as the messages state it: '0% to 20%'."""
-    field = fields.FIELDS[name]
+    field = loan_fields.FIELDS[name]
     return (field.usual if usual else field.plausible).words(field.kind)
 
 
@@ -585,11 +585,11 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
     codes = pool.codes.model_dump(mode="json")
 
     def blank_is_zero(field: str, expr: pl.Expr) -> pl.Expr:
-        return pl.when(pl.col(field).is_null()).then(pl.lit(0, pl.Int64)).otherwise(expr) if fields.FIELDS[field].blank_means_zero else expr
+        return pl.when(pl.col(field).is_null()).then(pl.lit(0, pl.Int64)).otherwise(expr) if loan_fields.FIELDS[field].blank_means_zero else expr
 
     exprs = [pl.col("_row")]
     for field in _fields(raw):
-        spec, col = fields.FIELDS[field], pl.col(field)
+        spec, col = loan_fields.FIELDS[field], pl.col(field)
         kind = spec.kind
         if spec.numeric:
             expr = _fixed(col, spec.decimals)
@@ -605,13 +605,13 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
             expr = col
         exprs.append(blank_is_zero(field, expr).alias(field))
     parsed = raw.select(exprs)
-    dates = [fields.FIELDS[f] for f in _fields(raw) if fields.FIELDS[f].kind is Kind.DATE]  # year 0 or 12345 is a corrupted cell
+    dates = [loan_fields.FIELDS[f] for f in _fields(raw) if loan_fields.FIELDS[f].kind is Kind.DATE]  # year 0 or 12345 is a corrupted cell
     parsed = parsed.with_columns(pl.when(_inside(pl.col(d.name), d, d.plausible)).then(pl.col(d.name)) for d in dates)
-    numeric = [f for f in _fields(raw) if fields.FIELDS[f].numeric]
+    numeric = [f for f in _fields(raw) if loan_fields.FIELDS[f].numeric]
     failed = raw.select((pl.col(f).is_not_null() & parsed[f].is_null()).any() for f in numeric).row(0)
     retry = [f for f, bad in zip(numeric, failed, strict=True) if bad]
     if retry:  # only columns with '$', ',' or '360.0' pay for the lenient reading
-        parsed = parsed.with_columns(raw.select(blank_is_zero(f, _fixed(pl.col(f), fields.FIELDS[f].decimals, lenient=True)).alias(f) for f in retry))
+        parsed = parsed.with_columns(raw.select(blank_is_zero(f, _fixed(pl.col(f), loan_fields.FIELDS[f].decimals, lenient=True)).alias(f) for f in retry))
     return parsed
 
 
@@ -701,7 +701,7 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity
         (E, "maturity_date", c("maturity_date") <= cut_off, f"matures on or before the cut-off date {cut_off}"),
         (E, "maturity_date", c("maturity_date") <= c("origination_date"), "maturity date not after origination date"),
         (E, "ltv", _outside("ltv"), f"LTV outside {_span('ltv')}"),
-        (W, "ltv", _outside("effective_ltv", usual=True), f"LTV above {fields.FIELDS['effective_ltv'].usual.high}%"),
+        (W, "ltv", _outside("effective_ltv", usual=True), f"LTV above {loan_fields.FIELDS['effective_ltv'].usual.high}%"),
         (E, "units", _outside("units"), f"units outside {_span('units')}"),
         (E, "units", (c("property_type") == "multi_family") & (c("units") < 2), "a 2-4 family dwelling with fewer than 2 units"),
         (W, "units", (c("property_type") != "multi_family") & (c("units") > 1), "several units but not a multi-family dwelling"),
@@ -762,12 +762,12 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[tuple[Severi
     fields = _fields(raw)
     for field in fields:
         text, value = pl.col(f"raw_{field}"), pl.col(field)
-        if not fields.FIELDS[field].blank_means_zero:
+        if not loan_fields.FIELDS[field].blank_means_zero:
             rules.append((Severity.ERROR, field, text.is_null(), "missing value"))
-        if fields.FIELDS[field].kind is Kind.TEXT:
+        if loan_fields.FIELDS[field].kind is Kind.TEXT:
             rules.append((Severity.ERROR, field, text.str.contains(CONTROL), "control character in the value (a corrupted cell?)"))
         else:
-            base = _unparseable_reason(field, fields.FIELDS[field], pool)
+            base = _unparseable_reason(field, loan_fields.FIELDS[field], pool)
             rules.append(Rule(Severity.ERROR, field, text.is_not_null() & value.is_null(), _bad_value_reason(text, base), base))
     for rule in _checks(pool, cut_off, set(fields)):
         severity, field, condition, reason = rule

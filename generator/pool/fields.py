@@ -123,9 +123,18 @@ class LoanField:
     def numeric(self) -> bool:
         return self.decimals is not None
 
+    @property
+    def unit(self) -> int:
+        """What one of the field's units is stored as: 100 (cents in a dollar), 1000 (a percent)."""
+        return 10 ** (self.decimals or 0)
+
     def scaled(self, value: Decimal | int) -> int:
-        """A value in the field's units as stored: 6.25 (percent) is 6250."""
+        """A value in the field's units as stored, truncated to its decimals: 6.25 (percent) is 6250."""
         return int(Decimal(value).scaleb(self.decimals or 0))
+
+    def value(self, stored: int) -> Decimal:
+        """A stored value in the field's units, exactly: 6250 (percent) is 6.250."""
+        return Decimal(stored).scaleb(-(self.decimals or 0))
 
 
 REGISTRY: tuple[LoanField, ...] = (
@@ -167,12 +176,12 @@ FIELDS: dict[str, LoanField] = {f.name: f for f in REGISTRY}
 
 def tape_fields(registry: dict[str, LoanField] | None = None) -> list[LoanField]:
     """Fields read from the tape (the deal file's `columns:`), in order."""
-    return [f for f in (registry or FIELDS).values() if not f.derived]
+    return [f for f in (FIELDS if registry is None else registry).values() if not f.derived]
 
 
 def table_fields(registry: dict[str, LoanField] | None = None) -> list[LoanField]:
     """Fields a stratification table can band or group, in registry order."""
-    return [f for f in (registry or FIELDS).values() if f.in_tables]
+    return [f for f in (FIELDS if registry is None else registry).values() if f.in_tables]
 
 
 _UNITS = (Kind.MONEY, Kind.PERCENT, Kind.MONTHS, Kind.COUNT, Kind.SCORE)

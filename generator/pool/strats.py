@@ -20,7 +20,7 @@ from generator.templating.environment import environment
 from generator.deal.models import BandsRule, CategoriesRule, Codes, StatesRule, Tables, TableSpec, YearlyRule
 from generator.errors import DealdocsError, Problem
 from generator.templating.folders import templates_dir
-from generator.pool.fields import Kind, by_unit, table_fields
+from generator.pool.fields import Kind, LoanField, by_unit, table_fields
 from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:
@@ -28,8 +28,13 @@ if TYPE_CHECKING:
 
     from generator.deal.loading import LoadedDeal
 
-SCALES = {f.name: f.decimals for f in sorted((f for f in table_fields() if f.band), key=by_unit)}
-"""Decimal places of each field a table can band, as stored (cents, thousandths of a percent, months), by unit."""
+def band_scales(registry: dict[str, LoanField] | None = None) -> dict[str, int]:
+    """Decimal places of each field a table can band, as stored (cents, thousandths of a percent, months), by unit."""
+    return {f.name: f.decimals for f in sorted((f for f in table_fields(registry) if f.band), key=by_unit)}
+
+
+SCALES = band_scales()
+"""The registry's bandable fields and their decimals, listed by unit as the bands messages name them."""
 
 MAX_SCALED = 10**15
 """Band edges beyond this many of the field's units ($10 trillion, 10^12 percent) are no real band."""

@@ -638,7 +638,7 @@ def _derive(loans: pl.DataFrame, pool: Pool, cut_off: dt.date) -> pl.DataFrame:
     import polars as pl
 
     cols = set(loans.columns)
-    fee = pl.col("servicing_fee") if "servicing_fee" in cols else pl.lit(int(pool.servicing_fee * 1000), pl.Int64)
+    fee = pl.col("servicing_fee") if "servicing_fee" in cols else pl.lit(loan_fields.FIELDS["servicing_fee"].scaled(pool.servicing_fee), pl.Int64)
     addl = pl.col("additional_collateral") if "additional_collateral" in cols else pl.lit(0, pl.Int64)  # blank is 0 already
     computed_ltv = _ratio_thousandths(pl.col("original_balance"), pl.col("appraised_value"))
     return loans.with_columns(
@@ -711,7 +711,8 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity
     if "ltv" in cols:
         size = c("computed_ltv").cast(pl.Int128).abs()  # the sign apart: -1.500 is not -2 + 0.500
         sign = pl.when(c("computed_ltv") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        computed = pl.format("{}{}.{}", sign, size // 1000, (size % 1000).cast(pl.String).str.zfill(3))
+        ltv = loan_fields.FIELDS["computed_ltv"]
+        computed = pl.format("{}{}.{}", sign, size // ltv.unit, (size % ltv.unit).cast(pl.String).str.zfill(ltv.decimals))
         reason = pl.format("LTV differs from the {}% computed as original balance / appraised value", computed)
         checks.append(Rule(W, "ltv", (c("ltv").cast(pl.Int128) - c("computed_ltv")).abs() > 1, reason, "LTV differs from original balance / appraised value"))  # 64 bits could wrap
     if "additional_collateral" in cols:

@@ -6,11 +6,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, create_model, model_validator
 
 from generator.deal.base import Date, NonEmpty, Strict
 from generator.deal.field_checks import FieldProblem, raise_problems
 from generator.deal.opinion_models import ShelfOpinion, TakedownOpinion
+from generator.pool.fields import LoanField, table_fields, tape_fields
 
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 
@@ -53,30 +54,17 @@ class Series(Strict):
 # --- loan tape -------------------------------------------------------------------------
 
 
-class Columns(Strict):
-    """Tape header for each canonical loan field; optional fields may be left out."""
+def columns_model(registry: dict[str, LoanField] | None = None) -> type[Strict]:
+    """The `columns:` model: a tape header for each tape field of the registry, optional ones defaulting to None."""
+    fields = {
+        f.name: (NonEmpty, Field(description=f.description)) if f.required else (NonEmpty | None, Field(None, description=f.description))
+        for f in tape_fields(registry)
+    }
+    return create_model("Columns", __base__=Strict, __module__=__name__, __doc__=_COLUMNS_DOC, **fields)
 
-    loan_number: NonEmpty
-    balance: NonEmpty = Field(description="Scheduled principal balance at the cut-off date.")
-    original_balance: NonEmpty
-    note_rate: NonEmpty
-    servicing_fee: NonEmpty | None = Field(None, description="Without it, pool.servicing_fee applies to every loan.")
-    original_term: NonEmpty
-    remaining_term: NonEmpty
-    origination_date: NonEmpty
-    first_payment_date: NonEmpty | None = None
-    maturity_date: NonEmpty
-    appraised_value: NonEmpty
-    ltv: NonEmpty | None = Field(None, description="Lender's LTV; checked against original balance / appraised value.")
-    property_type: NonEmpty
-    units: NonEmpty
-    occupancy: NonEmpty
-    state: NonEmpty
-    zip: NonEmpty
-    purpose: NonEmpty | None = None
-    doc_type: NonEmpty
-    pmi: NonEmpty | None = None
-    additional_collateral: NonEmpty | None = None
+
+_COLUMNS_DOC = "Tape header for each canonical loan field; optional fields may be left out."
+Columns = columns_model()
 
 
 class PropertyType(str, Enum):
@@ -129,25 +117,15 @@ class TapeOptions(Strict):
 # --- stratification tables ------------------------------------------------------------
 
 
-class TableField(str, Enum):
-    """Loan fields a stratification table can band or group."""
+def table_field_enum(registry: dict[str, LoanField] | None = None) -> type[Enum]:
+    """The loan fields a stratification table can band or group, as an enum of their names."""
+    members = {f.name: f.name for f in table_fields(registry)}
+    enum = Enum("TableField", members, type=str, module=__name__)
+    enum.__doc__ = "Loan fields a stratification table can band or group."
+    return enum
 
-    balance = "balance"
-    original_balance = "original_balance"
-    note_rate = "note_rate"
-    net_rate = "net_rate"
-    original_term = "original_term"
-    remaining_term = "remaining_term"
-    origination_date = "origination_date"
-    maturity_date = "maturity_date"
-    ltv = "ltv"
-    effective_ltv = "effective_ltv"
-    property_type = "property_type"
-    units = "units"
-    occupancy = "occupancy"
-    purpose = "purpose"
-    doc_type = "doc_type"
-    state = "state"
+
+TableField = table_field_enum()
 
 
 class BandsRule(Strict):

@@ -10,9 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from generator.output.files import write_atomic
 from generator.pool.analysis import PoolAnalysis
 from generator.pool.exact import quantize
-from generator.output.files import write_atomic
 from generator.pool.summary import Group, Summary
 
 

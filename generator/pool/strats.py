@@ -11,33 +11,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import RootModel
 
-from generator.pool.exact import allocate
-from generator.templating.environment import environment
-from generator.deal.models import BandsRule, CategoriesRule, Occupancy, Programme, PropertyType, Purpose, StatesRule, Tables, TableSpec, YearlyRule
+from generator.deal.models import BandsRule, CategoriesRule, Codes, StatesRule, Tables, TableSpec, YearlyRule
 from generator.errors import DealdocsError, DealFileError, Problem
-from generator.templating.folders import templates_dir
+from generator.pool.exact import allocate
+from generator.pool.fields import Kind, LoanField, by_unit, table_fields
 from generator.pool.usps import STATE_NAMES
+from generator.templating.environment import environment
+from generator.templating.folders import templates_dir
 
 if TYPE_CHECKING:
     import polars as pl
 
     from generator.deal.loading import LoadedDeal
 
-SCALES = {
-    "balance": 2, "original_balance": 2,
-    "note_rate": 3, "net_rate": 3, "ltv": 3, "effective_ltv": 3,
-    "original_term": 0, "remaining_term": 0, "units": 0,
-}  # fmt: skip
-"""Decimal places of each numeric loan field as stored (cents, thousandths of a percent, months)."""
+def band_scales(registry: dict[str, LoanField] | None = None) -> dict[str, int]:
+    """Decimal places of each field a table can band, as stored (cents, thousandths of a percent, months), by unit."""
+    return {f.name: f.decimals for f in sorted((f for f in table_fields(registry) if f.band), key=by_unit)}
+
+
+SCALES = band_scales()
+"""The registry's bandable fields and their decimals, listed by unit as the bands messages name them."""
 
 MAX_SCALED = 10**15
 """Band edges beyond this many of the field's units ($10 trillion, 10^12 percent) are no real band."""
 
-CATEGORIES = {"property_type": PropertyType, "occupancy": Occupancy, "purpose": Purpose, "doc_type": Programme}
+CATEGORIES = {f.name: get_args(Codes.model_fields[f.name].annotation)[1] for f in table_fields() if f.kind is Kind.CATEGORY}
 """The categories a coded field's values are mapped to (the deal file's `codes`)."""
 
 
@@ -200,7 +202,10 @@ def _scaled_edges(spec: TableSpec, rule: BandsRule) -> list[int]:
     return [int(e) for e in edges]
 
 
-DATES = {"origination_date", "maturity_date"}
+DATES = tuple(f.name for f in table_fields() if f.kind is Kind.DATE)
+"""The date fields a table can group by year, in registry order."""
+STATES = tuple(f.name for f in table_fields() if f.kind is Kind.STATE)
+"""The state fields a states table can group."""
 
 
 def _whole(value: str | int) -> bool:
@@ -215,11 +220,11 @@ def _misfit(spec: TableSpec) -> _SpecProblem | None:
     """A rule that cannot group this field (a deal file's table), as a problem instead of a polars error."""
     name, rule = spec.field.value, spec.rule
     if isinstance(rule, BandsRule) and name not in SCALES:
-        other = "a yearly table" if name in DATES else "a states table" if name == "state" else "a categories table"
+        other = "a yearly table" if name in DATES else "a states table" if name in STATES else "a categories table"
         return _SpecProblem(("field",), name, f"bands need a numeric field ({', '.join(SCALES)}): use {other} for {name}")
     if isinstance(rule, YearlyRule) and name not in DATES:
-        return _SpecProblem(("field",), name, "a yearly table needs a date field (origination_date, maturity_date)")
-    if isinstance(rule, StatesRule) and name != "state":
+        return _SpecProblem(("field",), name, f"a yearly table needs a date field ({', '.join(DATES)})")
+    if isinstance(rule, StatesRule) and name not in STATES:
         return _SpecProblem(("field",), name, "a states table needs the state field")
     if isinstance(rule, CategoriesRule):
         if name in DATES:

@@ -12,16 +12,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
-from generator.pool.exact import allocate, share_percent
 from generator.deal.models import Pool
 from generator.errors import Problem, TapeError
+from generator.pool.exact import allocate, share_percent
+from generator.pool.fields import FIELDS
 
 if TYPE_CHECKING:
     import polars as pl
 
 
 def _dollars(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
+    return FIELDS["balance"].value(cents)
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,10 @@ def _group(stats: dict, name: str) -> Group | None:
     return Group(
         count=stats[f"{name}.count"],
         balance=_dollars(bal),
-        note_rate=Fraction(int(stats[f"{name}.w_note_rate"]), bal * 1000),
-        remaining_term=Fraction(int(stats[f"{name}.w_remaining_term"]), bal),
-        effective_ltv=Fraction(int(stats[f"{name}.w_effective_ltv"]), bal * 1000),
-        ltv=Fraction(int(stats[f"{name}.w_ltv"]), bal * 1000),
+        note_rate=Fraction(int(stats[f"{name}.w_note_rate"]), bal * FIELDS["note_rate"].unit),
+        remaining_term=Fraction(int(stats[f"{name}.w_remaining_term"]), bal * FIELDS["remaining_term"].unit),
+        effective_ltv=Fraction(int(stats[f"{name}.w_effective_ltv"]), bal * FIELDS["effective_ltv"].unit),
+        ltv=Fraction(int(stats[f"{name}.w_ltv"]), bal * FIELDS["ltv"].unit),
     )
 
 
@@ -111,8 +112,8 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
         raise TapeError([Problem(pool.tape, None, None, None, "the tape has no loans with a balance")])
     c = pl.col
     bal = c("balance").cast(pl.Int128)  # 64-bit sums of balances can wrap
-    discount = c("net_rate") < int(pool.discount_threshold * 1000)
-    high_ltv = c("effective_ltv") > int(pool.high_ltv_threshold * 1000)
+    discount = c("net_rate") < FIELDS["net_rate"].scaled(pool.discount_threshold)
+    high_ltv = c("effective_ltv") > FIELDS["effective_ltv"].scaled(pool.high_ltv_threshold)
     no_pmi = ~c("pmi").fill_null(False) if "pmi" in loans.columns else pl.lit(True)
     groups = {
         "pool": pl.lit(True),
@@ -139,9 +140,9 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
     programmes = loans.group_by("doc_type").agg(bal.sum().alias("b")).iter_rows()
     pool_group = _group(stats, "pool")
     assert pool_group is not None
-    total = int(pool_group.balance.scaleb(2))
+    total = FIELDS["balance"].scaled(pool_group.balance)
     discount_dollars, premium_dollars = allocate([int(stats["discount.balance"] or 0), int(stats["premium.balance"] or 0)], 100)
-    step = int(pool.ltv_cap_step * 1000)
+    step = FIELDS["effective_ltv"].scaled(pool.ltv_cap_step)
     return Summary(
         pool=pool_group,
         original_term=Fraction(int(stats["w_original_term"]), total),
@@ -154,7 +155,7 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
         max_original_balance=_dollars(stats["max_orig"]),
         high_ltv_balance=_dollars(stats["high_ltv_balance"] or 0),
         high_ltv_without_pmi=stats["high_ltv_without_pmi"],
-        ltv_cap=Decimal(-(-stats["max_ltv"] // step) * step).scaleb(-3),
+        ltv_cap=FIELDS["effective_ltv"].value(-(-stats["max_ltv"] // step) * step),
         max_zip_balance=_dollars(int(zips)),
         primary_share=share_percent(stats["primary_balance"] or 0, total),
         programme_share={name: share_percent(int(b), total) for name, b in programmes if name is not None},

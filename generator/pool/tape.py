@@ -12,61 +12,22 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, Severity, TapeError
+from generator.pool import fields as loan_fields
+from generator.pool.fields import CODED, DATE_MAX, DATE_MIN, Kind, LoanField, Range
 from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:
     import polars as pl
 
 
-class Kind(Enum):
-    TEXT = "text"
-    MONEY = "money"  # cents
-    PERCENT = "percent"  # thousandths of a percent
-    INTEGER = "integer"
-    DATE = "date"
-    CODE = "code"
-    STATE = "state"
-    ZIP = "zip"
-
-
-FIELDS: dict[str, Kind] = {
-    "loan_number": Kind.TEXT,
-    "balance": Kind.MONEY,
-    "original_balance": Kind.MONEY,
-    "note_rate": Kind.PERCENT,
-    "servicing_fee": Kind.PERCENT,
-    "original_term": Kind.INTEGER,
-    "remaining_term": Kind.INTEGER,
-    "origination_date": Kind.DATE,
-    "first_payment_date": Kind.DATE,
-    "maturity_date": Kind.DATE,
-    "appraised_value": Kind.MONEY,
-    "ltv": Kind.PERCENT,
-    "property_type": Kind.CODE,
-    "units": Kind.INTEGER,
-    "occupancy": Kind.CODE,
-    "state": Kind.STATE,
-    "zip": Kind.ZIP,
-    "purpose": Kind.CODE,
-    "doc_type": Kind.CODE,
-    "pmi": Kind.CODE,
-    "additional_collateral": Kind.MONEY,
-}
-
-SCALE = {Kind.MONEY: 2, Kind.PERCENT: 3, Kind.INTEGER: 0}
-"""Decimal places kept exactly for each numeric kind; values are stored times 10**scale."""
-
 SHOWN_PROBLEMS = 50
 SHOWN_PER_RULE = 5
 
-DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
-"""Dates a loan tape can hold; anything outside is a corrupted cell (year 0, a negative year)."""
 EPOCH = dt.date(1970, 1, 1)
 STATE_SPELLINGS = sorted({spelling for code in STATE_NAMES for spelling in (code, code.lower(), code[0] + code[1].lower(), code[0].lower() + code[1])})
 """Each state code in every ASCII case: matched exactly, so no other script's letters pass."""
@@ -580,6 +541,39 @@ def _date(raw: pl.Expr, fmt: str) -> pl.Expr:
     return plain.str.strptime(pl.Date, fmt, strict=False)  # `_parse` then nulls dates outside DATE_MIN..DATE_MAX
 
 
+def _stored(field: LoanField, bounds: Range) -> tuple[object, object]:
+    """A range's bounds as the field's column holds them (integers of its scale, or dates)."""
+    return bounds.scaled(field.decimals) if field.numeric else (bounds.low, bounds.high)
+
+
+def _inside(col: pl.Expr, field: LoanField, bounds: Range) -> pl.Expr:
+    """True where the column's value is within the range (null where it is null)."""
+    lo, hi = _stored(field, bounds)
+    closed = {(False, False): "both", (True, False): "right", (False, True): "left", (True, True): "none"}[bounds.low_open, bounds.high_open]
+    if lo is not None and hi is not None:
+        return col.is_between(lo, hi, closed=closed)
+    return (col > lo if bounds.low_open else col >= lo) if lo is not None else (col < hi if bounds.high_open else col <= hi)
+
+
+def _outside(name: str, *, usual: bool = False) -> pl.Expr:
+    """True on a row whose field `name` is outside its plausible range (or its usual range)."""
+    import polars as pl
+
+    field = loan_fields.FIELDS[name]
+    bounds = field.usual if usual else field.plausible
+    assert bounds is not None, f"{name} has no {'usual' if usual else 'plausible'} range"
+    col, (lo, hi) = pl.col(name), _stored(field, bounds)
+    below = None if lo is None else col <= lo if bounds.low_open else col < lo
+    above = None if hi is None else col >= hi if bounds.high_open else col > hi
+    return above if below is None else below if above is None else below | above
+
+
+def _span(name: str, usual: bool = False) -> str:
+    """A field's plausible (or usual) range as the messages state it: '0% to 20%'."""
+    field = loan_fields.FIELDS[name]
+    return (field.usual if usual else field.plausible).words(field.kind)
+
+
 def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
     """Typed canonical columns; a value that does not parse becomes null (and is reported).
 
@@ -591,17 +585,18 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
     codes = pool.codes.model_dump(mode="json")
 
     def blank_is_zero(field: str, expr: pl.Expr) -> pl.Expr:
-        return pl.when(pl.col(field).is_null()).then(pl.lit(0, pl.Int64)).otherwise(expr) if field in BLANK_MEANS_ZERO else expr
+        return pl.when(pl.col(field).is_null()).then(pl.lit(0, pl.Int64)).otherwise(expr) if loan_fields.FIELDS[field].blank_means_zero else expr
 
     exprs = [pl.col("_row")]
     for field in _fields(raw):
-        kind, col = FIELDS[field], pl.col(field)
-        if kind in SCALE:
-            expr = _fixed(col, SCALE[kind])
+        spec, col = loan_fields.FIELDS[field], pl.col(field)
+        kind = spec.kind
+        if spec.numeric:
+            expr = _fixed(col, spec.decimals)
         elif kind is Kind.DATE:  # the date parser skips whitespace (a newline, a vertical tab) before numbers
             expr = pl.when(~col.str.contains(ODD_SPACE)).then(_date(col, pool.tape_options.date_format))
-        elif kind is Kind.CODE:
-            expr = col.replace_strict(codes[field], default=None, return_dtype=pl.Boolean if field == "pmi" else pl.String)
+        elif kind in CODED:
+            expr = col.replace_strict(codes[field], default=None, return_dtype=pl.Boolean if kind is Kind.FLAG else pl.String)
         elif kind is Kind.STATE:  # two ASCII letters in any case; 'ıl' upper-cases to 'IL' but is not a code
             expr = pl.when(col.is_in(STATE_SPELLINGS)).then(col.str.to_uppercase())
         elif kind is Kind.ZIP:
@@ -610,13 +605,13 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
             expr = col
         exprs.append(blank_is_zero(field, expr).alias(field))
     parsed = raw.select(exprs)
-    dates = [pl.col(f) for f in _fields(raw) if FIELDS[f] is Kind.DATE]  # year 0 or 12345 is a corrupted cell
-    parsed = parsed.with_columns(pl.when(d.is_between(DATE_MIN, DATE_MAX)).then(d) for d in dates)
-    numeric = [f for f in _fields(raw) if FIELDS[f] in SCALE]
+    dates = [loan_fields.FIELDS[f] for f in _fields(raw) if loan_fields.FIELDS[f].kind is Kind.DATE]  # year 0 or 12345 is a corrupted cell
+    parsed = parsed.with_columns(pl.when(_inside(pl.col(d.name), d, d.plausible)).then(pl.col(d.name)) for d in dates)
+    numeric = [f for f in _fields(raw) if loan_fields.FIELDS[f].numeric]
     failed = raw.select((pl.col(f).is_not_null() & parsed[f].is_null()).any() for f in numeric).row(0)
     retry = [f for f, bad in zip(numeric, failed, strict=True) if bad]
     if retry:  # only columns with '$', ',' or '360.0' pay for the lenient reading
-        parsed = parsed.with_columns(raw.select(blank_is_zero(f, _fixed(pl.col(f), SCALE[FIELDS[f]], lenient=True)).alias(f) for f in retry))
+        parsed = parsed.with_columns(raw.select(blank_is_zero(f, _fixed(pl.col(f), loan_fields.FIELDS[f].decimals, lenient=True)).alias(f) for f in retry))
     return parsed
 
 
@@ -643,7 +638,7 @@ def _derive(loans: pl.DataFrame, pool: Pool, cut_off: dt.date) -> pl.DataFrame:
     import polars as pl
 
     cols = set(loans.columns)
-    fee = pl.col("servicing_fee") if "servicing_fee" in cols else pl.lit(int(pool.servicing_fee * 1000), pl.Int64)
+    fee = pl.col("servicing_fee") if "servicing_fee" in cols else pl.lit(loan_fields.FIELDS["servicing_fee"].scaled(pool.servicing_fee), pl.Int64)
     addl = pl.col("additional_collateral") if "additional_collateral" in cols else pl.lit(0, pl.Int64)  # blank is 0 already
     computed_ltv = _ratio_thousandths(pl.col("original_balance"), pl.col("appraised_value"))
     return loans.with_columns(
@@ -692,35 +687,36 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity
     c = pl.col
     E, W = Severity.ERROR, Severity.WARNING
     checks = [
-        (E, "balance", c("balance") < 0, "negative scheduled balance"),
+        (E, "balance", _outside("balance"), "negative scheduled balance"),
         (W, "balance", c("balance") == 0, "zero scheduled balance"),
-        (E, "original_balance", c("original_balance") <= 0, "original balance must be positive"),
+        (E, "original_balance", _outside("original_balance"), "original balance must be positive"),
         (E, "balance", c("balance") > c("original_balance"), "scheduled balance above original balance"),
-        (E, "appraised_value", c("appraised_value") <= 0, "appraised value must be positive"),
-        (E, "note_rate", (c("note_rate") <= 0) | (c("note_rate") > 20_000), "note rate outside 0% to 20%"),
-        (W, "note_rate", (c("note_rate") < 2_000) | (c("note_rate") > 12_000), "unusual note rate (outside 2% to 12%)"),
-        (E, "original_term", (c("original_term") < 1) | (c("original_term") > 480), "original term outside 1 to 480 months"),
-        (E, "remaining_term", (c("remaining_term") < 1) | (c("remaining_term") > c("original_term")), "remaining term outside 1 month to the original term"),
+        (E, "appraised_value", _outside("appraised_value"), "appraised value must be positive"),
+        (E, "note_rate", _outside("note_rate"), f"note rate outside {_span('note_rate')}"),
+        (W, "note_rate", _outside("note_rate", usual=True), f"unusual note rate (outside {_span('note_rate', usual=True)})"),
+        (E, "original_term", _outside("original_term"), f"original term outside {_span('original_term')}"),
+        (E, "remaining_term", _outside("remaining_term") | (c("remaining_term") > c("original_term")), "remaining term outside 1 month to the original term"),
         Rule(W, "remaining_term", c("remaining_term") != c("months_to_maturity"), pl.format("{}: expected {}", pl.lit(TERM_RULE), c("months_to_maturity")), TERM_RULE),
         (E, "origination_date", c("origination_date") > cut_off, f"originated after the cut-off date {cut_off}"),
         (E, "maturity_date", c("maturity_date") <= cut_off, f"matures on or before the cut-off date {cut_off}"),
         (E, "maturity_date", c("maturity_date") <= c("origination_date"), "maturity date not after origination date"),
-        (E, "ltv", (c("ltv") <= 0) | (c("ltv") > 200_000), "LTV outside 0% to 200%"),
-        (W, "ltv", c("effective_ltv") > 100_000, "LTV above 100%"),
-        (E, "units", (c("units") < 1) | (c("units") > 4), "units outside 1 to 4"),
+        (E, "ltv", _outside("ltv"), f"LTV outside {_span('ltv')}"),
+        (W, "ltv", _outside("effective_ltv", usual=True), f"LTV above {loan_fields.FIELDS['effective_ltv'].usual.high}%"),
+        (E, "units", _outside("units"), f"units outside {_span('units')}"),
         (E, "units", (c("property_type") == "multi_family") & (c("units") < 2), "a 2-4 family dwelling with fewer than 2 units"),
         (W, "units", (c("property_type") != "multi_family") & (c("units") > 1), "several units but not a multi-family dwelling"),
     ]
     if "servicing_fee" in cols:
-        checks.append((E, "servicing_fee", (c("servicing_fee") < 0) | (c("servicing_fee") >= c("note_rate")), "servicing fee negative or not below the note rate"))
+        checks.append((E, "servicing_fee", _outside("servicing_fee") | (c("servicing_fee") >= c("note_rate")), "servicing fee negative or not below the note rate"))
     if "ltv" in cols:
         size = c("computed_ltv").cast(pl.Int128).abs()  # the sign apart: -1.500 is not -2 + 0.500
         sign = pl.when(c("computed_ltv") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        computed = pl.format("{}{}.{}", sign, size // 1000, (size % 1000).cast(pl.String).str.zfill(3))
+        ltv = loan_fields.FIELDS["computed_ltv"]
+        computed = pl.format("{}{}.{}", sign, size // ltv.unit, (size % ltv.unit).cast(pl.String).str.zfill(ltv.decimals))
         reason = pl.format("LTV differs from the {}% computed as original balance / appraised value", computed)
         checks.append(Rule(W, "ltv", (c("ltv").cast(pl.Int128) - c("computed_ltv")).abs() > 1, reason, "LTV differs from original balance / appraised value"))  # 64 bits could wrap
     if "additional_collateral" in cols:
-        checks.append((E, "additional_collateral", (c("additional_collateral") < 0) | (c("additional_collateral") > c("original_balance")), "additional collateral negative or above the original balance"))
+        checks.append((E, "additional_collateral", _outside("additional_collateral") | (c("additional_collateral") > c("original_balance")), "additional collateral negative or above the original balance"))
     if "first_payment_date" in cols:
         checks += [
             (E, "first_payment_date", c("first_payment_date") <= c("origination_date"), "first payment not after origination"),
@@ -733,9 +729,6 @@ def _problem_schema() -> dict[str, pl.DataType]:
     import polars as pl
 
     return {"row": pl.Int64, "column": pl.String, "value": pl.String, "message": pl.String, "severity": pl.String, "rule": pl.String}
-
-
-BLANK_MEANS_ZERO = {"additional_collateral"}
 
 
 def _fields(raw: pl.DataFrame) -> list[str]:
@@ -770,12 +763,12 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[tuple[Severi
     fields = _fields(raw)
     for field in fields:
         text, value = pl.col(f"raw_{field}"), pl.col(field)
-        if field not in BLANK_MEANS_ZERO:
+        if not loan_fields.FIELDS[field].blank_means_zero:
             rules.append((Severity.ERROR, field, text.is_null(), "missing value"))
-        if FIELDS[field] is Kind.TEXT:
+        if loan_fields.FIELDS[field].kind is Kind.TEXT:
             rules.append((Severity.ERROR, field, text.str.contains(CONTROL), "control character in the value (a corrupted cell?)"))
         else:
-            base = _unparseable_reason(field, FIELDS[field], pool)
+            base = _unparseable_reason(field, loan_fields.FIELDS[field], pool)
             rules.append(Rule(Severity.ERROR, field, text.is_not_null() & value.is_null(), _bad_value_reason(text, base), base))
     for rule in _checks(pool, cut_off, set(fields)):
         severity, field, condition, reason = rule
@@ -824,19 +817,21 @@ def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFr
     return loans, problems.sort("row", "_order", maintain_order=True).drop("_order")
 
 
-def _unparseable_reason(field: str, kind: Kind, pool: Pool) -> str:
-    if kind is Kind.CODE:
+def _unparseable_reason(field: str, spec: LoanField, pool: Pool) -> str:
+    kind = spec.kind
+    if kind in CODED:
         known = ", ".join(getattr(pool.codes, field))
         return f"unknown {field.replace('_', ' ')} code (known: {known})"
     if kind is Kind.DATE:
-        return f"not a date in the form {pool.tape_options.date_format} from {DATE_MIN} to {DATE_MAX}"
+        dates = spec.plausible
+        return f"not a date in the form {pool.tape_options.date_format} from {dates.low} to {dates.high}"
     if kind is Kind.STATE:
         return "unknown state code"
     if kind is Kind.ZIP:
         return "ZIP code must be 5 digits"
-    if kind is Kind.INTEGER:
+    if spec.decimals == 0:
         return "not a whole number"
-    return f"not a number with at most {SCALE[kind]} decimals"
+    return f"not a number with at most {spec.decimals} decimals"
 
 
 def load_tape(path: Path, pool: Pool, cut_off: dt.date, column_problem: ColumnProblem | None = None) -> TapeReport:

@@ -40,8 +40,7 @@ from generator.deal.loading import LoadedDeal, load_deal
 from generator.deal.models import BandsRule, CategoriesRule, Deal, StatesRule, TableField, TableSpec, YearlyRule
 from generator.deal.schema import schema_texts, write_schemas
 from generator.documents.registry import DOCUMENTS, SECTIONS, Document, documents_of
-from generator.errors import DealdocsError, Problem, Severity
-from generator.errors import DealFileError, ExitCode, ManifestError, OutputError, TapeError, TemplateProblemError
+from generator.errors import DealdocsError, DealFileError, ExitCode, ManifestError, OutputError, Problem, Severity, TapeError, TemplateProblemError
 from generator.formats import FORMATS
 from generator.formats.docx import render_docx
 from generator.formats.extract import docx_text, pdf_pages

@@ -72,12 +72,14 @@ class TapeError(DealdocsError):
 
 class TemplateProblemError(DealdocsError):
     """Templates: a templates folder not found, a template that fails or that the sandbox refuses,
-    rendered text that breaks EDGAR's rules. (`TemplateError` is Jinja's own exception.)"""
+    rendered text that breaks EDGAR's rules. (`TemplateError` is Jinja's own exception.)
+    """
 
 
 class OutputError(DealdocsError):
     """Outputs and the file system: a file or folder that cannot be written, a folder another run holds,
-    two deals bound for the same folder, a new deal's folder that already exists."""
+    two deals bound for the same folder, a new deal's folder that already exists.
+    """
 
 
 class ManifestError(DealdocsError):

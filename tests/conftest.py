@@ -10,7 +10,6 @@ import pytest
 from .helpers import EXAMPLE
 
 
-
 @pytest.fixture
 def deal_dir(tmp_path: Path) -> Path:
     """A private copy of the example deal and its tape."""

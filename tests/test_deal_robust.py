@@ -211,7 +211,7 @@ def test_line_lookup_uses_the_key_index(deal_dir: Path) -> None:
 
 
 class _Unscannable(list):
-    def __iter__(self):  # noqa: ANN204
+    def __iter__(self):
         raise AssertionError("the mapping was scanned key by key")
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import io
+import re
 import subprocess
 from collections import Counter
 from pathlib import Path

@@ -31,7 +31,7 @@ SHELF = ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml"
 CATEGORIES = [DealFileError, TapeError, TemplateProblemError, OutputError, ManifestError]
 
 
-def _invoke(args: list[str]):  # noqa: ANN202 - typer's Result
+def _invoke(args: list[str]):
     from generator.cli import app
 
     return CliRunner().invoke(app, args)
@@ -167,7 +167,7 @@ def test_exit_codes_keep_their_numbers() -> None:
     assert [int(c) for c in (ExitCode.OK, ExitCode.FAILED_ITEMS, ExitCode.INTERNAL_ERROR, ExitCode.USER_ERROR, ExitCode.INTERRUPTED)] == [0, 1, 1, 2, 130]
 
 
-def _user_error(result, category: type[DealdocsError]) -> None:  # noqa: ANN001 - typer's Result
+def _user_error(result, category: type[DealdocsError]) -> None:
     assert result.exit_code == ExitCode.USER_ERROR == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "problem" in result.stderr and "internal error" not in result.stderr and "Traceback" not in result.stderr, category

@@ -84,12 +84,12 @@ def _read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     def inside(path: object) -> bool:
         return os.path.abspath(os.fspath(path)).startswith(root)  # type: ignore[arg-type]
 
-    def fake_open(path, flags, mode=0o777, *, dir_fd=None):  # noqa: ANN001, ANN202
+    def fake_open(path, flags, mode=0o777, *, dir_fd=None):
         if inside(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fspath(path))
         return real_open(path, flags, mode, dir_fd=dir_fd)
 
-    def fake_mkdir(path, mode=0o777, *, dir_fd=None):  # noqa: ANN001, ANN202
+    def fake_mkdir(path, mode=0o777, *, dir_fd=None):
         if inside(path):
             if os.path.exists(path):
                 raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fspath(path))
@@ -100,7 +100,7 @@ def _read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     monkeypatch.setattr(os, "mkdir", fake_mkdir)
 
 
-def _no_traceback(result) -> None:  # noqa: ANN001 - click's Result
+def _no_traceback(result) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
 
@@ -203,7 +203,7 @@ def test_the_manifest_hashes_the_bytes_written_not_the_file_read_back(tmp_path: 
     folder = tmp_path / "out" / "shelf"
     real_replace = os.replace
 
-    def replace_then_tamper(src, dst, **kwargs):  # noqa: ANN001, ANN003, ANN202 - another program edits the file at once
+    def replace_then_tamper(src, dst, **kwargs):
         real_replace(src, dst, **kwargs)
         if Path(dst).name == "exhibit-5-1-shelf.txt":
             with open(dst, "ab") as handle:
@@ -226,7 +226,7 @@ def _interleave(monkeypatch: pytest.MonkeyPatch, folder: Path, pause_before: int
     real_replace, real_flock = os.replace, fcntl.flock
     a_writing, b_done, moves = threading.Event(), threading.Event(), [0]
 
-    def replace(src, dst, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def replace(src, dst, **kwargs):
         if threading.current_thread().name == "A" and Path(dst).parent == folder:
             moves[0] += 1
             if moves[0] == 1:
@@ -235,7 +235,7 @@ def _interleave(monkeypatch: pytest.MonkeyPatch, folder: Path, pause_before: int
                 b_done.wait(120)
         return real_replace(src, dst, **kwargs)
 
-    def flock(fd, operation):  # noqa: ANN001, ANN202
+    def flock(fd, operation):
         try:
             return real_flock(fd, operation)
         except BlockingIOError:
@@ -413,7 +413,7 @@ def test_after_ctrl_c_the_summary_counts_finished_and_not_started_deals(tmp_path
     for n in (1, 2, 3):
         _shelf_copy(tmp_path / "deals" / f"s{n}")
 
-    def ctrl_c(self, result) -> None:  # noqa: ANN001 - Ctrl-C as the first deal finishes
+    def ctrl_c(self, result) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(reporting.BatchProgress, "advance", ctrl_c)

@@ -134,7 +134,7 @@ def test_dates_outside_1900_to_2100_are_errors(tmp_path: Path, value: str) -> No
 def test_a_year_zero_date_stops_render_with_a_message(tmp_path: Path) -> None:
     path = corrupt(tmp_path, {(2, "ORIG_DATE"): "0000-01-01"})
     result = runner.invoke(app, ["render", str(EXAMPLE / "deal.yaml"), "--tape", str(path), "--out", str(tmp_path / "out"), "--format", "txt"])
-    assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert (result.exit_code == 2 and result.exception is None) or isinstance(result.exception, SystemExit)
     assert "bad.csv:2 [ORIG_DATE]: error: not a date" in result.output and "Traceback" not in result.output
 
 

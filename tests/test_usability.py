@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ KEEP = {"pool", "classes", "servicer", "guarantor", "purchaser", "trustee", "par
 def _lengthen(node: Any, offset: int, path: tuple[Any, ...] = ()) -> Any:
     """Every string long (which value depends on the key and `offset`), but for keys, codes and references (KEEP)."""
     if isinstance(node, dict):
-        return {k: v if k == "pool" or k in KEEP and not isinstance(v, dict) else _lengthen(v, offset, (*path, k)) for k, v in node.items()}
+        return {k: v if k == "pool" or (k in KEEP and not isinstance(v, dict)) else _lengthen(v, offset, (*path, k)) for k, v in node.items()}
     if isinstance(node, list):
         return [_lengthen(v, offset, (*path, i)) for i, v in enumerate(node)]
     if isinstance(node, str) and path != ("series", "name"):
@@ -134,13 +133,13 @@ def test_wrapping_filters_keep_what_fits_and_wrap_what_does_not() -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def _invoke(args: list[str]):  # noqa: ANN202 - typer's Result
+def _invoke(args: list[str]):
     from generator.cli import app
 
     return runner.invoke(app, args)
 
 
-def _broken_new(exc: BaseException):  # noqa: ANN202
+def _broken_new(exc: BaseException):
     def new_deal(folder: Path, source: Path | None = None) -> list[Path]:
         raise exc
 

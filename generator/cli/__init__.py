@@ -38,7 +38,7 @@ class _Boundary(TyperGroup):
             return super().invoke(ctx)
         except _FRAMEWORK:
             raise
-        except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - the boundary: nothing may leave as a traceback
+        except (KeyboardInterrupt, Exception) as exc:
             raise typer.Exit(self.report(exc, ctx)) from None
 
     @staticmethod
@@ -73,7 +73,8 @@ _COMMAND_METAVARS = {("strats", "out"): "FILE"}
 
 def _plain_metavars(name: str, command: Any) -> None:
     """Every value shown by a metavar (`--out DIR`, `PATH...`), flags as flags: recent typer versions
-    print Python types instead (`<path>`, `<list[str]>`, `<bool>`) and put braces round arguments."""
+    print Python types instead (`<path>`, `<list[str]>`, `<bool>`) and put braces round arguments.
+    """
     for param in command.params:
         if getattr(param, "is_flag", False):
             continue
@@ -147,7 +148,7 @@ def _formats(spec: str) -> list[str]:
     return chosen
 
 
-def _stderr():  # noqa: ANN202 - rich is imported only when something is printed
+def _stderr():
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
@@ -221,9 +222,9 @@ def render(
 @app.command()
 def validate(deal: DealArg, tape: TapeOpt = None) -> None:
     """Check the deal file, its tables and templates folder, and every row of its loan tape; exit 2 on errors."""
-    from generator.pool.analysis import check_deal, check_tape
     from generator.deal.loading import SHOWN_PROBLEMS, load_deal
     from generator.errors import Severity
+    from generator.pool.analysis import check_deal, check_tape
 
     loaded = load_deal(deal)
     report, unread = None, None
@@ -261,14 +262,14 @@ class StratsFormat(str, Enum):
 def strats(
     deal: DealArg,
     tape: TapeOpt = None,
-    format: Annotated[StratsFormat, typer.Option("--format", "-f", help="Output format.")] = StratsFormat.json,  # noqa: A002
+    format: Annotated[StratsFormat, typer.Option("--format", "-f", help="Output format.")] = StratsFormat.json,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (json and csv default to standard output).", show_default=False)] = None,
 ) -> None:
     """The pool summary and every stratification table, for analysts."""
-    from generator.pool import export
-    from generator.pool.analysis import analyse, term_sheet_of
     from generator.deal.loading import load_deal
     from generator.output.files import write_atomic
+    from generator.pool import export
+    from generator.pool.analysis import analyse, term_sheet_of
 
     loaded = load_deal(deal)
     with _tape_warnings():
@@ -312,8 +313,8 @@ def batch(
     """
     import os
 
-    from generator.output.batch import BatchInterrupted, deal_names, discover, run_batch
     from generator.cli.reporting import BatchProgress, summary_table
+    from generator.output.batch import BatchInterrupted, deal_names, discover, run_batch
 
     chosen = _formats(formats)
     deals = discover(paths)
@@ -335,7 +336,8 @@ def batch(
 @app.command()
 def verify(folder: Annotated[Path, typer.Argument(help="A deal's output folder (it holds manifest.json).", show_default=False)]) -> None:
     """Recompute the hashes in FOLDER/manifest.json; list every input or output that changed; exit 1 if any."""
-    from generator.output.manifest import NAME, verify as check
+    from generator.output.manifest import NAME
+    from generator.output.manifest import verify as check
 
     if not (folder / NAME).is_file():
         raise typer.BadParameter(f"{folder / NAME} not found", param_hint="FOLDER")
@@ -365,7 +367,7 @@ def new(
 def main() -> None:
     try:
         app(prog_name="dealdocs")
-    except Exception as exc:  # noqa: BLE001 - raised before any command ran (_Boundary.invoke handles the rest)
+    except Exception as exc:
         if "--debug" in sys.argv[1:]:
             raise
         print(f"dealdocs: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (run again with --debug for the traceback)", file=sys.stderr)

@@ -174,7 +174,7 @@ _STR = "tag:yaml.org,2002:str"
 class _Frame:
     """An open sequence or mapping: its node, the key whose value comes next, its key index, its size."""
 
-    __slots__ = ("node", "key", "table", "size", "at")
+    __slots__ = ("at", "key", "node", "size", "table")
 
     def __init__(self, node: yaml.Node, table: dict[str, tuple[yaml.Node, yaml.Node]] | None) -> None:
         self.node, self.key, self.table, self.size = node, None, table, 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator.output.files import write_atomic
 from generator.deal.models import Deal
+from generator.output.files import write_atomic
 
 SCHEMAS = {"deal.schema.json": Deal}
 

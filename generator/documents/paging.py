@@ -1,5 +1,6 @@
 """Letter pages in EDGAR text: paragraphs kept whole, a footnote at the foot of page one,
-continuation pages headed by the template's own `continuation(page)` block."""
+continuation pages headed by the template's own `continuation(page)` block.
+"""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import zipfile
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _paragraph(p) -> str:  # noqa: ANN001 - an lxml element
+def _paragraph(p) -> str:
     """A paragraph's text with tabs, and footnote references as the text marks them: '(1)'."""
     parts = []
     for node in p.iter(f"{W}t", f"{W}tab", f"{W}footnoteReference"):

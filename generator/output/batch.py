@@ -42,7 +42,7 @@ class DealResult:
 def _is_deal_file(path: Path) -> bool:
     """A YAML file whose top level names a depositor: folders hold other YAML too (table sets, configs)."""
     try:  # plain strings only: a bad value (an impossible date) is the deal's to report, not discovery's
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds no objects
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
     except Exception:  # unreadable, not UTF-8, not YAML: let rendering report it, a broken deal must not vanish
         return True
     return isinstance(data, dict) and "depositor" in data
@@ -169,7 +169,8 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 def _worker_init(parent: int) -> None:
     """In each worker: leave Ctrl-C to the parent (which stops handing out deals), and die with the parent:
-    the kernel kills a worker whose parent dies (Linux), a watch on the parent's pid does elsewhere."""
+    the kernel kills a worker whose parent dies (Linux), a watch on the parent's pid does elsewhere.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _die_with_parent():
         threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()

@@ -44,8 +44,7 @@ def relative(folder: Path, path: Path) -> str:
 def input_entries(folder: Path, loaded: LoadedDeal, templates: Path | None) -> list[dict[str, Any]]:
     """Every input of a deal's rendering, hashed now (before rendering: a file edited meanwhile shows as changed)."""
     from generator.pool.analysis import tape_path
-    from generator.templating.folders import template_dirs
-    from generator.templating.folders import templates_dir
+    from generator.templating.folders import template_dirs, templates_dir
 
     own = [loaded.path, *(t for d in template_dirs(loaded, templates) for t in d.rglob("*") if t.is_file())]
     if loaded.deal.term_sheet:

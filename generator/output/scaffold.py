@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.templating.folders import installed
-from generator.output.files import write_atomic
 from generator.errors import OutputError, Problem
+from generator.output.files import write_atomic
+from generator.templating.folders import installed
 
 DEFAULT_EXAMPLE = "cmsi-2003-1"
 

@@ -619,7 +619,7 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
 
 
 def _ratio_thousandths(numerator_cents: pl.Expr, denominator_cents: pl.Expr) -> pl.Expr:
-    """numerator / denominator x 100, half-up to 3 decimals, in thousandths of a percent."""
+    """Numerator / denominator x 100, half-up to 3 decimals, in thousandths of a percent."""
     import polars as pl
 
     num, den = numerator_cents.cast(pl.Int128) * 100_000, denominator_cents.cast(pl.Int128)  # cents x 10**5 overflow 64 bits

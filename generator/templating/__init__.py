@@ -1,4 +1,5 @@
 """Templates: where they are found (`folders`), the one sandboxed Jinja environment
 (`environment`, `sandbox`) with the filters that print exact figures (`filters`), and
 running a template so that its mistakes are problems at its line (`running`). Fifth
-stage: document context -> text."""
+stage: document context -> text.
+"""

@@ -13,17 +13,17 @@ from generator.pool.exact import quantize
 Exact = Fraction | Decimal | int
 
 
-def number(value: Exact, places: int = 0, round: str = "half_up") -> str:  # noqa: A002 - Jinja keyword
+def number(value: Exact, places: int = 0, round: str = "half_up") -> str:
     """'405,860,263' or '357.41': thousands separators, rounded as the prose demands."""
     return f"{quantize(value, places, round):,.{places}f}"
 
 
-def fixed(value: Exact, places: int, round: str = "half_up") -> str:  # noqa: A002
+def fixed(value: Exact, places: int, round: str = "half_up") -> str:
     """'6.349': a rate or ratio without thousands separators."""
     return f"{quantize(value, places, round):.{places}f}"
 
 
-def dollars(value: Exact, round: str = "half_up") -> str:  # noqa: A002
+def dollars(value: Exact, round: str = "half_up") -> str:
     """'$5,505,457': an amount in dollars to whole dollars."""
     return "$" + number(value, 0, round)
 

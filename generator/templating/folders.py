@@ -55,4 +55,4 @@ def template_dirs(loaded: LoadedDeal, templates: Path | None = None) -> list[Pat
 
 def template_file(name: str, search_path: Sequence[Path]) -> Path:
     """A binary template by name: the first search-path folder that has it, else the built-in one."""
-    return next((folder / name for folder in [*search_path, templates_dir()] if (folder / name).is_file()))
+    return next(folder / name for folder in [*search_path, templates_dir()] if (folder / name).is_file())

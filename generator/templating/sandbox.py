@@ -186,7 +186,7 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         _check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         if not isinstance(__obj, Macro):
             _check_arguments(args, kwargs)
         result = super().call(__context, __obj, *args, **kwargs)

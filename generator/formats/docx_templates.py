@@ -232,16 +232,19 @@ def term_sheet() -> Document:
     return doc
 
 
-def letter_head(doc: Document, exhibit: str, with_date: bool) -> None:
-    """Letterhead, date and addressee; from page two a header with addressee, date and page number."""
+def letter_head(doc: Document, with_date: bool) -> None:
+    """Letterhead, date and addressee; from page two a header with addressee, date and page number.
+    The words every letter shares come from _letter/_prose.j2 (imported by the header too, which
+    docxtpl renders on its own)."""
+    tag(doc, '{%p import "_letter/_prose.j2" as letter_prose %}')
     section = doc.sections[0]
     section.different_first_page_header_footer = True
     header = section.header
-    header.paragraphs[0].text = "{{ letter.addressee.name }}"
+    header.paragraphs[0].text = '{% import "_letter/_prose.j2" as letter_prose %}{{ letter.addressee.name }}'
     if with_date:
         header.add_paragraph("{{ letter.date | long_date }}")
-    page_field(header.add_paragraph("Page "))
-    tag(doc, exhibit, "Right")
+    page_field(header.add_paragraph("{{ letter_prose.page }} "))
+    tag_words(doc, "prose.exhibit", "Right")
     tag(doc, "{{ letter.counsel.letterhead }}", "Centered")
     tag(doc, "{{ letter.date | long_date }}")
     tag(doc, "{{ letter.addressee.name }}")
@@ -257,8 +260,8 @@ def items(doc: Document, source: str, end: str, style: str = "Item") -> None:
 
 
 def signature(doc: Document, rule: bool) -> None:
-    tag(doc, "Very truly yours,", "Signature")
-    tag(doc, "/s/ {{ letter.counsel.name }}", "Signature")
+    tag_words(doc, "letter_prose.closing", "Signature")
+    tag(doc, "{{ letter_prose.conformed }} {{ letter.counsel.name }}", "Signature")
     if rule:
         tag(doc, "______________________", "Signature")
     tag(doc, "{{ letter.counsel.name }}", "Signature")
@@ -267,7 +270,7 @@ def signature(doc: Document, rule: bool) -> None:
 def shelf() -> Document:
     doc = styled_document()
     tag(doc, '{%p import "exhibit-5-1-shelf/_prose.j2" as prose with context %}')
-    letter_head(doc, "Exhibit 5.1", with_date=False)
+    letter_head(doc, with_date=False)
     tag(doc, "{{ letter.addressee.salutation }}")
     for name in ("intro", "pooling_paragraph", "examined"):
         tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Flush")
@@ -285,10 +288,10 @@ def shelf() -> Document:
 def takedown() -> Document:
     doc = styled_document()
     tag(doc, '{%p import "exhibit-5-1-takedown/_prose.j2" as prose with context %}')
-    letter_head(doc, "EXHIBIT 5.1", with_date=True)
-    tag(doc, "Re:\t{{ prose.d.name }}", "Item")
-    tag(doc, "\t{{ prose.s.certificates }}, Series {{ prose.s.name }}", "Item")
-    tag(doc, "\t{{ join_words(prose.class_letters) }} Certificates", "Item")
+    letter_head(doc, with_date=True)
+    tag_words(doc, "prose.subject_label", "Item", after="\t{{ prose.subject_lines[0] }}")
+    tag(doc, "\t{{ prose.subject_lines[1] }}", "Item")
+    tag(doc, "\t{{ prose.subject_lines[2] }}", "Item")
     tag(doc, "{{ letter.addressee.salutation }}")
     tag(doc, "{{ prose.intro }}", "Body Indent")
     items(doc, "prose.grounds", ".")
@@ -299,8 +302,8 @@ def takedown() -> Document:
     tag(doc, "{{ prose.based_on }}", "Body Indent")
     tag(doc, "{%p for label in prose.numbering.order %}")
     tag(doc, "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}", "Numbered")
-    tag(doc, "{%p for part, letter_ in prose.numbering.parts(label) %}")
-    tag(doc, "({{ letter_ }})\t{{ prose.parts[part] }}", "Part")
+    tag(doc, "{%p for part, part_letter in prose.numbering.parts(label) %}")
+    tag(doc, "({{ part_letter }})\t{{ prose.parts[part] }}", "Part")
     tag(doc, '{%p if part == "descriptions" %}')
     items(doc, "prose.descriptions", ",", "Part Item")
     tag(doc, "{{ prose.descriptions_close }}", "Part")

@@ -100,7 +100,7 @@ def words(paragraph, expression: str, after: str = "") -> None:
     document comes out as it would with the words written in.
     """
     paragraph.add_run("{# words #}")
-    paragraph.add_run(f"{{%- with words = {expression} %}}{{{{ words }}}}{{% endwith %}}{after}")
+    paragraph.add_run(f"{{%- with prose_words = {expression} %}}{{{{ prose_words }}}}{{% endwith %}}{after}")
 
 
 def tag_words(doc: Document, expression: str, style: str = "Normal", after: str = "") -> None:

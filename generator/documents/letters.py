@@ -10,8 +10,8 @@ from generator.deal.opinion_models import Party
 
 
 def depositor_party(loaded: LoadedDeal) -> Party:
-    d = loaded.deal.depositor
-    return Party(name=d.name, short_name=d.short_name, corporation_of=d.state_of_incorporation)
+    depositor = loaded.deal.depositor
+    return Party(name=depositor.name, short_name=depositor.short_name, corporation_of=depositor.state_of_incorporation)
 
 
 def takedown_context(loaded: LoadedDeal, _tape: Path | None) -> dict[str, Any]:

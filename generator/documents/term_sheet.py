@@ -12,4 +12,4 @@ from generator.pool.analysis import analyse, term_sheet_of
 def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     """The tape is analysed here, once for every format of the term sheet."""
     analysis = analyse(loaded, tape)
-    return {"deal": loaded.deal, "ts": term_sheet_of(loaded), "s": analysis.summary, "tables": analysis.tables}
+    return {"deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary, "tables": analysis.tables}

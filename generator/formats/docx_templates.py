@@ -90,6 +90,24 @@ def tag(doc: Document, text: str, style: str = "Normal") -> None:
     doc.add_paragraph(text, style=style)
 
 
+def words(paragraph, expression: str, after: str = "") -> None:
+    """Words from a prose module (`expression`, then the template text `after`) set in a run as
+    plain as words written into the template.
+
+    docxtpl marks every <w:t> that holds a tag `xml:space="preserve"`, which a word written
+    in has not; so the tag goes into a second run that opens with `{%-`, which docxtpl merges
+    into the first (a comment, so without a tag): the words land in its plain <w:t>, and the
+    document comes out as it would with the words written in.
+    """
+    paragraph.add_run("{# words #}")
+    paragraph.add_run(f"{{%- with prose_words = {expression} %}}{{{{ prose_words }}}}{{% endwith %}}{after}")
+
+
+def tag_words(doc: Document, expression: str, style: str = "Normal", after: str = "") -> None:
+    """A paragraph of words from a prose module (see `words`)."""
+    words(doc.add_paragraph(style=style), expression, after)
+
+
 def page_field(paragraph) -> None:
     """A real PAGE field, so Word and LibreOffice number the pages themselves."""
     field = OxmlElement("w:fldSimple")
@@ -138,31 +156,34 @@ def rule_above(row) -> None:
 
 def strat_tables(doc: Document) -> None:
     """Every stratification table: title, repeated header row, right-aligned figures, totals rule."""
-    tag(doc, "{%p for t in tables %}")
-    tag(doc, "{%p if t.spec.new_page and not loop.first %}")
-    tag(doc, '{{ t.spec.title | join(" ") }}', "Table Title New Page")
+    tag(doc, "{%p for table in tables %}")
+    tag(doc, "{%p if table.spec.new_page and not loop.first %}")
+    tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title New Page")
     tag(doc, "{%p else %}")
-    tag(doc, '{{ t.spec.title | join(" ") }}', "Table Title")
+    tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title")
     tag(doc, "{%p endif %}")
     table = doc.add_table(rows=5, cols=3)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     cells = [
-        ['{{ t.spec.header | join(" ") }}', "Number of Loans", "Aggregate Principal Balances Outstanding"],
-        ["{%tr for row in t.rows %}", "", ""],
+        ['{{ table.spec.header | join(" ") }}', "prose.table_words.count", "prose.table_words.balance"],
+        ["{%tr for row in table.rows %}", "", ""],
         ["{{ row.label }}", "{{ row.count }}", '{{ "$" if loop.first }}{{ row.balance | number }}'],
         ["{%tr endfor %}", "", ""],
-        ["Total", "{{ t.count }}", "${{ t.balance | number }}"],
+        ["prose.table_words.total", "{{ table.count }}", "${{ table.balance | number }}"],
     ]
     table.autofit = False
     for row, texts in zip(table.rows, cells, strict=True):
         for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
-            cell.text = text
+            if text.startswith("prose."):  # words from the prose module, into the cell's empty paragraph
+                words(cell.paragraphs[0], text)
+            else:
+                cell.text = text
             cell.width = Inches((3.5, 1.2, 1.8)[i])
             cell.paragraphs[0].style = doc.styles["Cell" if i == 0 else "Figure"]
     repeat_header(table.rows[0])
     rule_above(table.rows[4])
-    tag(doc, "{%p if t.spec.footnote %}")
-    tag(doc, "{{ t.spec.footnote }}", "Footnote Block")
+    tag(doc, "{%p if table.spec.footnote %}")
+    tag(doc, "{{ table.spec.footnote }}", "Footnote Block")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
 
@@ -170,25 +191,25 @@ def strat_tables(doc: Document) -> None:
 def term_sheet() -> Document:
     doc = styled_document()
     tag(doc, '{%p import "term-sheet-8k/_prose.j2" as prose with context %}')
-    tag(doc, "{%p set c = prose.cover %}")
-    tag(doc, "{{ c.commission }}", "Cover Title")
-    tag(doc, "{{ c.city }}", "Centered")
-    tag(doc, "{{ c.form }}", "Cover Title")
-    tag(doc, "{{ c.report }}", "Centered")
-    tag(doc, "{{ c.pursuant }} {{ c.act }}", "Centered")
-    tag(doc, "{{ c.dated }}", "Centered")
-    tag(doc, "{{ c.earliest }}", "Caption Small")
-    tag(doc, "{{ c.registrant }}", "Cover Title")
-    tag(doc, "{{ c.capacity }}", "Centered")
-    tag(doc, "{{ c.issuer }}", "Centered")
-    tag(doc, "{{ c.exact_name }}", "Caption Small")
+    tag(doc, "{%p set cover = prose.cover %}")
+    tag(doc, "{{ cover.commission }}", "Cover Title")
+    tag(doc, "{{ cover.city }}", "Centered")
+    tag(doc, "{{ cover.form }}", "Cover Title")
+    tag(doc, "{{ cover.report }}", "Centered")
+    tag(doc, "{{ cover.pursuant }} {{ cover.act }}", "Centered")
+    tag(doc, "{{ cover.dated }}", "Centered")
+    tag(doc, "{{ cover.earliest }}", "Caption Small")
+    tag(doc, "{{ cover.registrant }}", "Cover Title")
+    tag(doc, "{{ cover.capacity }}", "Centered")
+    tag(doc, "{{ cover.issuer }}", "Centered")
+    tag(doc, "{{ cover.exact_name }}", "Caption Small")
     tag(doc, "{{ deal.depositor.state_of_incorporation }}  {{ deal.depositor.commission_file_number }}  {{ deal.depositor.irs_employer_number }}", "Centered")
-    tag(doc, '{{ c.state_caption | join(" ") | replace("- ", "") }}  {{ c.file_caption | join(" ") }}  {{ c.irs_caption | join(" ") }}', "Caption Small")
-    tag(doc, "{{ c.address }}  {{ deal.depositor.address.zip }}", "Centered")
-    tag(doc, "{{ c.address_caption }}  {{ c.zip_caption }}", "Caption Small")
-    tag(doc, "{{ c.phone }}")
-    tag(doc, "{{ c.former }}", "Footnote Block")
-    tag(doc, "{{ c.item }} {{ c.item_title }}", "Heading Centered")
+    tag(doc, '{{ cover.state_caption | join(" ") | replace("- ", "") }}  {{ cover.file_caption | join(" ") }}  {{ cover.irs_caption | join(" ") }}', "Caption Small")
+    tag(doc, "{{ cover.address }}  {{ deal.depositor.address.zip }}", "Centered")
+    tag(doc, "{{ cover.address_caption }}  {{ cover.zip_caption }}", "Caption Small")
+    tag(doc, "{{ cover.phone }}")
+    tag(doc, "{{ cover.former }}", "Footnote Block")
+    tag(doc, "{{ cover.item }} {{ cover.item_title }}", "Heading Centered")
     for name in ("offering", "transfer", "pool", "maturity_ltv"):
         tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Indent")
     footnotes(doc, "term-sheet-8k")
@@ -200,27 +221,30 @@ def term_sheet() -> Document:
     tag(doc, "{{ prose.discount_premium | oneline }}", "Body Indent")
     tag(doc, "{{ prose.tables_intro }}", "New Page")
     strat_tables(doc)
-    tag(doc, "{{ c.signatures_title }}", "Heading Centered")
+    tag(doc, "{{ cover.signatures_title }}", "Heading Centered")
     tag(doc, "{{ prose.signatures | oneline }}", "Body Indent")
     tag(doc, "{{ deal.depositor.name | upper }}", "Signature")
-    tag(doc, "{{ c.registrant_label }}", "Signature")
-    tag(doc, "{{ c.by }} ______________________________", "Signature")
-    tag(doc, "{{ ts.signatory.name }}", "Signature")
-    tag(doc, "{{ ts.signatory.title }}", "Signature")
-    tag(doc, "{{ c.dated_at }}")
+    tag(doc, "{{ cover.registrant_label }}", "Signature")
+    tag(doc, "{{ cover.by }} ______________________________", "Signature")
+    tag(doc, "{{ term_sheet.signatory.name }}", "Signature")
+    tag(doc, "{{ term_sheet.signatory.title }}", "Signature")
+    tag(doc, "{{ cover.dated_at }}")
     return doc
 
 
-def letter_head(doc: Document, exhibit: str, with_date: bool) -> None:
-    """Letterhead, date and addressee; from page two a header with addressee, date and page number."""
+def letter_head(doc: Document, with_date: bool) -> None:
+    """Letterhead, date and addressee; from page two a header with addressee, date and page number.
+    The words every letter shares come from _letter/_prose.j2 (imported by the header too, which
+    docxtpl renders on its own)."""
+    tag(doc, '{%p import "_letter/_prose.j2" as letter_prose %}')
     section = doc.sections[0]
     section.different_first_page_header_footer = True
     header = section.header
-    header.paragraphs[0].text = "{{ letter.addressee.name }}"
+    header.paragraphs[0].text = '{% import "_letter/_prose.j2" as letter_prose %}{{ letter.addressee.name }}'
     if with_date:
         header.add_paragraph("{{ letter.date | long_date }}")
-    page_field(header.add_paragraph("Page "))
-    tag(doc, exhibit, "Right")
+    page_field(header.add_paragraph("{{ letter_prose.page }} "))
+    tag_words(doc, "prose.exhibit", "Right")
     tag(doc, "{{ letter.counsel.letterhead }}", "Centered")
     tag(doc, "{{ letter.date | long_date }}")
     tag(doc, "{{ letter.addressee.name }}")
@@ -236,8 +260,8 @@ def items(doc: Document, source: str, end: str, style: str = "Item") -> None:
 
 
 def signature(doc: Document, rule: bool) -> None:
-    tag(doc, "Very truly yours,", "Signature")
-    tag(doc, "/s/ {{ letter.counsel.name }}", "Signature")
+    tag_words(doc, "letter_prose.closing", "Signature")
+    tag(doc, "{{ letter_prose.conformed }} {{ letter.counsel.name }}", "Signature")
     if rule:
         tag(doc, "______________________", "Signature")
     tag(doc, "{{ letter.counsel.name }}", "Signature")
@@ -246,7 +270,7 @@ def signature(doc: Document, rule: bool) -> None:
 def shelf() -> Document:
     doc = styled_document()
     tag(doc, '{%p import "exhibit-5-1-shelf/_prose.j2" as prose with context %}')
-    letter_head(doc, "Exhibit 5.1", with_date=False)
+    letter_head(doc, with_date=False)
     tag(doc, "{{ letter.addressee.salutation }}")
     for name in ("intro", "pooling_paragraph", "examined"):
         tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Flush")
@@ -264,10 +288,10 @@ def shelf() -> Document:
 def takedown() -> Document:
     doc = styled_document()
     tag(doc, '{%p import "exhibit-5-1-takedown/_prose.j2" as prose with context %}')
-    letter_head(doc, "EXHIBIT 5.1", with_date=True)
-    tag(doc, "Re:\t{{ prose.d.name }}", "Item")
-    tag(doc, "\t{{ prose.s.certificates }}, Series {{ prose.s.name }}", "Item")
-    tag(doc, "\t{{ join_words(prose.class_letters) }} Certificates", "Item")
+    letter_head(doc, with_date=True)
+    tag_words(doc, "prose.subject_label", "Item", after="\t{{ prose.subject_lines[0] }}")
+    tag(doc, "\t{{ prose.subject_lines[1] }}", "Item")
+    tag(doc, "\t{{ prose.subject_lines[2] }}", "Item")
     tag(doc, "{{ letter.addressee.salutation }}")
     tag(doc, "{{ prose.intro }}", "Body Indent")
     items(doc, "prose.grounds", ".")
@@ -278,8 +302,8 @@ def takedown() -> Document:
     tag(doc, "{{ prose.based_on }}", "Body Indent")
     tag(doc, "{%p for label in prose.numbering.order %}")
     tag(doc, "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}", "Numbered")
-    tag(doc, "{%p for part, letter_ in prose.numbering.parts(label) %}")
-    tag(doc, "({{ letter_ }})\t{{ prose.parts[part] }}", "Part")
+    tag(doc, "{%p for part, part_letter in prose.numbering.parts(label) %}")
+    tag(doc, "({{ part_letter }})\t{{ prose.parts[part] }}", "Part")
     tag(doc, '{%p if part == "descriptions" %}')
     items(doc, "prose.descriptions", ",", "Part Item")
     tag(doc, "{{ prose.descriptions_close }}", "Part")

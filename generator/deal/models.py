@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, create_model, model_validator
 
@@ -20,6 +20,8 @@ Percent = Annotated[Decimal, Field(ge=0, le=100)]
 
 
 class Address(Strict):
+    """A postal address, printed as written on the cover and in the opinions."""
+
     street: NonEmpty
     city: NonEmpty
     state: NonEmpty = Field(description="Full state name, as printed: 'Missouri'.")
@@ -27,6 +29,8 @@ class Address(Strict):
 
 
 class Depositor(Strict):
+    """The registrant: its names, its filing numbers and its address, as the cover prints them."""
+
     name: NonEmpty = Field(description="Exact name of registrant: 'Citicorp Mortgage Securities, Inc.'")
     short_name: NonEmpty = Field(description="Defined term used in the text: 'CMSI'.")
     capacity: NonEmpty | None = Field(None, description="Line under the name on the cover, e.g. 'Packager and Servicer'.")
@@ -38,15 +42,21 @@ class Depositor(Strict):
 
 
 class Person(Strict):
+    """Someone who signs a document: the name and title under the signature line."""
+
     name: NonEmpty
     title: NonEmpty
 
 
 class Trustee(Strict):
+    """The series' trustee, named in the term sheet."""
+
     name: NonEmpty
 
 
 class Series(Strict):
+    """The certificates being issued: their series name and title, used throughout the documents."""
+
     name: Annotated[str, StringConstraints(pattern=r"^\d{4}-[0-9A-Z]+$")] = Field(description="'2003-1'")
     certificates: NonEmpty = Field(description="'REMIC Pass-Through Certificates'")
 
@@ -56,7 +66,7 @@ class Series(Strict):
 
 def columns_model(registry: dict[str, LoanField] | None = None) -> type[Strict]:
     """The `columns:` model: a tape header for each tape field of the registry, optional ones defaulting to None."""
-    fields = {
+    fields: dict[str, Any] = {  # (type, FieldInfo) per field: create_model's **field_definitions
         f.name: (NonEmpty, Field(description=f.description)) if f.required else (NonEmpty | None, Field(None, description=f.description))
         for f in tape_fields(registry)
     }
@@ -64,10 +74,21 @@ def columns_model(registry: dict[str, LoanField] | None = None) -> type[Strict]:
 
 
 _COLUMNS_DOC = "Tape header for each canonical loan field; optional fields may be left out."
-Columns = columns_model()
+
+if TYPE_CHECKING:
+
+    class Columns(Strict):
+        """What mypy sees of the model built from the registry: the fields code reads by name."""
+
+        servicing_fee: str | None
+
+else:
+    Columns = columns_model()
 
 
-class PropertyType(str, Enum):
+class PropertyType(str, Enum):  # noqa: UP042 (a StrEnum's str() differs: templates and messages print members)
+    """Property types the tables and prose group loans by (mapped from the lender's codes)."""
+
     detached = "detached"
     multi_family = "multi_family"
     townhouse = "townhouse"
@@ -78,19 +99,23 @@ class PropertyType(str, Enum):
     manufactured = "manufactured"
 
 
-class Occupancy(str, Enum):
+class Occupancy(str, Enum):  # noqa: UP042 (see PropertyType)
+    """Occupancy categories the tables and prose speak of (mapped from the lender's codes)."""
+
     primary = "primary"
     second_home = "second_home"
     investor = "investor"
 
 
-class Purpose(str, Enum):
+class Purpose(str, Enum):  # noqa: UP042 (see PropertyType)
+    """Loan purposes the tables group by (mapped from the lender's codes)."""
+
     purchase = "purchase"
     rate_term_refinance = "rate_term_refinance"
     cash_out_refinance = "cash_out_refinance"
 
 
-class Programme(str, Enum):
+class Programme(str, Enum):  # noqa: UP042 (see PropertyType)
     """Underwriting programmes the term sheet's underwriting paragraph speaks of."""
 
     full = "full"
@@ -110,6 +135,8 @@ class Codes(Strict):
 
 
 class TapeOptions(Strict):
+    """How to read the tape file: which sheet of a workbook, how its dates are written."""
+
     sheet: NonEmpty | None = Field(None, description="XLSX sheet name; the first sheet when left out.")
     date_format: NonEmpty = Field("%Y-%m-%d", description="strftime format of the tape's dates.")
 
@@ -120,12 +147,20 @@ class TapeOptions(Strict):
 def table_field_enum(registry: dict[str, LoanField] | None = None) -> type[Enum]:
     """The loan fields a stratification table can band or group, as an enum of their names."""
     members = {f.name: f.name for f in table_fields(registry)}
-    enum = Enum("TableField", members, type=str, module=__name__)
+    enum = Enum("TableField", members, type=str, module=__name__)  # type: ignore[misc]  # members come from the registry, unknown to mypy
     enum.__doc__ = "Loan fields a stratification table can band or group."
     return enum
 
 
-TableField = table_field_enum()
+if TYPE_CHECKING:
+
+    class TableField(str, Enum):  # noqa: UP042 (as built by table_field_enum)
+        """What mypy sees of the enum built from the registry: str members named as their loan field."""
+
+        _value_: str
+
+else:
+    TableField = table_field_enum()
 
 
 class BandsRule(Strict):
@@ -147,7 +182,7 @@ class BandsRule(Strict):
 
     @model_validator(mode="after")
     def _edges_increase(self) -> BandsRule:
-        if any(b <= a for a, b in zip(self.edges, self.edges[1:])):
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
             raise ValueError("band edges must be strictly increasing")
         if not self.clamp_to_data and (self.first_label is None or self.last_label is None):
             raise ValueError("open first and last bands need first_label and last_label (or clamp_to_data: true)")
@@ -155,6 +190,8 @@ class BandsRule(Strict):
 
 
 class Category(Strict):
+    """One row of a categories table: the value loans must have, and the row's label."""
+
     value: str | int
     label: NonEmpty
 
@@ -184,6 +221,8 @@ Rule = Annotated[BandsRule | CategoriesRule | YearlyRule | StatesRule, Field(dis
 
 
 class TableSpec(Strict):
+    """One stratification table: its titles, the loan field, the rule that makes its rows."""
+
     multi_line = frozenset({"footnote"})
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
@@ -209,6 +248,8 @@ class Tables(Strict):
 
 
 class Pool(Strict):
+    """The mortgage pool: where its tape is, how to read it, and the figures the prose needs."""
+
     tape: NonEmpty = Field(description="Loan tape (CSV, XLSX or Parquet), relative to the deal file.")
     tape_options: TapeOptions = Field(default_factory=TapeOptions)
     columns: Columns

@@ -12,8 +12,9 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, Severity, TapeError
@@ -53,11 +54,13 @@ class TapeReport:
     problems: pl.DataFrame  # row, column, value, message, severity
 
     def count(self, severity: Severity) -> int:
+        """How many problems of this severity the tape has (an exit code and a summary need the total)."""
         import polars as pl
 
         return self.problems.filter(pl.col("severity") == severity.value).height
 
     def listed(self, severity: Severity, limit: int = SHOWN_PROBLEMS) -> list[Problem]:
+        """The first problems of this severity, in row order (a million would drown the reader)."""
         import polars as pl
 
         rows = self.problems.filter(pl.col("severity") == severity.value).head(limit)
@@ -158,7 +161,12 @@ def _format_problem(path: Path, suffix: str) -> Problem | None:
         return None
     if suffix in {".parquet", ".pq"}:
         if head[:4] != b"PAR1" or tail != b"PAR1" or size < 12:
-            seen = seen if seen and seen != "a Parquet file" else "a damaged or cut-off Parquet file" if head[:4] == b"PAR1" else "text" if _is_text(head) else "something else"
+            seen = (
+                seen if seen and seen != "a Parquet file"
+                else "a damaged or cut-off Parquet file" if head[:4] == b"PAR1"
+                else "text" if _is_text(head)
+                else "something else"
+            )  # fmt: skip
             return Problem(str(path), None, None, None, f"cannot read tape: not a Parquet file: it looks like {seen}")
         return None
     if suffix in {".xlsx", ".xlsm"}:
@@ -242,7 +250,11 @@ def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) ->
             expr = pl.when(days.is_between(lo, hi)).then(text).otherwise(pl.format("day {} from 1970-01-01", days))
         elif dtype == getattr(pl, "Float16", None):
             if name in wanted:
-                problems.append(Problem("", None, name, None, f"column {name} is stored as float16, which cannot hold cents (3 significant digits, at most 65504): write it as text, a decimal or float64"))
+                problems.append(Problem(
+                    "", None, name, None,
+                    f"column {name} is stored as float16, which cannot hold cents (3 significant digits, at most 65504): "
+                    "write it as text, a decimal or float64",
+                ))  # fmt: skip
             expr = col.cast(pl.String)
         elif dtype in (pl.Float32, pl.Float64):
             digits = 6 if dtype == pl.Float32 else 15  # decimal digits each type always keeps
@@ -350,7 +362,7 @@ def _csv_record_problems(path: Path, limit: int = SHOWN_PROBLEMS) -> list[Proble
     return found
 
 
-def _end_record(add, start: int, fields: int, expected: int | None) -> int:
+def _end_record(add: Callable[[int, str], None], start: int, fields: int, expected: int | None) -> int:
     if expected is None:
         return fields  # the header
     if fields > expected:
@@ -541,15 +553,26 @@ def _date(raw: pl.Expr, fmt: str) -> pl.Expr:
     return plain.str.strptime(pl.Date, fmt, strict=False)  # `_parse` then nulls dates outside DATE_MIN..DATE_MAX
 
 
-def _stored(field: LoanField, bounds: Range) -> tuple[object, object]:
+_Bound = int | Decimal | dt.date | None
+"""A range's bound as a column holds it: an integer of the field's scale, or a date (None: unbounded)."""
+
+_CLOSED: dict[tuple[bool, bool], Literal["both", "right", "left", "none"]] = {
+    (False, False): "both", (True, False): "right", (False, True): "left", (True, True): "none",
+}  # fmt: skip
+"""polars' `closed` for (low bound open, high bound open)."""
+
+
+def _stored(field: LoanField, bounds: Range) -> tuple[_Bound, _Bound]:
     """A range's bounds as the field's column holds them (integers of its scale, or dates)."""
-    return bounds.scaled(field.decimals) if field.numeric else (bounds.low, bounds.high)
+    if field.decimals is not None:  # a numeric field
+        return bounds.scaled(field.decimals)
+    return bounds.low, bounds.high
 
 
 def _inside(col: pl.Expr, field: LoanField, bounds: Range) -> pl.Expr:
     """True where the column's value is within the range (null where it is null)."""
     lo, hi = _stored(field, bounds)
-    closed = {(False, False): "both", (True, False): "right", (False, True): "left", (True, True): "none"}[bounds.low_open, bounds.high_open]
+    closed = _CLOSED[bounds.low_open, bounds.high_open]
     if lo is not None and hi is not None:
         return col.is_between(lo, hi, closed=closed)
     return (col > lo if bounds.low_open else col >= lo) if lo is not None else (col < hi if bounds.high_open else col <= hi)
@@ -565,13 +588,23 @@ def _outside(name: str, *, usual: bool = False) -> pl.Expr:
     col, (lo, hi) = pl.col(name), _stored(field, bounds)
     below = None if lo is None else col <= lo if bounds.low_open else col < lo
     above = None if hi is None else col >= hi if bounds.high_open else col > hi
-    return above if below is None else below if above is None else below | above
+    if below is None or above is None:
+        one = above if below is None else below
+        assert one is not None, f"{name}'s range has no bound"
+        return one
+    return below | above
+
+
+def _range(name: str, usual: bool = False) -> Range:
+    """A field's plausible (or usual) range, which the rule naming it needs."""
+    bounds = loan_fields.FIELDS[name].usual if usual else loan_fields.FIELDS[name].plausible
+    assert bounds is not None, f"{name} has no {'usual' if usual else 'plausible'} range"
+    return bounds
 
 
 def _span(name: str, usual: bool = False) -> str:
     """A field's plausible (or usual) range as the messages state it: '0% to 20%'."""
-    field = loan_fields.FIELDS[name]
-    return (field.usual if usual else field.plausible).words(field.kind)
+    return _range(name, usual).words(loan_fields.FIELDS[name].kind)
 
 
 def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
@@ -591,7 +624,7 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
     for field in _fields(raw):
         spec, col = loan_fields.FIELDS[field], pl.col(field)
         kind = spec.kind
-        if spec.numeric:
+        if spec.decimals is not None:  # a numeric field
             expr = _fixed(col, spec.decimals)
         elif kind is Kind.DATE:  # the date parser skips whitespace (a newline, a vertical tab) before numbers
             expr = pl.when(~col.str.contains(ODD_SPACE)).then(_date(col, pool.tape_options.date_format))
@@ -606,12 +639,12 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
         exprs.append(blank_is_zero(field, expr).alias(field))
     parsed = raw.select(exprs)
     dates = [loan_fields.FIELDS[f] for f in _fields(raw) if loan_fields.FIELDS[f].kind is Kind.DATE]  # year 0 or 12345 is a corrupted cell
-    parsed = parsed.with_columns(pl.when(_inside(pl.col(d.name), d, d.plausible)).then(pl.col(d.name)) for d in dates)
-    numeric = [f for f in _fields(raw) if loan_fields.FIELDS[f].numeric]
+    parsed = parsed.with_columns(pl.when(_inside(pl.col(d.name), d, _range(d.name))).then(pl.col(d.name)) for d in dates)
+    numeric = {f: decimals for f in _fields(raw) if (decimals := loan_fields.FIELDS[f].decimals) is not None}
     failed = raw.select((pl.col(f).is_not_null() & parsed[f].is_null()).any() for f in numeric).row(0)
     retry = [f for f, bad in zip(numeric, failed, strict=True) if bad]
     if retry:  # only columns with '$', ',' or '360.0' pay for the lenient reading
-        parsed = parsed.with_columns(raw.select(blank_is_zero(f, _fixed(pl.col(f), loan_fields.FIELDS[f].decimals, lenient=True)).alias(f) for f in retry))
+        parsed = parsed.with_columns(raw.select(blank_is_zero(f, _fixed(pl.col(f), numeric[f], lenient=True)).alias(f) for f in retry))
     return parsed
 
 
@@ -638,7 +671,11 @@ def _derive(loans: pl.DataFrame, pool: Pool, cut_off: dt.date) -> pl.DataFrame:
     import polars as pl
 
     cols = set(loans.columns)
-    fee = pl.col("servicing_fee") if "servicing_fee" in cols else pl.lit(loan_fields.FIELDS["servicing_fee"].scaled(pool.servicing_fee), pl.Int64)
+    if "servicing_fee" in cols:
+        fee = pl.col("servicing_fee")
+    else:
+        assert pool.servicing_fee is not None, "Pool's validation requires servicing_fee when the tape has no column for it"
+        fee = pl.lit(loan_fields.FIELDS["servicing_fee"].scaled(pool.servicing_fee), pl.Int64)
     addl = pl.col("additional_collateral") if "additional_collateral" in cols else pl.lit(0, pl.Int64)  # blank is 0 already
     computed_ltv = _ratio_thousandths(pl.col("original_balance"), pl.col("appraised_value"))
     return loans.with_columns(
@@ -659,14 +696,24 @@ TERM_RULE = "remaining term disagrees with the months from the cut-off date to m
 MATURITY_RULE = "maturity date is not the first payment date plus the original term"
 
 
-class Rule(tuple):
+_Check = tuple[Severity, str, "pl.Expr", "pl.Expr | str"]
+"""(severity, field reported, condition true on a bad row, reason): a rule whose name is its reason."""
+
+
+class Rule(_Check):
     """(severity, field reported, condition true on a bad row, reason), with the rule's name for grouping.
 
     The reason may be an expression giving each row its own figures (the expected value);
     `rule` is what all rows breaking it share. `value` replaces the cell shown, when set.
     """
 
-    def __new__(cls, severity: Severity, field: str, condition: pl.Expr, reason: pl.Expr | str, rule: str | None = None, value: pl.Expr | None = None) -> Rule:
+    rule: str
+    value: pl.Expr | None
+
+    def __new__(
+        cls, severity: Severity, field: str, condition: pl.Expr, reason: pl.Expr | str, rule: str | None = None, value: pl.Expr | None = None
+    ) -> Rule:
+        """A rule; without `rule`, a text reason names it (an expression reason is 'invalid value')."""
         self = super().__new__(cls, (severity, field, condition, reason))
         self.rule = rule if rule is not None else reason if isinstance(reason, str) else "invalid value"
         self.value = value
@@ -680,13 +727,14 @@ def _month_text(index: pl.Expr) -> pl.Expr:
     return pl.format("{}-{}", (index - 1) // 12, ((index - 1) % 12 + 1).cast(pl.String).str.zfill(2))
 
 
-def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity, str, pl.Expr, pl.Expr | str]]:
+def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[_Check]:
     """(severity, column reported, condition that is true on a bad row, reason) for every rule."""
     import polars as pl
 
     c = pl.col
     E, W = Severity.ERROR, Severity.WARNING
-    checks = [
+    term_reason = pl.format("{}: expected {}", pl.lit(TERM_RULE), c("months_to_maturity"))
+    checks: list[_Check] = [
         (E, "balance", _outside("balance"), "negative scheduled balance"),
         (W, "balance", c("balance") == 0, "zero scheduled balance"),
         (E, "original_balance", _outside("original_balance"), "original balance must be positive"),
@@ -696,39 +744,45 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[tuple[Severity
         (W, "note_rate", _outside("note_rate", usual=True), f"unusual note rate (outside {_span('note_rate', usual=True)})"),
         (E, "original_term", _outside("original_term"), f"original term outside {_span('original_term')}"),
         (E, "remaining_term", _outside("remaining_term") | (c("remaining_term") > c("original_term")), "remaining term outside 1 month to the original term"),
-        Rule(W, "remaining_term", c("remaining_term") != c("months_to_maturity"), pl.format("{}: expected {}", pl.lit(TERM_RULE), c("months_to_maturity")), TERM_RULE),
+        Rule(W, "remaining_term", c("remaining_term") != c("months_to_maturity"), term_reason, TERM_RULE),
         (E, "origination_date", c("origination_date") > cut_off, f"originated after the cut-off date {cut_off}"),
         (E, "maturity_date", c("maturity_date") <= cut_off, f"matures on or before the cut-off date {cut_off}"),
         (E, "maturity_date", c("maturity_date") <= c("origination_date"), "maturity date not after origination date"),
         (E, "ltv", _outside("ltv"), f"LTV outside {_span('ltv')}"),
-        (W, "ltv", _outside("effective_ltv", usual=True), f"LTV above {loan_fields.FIELDS['effective_ltv'].usual.high}%"),
+        (W, "ltv", _outside("effective_ltv", usual=True), f"LTV above {_range('effective_ltv', usual=True).high}%"),
         (E, "units", _outside("units"), f"units outside {_span('units')}"),
         (E, "units", (c("property_type") == "multi_family") & (c("units") < 2), "a 2-4 family dwelling with fewer than 2 units"),
         (W, "units", (c("property_type") != "multi_family") & (c("units") > 1), "several units but not a multi-family dwelling"),
     ]
     if "servicing_fee" in cols:
-        checks.append((E, "servicing_fee", _outside("servicing_fee") | (c("servicing_fee") >= c("note_rate")), "servicing fee negative or not below the note rate"))
+        fee_wrong = _outside("servicing_fee") | (c("servicing_fee") >= c("note_rate"))
+        checks.append((E, "servicing_fee", fee_wrong, "servicing fee negative or not below the note rate"))
     if "ltv" in cols:
         size = c("computed_ltv").cast(pl.Int128).abs()  # the sign apart: -1.500 is not -2 + 0.500
         sign = pl.when(c("computed_ltv") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
         ltv = loan_fields.FIELDS["computed_ltv"]
+        assert ltv.decimals is not None  # a percent
         computed = pl.format("{}{}.{}", sign, size // ltv.unit, (size % ltv.unit).cast(pl.String).str.zfill(ltv.decimals))
         reason = pl.format("LTV differs from the {}% computed as original balance / appraised value", computed)
-        checks.append(Rule(W, "ltv", (c("ltv").cast(pl.Int128) - c("computed_ltv")).abs() > 1, reason, "LTV differs from original balance / appraised value"))  # 64 bits could wrap
+        differs = (c("ltv").cast(pl.Int128) - c("computed_ltv")).abs() > 1  # 64 bits could wrap
+        checks.append(Rule(W, "ltv", differs, reason, "LTV differs from original balance / appraised value"))
     if "additional_collateral" in cols:
-        checks.append((E, "additional_collateral", _outside("additional_collateral") | (c("additional_collateral") > c("original_balance")), "additional collateral negative or above the original balance"))
+        collateral_wrong = _outside("additional_collateral") | (c("additional_collateral") > c("original_balance"))
+        checks.append((E, "additional_collateral", collateral_wrong, "additional collateral negative or above the original balance"))
     if "first_payment_date" in cols:
+        first, term = _month_index(c("first_payment_date")), c("original_term")
+        maturity_reason = pl.format("{}: expected {}", pl.lit(MATURITY_RULE), _month_text(first + term - 1))
         checks += [
             (E, "first_payment_date", c("first_payment_date") <= c("origination_date"), "first payment not after origination"),
-            Rule(W, "maturity_date", _month_index(c("maturity_date")) - _month_index(c("first_payment_date")) + 1 != c("original_term"), pl.format("{}: expected {}", pl.lit(MATURITY_RULE), _month_text(_month_index(c("first_payment_date")) + c("original_term") - 1)), MATURITY_RULE),
+            Rule(W, "maturity_date", _month_index(c("maturity_date")) - first + 1 != term, maturity_reason, MATURITY_RULE),
         ]
     return checks
 
 
-def _problem_schema() -> dict[str, pl.DataType]:
+def _problem_schema() -> pl.Schema:
     import polars as pl
 
-    return {"row": pl.Int64, "column": pl.String, "value": pl.String, "message": pl.String, "severity": pl.String, "rule": pl.String}
+    return pl.Schema({"row": pl.Int64, "column": pl.String, "value": pl.String, "message": pl.String, "severity": pl.String, "rule": pl.String})
 
 
 def _fields(raw: pl.DataFrame) -> list[str]:
@@ -744,42 +798,46 @@ def _bad_value_reason(text: pl.Expr, base: str) -> pl.Expr:
         pl.when(text.str.contains(CONTROL)).then(pl.lit(f"{base} (it contains a control character)"))
         .when(text.str.contains(r"(?i)^[+-]?(nan|inf|infinity)$")).then(pl.lit(f"{base} (not a finite number)"))
         .when(text.str.contains(" (a float", literal=True))
-        .then(pl.format("{} ({} cannot hold this value exactly: write the column as text, a decimal or float64)", pl.lit(base), text.str.extract(r"\(a (float[0-9]+)")))
+        .then(pl.format(
+            "{} ({} cannot hold this value exactly: write the column as text, a decimal or float64)", pl.lit(base), text.str.extract(r"\(a (float[0-9]+)")
+        ))
         .otherwise(pl.lit(base))
     )  # fmt: skip
 
 
 CONTROL = r"[\p{Cc}\p{Cf}]"
+"""Control and invisible format characters (NUL, escapes, zero-width spaces): never part of a tape's value."""
 ODD_SPACE = r"[^\x20-\x7e]"
 """Anything but printable ASCII: control characters and any space but the ASCII one (a date is ASCII)."""
-"""Control and invisible format characters (NUL, escapes, zero-width spaces): never part of a tape's value."""
 
 
-def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[tuple[Severity, str, pl.Expr, pl.Expr | str]]:
+def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
     """Every rule as (severity, field reported, condition true on a bad row, reason) over raw_* and loan columns."""
     import polars as pl
 
-    rules: list[tuple[Severity, str, pl.Expr, pl.Expr | str]] = []
+    rules: list[Rule] = []
     fields = _fields(raw)
     for field in fields:
         text, value = pl.col(f"raw_{field}"), pl.col(field)
         if not loan_fields.FIELDS[field].blank_means_zero:
-            rules.append((Severity.ERROR, field, text.is_null(), "missing value"))
+            rules.append(Rule(Severity.ERROR, field, text.is_null(), "missing value"))
         if loan_fields.FIELDS[field].kind is Kind.TEXT:
-            rules.append((Severity.ERROR, field, text.str.contains(CONTROL), "control character in the value (a corrupted cell?)"))
+            rules.append(Rule(Severity.ERROR, field, text.str.contains(CONTROL), "control character in the value (a corrupted cell?)"))
         else:
             base = _unparseable_reason(field, loan_fields.FIELDS[field], pool)
             rules.append(Rule(Severity.ERROR, field, text.is_not_null() & value.is_null(), _bad_value_reason(text, base), base))
-    for rule in _checks(pool, cut_off, set(fields)):
-        severity, field, condition, reason = rule
+    for check in _checks(pool, cut_off, set(fields)):
+        severity, field, condition, reason = check
         field = field if field in fields else "original_balance"
-        rules.append(Rule(severity, field, condition, reason, getattr(rule, "rule", None), getattr(rule, "value", None)))
+        name, shown = (check.rule, check.value) if isinstance(check, Rule) else (None, None)
+        rules.append(Rule(severity, field, condition, reason, name, shown))
     first = pl.col("_first_row")  # computed over the whole tape before any filter
     duplicate = pl.col("raw_loan_number").is_not_null() & (pl.col("_row") != first)
     rules.append(Rule(Severity.ERROR, "loan_number", duplicate, pl.format("duplicate loan number (first on row {})", first), "duplicate loan number"))
     if "_zip_given" in raw.columns:
         padded = pl.format("ZIP stored as a number without its leading zeros: read as {}", pl.col("raw_zip"))
-        rules.append(Rule(Severity.WARNING, "zip", pl.col("raw__zip_given").is_not_null(), padded, "ZIP stored as a number: zero-padded to 5 digits", pl.col("raw__zip_given")))
+        given = pl.col("raw__zip_given")
+        rules.append(Rule(Severity.WARNING, "zip", given.is_not_null(), padded, "ZIP stored as a number: zero-padded to 5 digits", given))
     return rules
 
 
@@ -802,10 +860,10 @@ def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFr
         work.filter(rule[2].fill_null(False)).select(
             pl.col("_row").alias("row"),
             pl.lit(headers[rule[1]]).alias("column"),
-            (getattr(rule, "value", None) if getattr(rule, "value", None) is not None else pl.col(f"raw_{rule[1]}")).alias("value"),
+            (rule.value if rule.value is not None else pl.col(f"raw_{rule[1]}")).alias("value"),
             (rule[3] if isinstance(rule[3], pl.Expr) else pl.lit(rule[3])).alias("message"),
             pl.lit(rule[0].value).alias("severity"),
-            pl.lit(getattr(rule, "rule", None) or (rule[3] if isinstance(rule[3], str) else "invalid value")).alias("rule"),
+            pl.lit(rule.rule or (rule[3] if isinstance(rule[3], str) else "invalid value")).alias("rule"),
         )
         for rule, count in zip(rules, counts, strict=True)
         if count
@@ -823,7 +881,7 @@ def _unparseable_reason(field: str, spec: LoanField, pool: Pool) -> str:
         known = ", ".join(getattr(pool.codes, field))
         return f"unknown {field.replace('_', ' ')} code (known: {known})"
     if kind is Kind.DATE:
-        dates = spec.plausible
+        dates = _range(field)
         return f"not a date in the form {pool.tape_options.date_format} from {dates.low} to {dates.high}"
     if kind is Kind.STATE:
         return "unknown state code"

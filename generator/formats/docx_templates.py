@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -27,10 +27,16 @@ from docx.shared import Inches, Pt
 from generator.formats.docx_package import normalise_docx
 from generator.templating.folders import templates_dir
 
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
+    from docx.table import _Row
+    from docx.text.paragraph import Paragraph
+
 FONT = "Source Serif Pro"
 
 
-def styled_document() -> Document:
+def _styled_document() -> DocxDocument:
     """US Letter, one-inch margins, and the paragraph styles every template uses."""
     doc = Document()
     section = doc.sections[0]
@@ -42,7 +48,18 @@ def styled_document() -> Document:
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
     normal.paragraph_format.space_after = Pt(8)
 
-    def style(name: str, *, align=None, first=None, left=None, hanging=None, size=None, bold=False, before_break=False, keep=False):
+    def style(
+        name: str,
+        *,
+        align: WD_PARAGRAPH_ALIGNMENT | None = None,
+        first: float | None = None,
+        left: float | None = None,
+        hanging: float | None = None,
+        size: int | None = None,
+        bold: bool = False,
+        before_break: bool = False,
+        keep: bool = False,
+    ) -> None:
         s = doc.styles.add_style(name, 1)
         s.base_style = normal
         fmt = s.paragraph_format
@@ -86,13 +103,13 @@ def styled_document() -> Document:
     return doc
 
 
-def tag(doc: Document, text: str, style: str = "Normal") -> None:
+def _tag(doc: DocxDocument, text: str, style: str = "Normal") -> None:
+    """A paragraph of template text (a Jinja tag, or a line of one) in a style."""
     doc.add_paragraph(text, style=style)
 
 
-def words(paragraph, expression: str, after: str = "") -> None:
-    """Words from a prose module (`expression`, then the template text `after`) set in a run as
-    plain as words written into the template.
+def _words(paragraph: Paragraph, expression: str, after: str = "") -> None:
+    """Words from a prose module (`expression`, then the template text `after`), as plain as words written in.
 
     docxtpl marks every <w:t> that holds a tag `xml:space="preserve"`, which a word written
     in has not; so the tag goes into a second run that opens with `{%-`, which docxtpl merges
@@ -103,12 +120,12 @@ def words(paragraph, expression: str, after: str = "") -> None:
     paragraph.add_run(f"{{%- with prose_words = {expression} %}}{{{{ prose_words }}}}{{% endwith %}}{after}")
 
 
-def tag_words(doc: Document, expression: str, style: str = "Normal", after: str = "") -> None:
-    """A paragraph of words from a prose module (see `words`)."""
-    words(doc.add_paragraph(style=style), expression, after)
+def _tag_words(doc: DocxDocument, expression: str, style: str = "Normal", after: str = "") -> None:
+    """A paragraph of words from a prose module (see `_words`)."""
+    _words(doc.add_paragraph(style=style), expression, after)
 
 
-def page_field(paragraph) -> None:
+def _page_field(paragraph: Paragraph) -> None:
     """A real PAGE field, so Word and LibreOffice number the pages themselves."""
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
@@ -120,22 +137,27 @@ def page_field(paragraph) -> None:
     paragraph._p.append(field)
 
 
-FOOTNOTES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
-<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
-<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>
-{%% import "%s/_prose.j2" as prose with context %%}{%% for note in prose.footnotes %%}<w:footnote w:id="{{ loop.index }}"><w:p><w:pPr><w:spacing w:after="60"/></w:pPr><w:r><w:rPr><w:vertAlign w:val="superscript"/><w:sz w:val="18"/></w:rPr><w:footnoteRef/></w:r><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> {{ note }}</w:t></w:r></w:p></w:footnote>{%% endfor %%}
-</w:footnotes>
-"""
+FOOTNOTES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">\n'
+    '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>\n'
+    '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>\n'
+    '{%% import "%s/_prose.j2" as prose with context %%}{%% for note in prose.footnotes %%}'
+    '<w:footnote w:id="{{ loop.index }}"><w:p><w:pPr><w:spacing w:after="60"/></w:pPr>'
+    '<w:r><w:rPr><w:vertAlign w:val="superscript"/><w:sz w:val="18"/></w:rPr><w:footnoteRef/></w:r>'
+    '<w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> {{ note }}</w:t></w:r></w:p></w:footnote>{%% endfor %%}\n'
+    "</w:footnotes>\n"
+)
 
 
-def footnotes(doc: Document, prose: str) -> None:
+def _footnotes(doc: DocxDocument, prose: str) -> None:
     """A footnotes part whose notes docxtpl renders from the prose module; the body refers to them by number."""
     part = Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, (FOOTNOTES % prose).encode(), doc.part.package)
     doc.part.relate_to(part, RT.FOOTNOTES)
 
 
-def repeat_header(row) -> None:
+def _repeat_header(row: _Row) -> None:
+    """Repeat the row at the top of each page the table runs onto, and keep it whole."""
     props = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
     props.append(header)
@@ -143,7 +165,8 @@ def repeat_header(row) -> None:
     props.append(cant_split)
 
 
-def rule_above(row) -> None:
+def _rule_above(row: _Row) -> None:
+    """A single rule above the row and a double one below it: the totals line of a table."""
     for cell in row.cells:
         borders = OxmlElement("w:tcBorders")
         for edge, kind in (("top", "single"), ("bottom", "double")):
@@ -154,14 +177,14 @@ def rule_above(row) -> None:
         cell._tc.get_or_add_tcPr().append(borders)
 
 
-def strat_tables(doc: Document) -> None:
+def _strat_tables(doc: DocxDocument) -> None:
     """Every stratification table: title, repeated header row, right-aligned figures, totals rule."""
-    tag(doc, "{%p for table in tables %}")
-    tag(doc, "{%p if table.spec.new_page and not loop.first %}")
-    tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title New Page")
-    tag(doc, "{%p else %}")
-    tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title")
-    tag(doc, "{%p endif %}")
+    _tag(doc, "{%p for table in tables %}")
+    _tag(doc, "{%p if table.spec.new_page and not loop.first %}")
+    _tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title New Page")
+    _tag(doc, "{%p else %}")
+    _tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title")
+    _tag(doc, "{%p endif %}")
     table = doc.add_table(rows=5, cols=3)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     cells = [
@@ -175,160 +198,169 @@ def strat_tables(doc: Document) -> None:
     for row, texts in zip(table.rows, cells, strict=True):
         for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
             if text.startswith("prose."):  # words from the prose module, into the cell's empty paragraph
-                words(cell.paragraphs[0], text)
+                _words(cell.paragraphs[0], text)
             else:
                 cell.text = text
             cell.width = Inches((3.5, 1.2, 1.8)[i])
             cell.paragraphs[0].style = doc.styles["Cell" if i == 0 else "Figure"]
-    repeat_header(table.rows[0])
-    rule_above(table.rows[4])
-    tag(doc, "{%p if table.spec.footnote %}")
-    tag(doc, "{{ table.spec.footnote }}", "Footnote Block")
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p endfor %}")
+    _repeat_header(table.rows[0])
+    _rule_above(table.rows[4])
+    _tag(doc, "{%p if table.spec.footnote %}")
+    _tag(doc, "{{ table.spec.footnote }}", "Footnote Block")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endfor %}")
 
 
-def term_sheet() -> Document:
-    doc = styled_document()
-    tag(doc, '{%p import "term-sheet-8k/_prose.j2" as prose with context %}')
-    tag(doc, "{%p set cover = prose.cover %}")
-    tag(doc, "{{ cover.commission }}", "Cover Title")
-    tag(doc, "{{ cover.city }}", "Centered")
-    tag(doc, "{{ cover.form }}", "Cover Title")
-    tag(doc, "{{ cover.report }}", "Centered")
-    tag(doc, "{{ cover.pursuant }} {{ cover.act }}", "Centered")
-    tag(doc, "{{ cover.dated }}", "Centered")
-    tag(doc, "{{ cover.earliest }}", "Caption Small")
-    tag(doc, "{{ cover.registrant }}", "Cover Title")
-    tag(doc, "{{ cover.capacity }}", "Centered")
-    tag(doc, "{{ cover.issuer }}", "Centered")
-    tag(doc, "{{ cover.exact_name }}", "Caption Small")
-    tag(doc, "{{ deal.depositor.state_of_incorporation }}  {{ deal.depositor.commission_file_number }}  {{ deal.depositor.irs_employer_number }}", "Centered")
-    tag(doc, '{{ cover.state_caption | join(" ") | replace("- ", "") }}  {{ cover.file_caption | join(" ") }}  {{ cover.irs_caption | join(" ") }}', "Caption Small")
-    tag(doc, "{{ cover.address }}  {{ deal.depositor.address.zip }}", "Centered")
-    tag(doc, "{{ cover.address_caption }}  {{ cover.zip_caption }}", "Caption Small")
-    tag(doc, "{{ cover.phone }}")
-    tag(doc, "{{ cover.former }}", "Footnote Block")
-    tag(doc, "{{ cover.item }} {{ cover.item_title }}", "Heading Centered")
+def _term_sheet() -> DocxDocument:
+    """The Form 8-K term sheet's template: cover, prose, stratification tables, signature."""
+    doc = _styled_document()
+    _tag(doc, '{%p import "term-sheet-8k/_prose.j2" as prose with context %}')
+    _tag(doc, "{%p set cover = prose.cover %}")
+    _tag(doc, "{{ cover.commission }}", "Cover Title")
+    _tag(doc, "{{ cover.city }}", "Centered")
+    _tag(doc, "{{ cover.form }}", "Cover Title")
+    _tag(doc, "{{ cover.report }}", "Centered")
+    _tag(doc, "{{ cover.pursuant }} {{ cover.act }}", "Centered")
+    _tag(doc, "{{ cover.dated }}", "Centered")
+    _tag(doc, "{{ cover.earliest }}", "Caption Small")
+    _tag(doc, "{{ cover.registrant }}", "Cover Title")
+    _tag(doc, "{{ cover.capacity }}", "Centered")
+    _tag(doc, "{{ cover.issuer }}", "Centered")
+    _tag(doc, "{{ cover.exact_name }}", "Caption Small")
+    _tag(doc, "{{ deal.depositor.state_of_incorporation }}  {{ deal.depositor.commission_file_number }}  {{ deal.depositor.irs_employer_number }}", "Centered")
+    captions = '{{ cover.state_caption | join(" ") | replace("- ", "") }}  {{ cover.file_caption | join(" ") }}  {{ cover.irs_caption | join(" ") }}'
+    _tag(doc, captions, "Caption Small")
+    _tag(doc, "{{ cover.address }}  {{ deal.depositor.address.zip }}", "Centered")
+    _tag(doc, "{{ cover.address_caption }}  {{ cover.zip_caption }}", "Caption Small")
+    _tag(doc, "{{ cover.phone }}")
+    _tag(doc, "{{ cover.former }}", "Footnote Block")
+    _tag(doc, "{{ cover.item }} {{ cover.item_title }}", "Heading Centered")
     for name in ("offering", "transfer", "pool", "maturity_ltv"):
-        tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Indent")
-    footnotes(doc, "term-sheet-8k")
-    tag(doc, "{{ prose.underwriting | oneline }}", "New Page")
-    tag(doc, "{{ prose.insurance_and_collateral | oneline }}", "Body Indent")
-    tag(doc, "{%p for item in prose.collateral %}")
-    tag(doc, "{{ loop.index }}.\t{{ item }}", "Item")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{{ prose.discount_premium | oneline }}", "Body Indent")
-    tag(doc, "{{ prose.tables_intro }}", "New Page")
-    strat_tables(doc)
-    tag(doc, "{{ cover.signatures_title }}", "Heading Centered")
-    tag(doc, "{{ prose.signatures | oneline }}", "Body Indent")
-    tag(doc, "{{ deal.depositor.name | upper }}", "Signature")
-    tag(doc, "{{ cover.registrant_label }}", "Signature")
-    tag(doc, "{{ cover.by }} ______________________________", "Signature")
-    tag(doc, "{{ term_sheet.signatory.name }}", "Signature")
-    tag(doc, "{{ term_sheet.signatory.title }}", "Signature")
-    tag(doc, "{{ cover.dated_at }}")
+        _tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Indent")
+    _footnotes(doc, "term-sheet-8k")
+    _tag(doc, "{{ prose.underwriting | oneline }}", "New Page")
+    _tag(doc, "{{ prose.insurance_and_collateral | oneline }}", "Body Indent")
+    _tag(doc, "{%p for item in prose.collateral %}")
+    _tag(doc, "{{ loop.index }}.\t{{ item }}", "Item")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{{ prose.discount_premium | oneline }}", "Body Indent")
+    _tag(doc, "{{ prose.tables_intro }}", "New Page")
+    _strat_tables(doc)
+    _tag(doc, "{{ cover.signatures_title }}", "Heading Centered")
+    _tag(doc, "{{ prose.signatures | oneline }}", "Body Indent")
+    _tag(doc, "{{ deal.depositor.name | upper }}", "Signature")
+    _tag(doc, "{{ cover.registrant_label }}", "Signature")
+    _tag(doc, "{{ cover.by }} ______________________________", "Signature")
+    _tag(doc, "{{ term_sheet.signatory.name }}", "Signature")
+    _tag(doc, "{{ term_sheet.signatory.title }}", "Signature")
+    _tag(doc, "{{ cover.dated_at }}")
     return doc
 
 
-def letter_head(doc: Document, with_date: bool) -> None:
+def _letter_head(doc: DocxDocument, with_date: bool) -> None:
     """Letterhead, date and addressee; from page two a header with addressee, date and page number.
+
     The words every letter shares come from _letter/_prose.j2 (imported by the header too, which
-    docxtpl renders on its own)."""
-    tag(doc, '{%p import "_letter/_prose.j2" as letter_prose %}')
+    docxtpl renders on its own).
+    """
+    _tag(doc, '{%p import "_letter/_prose.j2" as letter_prose %}')
     section = doc.sections[0]
     section.different_first_page_header_footer = True
     header = section.header
     header.paragraphs[0].text = '{% import "_letter/_prose.j2" as letter_prose %}{{ letter.addressee.name }}'
     if with_date:
         header.add_paragraph("{{ letter.date | long_date }}")
-    page_field(header.add_paragraph("{{ letter_prose.page }} "))
-    tag_words(doc, "prose.exhibit", "Right")
-    tag(doc, "{{ letter.counsel.letterhead }}", "Centered")
-    tag(doc, "{{ letter.date | long_date }}")
-    tag(doc, "{{ letter.addressee.name }}")
-    tag(doc, "{%p for line in letter.addressee.address %}")
-    tag(doc, "{{ line }}")
-    tag(doc, "{%p endfor %}")
+    _page_field(header.add_paragraph("{{ letter_prose.page }} "))
+    _tag_words(doc, "prose.exhibit", "Right")
+    _tag(doc, "{{ letter.counsel.letterhead }}", "Centered")
+    _tag(doc, "{{ letter.date | long_date }}")
+    _tag(doc, "{{ letter.addressee.name }}")
+    _tag(doc, "{%p for line in letter.addressee.address %}")
+    _tag(doc, "{{ line }}")
+    _tag(doc, "{%p endfor %}")
 
 
-def items(doc: Document, source: str, end: str, style: str = "Item") -> None:
-    tag(doc, f'{{%p for label, text in enumerate_items({source}, end="{end}") %}}')
-    tag(doc, "{{ label }}\t{{ text }}", style)
-    tag(doc, "{%p endfor %}")
+def _items(doc: DocxDocument, source: str, end: str, style: str = "Item") -> None:
+    """A lettered or numbered list from a prose module, each item ending in `end` (the last in a full stop)."""
+    _tag(doc, f'{{%p for label, text in enumerate_items({source}, end="{end}") %}}')
+    _tag(doc, "{{ label }}\t{{ text }}", style)
+    _tag(doc, "{%p endfor %}")
 
 
-def signature(doc: Document, rule: bool) -> None:
-    tag_words(doc, "letter_prose.closing", "Signature")
-    tag(doc, "{{ letter_prose.conformed }} {{ letter.counsel.name }}", "Signature")
+def _signature(doc: DocxDocument, rule: bool) -> None:
+    """Counsel's closing and conformed signature; `rule` adds a line to sign on."""
+    _tag_words(doc, "letter_prose.closing", "Signature")
+    _tag(doc, "{{ letter_prose.conformed }} {{ letter.counsel.name }}", "Signature")
     if rule:
-        tag(doc, "______________________", "Signature")
-    tag(doc, "{{ letter.counsel.name }}", "Signature")
+        _tag(doc, "______________________", "Signature")
+    _tag(doc, "{{ letter.counsel.name }}", "Signature")
 
 
-def shelf() -> Document:
-    doc = styled_document()
-    tag(doc, '{%p import "exhibit-5-1-shelf/_prose.j2" as prose with context %}')
-    letter_head(doc, with_date=False)
-    tag(doc, "{{ letter.addressee.salutation }}")
+def _shelf() -> DocxDocument:
+    """The shelf Exhibit 5.1 opinion letter's template."""
+    doc = _styled_document()
+    _tag(doc, '{%p import "exhibit-5-1-shelf/_prose.j2" as prose with context %}')
+    _letter_head(doc, with_date=False)
+    _tag(doc, "{{ letter.addressee.salutation }}")
     for name in ("intro", "pooling_paragraph", "examined"):
-        tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Flush")
-    tag(doc, "{{ prose.based_on }}", "Body Flush")
-    tag(doc, "{%p for label in prose.numbering.order %}")
-    tag(doc, "{{ prose.numbering.number(label) }}.\t{{ prose.bodies[label] }}", "Numbered")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{{ prose.laws }}", "Body Flush")
-    tag(doc, "{{ prose.consent | oneline }}", "Body Flush")
-    signature(doc, rule=False)
-    footnotes(doc, "exhibit-5-1-shelf")
+        _tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Flush")
+    _tag(doc, "{{ prose.based_on }}", "Body Flush")
+    _tag(doc, "{%p for label in prose.numbering.order %}")
+    _tag(doc, "{{ prose.numbering.number(label) }}.\t{{ prose.bodies[label] }}", "Numbered")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{{ prose.laws }}", "Body Flush")
+    _tag(doc, "{{ prose.consent | oneline }}", "Body Flush")
+    _signature(doc, rule=False)
+    _footnotes(doc, "exhibit-5-1-shelf")
     return doc
 
 
-def takedown() -> Document:
-    doc = styled_document()
-    tag(doc, '{%p import "exhibit-5-1-takedown/_prose.j2" as prose with context %}')
-    letter_head(doc, with_date=True)
-    tag_words(doc, "prose.subject_label", "Item", after="\t{{ prose.subject_lines[0] }}")
-    tag(doc, "\t{{ prose.subject_lines[1] }}", "Item")
-    tag(doc, "\t{{ prose.subject_lines[2] }}", "Item")
-    tag(doc, "{{ letter.addressee.salutation }}")
-    tag(doc, "{{ prose.intro }}", "Body Indent")
-    items(doc, "prose.grounds", ".")
-    tag(doc, "{{ prose.pooling_paragraph }}", "Body Indent")
-    tag(doc, "{{ prose.examined }}", "Body Indent")
-    items(doc, "prose.documents", ".")
-    tag(doc, "{{ prose.also_examined }}", "Body Indent")
-    tag(doc, "{{ prose.based_on }}", "Body Indent")
-    tag(doc, "{%p for label in prose.numbering.order %}")
-    tag(doc, "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}", "Numbered")
-    tag(doc, "{%p for part, part_letter in prose.numbering.parts(label) %}")
-    tag(doc, "({{ part_letter }})\t{{ prose.parts[part] }}", "Part")
-    tag(doc, '{%p if part == "descriptions" %}')
-    items(doc, "prose.descriptions", ",", "Part Item")
-    tag(doc, "{{ prose.descriptions_close }}", "Part")
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{{ prose.not_verified }}", "Body Indent")
-    tag(doc, "{%p for reliance in prose.reliances %}")
-    tag(doc, "{{ reliance }}", "Body Indent")
-    tag(doc, "{%p endfor %}")
+def _takedown() -> DocxDocument:
+    """The takedown Exhibit 5.1 opinion letter's template, with its numbered opinions and their parts."""
+    doc = _styled_document()
+    _tag(doc, '{%p import "exhibit-5-1-takedown/_prose.j2" as prose with context %}')
+    _letter_head(doc, with_date=True)
+    _tag_words(doc, "prose.subject_label", "Item", after="\t{{ prose.subject_lines[0] }}")
+    _tag(doc, "\t{{ prose.subject_lines[1] }}", "Item")
+    _tag(doc, "\t{{ prose.subject_lines[2] }}", "Item")
+    _tag(doc, "{{ letter.addressee.salutation }}")
+    _tag(doc, "{{ prose.intro }}", "Body Indent")
+    _items(doc, "prose.grounds", ".")
+    _tag(doc, "{{ prose.pooling_paragraph }}", "Body Indent")
+    _tag(doc, "{{ prose.examined }}", "Body Indent")
+    _items(doc, "prose.documents", ".")
+    _tag(doc, "{{ prose.also_examined }}", "Body Indent")
+    _tag(doc, "{{ prose.based_on }}", "Body Indent")
+    _tag(doc, "{%p for label in prose.numbering.order %}")
+    _tag(doc, "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}", "Numbered")
+    _tag(doc, "{%p for part, part_letter in prose.numbering.parts(label) %}")
+    _tag(doc, "({{ part_letter }})\t{{ prose.parts[part] }}", "Part")
+    _tag(doc, '{%p if part == "descriptions" %}')
+    _items(doc, "prose.descriptions", ",", "Part Item")
+    _tag(doc, "{{ prose.descriptions_close }}", "Part")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{{ prose.not_verified }}", "Body Indent")
+    _tag(doc, "{%p for reliance in prose.reliances %}")
+    _tag(doc, "{{ reliance }}", "Body Indent")
+    _tag(doc, "{%p endfor %}")
     for name in ("laws", "consent", "sole_benefit"):
-        tag(doc, f"{{{{ prose.{name} }}}}", "Body Indent")
-    signature(doc, rule=True)
+        _tag(doc, f"{{{{ prose.{name} }}}}", "Body Indent")
+    _signature(doc, rule=True)
     return doc
 
 
-BUILDERS: dict[str, Callable[[], Document]] = {
-    "term-sheet-8k": term_sheet,
-    "exhibit-5-1-shelf": shelf,
-    "exhibit-5-1-takedown": takedown,
+BUILDERS: dict[str, Callable[[], DocxDocument]] = {
+    "term-sheet-8k": _term_sheet,
+    "exhibit-5-1-shelf": _shelf,
+    "exhibit-5-1-takedown": _takedown,
 }
 STAMP = dt.datetime(2026, 1, 1)  # fixed, so that rebuilding gives the same bytes
 
 
 def build(name: str) -> bytes:
+    """One template's bytes, reproducible (fixed stamp): what tests compare with the committed file."""
     import io
 
     doc = BUILDERS[name]()
@@ -339,6 +371,7 @@ def build(name: str) -> bytes:
 
 
 def main() -> None:
+    """Rewrite every template in the templates folder (after changing this module)."""
     for name in BUILDERS:
         path = templates_dir() / f"{name}.docx"
         path.write_bytes(build(name))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no types (its stubs are a separate package)
 from pydantic import BaseModel, RootModel, ValidationError
 from yaml import events
 
@@ -279,7 +279,8 @@ class _Composer:
                 size = self.sizes.get(id(node), 1)
                 self.aliased += size
                 if self.aliased > MAX_ALIASED:
-                    self._problem(event.start_mark.line + 1, self._loc(), f"*{event.anchor}", f"aliases repeat more than {MAX_ALIASED} values: write the values out")
+                    too_many = f"aliases repeat more than {MAX_ALIASED} values: write the values out"
+                    self._problem(event.start_mark.line + 1, self._loc(), f"*{event.anchor}", too_many)
                     raise _Stop
             else:  # pragma: no cover - the parser ends a document only after its root node
                 return root
@@ -319,7 +320,8 @@ class _Composer:
         if node.tag == _INT:
             digits = sum(c.isdigit() for c in node.value)
             if digits > MAX_DIGITS:
-                self._problem(node.start_mark.line + 1, self._scalar_loc(node), f"{node.value[:20]}...", f"a number of {digits} digits: no figure of a deal has more than {MAX_DIGITS}")
+                too_long = f"a number of {digits} digits: no figure of a deal has more than {MAX_DIGITS}"
+                self._problem(node.start_mark.line + 1, self._scalar_loc(node), f"{node.value[:20]}...", too_long)
                 node.tag = _STR  # reported: read on as text, so the rest of the file is still checked
             return
         try:
@@ -440,7 +442,8 @@ def _problems(model: type[BaseModel], errors: list[Any], path: Path, root: yaml.
             else:
                 known = fields.setdefault(loc[:-1], _fields_at(model, loc[:-1]))
                 close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-                message = f"unknown key `{name}`: " + (f"did you mean `{close[0]}`?" if close else "remove it, or check its spelling against schemas/deal.schema.json")
+                fix = f"did you mean `{close[0]}`?" if close else "remove it, or check its spelling against schemas/deal.schema.json"
+                message = f"unknown key `{name}`: " + fix
         problems.append(Problem(str(path), _line_of(root, loc, keys), dotted, value, message))
     return problems, total
 

@@ -15,6 +15,8 @@ PartyKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class Counsel(Strict):
+    """The lawyer who signs the opinion letter, and how the letter presents them."""
+
     name: NonEmpty
     capacity: NonEmpty = Field(description="As the letter says it after 'as': 'an Associate General Counsel -- Corporate Law'.")
     organisation: NonEmpty = Field(description="'Citigroup Inc.'")
@@ -23,6 +25,8 @@ class Counsel(Strict):
 
 
 class Addressee(Strict):
+    """Whom the letter is addressed to: name, address lines and salutation."""
+
     name: NonEmpty
     address: list[NonEmpty] = Field(min_length=1)
     salutation: NonEmpty = "Ladies and Gentlemen:"
@@ -54,6 +58,8 @@ class Registration(Strict):
 
 
 class Party(Strict):
+    """A party the letter names, with what the opinions need to say about it."""
+
     name: NonEmpty
     short_name: NonEmpty | None = Field(None, description="Defined term on first mention: 'CMI'.")
     corporation_of: NonEmpty | None = Field(None, description="State of incorporation, for '..., a New York corporation'.")
@@ -61,12 +67,16 @@ class Party(Strict):
 
 
 class Signatory(Strict):
+    """A party to the pooling agreement, in the roles it signs in."""
+
     party: PartyKey
     roles: list[NonEmpty] = Field(min_length=1)
     individual_capacity: bool = False
 
 
 class Agreement(Strict):
+    """An agreement the opinion speaks of: its date, its parties and the section it is given under."""
+
     date: Date
     dated_as_of: bool = Field(False, description="'dated as of' rather than 'dated'.")
     parties: list[PartyKey] = Field(min_length=2)
@@ -74,12 +84,16 @@ class Agreement(Strict):
 
 
 class PoolingAgreement(Strict):
+    """The pooling and servicing agreement: its date, its signatories and its trustee."""
+
     date: Date
     parties: list[Signatory] = Field(min_length=2)
     trustee: PartyKey = Field(description="The party whose authentication the opinion assumes.")
 
 
 class Agreements(Strict):
+    """The agreements of the series that the takedown letter opines on."""
+
     underwriting: Agreement
     purchase: Agreement | None = Field(None, description="Needed when the series has private certificates.")
     purchaser: PartyKey | None = Field(None, description="The purchaser under the purchase agreement.")
@@ -88,6 +102,8 @@ class Agreements(Strict):
 
 
 class Classes(Strict):
+    """The certificate classes: offered, grouped, private and rated, as the opinions list them."""
+
     offered: list[ClassName] = Field(min_length=1)
     grouped: list[ClassName] = Field(default_factory=list, description="Offered classes that are a group of classes ('class A certificates').")
     private: list[ClassName] = Field(default_factory=list)
@@ -95,6 +111,8 @@ class Classes(Strict):
 
 
 class Reliance(Strict):
+    """Other counsel whose opinion the letter relies on, and for what matters."""
+
     counsel: NonEmpty
     capacity: NonEmpty = Field(description="'special counsel to CMSI'")
     matters: NonEmpty = Field(description="'legal matters relating to the Employee Retirement Income Security Act of 1974, as amended'")
@@ -140,9 +158,14 @@ class TakedownOpinion(Strict):
         if private and self.memorandum_date is None:
             problems.append(FieldProblem(("memorandum_date",), None, "the series has private certificates but no private placement memorandum"))
         if not private and a.purchase is not None:
-            problems.append(FieldProblem(("agreements", "purchase"), a.purchase.model_dump(mode="json"), "a purchase agreement, but the series has no private certificates for it (classes.private)"))
+            problems.append(FieldProblem(
+                ("agreements", "purchase"), a.purchase.model_dump(mode="json"),
+                "a purchase agreement, but the series has no private certificates for it (classes.private)",
+            ))  # fmt: skip
         if not private and self.memorandum_date is not None:
-            problems.append(FieldProblem(("memorandum_date",), self.memorandum_date, "a private placement memorandum, but the series has no private certificates (classes.private)"))
+            problems.append(FieldProblem(
+                ("memorandum_date",), self.memorandum_date, "a private placement memorandum, but the series has no private certificates (classes.private)"
+            ))  # fmt: skip
         if a.purchase is not None and a.purchaser is None:
             problems.append(FieldProblem(("agreements", "purchaser"), None, "name the purchaser under the purchase agreement"))
         if a.purchase is not None and a.purchaser is not None and a.purchaser not in a.purchase.parties:
@@ -154,28 +177,41 @@ class TakedownOpinion(Strict):
         if a.pooling.trustee not in [s.party for s in a.pooling.parties]:
             problems.append(FieldProblem(("agreements", "pooling", "trustee"), a.pooling.trustee, "the trustee is not among the pooling agreement's parties"))
         reg = self.registration
-        problems += [FieldProblem(("registration", key), None, "a takedown letter needs it") for key in ("file_number", "effective") if getattr(reg, key) is None]
+        missing = [key for key in ("file_number", "effective") if getattr(reg, key) is None]
+        problems += [FieldProblem(("registration", key), None, "a takedown letter needs it") for key in missing]
         return problems
 
     def _dates(self) -> list[FieldProblem]:
         """The letter opines on agreements already made."""
         agreements = ((name, getattr(self.agreements, name)) for name in ("underwriting", "purchase", "pooling", "mortgage_loan_purchase"))
         return [
-            FieldProblem(("date",), self.date, f"the letter is dated before the {name.replace('_', ' ')} agreement it opines on (agreements.{name}.date {agreement.date})")
+            FieldProblem(
+                ("date",), self.date,
+                f"the letter is dated before the {name.replace('_', ' ')} agreement it opines on (agreements.{name}.date {agreement.date})",
+            )
             for name, agreement in agreements
             if agreement is not None and self.date < agreement.date
         ]
 
     def _classes(self) -> list[FieldProblem]:
         c = self.classes
-        problems = [FieldProblem(("classes", kind, i), name, f"class {name} is not an offered class") for kind in ("rated", "grouped") for i, name in enumerate(getattr(c, kind)) if name not in c.offered]
-        problems += [FieldProblem(("classes", "private", i), name, f"class {name} is also an offered class") for i, name in enumerate(c.private) if name in c.offered]
+        problems = [
+            FieldProblem(("classes", kind, i), name, f"class {name} is not an offered class")
+            for kind in ("rated", "grouped")
+            for i, name in enumerate(getattr(c, kind))
+            if name not in c.offered
+        ]
+        problems += [
+            FieldProblem(("classes", "private", i), name, f"class {name} is also an offered class") for i, name in enumerate(c.private) if name in c.offered
+        ]
         return problems
 
     def _parties(self) -> list[FieldProblem]:
         """Every party named by key is defined; 'depositor' is the deal's own, and the servicer's state is stated."""
         a = self.agreements
-        named: list[tuple[tuple[str | int, ...], str | None]] = [(("servicer",), self.servicer), (("guarantor",), self.guarantor), (("agreements", "purchaser"), a.purchaser)]
+        named: list[tuple[tuple[str | int, ...], str | None]] = [
+            (("servicer",), self.servicer), (("guarantor",), self.guarantor), (("agreements", "purchaser"), a.purchaser),
+        ]  # fmt: skip
         for name in ("underwriting", "purchase", "mortgage_loan_purchase"):
             agreement = getattr(a, name)
             named += [(("agreements", name, "parties", i), key) for i, key in enumerate(agreement.parties if agreement else [])]

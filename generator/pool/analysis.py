@@ -18,6 +18,8 @@ from generator.pool.tape import TapeReport, load_tape
 
 @dataclass(frozen=True)
 class PoolAnalysis:
+    """A deal's pool worked out once: the checked tape, the prose's figures and the tables, for every output."""
+
     tape: TapeReport
     summary: Summary
     tables: list[Table]

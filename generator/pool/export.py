@@ -80,7 +80,10 @@ def as_dict(analysis: PoolAnalysis) -> dict[str, Any]:
                 "id": t.spec.id,
                 "title": " ".join(t.spec.title),
                 "rows": [
-                    {"label": r.label, "count": r.count, "balance": r.balance, "balance_exact": _plain(Decimal(r.balance_cents).scaleb(-2)), "percent": _plain(r.percent)}
+                    {
+                        "label": r.label, "count": r.count, "balance": r.balance,
+                        "balance_exact": _plain(Decimal(r.balance_cents).scaleb(-2)), "percent": _plain(r.percent),
+                    }
                     for r in t.rows
                 ],
                 "total": {"count": t.count, "balance": t.balance, "balance_exact": _plain(Decimal(t.balance_cents).scaleb(-2))},

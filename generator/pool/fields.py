@@ -121,12 +121,13 @@ class LoanField:
 
     @property
     def numeric(self) -> bool:
+        """Stored as an integer of its scale (so it can be summed, banded and range-checked)."""
         return self.decimals is not None
 
     @property
     def unit(self) -> int:
         """What one of the field's units is stored as: 100 (cents in a dollar), 1000 (a percent)."""
-        return 10 ** (self.decimals or 0)
+        return int(10 ** (self.decimals or 0))  # int ** int is typed Any (a negative power is a float)
 
     def scaled(self, value: Decimal | int) -> int:
         """A value in the field's units as stored, truncated to its decimals: 6.25 (percent) is 6250."""
@@ -140,13 +141,16 @@ class LoanField:
 REGISTRY: tuple[LoanField, ...] = (
     LoanField("loan_number", Kind.TEXT, "The lender's loan number; unique on the tape.", required=True),
     LoanField("balance", Kind.MONEY, "Scheduled principal balance at the cut-off date.", required=True, band=True, group=True, plausible=Range(low=0)),
-    LoanField("original_balance", Kind.MONEY, "Principal balance when the loan was made.", required=True, band=True, group=True, plausible=Range(low=0, low_open=True)),
+    LoanField("original_balance", Kind.MONEY, "Principal balance when the loan was made.", required=True, band=True, group=True,
+              plausible=Range(low=0, low_open=True)),
     LoanField("note_rate", Kind.PERCENT, "Mortgage interest rate, percent a year.", required=True, band=True, group=True,
               plausible=Range(0, 20, low_open=True), usual=Range(2, 12)),
-    LoanField("servicing_fee", Kind.PERCENT, "Servicing fee rate, percent a year; without it, pool.servicing_fee applies to every loan.", plausible=Range(low=0)),
+    LoanField("servicing_fee", Kind.PERCENT, "Servicing fee rate, percent a year; without it, pool.servicing_fee applies to every loan.",
+              plausible=Range(low=0)),
     LoanField("net_rate", Kind.PERCENT, "Note rate less the servicing fee, percent a year.", derived=True, band=True, group=True),
     LoanField("original_term", Kind.MONTHS, "Original term to maturity, months.", required=True, band=True, group=True, plausible=Range(1, 480)),
-    LoanField("remaining_term", Kind.MONTHS, "Remaining term to maturity at the cut-off date, months.", required=True, band=True, group=True, plausible=Range(low=1)),
+    LoanField("remaining_term", Kind.MONTHS, "Remaining term to maturity at the cut-off date, months.", required=True, band=True, group=True,
+              plausible=Range(low=1)),
     LoanField("origination_date", Kind.DATE, "Date the loan was made.", required=True, group=True),
     LoanField("first_payment_date", Kind.DATE, "Date of the first scheduled payment."),
     LoanField("maturity_date", Kind.DATE, "Date of the last scheduled payment.", required=True, group=True),

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 from pydantic import RootModel
 
@@ -25,12 +25,13 @@ from generator.templating.folders import templates_dir
 
 if TYPE_CHECKING:
     import polars as pl
+    from jinja2 import Template
 
     from generator.deal.loading import LoadedDeal
 
 def band_scales(registry: dict[str, LoanField] | None = None) -> dict[str, int]:
     """Decimal places of each field a table can band, as stored (cents, thousandths of a percent, months), by unit."""
-    return {f.name: f.decimals for f in sorted((f for f in table_fields(registry) if f.band), key=by_unit)}
+    return {f.name: f.decimals for f in sorted((f for f in table_fields(registry) if f.band), key=by_unit) if f.decimals is not None}  # all: banded is numeric
 
 
 SCALES = band_scales()
@@ -45,6 +46,8 @@ CATEGORIES = {f.name: get_args(Codes.model_fields[f.name].annotation)[1] for f i
 
 @dataclass(frozen=True)
 class Row:
+    """One row of a table: its label, its loans and their balance, rounded so that the rows foot."""
+
     label: str
     count: int
     balance_cents: int
@@ -54,6 +57,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
+    """A computed table: the spec it came from, its rows and its total, as every output prints them."""
+
     spec: TableSpec
     rows: list[Row]
     count: int
@@ -62,7 +67,7 @@ class Table:
 
 
 class TableList(RootModel[list[TableSpec]]):
-    pass
+    """The list of table specs in `strat-tables.yaml`, validated like a deal file's."""
 
 
 @cache
@@ -96,11 +101,13 @@ class TablePlaces:
     BASE = ("term_sheet", "pool", "tables")
 
     def drop(self, index: int, value: str, message: str) -> Problem:
+        """A problem with the deal file's `drop` entry `index`."""
         if self.loaded is None:
             return Problem("deal", None, "pool.tables.drop", value, message)
         return self.loaded.problem((*self.BASE, "drop", index), value, message)
 
     def spec(self, spec: TableSpec, loc: tuple[str | int, ...], value: str | None, message: str) -> Problem:
+        """A problem at `loc` inside a table spec: its deal-file line, or the defaults key for a default table."""
         if self.loaded is None:
             return Problem("deal", None, ".".join(map(str, ("tables", spec.id, *loc))), value, message)
         if id(spec) in self._own:
@@ -156,7 +163,7 @@ def _chosen(tables: Tables) -> list[TableSpec]:
 
 
 @cache
-def _label_template(source: str) -> Any:
+def _label_template(source: str) -> Template:
     return environment().from_string(source)
 
 
@@ -270,10 +277,10 @@ def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int,
         if rule.clamp_to_data:
             lo = Decimal(lowest).scaleb(-scale) if n == 0 or lo is None else lo
             hi = Decimal(highest).scaleb(-scale) if n == len(keys) - 1 or hi is None else hi
-            key = "label"
+            which = "label"
         else:
-            key = "first_label" if lo is None else "last_label" if hi is None else "label"
-        labels.append(_label(getattr(rule, key), key, lo=lo, hi=hi))
+            which = "first_label" if lo is None else "last_label" if hi is None else "label"
+        labels.append(_label(getattr(rule, which), which, lo=lo, hi=hi))
     return labels
 
 
@@ -309,26 +316,28 @@ def _compute_table(loans: pl.DataFrame, spec: TableSpec) -> Table:
     if isinstance(rule, CategoriesRule) and grouped["key"].null_count():
         strays = loans.filter(_row_key(loans, spec).is_null())[spec.field.value].unique().sort().to_list()
         raise _SpecProblem(("rule", "categories"), ", ".join(map(str, strays)), "loans with these values fall in no category (add them or set other_label)")
-    found = {k: (c, b) for k, c, b, _, _ in grouped.iter_rows()}
+    found: dict[Any, tuple[int, int]] = {k: (c, b) for k, c, b, _, _ in grouped.iter_rows()}  # row key: (count, balance in cents)
+    keys: list[int] | list[str]  # band, category or year numbers; state codes
 
     if isinstance(rule, BandsRule):
-        keys = list(range(len(rule.edges) + 1)) if spec.keep_empty else sorted(found)
+        bands: list[int] = list(range(len(rule.edges) + 1)) if spec.keep_empty else sorted(found)
         if spec.keep_empty and rule.clamp_to_data:
-            keys = [k for k in keys if k in found or 0 < k < len(rule.edges)]
-        labels = _band_labels(spec, rule, keys, grouped["low"].min() or 0, grouped["high"].max() or 0)
+            bands = [k for k in bands if k in found or 0 < k < len(rule.edges)]
+        lowest, highest = cast("int | None", grouped["low"].min()), cast("int | None", grouped["high"].max())  # a banded field is an integer column
+        keys, labels = bands, _band_labels(spec, rule, bands, lowest or 0, highest or 0)
     elif isinstance(rule, CategoriesRule):
         names = [c.label for c in rule.categories] + [rule.other_label or ""]
-        keys = list(range(len(rule.categories))) if spec.keep_empty else sorted(found)
+        indexes: list[int] = list(range(len(rule.categories))) if spec.keep_empty else sorted(found)
         if spec.keep_empty and len(rule.categories) in found:
-            keys.append(len(rule.categories))
-        labels = [names[k] for k in keys]
+            indexes.append(len(rule.categories))
+        keys, labels = indexes, [names[k] for k in indexes]
     elif isinstance(rule, YearlyRule):
-        keys = sorted(found)
-        labels = [_label(rule.label, "label", year=k) for k in keys]
+        years: list[int] = sorted(found)
+        keys, labels = years, [_label(rule.label, "label", year=k) for k in years]
     else:
         assert isinstance(rule, StatesRule)
-        keys = sorted(found, key=lambda code: STATE_NAMES[code])
-        labels = [STATE_NAMES[k] for k in keys]
+        codes: list[str] = sorted(found, key=lambda code: STATE_NAMES[code])
+        keys, labels = codes, [STATE_NAMES[k] for k in codes]
 
     counts = [found.get(k, (0, 0))[0] for k in keys]
     cents = [found.get(k, (0, 0))[1] for k in keys]

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from generator.deal.models import Pool
 from generator.errors import Problem, TapeError
@@ -39,6 +39,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Summary:
+    """The figures the term sheet's prose states about the pool, exact (rounded only when printed)."""
+
     pool: Group
     original_term: Fraction  # weighted average, months
     min_original_years: int  # whole years, rounded down
@@ -77,7 +79,7 @@ def _group_aggs(name: str, mask: pl.Expr) -> list[pl.Expr]:
     return [bal.len().alias(f"{name}.count"), wide.sum().alias(f"{name}.balance"), *weighted]
 
 
-def _group(stats: dict, name: str) -> Group | None:
+def _group(stats: dict[str, Any], name: str) -> Group | None:
     bal = int(stats[f"{name}.balance"] or 0)
     if bal == 0:
         return None

@@ -19,18 +19,14 @@ Percent = Annotated[Decimal, Field(ge=0, le=100)]
 # --- parties -------------------------------------------------------------------------
 
 
-class Address(Strict):
-    """A postal address, printed as written on the cover and in the opinions."""
-
+class Address(Strict):  # noqa: D101 (a docstring would become its description in schemas/deal.schema.json)
     street: NonEmpty
     city: NonEmpty
     state: NonEmpty = Field(description="Full state name, as printed: 'Missouri'.")
     zip: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
 
 
-class Depositor(Strict):
-    """The registrant: its names, its filing numbers and its address, as the cover prints them."""
-
+class Depositor(Strict):  # noqa: D101 (see Address)
     name: NonEmpty = Field(description="Exact name of registrant: 'Citicorp Mortgage Securities, Inc.'")
     short_name: NonEmpty = Field(description="Defined term used in the text: 'CMSI'.")
     capacity: NonEmpty | None = Field(None, description="Line under the name on the cover, e.g. 'Packager and Servicer'.")
@@ -41,22 +37,16 @@ class Depositor(Strict):
     phone: Annotated[str, StringConstraints(pattern=r"^\(\d{3}\) \d{3}-\d{4}$")]
 
 
-class Person(Strict):
-    """Someone who signs a document: the name and title under the signature line."""
-
+class Person(Strict):  # noqa: D101 (see Address)
     name: NonEmpty
     title: NonEmpty
 
 
-class Trustee(Strict):
-    """The series' trustee, named in the term sheet."""
-
+class Trustee(Strict):  # noqa: D101 (see Address)
     name: NonEmpty
 
 
-class Series(Strict):
-    """The certificates being issued: their series name and title, used throughout the documents."""
-
+class Series(Strict):  # noqa: D101 (see Address)
     name: Annotated[str, StringConstraints(pattern=r"^\d{4}-[0-9A-Z]+$")] = Field(description="'2003-1'")
     certificates: NonEmpty = Field(description="'REMIC Pass-Through Certificates'")
 
@@ -86,9 +76,7 @@ else:
     Columns = columns_model()
 
 
-class PropertyType(str, Enum):  # noqa: UP042 (a StrEnum's str() differs: templates and messages print members)
-    """Property types the tables and prose group loans by (mapped from the lender's codes)."""
-
+class PropertyType(str, Enum):  # noqa: D101, UP042 (no docstring: see Address; a StrEnum's str() differs: templates and messages print members)
     detached = "detached"
     multi_family = "multi_family"
     townhouse = "townhouse"
@@ -99,17 +87,13 @@ class PropertyType(str, Enum):  # noqa: UP042 (a StrEnum's str() differs: templa
     manufactured = "manufactured"
 
 
-class Occupancy(str, Enum):  # noqa: UP042 (see PropertyType)
-    """Occupancy categories the tables and prose speak of (mapped from the lender's codes)."""
-
+class Occupancy(str, Enum):  # noqa: D101, UP042 (see PropertyType)
     primary = "primary"
     second_home = "second_home"
     investor = "investor"
 
 
-class Purpose(str, Enum):  # noqa: UP042 (see PropertyType)
-    """Loan purposes the tables group by (mapped from the lender's codes)."""
-
+class Purpose(str, Enum):  # noqa: D101, UP042 (see PropertyType)
     purchase = "purchase"
     rate_term_refinance = "rate_term_refinance"
     cash_out_refinance = "cash_out_refinance"
@@ -134,9 +118,7 @@ class Codes(Strict):
     pmi: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
 
 
-class TapeOptions(Strict):
-    """How to read the tape file: which sheet of a workbook, how its dates are written."""
-
+class TapeOptions(Strict):  # noqa: D101 (see Address)
     sheet: NonEmpty | None = Field(None, description="XLSX sheet name; the first sheet when left out.")
     date_format: NonEmpty = Field("%Y-%m-%d", description="strftime format of the tape's dates.")
 
@@ -189,9 +171,7 @@ class BandsRule(Strict):
         return self
 
 
-class Category(Strict):
-    """One row of a categories table: the value loans must have, and the row's label."""
-
+class Category(Strict):  # noqa: D101 (see Address)
     value: str | int
     label: NonEmpty
 
@@ -220,9 +200,7 @@ class StatesRule(Strict):
 Rule = Annotated[BandsRule | CategoriesRule | YearlyRule | StatesRule, Field(discriminator="kind")]
 
 
-class TableSpec(Strict):
-    """One stratification table: its titles, the loan field, the rule that makes its rows."""
-
+class TableSpec(Strict):  # noqa: D101 (see Address)
     multi_line = frozenset({"footnote"})
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
@@ -247,9 +225,7 @@ class Tables(Strict):
     )
 
 
-class Pool(Strict):
-    """The mortgage pool: where its tape is, how to read it, and the figures the prose needs."""
-
+class Pool(Strict):  # noqa: D101 (see Address)
     tape: NonEmpty = Field(description="Loan tape (CSV, XLSX or Parquet), relative to the deal file.")
     tape_options: TapeOptions = Field(default_factory=TapeOptions)
     columns: Columns

@@ -14,9 +14,7 @@ ClassName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[0-9A-Z]
 PartyKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
-class Counsel(Strict):
-    """The lawyer who signs the opinion letter, and how the letter presents them."""
-
+class Counsel(Strict):  # noqa: D101 (a docstring would become its description in schemas/deal.schema.json)
     name: NonEmpty
     capacity: NonEmpty = Field(description="As the letter says it after 'as': 'an Associate General Counsel -- Corporate Law'.")
     organisation: NonEmpty = Field(description="'Citigroup Inc.'")
@@ -24,9 +22,7 @@ class Counsel(Strict):
     bar_admission: NonEmpty | None = Field(None, description="'State of New York': where counsel is admitted to practice.")
 
 
-class Addressee(Strict):
-    """Whom the letter is addressed to: name, address lines and salutation."""
-
+class Addressee(Strict):  # noqa: D101 (see Address)
     name: NonEmpty
     address: list[NonEmpty] = Field(min_length=1)
     salutation: NonEmpty = "Ladies and Gentlemen:"
@@ -57,43 +53,33 @@ class Registration(Strict):
         return self
 
 
-class Party(Strict):
-    """A party the letter names, with what the opinions need to say about it."""
-
+class Party(Strict):  # noqa: D101 (see Address)
     name: NonEmpty
     short_name: NonEmpty | None = Field(None, description="Defined term on first mention: 'CMI'.")
     corporation_of: NonEmpty | None = Field(None, description="State of incorporation, for '..., a New York corporation'.")
     national_bank: bool = Field(False, description="A national banking association (the paying-agent opinion).")
 
 
-class Signatory(Strict):
-    """A party to the pooling agreement, in the roles it signs in."""
-
+class Signatory(Strict):  # noqa: D101 (see Address)
     party: PartyKey
     roles: list[NonEmpty] = Field(min_length=1)
     individual_capacity: bool = False
 
 
-class Agreement(Strict):
-    """An agreement the opinion speaks of: its date, its parties and the section it is given under."""
-
+class Agreement(Strict):  # noqa: D101 (see Address)
     date: Date
     dated_as_of: bool = Field(False, description="'dated as of' rather than 'dated'.")
     parties: list[PartyKey] = Field(min_length=2)
     section: NonEmpty | None = Field(None, description="Section under which the opinion is given: '8(c)'.")
 
 
-class PoolingAgreement(Strict):
-    """The pooling and servicing agreement: its date, its signatories and its trustee."""
-
+class PoolingAgreement(Strict):  # noqa: D101 (see Address)
     date: Date
     parties: list[Signatory] = Field(min_length=2)
     trustee: PartyKey = Field(description="The party whose authentication the opinion assumes.")
 
 
-class Agreements(Strict):
-    """The agreements of the series that the takedown letter opines on."""
-
+class Agreements(Strict):  # noqa: D101 (see Address)
     underwriting: Agreement
     purchase: Agreement | None = Field(None, description="Needed when the series has private certificates.")
     purchaser: PartyKey | None = Field(None, description="The purchaser under the purchase agreement.")
@@ -101,18 +87,14 @@ class Agreements(Strict):
     mortgage_loan_purchase: Agreement
 
 
-class Classes(Strict):
-    """The certificate classes: offered, grouped, private and rated, as the opinions list them."""
-
+class Classes(Strict):  # noqa: D101 (see Address)
     offered: list[ClassName] = Field(min_length=1)
     grouped: list[ClassName] = Field(default_factory=list, description="Offered classes that are a group of classes ('class A certificates').")
     private: list[ClassName] = Field(default_factory=list)
     rated: list[ClassName] = Field(default_factory=list, description="Classes expected to be rated in one of the two highest categories.")
 
 
-class Reliance(Strict):
-    """Other counsel whose opinion the letter relies on, and for what matters."""
-
+class Reliance(Strict):  # noqa: D101 (see Address)
     counsel: NonEmpty
     capacity: NonEmpty = Field(description="'special counsel to CMSI'")
     matters: NonEmpty = Field(description="'legal matters relating to the Employee Retirement Income Security Act of 1974, as amended'")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
-import yaml  # type: ignore[import-untyped]  # PyYAML ships no types (its stubs are a separate package)
+import yaml
 from pydantic import BaseModel, RootModel, ValidationError
 from yaml import events
 
@@ -177,7 +177,8 @@ class _Frame:
     __slots__ = ("at", "key", "node", "size", "table")
 
     def __init__(self, node: yaml.Node, table: dict[str, tuple[yaml.Node, yaml.Node]] | None) -> None:
-        self.node, self.key, self.table, self.size = node, None, table, 1
+        self.node, self.table, self.size = node, table, 1
+        self.key: yaml.Node | None = None
         self.at: Key = 0  # where the child being read sits: its index or its key
 
 
@@ -231,9 +232,10 @@ class _Composer:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = resolve(yaml.ScalarNode, event.value, event.implicit)
-                node: yaml.Node = yaml.ScalarNode(tag, event.value, event.start_mark, None, style=event.style)  # no end mark: less memory
+                scalar = yaml.ScalarNode(tag, event.value, event.start_mark, None, style=event.style)  # no end mark: less memory
                 if tag == _TIMESTAMP or (tag == _INT and len(event.value) > MAX_DIGITS):
-                    self._check_scalar(node)
+                    self._check_scalar(scalar)
+                node: yaml.Node = scalar
                 size = 1
             elif kind is events.SequenceStartEvent or kind is events.MappingStartEvent:
                 if len(stack) >= MAX_DEPTH:

@@ -91,7 +91,7 @@ class Mentions:
         p = self._parties[key]
         first = key not in self._seen
         self._seen.add(key)
-        text = p.name if first else (p.short_name or p.name)
+        text: str = p.name if first else (p.short_name or p.name)
         if first and p.corporation_of:
             text += f", a {p.corporation_of} corporation"
         if roles:
@@ -103,7 +103,8 @@ class Mentions:
     def name(self, key: str) -> str:
         """A later mention: the defined term, or the name."""
         p = self._parties[key]
-        return p.short_name or p.name
+        name: str = p.short_name or p.name
+        return name
 
     def parties(self, keys: Iterable[str]) -> list[str]:
         return [self.party(key) for key in keys]

@@ -147,4 +147,4 @@ def finalize(text: str, source: str) -> str:
     return out
 
 
-TEXT_FILTERS = {"para": para, "hang": hang, "center": center, "right": right, "at": at, "widest": widest, "row": row, "wrap": wrap, "lines": lines}
+TEXT_FILTERS: dict[str, Callable[..., Any]] = {"para": para, "hang": hang, "center": center, "right": right, "at": at, "widest": widest, "row": row, "wrap": wrap, "lines": lines}

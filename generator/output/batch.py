@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no types and the environment has no stubs
 
 from generator.errors import DealdocsError, OutputError, Problem
 
@@ -185,7 +185,8 @@ def _die_with_parent() -> bool:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        status: int = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # ctypes calls are untyped
+        return status == 0
     except (OSError, AttributeError):
         return False
 
@@ -230,7 +231,9 @@ def run_batch(
     """
     names = deal_names(paths)
     order = {p: i for i, p in enumerate(paths)}
-    queue, results, running = list(paths), [], {}
+    queue: list[Path] = list(paths)
+    results: list[DealResult] = []
+    running: dict[Future[DealResult], Path] = {}
     jobs = max(1, jobs)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
@@ -256,7 +259,7 @@ def run_batch(
     return sorted(results, key=lambda r: order[Path(r.path)])
 
 
-def _collect(running: dict[Future, Path], names: dict[Path, str], results: list[DealResult], on_result: Callable[[DealResult], None]) -> bool:
+def _collect(running: dict[Future[DealResult], Path], names: dict[Path, str], results: list[DealResult], on_result: Callable[[DealResult], None]) -> bool:
     """The results of the deals that finish next; whether one of them failed."""
     done, _ = wait(running, return_when=FIRST_COMPLETED)
     failed = False

@@ -50,7 +50,7 @@ def input_entries(folder: Path, loaded: LoadedDeal, templates: Path | None) -> l
     if loaded.deal.term_sheet:
         own.append(tape_path(loaded))
     builtin = templates_dir()
-    entries = [{"path": relative(folder, p), "sha256": sha256(p)} for p in set(own) if p.is_file()]  # a missing one: rendering says so
+    entries: list[dict[str, Any]] = [{"path": relative(folder, p), "sha256": sha256(p)} for p in set(own) if p.is_file()]  # a missing one: rendering says so
     entries += [{"builtin": True, "path": t.relative_to(builtin).as_posix(), "sha256": sha256(t)} for t in builtin.rglob("*") if t.is_file()]
     return sorted(entries, key=lambda e: (bool(e.get("builtin")), e["path"]))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -78,8 +78,10 @@ _COMMAND_METAVARS = {("strats", "out"): "FILE"}
 
 
 def _plain_metavars(name: str, command: Any) -> None:
-    """Every value shown by a metavar (`--out DIR`, `PATH...`), flags as flags: recent typer versions
-    print Python types instead (`<path>`, `<list[str]>`, `<bool>`) and put braces round arguments.
+    """Every value shown by a metavar (`--out DIR`, `PATH...`), flags as flags.
+
+    Recent typer versions print Python types instead (`<path>`, `<list[str]>`, `<bool>`) and
+    put braces round arguments.
     """
     for param in command.params:
         if getattr(param, "is_flag", False):
@@ -258,7 +260,9 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
         typer.echo(f"{report.path}: {report.loans.height} loans, no errors, {warnings} warning{'s' * (warnings != 1)}")
 
 
-class StratsFormat(str, Enum):
+class StratsFormat(StrEnum):
+    """What `dealdocs strats --format` writes."""
+
     json = "json"
     csv = "csv"
     xlsx = "xlsx"
@@ -360,7 +364,11 @@ def new(
     folder: Annotated[Path, typer.Argument(help="The new deal's folder (must not exist).", show_default=False)],
     source: Annotated[
         Path | None,
-        typer.Option("--from", help="An example deal folder to start from (default: the Series 2003-1 term sheet example installed with dealdocs).", show_default=False),
+        typer.Option(
+            "--from",
+            help="An example deal folder to start from (default: the Series 2003-1 term sheet example installed with dealdocs).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Start a new deal folder from an example: its deal file, commented, ready to fill in."""
@@ -371,6 +379,7 @@ def new(
 
 
 def main() -> None:
+    """The `dealdocs` entry point: a crash outside any command is still one line (the traceback under --debug)."""
     try:
         app(prog_name="dealdocs")
     except Exception as exc:

@@ -23,6 +23,8 @@ DEAL_SUFFIXES = {".yaml", ".yml"}
 
 @dataclass(frozen=True)
 class DealResult:
+    """What became of one deal of a batch: its documents, or the error that stopped it, and how long it took."""
+
     deal: str
     path: str
     documents: list[str] = field(default_factory=list)
@@ -32,10 +34,12 @@ class DealResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the deal rendered (or was already up to date)."""
         return self.error is None
 
     @property
     def status(self) -> str:
+        """'ok', 'up to date' or 'failed', as the summary table prints it."""
         return "failed" if self.error is not None else "up to date" if self.up_to_date else "ok"
 
 
@@ -168,8 +172,9 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _worker_init(parent: int) -> None:
-    """In each worker: leave Ctrl-C to the parent (which stops handing out deals), and die with the parent:
-    the kernel kills a worker whose parent dies (Linux), a watch on the parent's pid does elsewhere.
+    """In each worker: leave Ctrl-C to the parent (which stops handing out deals), and die with the parent.
+
+    The kernel kills a worker whose parent dies (Linux); a watch on the parent's pid does elsewhere.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _die_with_parent():

@@ -167,6 +167,7 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         return join(parts)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Only the allow-listed attributes and methods, a Record's fields and Jinja's own objects; never a private name."""
         if attr.startswith("_"):
             return False
         if isinstance(obj, Record):
@@ -183,10 +184,12 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__} is not allowed in a template")
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """An operator, refused before Python computes it when its result would be too large."""
         _check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """A call with bounded arguments (a macro's are the template's own), and its result bounded too."""
         if not isinstance(__obj, Macro):
             _check_arguments(args, kwargs)
         result = super().call(__context, __obj, *args, **kwargs)

@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml  # type: ignore[import-untyped]  # PyYAML ships no types and the environment has no stubs
+import yaml
 
 from generator.errors import DealdocsError, OutputError, Problem
 

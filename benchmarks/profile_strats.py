@@ -45,34 +45,34 @@ def main() -> None:
         times[name].append(time.perf_counter() - t)
         return result
 
+    # Each lambda binds what it uses as default arguments: the value of this run, not of the last.
     for _ in range(args.runs):
         loaded = timed("load_deal (YAML + pydantic)", lambda: load_deal(args.deal))
         ts = term_sheet_of(loaded)
         pool, cut_off, path = ts.pool, ts.cut_off_date, tape_path(loaded)
         if args.stages:
-            frame, rows = timed("  read_raw: pl.read_csv (all text)", lambda: tape._read_text_frame(path, None))
-            timed("  read_raw: _lines_in (newline count)", lambda: tape._lines_in(path))
+            frame, rows = timed("  read_raw: pl.read_csv (all text)", lambda path=path: tape._read_text_frame(path, None))
+            timed("  read_raw: _lines_in (newline count)", lambda path=path: tape._lines_in(path))
             mapping = {f: h for f, h in pool.columns.model_dump().items() if h is not None}
-            timed("  read_raw: strip/blank->null select + filter", lambda: frame.select(
+            timed("  read_raw: strip/blank->null select + filter", lambda frame=frame, rows=rows, mapping=mapping: frame.select(
                 rows.alias("_row"), *(pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in mapping.items())
             ).filter(~pl.all_horizontal(pl.exclude("_row").is_null())))
-        raw = timed("read_raw (total)", lambda: tape.read_raw(path, pool))
+        raw = timed("read_raw (total)", lambda path=path, pool=pool: tape.read_raw(path, pool))
         if args.stages:
-            parsed = timed("  validate: _parse", lambda: tape._parse(raw, pool))
-            loans = timed("  validate: _derive", lambda: tape._derive(parsed, pool, cut_off))
-            work = timed("  validate: concat + _first_row over(loan_number)", lambda: pl.concat(
+            parsed = timed("  validate: _parse", lambda raw=raw, pool=pool: tape._parse(raw, pool))
+            loans = timed("  validate: _derive", lambda parsed=parsed, pool=pool, cut_off=cut_off: tape._derive(parsed, pool, cut_off))
+            work = timed("  validate: concat + _first_row over(loan_number)", lambda raw=raw, loans=loans: pl.concat(
                 [raw.drop("_row").rename(lambda n: f"raw_{n}"), loans], how="horizontal"
             ).with_columns(_first_row=pl.col("_row").min().over("raw_loan_number")))
             rules = tape._rules(raw, pool, cut_off)
-            timed(f"  validate: count {len(rules)} rules (one select)", lambda: work.select(
+            timed(f"  validate: count {len(rules)} rules (one select)", lambda work=work, rules=rules: work.select(
                 c.fill_null(False).sum().alias(str(i)) for i, (_, _, c, _) in enumerate(rules)
             ).row(0))
-        loans, problems = timed("validate (total)", lambda: tape.validate(raw, pool, cut_off))
+        loans, problems = timed("validate (total)", lambda raw=raw, pool=pool, cut_off=cut_off: tape.validate(raw, pool, cut_off))
         report = tape.TapeReport(path, loans, problems)
-        tables = timed("compute_tables (7 tables)", lambda: compute_tables(loans, resolve_tables(pool.tables)))
-        summary = timed("summarize", lambda: summarize(loans, pool))
-        timed("export.to_json", lambda: to_json(PoolAnalysis(report, summary, tables)))
-
+        tables = timed("compute_tables (7 tables)", lambda loans=loans, pool=pool: compute_tables(loans, resolve_tables(pool.tables)))
+        summary = timed("summarize", lambda loans=loans, pool=pool: summarize(loans, pool))
+        timed("export.to_json", lambda report=report, summary=summary, tables=tables: to_json(PoolAnalysis(report, summary, tables)))
     print(f"\n{args.runs} runs on {args.deal} ({loans.height:,} loans); median seconds\n")
     print("| stage | median | min |")
     print("|---|---|---|")

@@ -52,7 +52,8 @@ def synthesise(n: int, seed: int = 2003) -> pl.DataFrame:
         return pl.Series(scaled // unit).cast(pl.String) + "." + pl.Series(scaled % unit).cast(pl.String).str.zfill(places)
 
     def iso(y: np.ndarray, m: np.ndarray, d: np.ndarray | int) -> pl.Series:
-        return pl.Series(y).cast(pl.String) + "-" + pl.Series(m).cast(pl.String).str.zfill(2) + "-" + pl.Series(np.broadcast_to(d, y.shape)).cast(pl.String).str.zfill(2)
+        days = pl.Series(np.broadcast_to(d, y.shape)).cast(pl.String).str.zfill(2)
+        return pl.Series(y).cast(pl.String) + "-" + pl.Series(m).cast(pl.String).str.zfill(2) + "-" + days
 
     return pl.DataFrame({
         "LOAN_NO": pl.Series(rng.permutation(n) + 10_000_000).cast(pl.String).str.zfill(10),

@@ -58,7 +58,7 @@ from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
 from generator.templating.folders import template_dirs, templates_dir
 
-__all__ = [
+__all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the module's docstring tells it
     # errors and exit codes
     "DealdocsError", "Problem", "Severity", "ExitCode",
     "DealFileError", "TapeError", "TemplateProblemError", "OutputError", "ManifestError",

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042  # not StrEnum: str(Severity.ERROR) is public and must stay "Severity.ERROR"
+    """How bad a problem is: an error stops the rendering, a warning is reported and the rendering goes on."""
+
     ERROR = "error"
     WARNING = "warning"
 
@@ -45,6 +47,7 @@ class Problem:
     severity: Severity = Severity.ERROR
 
     def location(self) -> str:
+        """Where the problem is: 'file:line [column]', with what is known of it."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return where if self.column is None else f"{where} [{self.column}]"
 
@@ -71,14 +74,18 @@ class TapeError(DealdocsError):
 
 
 class TemplateProblemError(DealdocsError):
-    """Templates: a templates folder not found, a template that fails or that the sandbox refuses,
-    rendered text that breaks EDGAR's rules. (`TemplateError` is Jinja's own exception.)
+    """Templates: a folder, a template or the text it renders that cannot be used.
+
+    A templates folder not found, a template that fails or that the sandbox refuses, rendered
+    text that breaks EDGAR's rules. (`TemplateError` is Jinja's own exception.)
     """
 
 
 class OutputError(DealdocsError):
-    """Outputs and the file system: a file or folder that cannot be written, a folder another run holds,
-    two deals bound for the same folder, a new deal's folder that already exists.
+    """Outputs and the file system: what cannot be written where it was asked to be.
+
+    A file or folder that cannot be written, a folder another run holds, two deals bound for
+    the same folder, a new deal's folder that already exists.
     """
 
 

@@ -28,7 +28,8 @@ def deals(tmp_path: Path) -> Path:
     shutil.copytree(EXAMPLES, folder)
     second = folder / "cmsi-2003-2"
     second.mkdir()
-    (second / "deal.yaml").write_text((folder / "cmsi-2003-1" / "deal.yaml").read_text().replace("name: 2003-1", "name: 2003-2").replace("tape: loans.csv", "tape: ../cmsi-2003-1/loans.csv"))
+    first = (folder / "cmsi-2003-1" / "deal.yaml").read_text()
+    (second / "deal.yaml").write_text(first.replace("name: 2003-1", "name: 2003-2").replace("tape: loans.csv", "tape: ../cmsi-2003-1/loans.csv"))
     (folder / "broken").mkdir()
     (folder / "broken" / "deal.yaml").write_text("depositor:\n  name: Nobody\nterm_sheet: {}\n")
     (folder / "notes.yaml").write_text("reviewers: [a, b]\n")  # not a deal file: skipped
@@ -52,7 +53,9 @@ def test_batch_renders_the_good_reports_the_broken_and_exits_1(deals: Path, tmp_
 
 
 def test_fail_fast_stops_at_the_first_failure(deals: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["batch", str(deals / "broken"), str(deals / "cmsi-2006-1"), "--out", str(tmp_path / "o"), "--jobs", "1", "--fail-fast", "-f", "txt"])
+    result = runner.invoke(
+        app, ["batch", str(deals / "broken"), str(deals / "cmsi-2006-1"), "--out", str(tmp_path / "o"), "--jobs", "1", "--fail-fast", "-f", "txt"]
+    )
     assert result.exit_code == 1 and "not rendered (--fail-fast)" in result.output
 
 
@@ -129,7 +132,8 @@ def test_a_hostile_user_template_gets_a_message_not_the_goods(tmp_path: Path, at
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "exhibit-5-1-shelf.txt.j2").write_text(f"Exhibit\n{HOSTILE[attack]}\n")
-    result = runner.invoke(app, ["render", str(EXAMPLES / "cmsi-2003-shelf" / "shelf.yaml"), "--out", str(tmp_path / "o"), "-f", "txt", "--templates", str(templates)])
+    shelf = EXAMPLES / "cmsi-2003-shelf" / "shelf.yaml"
+    result = runner.invoke(app, ["render", str(shelf), "--out", str(tmp_path / "o"), "-f", "txt", "--templates", str(templates)])
     assert result.exit_code == 2, result.output
     assert "exhibit-5-1-shelf.txt.j2" in result.output
     assert "root:" not in result.output and "subclasses" not in result.output.split("template error")[0]

@@ -203,7 +203,7 @@ def test_many_unknown_keys_are_capped_and_looked_up_once_each_shown(deal_dir: Pa
 def test_line_lookup_uses_the_key_index(deal_dir: Path) -> None:
     unknown = "".join(f"    unknown_{i}: {i}\n" for i in range(2000))
     path = rewrite(deal_dir, "    discount_threshold: 5.500\n", "    discount_threshold: 5.500\n" + unknown)
-    data, root, keys = deal_module.parse_yaml_with_keys(path)
+    _data, root, keys = deal_module.parse_yaml_with_keys(path)
     pool = keys[id(root)]["term_sheet"][1]
     pool_node = keys[id(pool)]["pool"][1]
     pool_node.value = _Unscannable(pool_node.value)  # a look-up must not walk the mapping's 2,000 keys
@@ -241,7 +241,11 @@ def test_unknown_key_near_a_present_field_suggests_it(deal_dir: Path) -> None:
 
 
 def test_unknown_key_in_a_table_suggests_its_field(deal_dir: Path) -> None:
-    path = rewrite(deal_dir, "      defaults: true\n", "      defaults: true\n      tables:\n        - id: x\n          title: [X]\n          header: [X]\n          field: state\n          rule: {kind: states}\n          new_pgae: true\n")
+    table = (
+        "      tables:\n        - id: x\n          title: [X]\n          header: [X]\n"
+        "          field: state\n          rule: {kind: states}\n          new_pgae: true\n"
+    )
+    path = rewrite(deal_dir, "      defaults: true\n", "      defaults: true\n" + table)
     (problem,) = problems(path)
     assert f":{line_of(path, 'new_pgae')} [term_sheet.pool.tables.tables.0.new_pgae]" in problem
     assert "did you mean `new_page`?" in problem
@@ -275,7 +279,10 @@ def test_control_character_in_a_name_is_an_error_at_its_line(deal_dir: Path, cod
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(code=st.sampled_from(CONTROLS), where=st.sampled_from(["depositor.name", "term_sheet.pool.columns.loan_number", "term_sheet.pool.codes.property_type", "term_sheet.pool.tables.drop"]))
+@given(
+    code=st.sampled_from(CONTROLS),
+    where=st.sampled_from(["depositor.name", "term_sheet.pool.columns.loan_number", "term_sheet.pool.codes.property_type", "term_sheet.pool.tables.drop"]),
+)
 def test_every_control_character_in_any_string_is_refused(code: int, where: str) -> None:
     data = yaml.safe_load((EXAMPLE / "deal.yaml").read_text())
     *parents, last = where.split(".")
@@ -352,7 +359,10 @@ def test_validate_finds_yearly_on_a_balance(deal_dir: Path) -> None:
 
 
 def test_validate_finds_a_category_missing_from_the_table(deal_dir: Path) -> None:
-    table = "      tables:\n        - id: units\n          title: [U]\n          header: [U]\n          field: units\n          rule:\n            kind: categories\n            categories: [{value: 1, label: One}]\n"
+    table = (
+        "      tables:\n        - id: units\n          title: [U]\n          header: [U]\n          field: units\n"
+        "          rule:\n            kind: categories\n            categories: [{value: 1, label: One}]\n"
+    )
     path = rewrite(deal_dir, "      defaults: true\n", "      defaults: true\n" + table)
     code, output = cli("validate", path)
     assert code == 2 and f"deal.yaml:{line_of(path, 'categories: [')} [term_sheet.pool.tables.tables.0.rule.categories]" in output
@@ -373,7 +383,11 @@ def test_validate_finds_a_missing_templates_folder(deal_dir: Path) -> None:
     assert cli("validate", path)[0] == 0
 
 
-@pytest.mark.parametrize("path", sorted([*ROOT.glob("examples/*/deal.yaml"), *ROOT.glob("examples/*/shelf.yaml"), *ROOT.glob("examples/variants/*/*.yaml")]), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    sorted([*ROOT.glob("examples/*/deal.yaml"), *ROOT.glob("examples/*/shelf.yaml"), *ROOT.glob("examples/variants/*/*.yaml")]),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_shipped_examples_still_validate(path: Path) -> None:
     code, output = cli("validate", path)
     assert code == 0, output

@@ -92,7 +92,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(
     row=st.integers(0, len(ROWS) - 1),
     column=st.sampled_from(VALUE_COLUMNS),
-    value=st.sampled_from(INVALID) | st.text(st.characters(blacklist_categories=["Nd", "Zs"]), min_size=1, max_size=6).filter(lambda s: s.strip() and not s.strip().isascii()),
+    value=st.sampled_from(INVALID)
+    | st.text(st.characters(blacklist_categories=["Nd", "Zs"]), min_size=1, max_size=6).filter(lambda s: s.strip() and not s.strip().isascii()),
 )
 def test_an_invalid_cell_is_reported_at_its_row_and_column(folder: Path, row: int, column: str, value: str) -> None:
     rows = [list(r) for r in ROWS]
@@ -159,7 +160,11 @@ def test_corrupted_tape_bytes_give_a_message(folder: Path, edits: list[tuple[int
 
 
 @FUZZ
-@given(suffix=st.sampled_from([".parquet", ".xlsx", ".csv"]), content=st.sampled_from(["csv", "random", "empty", "pdf", "zip"]), seed=st.binary(min_size=0, max_size=64))
+@given(
+    suffix=st.sampled_from([".parquet", ".xlsx", ".csv"]),
+    content=st.sampled_from(["csv", "random", "empty", "pdf", "zip"]),
+    seed=st.binary(min_size=0, max_size=64),
+)
 def test_a_file_that_is_not_its_format_is_refused(folder: Path, suffix: str, content: str, seed: bytes) -> None:
     data = {
         "csv": TAPE_BYTES, "random": seed * 50, "empty": b"", "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + seed,

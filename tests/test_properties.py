@@ -175,7 +175,10 @@ def assert_foots(table, rows: list[dict[str, str]]) -> None:
 @st.composite
 def extra_tables(draw: st.DrawFn) -> TableSpec:
     """A deal's own table: random bands on any numeric field, categories, or years."""
-    field = draw(st.sampled_from(["balance", "original_balance", "note_rate", "net_rate", "ltv", "effective_ltv", "original_term", "remaining_term", "units", "property_type", "occupancy", "origination_date", "maturity_date"]))
+    field = draw(st.sampled_from([
+        "balance", "original_balance", "note_rate", "net_rate", "ltv", "effective_ltv", "original_term", "remaining_term",
+        "units", "property_type", "occupancy", "origination_date", "maturity_date",
+    ]))
     keep_empty = draw(st.booleans())
     if field in ("origination_date", "maturity_date"):
         rule: object = YearlyRule(kind="yearly")
@@ -393,7 +396,7 @@ def test_damaged_files_raise_only_dealdocs_errors(suffix: str, at: float, cut: i
     with TemporaryDirectory() as folder:
         path = tape_file(folder, data[:start] + insert + data[start + cut :], f"loans{suffix}")
         try:
-            report = load_tape(path, TERMS.pool, TERMS.cut_off_date)
+            load_tape(path, TERMS.pool, TERMS.cut_off_date)  # it reads the file or refuses it with a DealdocsError
         except DealdocsError as exc:
             assert exc.problems and all(p.message for p in exc.problems)
             return
@@ -413,6 +416,6 @@ def test_table_specs_that_cannot_group_their_field_are_messages() -> None:
             try:
                 table = compute_table(loans, spec)
             except DealdocsError as exc:
-                assert [p.column for p in exc.problems][0].startswith("tables.t."), (field, rule)
+                assert exc.problems[0].column.startswith("tables.t."), (field, rule)
             else:
                 assert table.count == 875 and table.balance == 405860263, (field, rule)

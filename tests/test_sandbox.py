@@ -176,7 +176,8 @@ def test_pdf_may_use_files_in_the_template_folder(tmp_path: Path) -> None:
     folder = tmp_path / "templates"
     folder.mkdir()
     (folder / "extra.css").write_text("body { color: black; }")
-    (folder / HTML).write_text('<html><head><link rel="stylesheet" href="extra.css"><link rel="stylesheet" href="print.css"></head><body>{{ letter.addressee.name }}</body></html>')
+    links = '<link rel="stylesheet" href="extra.css"><link rel="stylesheet" href="print.css">'
+    (folder / HTML).write_text("<html><head>" + links + "</head><body>{{ letter.addressee.name }}</body></html>")
     shutil.copy(ROOT / "templates" / "print.css", folder)
     code, output = _render(folder, tmp_path / "out", "pdf")
     assert code == 0, output

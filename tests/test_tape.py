@@ -230,7 +230,11 @@ CASES = {
     "rate high": ({"NOTE_RATE": "25.000"}, [(E, "NOTE_RATE", "note rate outside 0% to 20%"), (W, "NOTE_RATE", "unusual note rate")]),
     "rate zero": (
         {"NOTE_RATE": "0.000"},
-        [(E, "NOTE_RATE", "note rate outside 0% to 20%"), (W, "NOTE_RATE", "unusual note rate"), (E, "SERV_FEE", "servicing fee negative or not below the note rate")],
+        [
+            (E, "NOTE_RATE", "note rate outside 0% to 20%"),
+            (W, "NOTE_RATE", "unusual note rate"),
+            (E, "SERV_FEE", "servicing fee negative or not below the note rate"),
+        ],
     ),
     "rate unusual": ({"NOTE_RATE": "1.500"}, [(W, "NOTE_RATE", "unusual note rate (outside 2% to 12%)")]),
     "fee above rate": ({"SERV_FEE": "7.000"}, [(E, "SERV_FEE", "servicing fee negative or not below the note rate")]),
@@ -430,7 +434,7 @@ def test_missing_file_and_missing_sheet(tmp_path: Path) -> None:
     _text().write_excel(tmp_path / "loans.xlsx", worksheet="Loans")
     assert read(tmp_path / "loans.xlsx").loans.height == 875
     pool = TERMS.pool.model_copy(update={"tape_options": TERMS.pool.tape_options.model_copy(update={"sheet": "Tape"})})
-    with pytest.raises(DealdocsError, match="cannot read tape.*Tape"):
+    with pytest.raises(DealdocsError, match=r"cannot read tape.*Tape"):
         read(tmp_path / "loans.xlsx", pool)
 
 

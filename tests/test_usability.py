@@ -121,7 +121,8 @@ def test_wrapping_filters_keep_what_fits_and_wrap_what_does_not() -> None:
     assert at("Assistant Secretary", 52) == " " * 52 + "Assistant Secretary"
     assert row(["   Delaware", "333-72082", "13-3408713"], [32, 30]) == "   Delaware".ljust(32) + "333-72082".ljust(30) + "13-3408713"
     title = "Deutsche Bank National Trust Company, not in its individual capacity but solely as Trustee"
-    assert right(title, 40).split("\n") == [line.rjust(40) for line in ["Deutsche Bank National Trust Company,", "not in its individual capacity but", "solely as Trustee"]]
+    lines = ["Deutsche Bank National Trust Company,", "not in its individual capacity but", "solely as Trustee"]
+    assert right(title, 40).split("\n") == [line.rjust(40) for line in lines]
     assert at("Senior Vice President and Assistant Secretary", 52).split("\n") == [" " * 52 + "Senior Vice President and", " " * 52 + "Assistant Secretary"]
     centred = center(title).split("\n")
     assert len(centred) == 2 and all(len(line) <= 80 for line in centred) and widest(title) == max(len(line.strip()) for line in centred)
@@ -302,7 +303,11 @@ def test_the_wheel_ships_the_example_and_new_works_from_it(tmp_path: Path) -> No
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work, env={**os.environ, "PYTHONPATH": str(tmp_path / "site")})
     assert run.returncode == 0, run.stderr
     assert str(tmp_path / "site" / "generator" / "__init__.py") in subprocess.run(
-        [sys.executable, "-c", "import generator; print(generator.__file__)"], capture_output=True, text=True, cwd=work, env={**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+        [sys.executable, "-c", "import generator; print(generator.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
     ).stdout  # the wheel's copy ran, not the checkout's
     assert "depositor:" in (work / "deal-2024" / "deal.yaml").read_text()
 
@@ -329,7 +334,8 @@ def test_snapshot_fixture_reports_text_and_hash_differences_at_once(tmp_path: Pa
     first = _inner_pytest(tmp_path)
     assert first.returncode == 1 and "created" in first.stdout  # snapshots written
     snapshots = tmp_path / "test_deal"
-    pdf_text, pdf_hash, txt = snapshots / "shelf-exhibit-5-1-shelf-pdf.txt", snapshots / "shelf-exhibit-5-1-shelf-pdf.sha256", snapshots / "shelf-exhibit-5-1-shelf-txt.txt"
+    pdf_text, pdf_hash = snapshots / "shelf-exhibit-5-1-shelf-pdf.txt", snapshots / "shelf-exhibit-5-1-shelf-pdf.sha256"
+    txt = snapshots / "shelf-exhibit-5-1-shelf-txt.txt"
     good_text, good_hash = pdf_text.read_text(), pdf_hash.read_text()
     txt.write_text(txt.read_text().replace("Exhibit 5.1", "Exhibit 5.2"))
     pdf_text.write_text(good_text.replace("Exhibit 5.1", "Exhibit 5.2"))

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from generator.errors import DealdocsError, ExitCode  # light: the standard library only
+from generator.errors import DealdocsError, ExitCode, Problem  # light: the standard library only
+
+if TYPE_CHECKING:  # for annotations only: --help must not import them
+    from rich.console import Console
+    from typer._click import Context  # what the framework passes commands' groups; typer.Context is a subclass of it
+
+    from generator.pool.tape import TapeReport
 
 # What the command-line framework raises to end a command its own way (usage errors, --help, typer.Exit).
-_FRAMEWORK = (typer.Exit, typer.Abort, *(k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException"))
+_FRAMEWORK: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort, *(k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException"))
 
 
 class _Boundary(TyperGroup):
@@ -33,7 +39,7 @@ class _Boundary(TyperGroup):
         for name, command in self.commands.items():
             _plain_metavars(name, command)
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except _FRAMEWORK:
@@ -42,7 +48,7 @@ class _Boundary(TyperGroup):
             raise typer.Exit(self.report(exc, ctx)) from None
 
     @staticmethod
-    def report(exc: BaseException, ctx: typer.Context) -> ExitCode:
+    def report(exc: BaseException, ctx: Context) -> ExitCode:
         """Print what the user sees for `exc` (on standard error) and return the exit code it ends with."""
         if isinstance(exc, DealdocsError):
             count = f"{exc.total} problem{'s' if exc.total != 1 else ''}"
@@ -72,8 +78,10 @@ _COMMAND_METAVARS = {("strats", "out"): "FILE"}
 
 
 def _plain_metavars(name: str, command: Any) -> None:
-    """Every value shown by a metavar (`--out DIR`, `PATH...`), flags as flags: recent typer versions
-    print Python types instead (`<path>`, `<list[str]>`, `<bool>`) and put braces round arguments.
+    """Every value shown by a metavar (`--out DIR`, `PATH...`), flags as flags.
+
+    Recent typer versions print Python types instead (`<path>`, `<list[str]>`, `<bool>`) and
+    put braces round arguments.
     """
     for param in command.params:
         if getattr(param, "is_flag", False):
@@ -148,13 +156,13 @@ def _formats(spec: str) -> list[str]:
     return chosen
 
 
-def _stderr():
+def _stderr() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _print_problems(title: str, problems: list, total: int, style: str) -> None:
+def _print_problems(title: str, problems: Sequence[Problem], total: int, style: str) -> None:
     from rich.markup import escape
 
     console = _stderr()
@@ -165,7 +173,7 @@ def _print_problems(title: str, problems: list, total: int, style: str) -> None:
         console.print(f"  ... and {total - len(problems)} more")
 
 
-def _print_tape_warnings(report) -> None:  # a TapeReport (imported lazily)
+def _print_tape_warnings(report: TapeReport) -> None:
     """A tape's warnings grouped by rule: one line per rule with its count, then its first rows."""
     from rich.markup import escape
 
@@ -252,7 +260,9 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
         typer.echo(f"{report.path}: {report.loans.height} loans, no errors, {warnings} warning{'s' * (warnings != 1)}")
 
 
-class StratsFormat(str, Enum):
+class StratsFormat(StrEnum):
+    """What `dealdocs strats --format` writes."""
+
     json = "json"
     csv = "csv"
     xlsx = "xlsx"
@@ -354,7 +364,11 @@ def new(
     folder: Annotated[Path, typer.Argument(help="The new deal's folder (must not exist).", show_default=False)],
     source: Annotated[
         Path | None,
-        typer.Option("--from", help="An example deal folder to start from (default: the Series 2003-1 term sheet example installed with dealdocs).", show_default=False),
+        typer.Option(
+            "--from",
+            help="An example deal folder to start from (default: the Series 2003-1 term sheet example installed with dealdocs).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Start a new deal folder from an example: its deal file, commented, ready to fill in."""
@@ -365,6 +379,7 @@ def new(
 
 
 def main() -> None:
+    """The `dealdocs` entry point: a crash outside any command is still one line (the traceback under --debug)."""
     try:
         app(prog_name="dealdocs")
     except Exception as exc:

@@ -30,6 +30,7 @@ class BatchProgress:
             self._bar.stop()
 
     def advance(self, result: DealResult) -> None:
+        """Count a finished deal: the bar on a terminal, one line per deal otherwise (logs, CI)."""
         self.done += 1
         if self._bar:
             self._bar.update(self._task, advance=1, description=result.deal)

@@ -17,7 +17,8 @@ from markupsafe import Markup
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
 
 
-def letter(index: int) -> str:
+def _letter(index: int) -> str:
+    """0 -> 'A': the letter of a clause's part, or of a lettered list's item."""
     return chr(ord("A") + index)
 
 
@@ -29,6 +30,7 @@ class Numbering:
     numbers: Mapping[str, str]
 
     def number(self, label: str) -> str:
+        """A clause's final number, e.g. '11'; an unknown label is a template error."""
         return self._lookup(label)
 
     def ref(self, label: str, part: str | None = None) -> str:
@@ -61,7 +63,7 @@ def number_clauses(clauses: Sequence[Mapping[str, Any]]) -> Numbering:
         numbers[clause["label"]] = str(len(order))
         kept = [p for p in clause.get("parts", []) if p.get("when", True)]
         for i, part in enumerate(kept):
-            numbers[f"{clause['label']}.{part['label']}"] = letter(i)
+            numbers[f"{clause['label']}.{part['label']}"] = _letter(i)
     return Numbering(tuple(order), numbers)
 
 
@@ -91,7 +93,7 @@ class Mentions:
         p = self._parties[key]
         first = key not in self._seen
         self._seen.add(key)
-        text = p.name if first else (p.short_name or p.name)
+        text: str = p.name if first else (p.short_name or p.name)
         if first and p.corporation_of:
             text += f", a {p.corporation_of} corporation"
         if roles:
@@ -103,12 +105,15 @@ class Mentions:
     def name(self, key: str) -> str:
         """A later mention: the defined term, or the name."""
         p = self._parties[key]
-        return p.short_name or p.name
+        name: str = p.short_name or p.name
+        return name
 
     def parties(self, keys: Iterable[str]) -> list[str]:
+        """Each party named as `party` names it: in full the first time."""
         return [self.party(key) for key in keys]
 
     def names(self, keys: Iterable[str]) -> list[str]:
+        """Each party's later mention, as `name` gives it."""
         return [self.name(key) for key in keys]
 
 
@@ -120,7 +125,7 @@ def enumerate_items(items: Sequence[str], conjunction: str = "and", end: str = "
     items = [i.strip() for i in items]
     if len(items) == 1:
         return [("", items[0] + end)]
-    labels = [f"({ROMAN[n]})" if style == "roman" else f"({letter(n)})" for n in range(len(items))]
+    labels = [f"({ROMAN[n]})" if style == "roman" else f"({_letter(n)})" for n in range(len(items))]
     punctuated = [item + "," for item in items[:-2]]
     punctuated += [items[-2] + f", {conjunction}", items[-1] + end]
     return list(zip(labels, punctuated, strict=True))

@@ -1,5 +1,7 @@
-"""Letter pages in EDGAR text: paragraphs kept whole, a footnote at the foot of page one,
-continuation pages headed by the template's own `continuation(page)` block.
+"""Letter pages in EDGAR text.
+
+Paragraphs are kept whole, a footnote goes at the foot of page one, and continuation pages
+are headed by the template's own `continuation(page)` block.
 """
 
 from __future__ import annotations

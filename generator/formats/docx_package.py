@@ -35,7 +35,8 @@ def _core_properties(xml: bytes, stamp: dt.datetime, title: str, author: str) ->
             if prefix == "dcterms":
                 element.set("{http://www.w3.org/2001/XMLSchema-instance}type", "dcterms:W3CDTF")
         element.text = value
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    text: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # lxml is untyped here
+    return text
 
 
 def normalise_docx(data: bytes, stamp: dt.datetime, title: str, author: str) -> bytes:

@@ -33,8 +33,9 @@ def hang(text: str, label: str, first: int = 0, indent: int = 6, width: int = WI
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Words filled greedily into lines of at most `width` (spacing inside a line kept, as in '*   A note');
-    a word longer than a line is split, never left to overflow.
+    """Words filled greedily into lines of at most `width`; a word longer than a line is split.
+
+    Spacing inside a line is kept, as in '*   A note'; a long word is never left to overflow.
     """
     return textwrap.wrap(text.strip(), width=max(width, 1), break_on_hyphens=False) or [""]
 
@@ -48,8 +49,9 @@ def _balanced(text: str, width: int) -> list[str]:
 
 
 def center(text: str, width: int = WIDTH) -> str:
-    """Centred as the printer centres: an odd leftover space goes on the left; too long a text is
-    wrapped into even lines, each centred.
+    """Centred as the printer centres: an odd leftover space goes on the left.
+
+    Too long a text is wrapped into even lines, each centred.
     """
     if len(text) <= width:
         return " " * ((width - len(text) + 1) // 2) + text
@@ -71,16 +73,18 @@ def at(text: str, column: int, width: int = WIDTH) -> str:
 
 
 def widest(text: str, width: int = WIDTH) -> int:
-    """The width `center`/`right` (or `at` with width - column) give the text: its length when it fits,
-    else its longest wrapped line's (for a rule drawn under it).
+    """The width `center`/`right` (or `at` with width - column) give the text, for a rule drawn under it.
+
+    Its length when it fits, else its longest wrapped line's.
     """
     return len(text) if len(text) <= width else max(map(len, _balanced(text, width)))
 
 
 def row(cells: list[str], widths: list[int], width: int = WIDTH) -> str:
-    """Cells side by side, each but the last padded to its column's width as `ljust` pads it (the last runs
-    to the margin); a cell too long for its column wraps within it, keeping its leading indent, instead of
-    pushing the next ones right.
+    """Cells side by side, each but the last padded to its column's width as `ljust` pads it.
+
+    The last runs to the margin; a cell too long for its column wraps within it, keeping its
+    leading indent, instead of pushing the next ones right.
     """
     rooms = [w - 1 for w in widths] + [width - sum(widths)] * (len(cells) - len(widths))
     columns = []
@@ -147,4 +151,6 @@ def finalize(text: str, source: str) -> str:
     return out
 
 
-TEXT_FILTERS = {"para": para, "hang": hang, "center": center, "right": right, "at": at, "widest": widest, "row": row, "wrap": wrap, "lines": lines}
+TEXT_FILTERS: dict[str, Callable[..., Any]] = {
+    "para": para, "hang": hang, "center": center, "right": right, "at": at, "widest": widest, "row": row, "wrap": wrap, "lines": lines
+}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _paragraph(p) -> str:
+def _paragraph(p: Any) -> str:  # an lxml element (lxml is untyped)
     """A paragraph's text with tabs, and footnote references as the text marks them: '(1)'."""
     parts = []
     for node in p.iter(f"{W}t", f"{W}tab", f"{W}footnoteReference"):

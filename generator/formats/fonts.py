@@ -9,6 +9,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Face:
+    """One font file as the PDF's @font-face rule names it: its URL, weight and style."""
+
     url: str
     weight: int
     style: str

@@ -18,5 +18,6 @@ class Rendered:
 
     @property
     def text(self) -> str:
+        """The content of a text format; asking a DOCX or PDF for text is a caller's mistake."""
         assert isinstance(self.content, str), f"{self.name}.{self.extension} is not text"
         return self.content

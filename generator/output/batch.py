@@ -23,6 +23,8 @@ DEAL_SUFFIXES = {".yaml", ".yml"}
 
 @dataclass(frozen=True)
 class DealResult:
+    """What became of one deal of a batch: its documents, or the error that stopped it, and how long it took."""
+
     deal: str
     path: str
     documents: list[str] = field(default_factory=list)
@@ -32,10 +34,12 @@ class DealResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the deal rendered (or was already up to date)."""
         return self.error is None
 
     @property
     def status(self) -> str:
+        """'ok', 'up to date' or 'failed', as the summary table prints it."""
         return "failed" if self.error is not None else "up to date" if self.up_to_date else "ok"
 
 
@@ -168,8 +172,9 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _worker_init(parent: int) -> None:
-    """In each worker: leave Ctrl-C to the parent (which stops handing out deals), and die with the parent:
-    the kernel kills a worker whose parent dies (Linux), a watch on the parent's pid does elsewhere.
+    """In each worker: leave Ctrl-C to the parent (which stops handing out deals), and die with the parent.
+
+    The kernel kills a worker whose parent dies (Linux); a watch on the parent's pid does elsewhere.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _die_with_parent():
@@ -185,7 +190,8 @@ def _die_with_parent() -> bool:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        status: int = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # ctypes calls are untyped
+        return status == 0
     except (OSError, AttributeError):
         return False
 
@@ -230,7 +236,9 @@ def run_batch(
     """
     names = deal_names(paths)
     order = {p: i for i, p in enumerate(paths)}
-    queue, results, running = list(paths), [], {}
+    queue: list[Path] = list(paths)
+    results: list[DealResult] = []
+    running: dict[Future[DealResult], Path] = {}
     jobs = max(1, jobs)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
@@ -256,7 +264,7 @@ def run_batch(
     return sorted(results, key=lambda r: order[Path(r.path)])
 
 
-def _collect(running: dict[Future, Path], names: dict[Path, str], results: list[DealResult], on_result: Callable[[DealResult], None]) -> bool:
+def _collect(running: dict[Future[DealResult], Path], names: dict[Path, str], results: list[DealResult], on_result: Callable[[DealResult], None]) -> bool:
     """The results of the deals that finish next; whether one of them failed."""
     done, _ = wait(running, return_when=FIRST_COMPLETED)
     failed = False

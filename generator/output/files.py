@@ -75,7 +75,8 @@ def _umask() -> int:
     return mask
 
 
-def sha256(data: bytes) -> str:
+def _sha256(data: bytes) -> str:
+    """The hex SHA-256 of the bytes written, for the manifest."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -152,10 +153,11 @@ class Publication:
                 os.fsync(handle.fileno())
         except OSError as exc:
             raise write_problem(target, exc, self.folder) from None
-        self.hashes[name] = sha256(payload)
+        self.hashes[name] = _sha256(payload)
         return target
 
     def commit(self) -> None:
+        """Move every staged file into the folder, the manifest last: a folder with a manifest is complete."""
         if self._stage is None:
             return
         names = sorted(self.hashes, key=lambda n: n == self.MANIFEST)  # the manifest, written last, marks a complete folder
@@ -174,6 +176,7 @@ class Publication:
             self.discard()
 
     def discard(self) -> None:
+        """Remove what was staged and not committed: a failed run leaves the folder as it was."""
         if self._stage is not None:
             shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 NAME = "manifest.json"
 
 
-def sha256(path: Path) -> str:
+def _sha256(path: Path) -> str:
+    """The hex SHA-256 of a file, read in blocks so a large tape is never held in memory."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -50,12 +51,13 @@ def input_entries(folder: Path, loaded: LoadedDeal, templates: Path | None) -> l
     if loaded.deal.term_sheet:
         own.append(tape_path(loaded))
     builtin = templates_dir()
-    entries = [{"path": relative(folder, p), "sha256": sha256(p)} for p in set(own) if p.is_file()]  # a missing one: rendering says so
-    entries += [{"builtin": True, "path": t.relative_to(builtin).as_posix(), "sha256": sha256(t)} for t in builtin.rglob("*") if t.is_file()]
+    entries: list[dict[str, Any]] = [{"path": relative(folder, p), "sha256": _sha256(p)} for p in set(own) if p.is_file()]  # a missing one: rendering says so
+    entries += [{"builtin": True, "path": t.relative_to(builtin).as_posix(), "sha256": _sha256(t)} for t in builtin.rglob("*") if t.is_file()]
     return sorted(entries, key=lambda e: (bool(e.get("builtin")), e["path"]))
 
 
 def options_of(folder: Path, formats: list[str], templates: Path | None) -> dict[str, Any]:
+    """The options a manifest records: a rendering with other options is not up to date."""
     return {"formats": list(formats), "templates": relative(folder, templates) if templates else None}
 
 
@@ -102,6 +104,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Change:
+    """An input or output whose file no longer matches its manifest: changed or missing."""
+
     path: str
     what: str  # "changed" or "missing"
     kind: str  # "input" or "output"
@@ -141,7 +145,7 @@ def verify(folder: Path) -> list[Change]:
             path, shown = _located(folder, entry, version) if kind == "input" else (folder / entry["path"], str(folder / entry["path"]))
             if not path.is_file():
                 changes.append(Change(shown, "missing", kind))
-            elif sha256(path) != entry["sha256"]:
+            elif _sha256(path) != entry["sha256"]:
                 changes.append(Change(shown, "changed", kind))
     return changes
 
@@ -156,4 +160,4 @@ def up_to_date(folder: Path, inputs: list[dict[str, Any]], options: dict[str, An
         return False  # rendered again, which writes a sound manifest
     if manifest.get("dealdocs") != __version__ or manifest.get("options") != options or manifest["inputs"] != inputs:
         return False
-    return all((folder / o["path"]).is_file() and sha256(folder / o["path"]) == o["sha256"] for o in manifest["outputs"])
+    return all((folder / o["path"]).is_file() and _sha256(folder / o["path"]) == o["sha256"] for o in manifest["outputs"])

@@ -27,6 +27,7 @@ class FolderLoader(FileSystemLoader):
     """
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text, file name and up-to-date check, from the first folder that has it, if it may be read."""
         pieces = split_template_path(template)
         for folder in self.searchpath:
             path = Path(folder, *pieces)

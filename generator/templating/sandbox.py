@@ -22,7 +22,7 @@ from enum import Enum
 from fractions import Fraction
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import TemplateError, nodes
 from jinja2.compiler import CodeGenerator, Frame
@@ -164,9 +164,10 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         if sum(len(t) for t in texts) > MAX_STRING:
             raise SecurityError(f"a string of more than {MAX_STRING:,} characters is not allowed in a template")
         join = markup_join if eval_ctx.volatile or eval_ctx.autoescape else str_join
-        return join(parts)  # type: ignore[no-any-return]
+        return join(parts)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Only the allow-listed attributes and methods, a Record's fields and Jinja's own objects; never a private name."""
         if attr.startswith("_"):
             return False
         if isinstance(obj, Record):
@@ -183,10 +184,12 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__} is not allowed in a template")
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """An operator, refused before Python computes it when its result would be too large."""
         _check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """A call with bounded arguments (a macro's are the template's own), and its result bounded too."""
         if not isinstance(__obj, Macro):
             _check_arguments(args, kwargs)
         result = super().call(__context, __obj, *args, **kwargs)
@@ -201,16 +204,19 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
     """Refuse an operation whose result would be too large before Python builds it."""
     if operator == "*":
         for seq, times in ((left, right), (right, left)):
-            if _size(seq) is not None and isinstance(times, int) and _size(seq) * max(times, 0) > MAX_STRING:  # type: ignore[operator]
+            size = _size(seq)
+            if size is not None and isinstance(times, int) and size * max(times, 0) > MAX_STRING:
                 raise SecurityError(f"a string or list of more than {MAX_STRING:,} items is not allowed in a template")
     elif operator == "+":
-        if _size(left) is not None and _size(right) is not None and _size(left) + _size(right) > MAX_STRING:  # type: ignore[operator]
+        left_size, right_size = _size(left), _size(right)
+        if left_size is not None and right_size is not None and left_size + right_size > MAX_STRING:
             raise SecurityError(f"a string or list of more than {MAX_STRING:,} items is not allowed in a template")
     elif operator == "**":
         if isinstance(right, int | Decimal | Fraction) and not isinstance(left, str):
-            base = abs(left) if isinstance(left, int | Decimal | Fraction | float) else 2
+            # casts: mypy types abs() of a union of numbers as `object`
+            base = cast("int | Decimal | Fraction | float", abs(left)) if isinstance(left, int | Decimal | Fraction | float) else 2
             bits = max(int(base).bit_length(), 1) if base >= 2 else 1
-            if abs(right) * bits > MAX_EXPONENT_BITS and base != 1 and base != 0:
+            if cast("int | Decimal | Fraction", abs(right)) * bits > MAX_EXPONENT_BITS and base != 1 and base != 0:
                 raise SecurityError(f"a power of more than {MAX_EXPONENT_BITS:,} bits is not allowed in a template")
     elif operator == "%" and isinstance(left, str):
         _check_format(left)
@@ -345,7 +351,7 @@ def pdf_fetcher(search_path: Sequence[Path], also: Sequence[Path] = ()) -> Any:
 
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-    class Refused(FatalURLFetchingError):
+    class Refused(FatalURLFetchingError):  # type: ignore[misc]  # weasyprint is untyped: its classes are Any
         pass
 
     base = search_path[-1].resolve()

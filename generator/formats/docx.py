@@ -32,12 +32,7 @@ def render_docx(
 ) -> Rendered:
     """One document as a Word file from its `.docx` template through docxtpl, autoescaped, with reproducible bytes.
 
-    Args:
-        loaded: The deal, from `load_deal`.
-        document: Which document, e.g. `DOCUMENTS["term-sheet-8k"]`.
-        tape: A loan tape to use instead of the deal file's.
-        search_path: Template folders looked in before the built-in ones.
-        context: The template's context when already built; by default built from the deal.
+    Takes the arguments every format takes (see `Renderer`).
 
     Returns:
         The DOCX's bytes.

@@ -28,12 +28,7 @@ def render_html(
 ) -> str:
     """The HTML a document's PDF is set from: autoescaped, with metadata fixed by the deal rather than the clock.
 
-    Args:
-        loaded: The deal, from `load_deal`.
-        document: Which document, e.g. `DOCUMENTS["term-sheet-8k"]`.
-        tape: A loan tape to use instead of the deal file's.
-        search_path: Template folders looked in before the built-in ones.
-        context: The template's context when already built; by default built from the deal.
+    Takes the arguments every format takes (see `Renderer`).
 
     Returns:
         The HTML text.
@@ -56,12 +51,7 @@ def render_pdf(
 ) -> Rendered:
     """One document as a print-quality PDF through WeasyPrint; the same inputs give the same bytes.
 
-    Args:
-        loaded: The deal, from `load_deal`.
-        document: Which document, e.g. `DOCUMENTS["term-sheet-8k"]`.
-        tape: A loan tape to use instead of the deal file's.
-        search_path: Template folders looked in before the built-in ones.
-        context: The template's context when already built; by default built from the deal.
+    Takes the arguments every format takes (see `Renderer`).
 
     Returns:
         The PDF's bytes.

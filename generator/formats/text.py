@@ -21,13 +21,7 @@ def render_text(
 ) -> Rendered:
     """One document as EDGAR text, checked against EDGAR's rules (80 columns, ASCII).
 
-    Args:
-        loaded: The deal, from `load_deal`.
-        document: Which document, e.g. `DOCUMENTS["term-sheet-8k"]`.
-        tape: A loan tape to use instead of the deal file's.
-        search_path: Template folders looked in before the built-in ones (see `template_dirs`).
-        context: The template's context when already built (e.g. once for every format);
-            by default built from the deal, analysing its tape.
+    Takes the arguments every format takes (see `Renderer`).
 
     Returns:
         The text; its `warnings` name characters EDGAR cannot carry and what they became.

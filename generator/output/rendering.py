@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from generator.deal.loading import LoadedDeal
@@ -10,11 +10,11 @@ from generator.documents.registry import documents_of
 from generator.formats import FORMATS
 from generator.formats.docx import render_docx
 from generator.formats.pdf import render_pdf
-from generator.formats.rendered import Rendered
+from generator.formats.rendered import Rendered, Renderer
 from generator.formats.text import render_text
 from generator.templating.folders import template_dirs
 
-RENDERERS: dict[str, Callable[..., Rendered]] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf}
+RENDERERS: dict[str, Renderer] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf}
 
 
 def render_deal(

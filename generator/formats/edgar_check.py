@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 from pathlib import Path
@@ -58,23 +58,28 @@ def text_problems(text: str, source: str) -> list[Problem]:
     return [Problem(source, number, rule, line, message) for number, rule, line, message in edgar.violations(text)]
 
 
-def html_problems(text: str, source: str, folder: Path | None = None) -> list[Problem]:
-    """EDGAR HTML's rules, element by element; `folder` is where links and images must be found (not checked if None)."""
+def html_problems(text: str, source: str, folder: Path | None = None, names: Collection[str] | None = None) -> list[Problem]:
+    """EDGAR HTML's rules, element by element.
+
+    Links and images must name a file of `folder` (on disk) or of `names` (a submission not yet
+    written); with neither, only their form is checked.
+    """
     found = [
         Problem(source, number, "ascii", line.strip()[:80], "character outside ASCII: write it as a character reference (&#8220;)")
         for number, line in enumerate(text.splitlines(), 1)
         if not line.isascii()
     ]
-    checker = _HtmlChecker(source, folder)
+    present = (lambda name: (folder / name).is_file()) if folder is not None else None if names is None else names.__contains__
+    checker = _HtmlChecker(source, present)
     checker.feed(text)
     checker.close()
     return found + sorted(checker.problems, key=lambda p: p.line or 0)
 
 
 class _HtmlChecker(HTMLParser):
-    def __init__(self, source: str, folder: Path | None) -> None:
+    def __init__(self, source: str, present: Callable[[str], bool] | None) -> None:
         super().__init__(convert_charrefs=False)
-        self.source, self.folder = source, folder
+        self.source, self.present = source, present
         self.problems: list[Problem] = []
         self.tables = 0
 
@@ -119,7 +124,7 @@ class _HtmlChecker(HTMLParser):
             self._add("link", href, "a link may lead only to a document of the submission or to www.sec.gov/Archives")
             return
         target = href.split("#")[0]
-        if self.folder is not None and not (self.folder / target).is_file():
+        if self.present is not None and not self.present(target):
             self._add("link", href, f"the link's target {target} is not in the submission")
 
     def _image(self, tag: str, name: str, src: str) -> None:
@@ -127,7 +132,7 @@ class _HtmlChecker(HTMLParser):
             self._add("image", src, f"{name} on <{tag}>: only <img src> may show an image")
         elif _SCHEME.match(src) or "/" in src or "\\" in src or not src.lower().endswith((".jpg", ".gif")):
             self._add("image", src, "an image must be a .jpg or .gif file of the submission")
-        elif self.folder is not None and not (self.folder / src).is_file():
+        elif self.present is not None and not self.present(src):
             self._add("image", src, f"the image {src} is not in the submission")
 
     def handle_entityref(self, name: str) -> None:

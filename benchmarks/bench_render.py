@@ -21,7 +21,11 @@ import weasyprint
 from generator.api import documents_of, load_deal, render_docx, render_htm, render_html, render_pdf, templates_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = [ROOT / "examples" / "cmsi-2003-1" / "deal.yaml", ROOT / "examples" / "cmsi-2006-1" / "deal.yaml", ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml"]
+EXAMPLES = [
+    ROOT / "examples" / "cmsi-2003-1" / "deal.yaml",
+    ROOT / "examples" / "cmsi-2006-1" / "deal.yaml",
+    ROOT / "examples" / "cmsi-2003-shelf" / "shelf.yaml",
+]
 
 
 def median_seconds(work: Callable[[], object], runs: int) -> float:
@@ -45,10 +49,10 @@ def main() -> None:
             context = document.context(loaded, None)
             render_pdf(loaded, document, context=context)  # warm caches (fonts, imports) once
             html = render_html(loaded, document, context=context)
-            docx = median_seconds(lambda: render_docx(loaded, document, context=context), args.runs)
-            pdf = median_seconds(lambda: render_pdf(loaded, document, context=context), args.runs)
-            engine = median_seconds(lambda: weasyprint.HTML(string=html, base_url=str(templates_dir())).write_pdf(), args.runs)
-            htm = median_seconds(lambda: render_htm(loaded, document, context=context), args.runs)
+            docx = median_seconds(lambda loaded=loaded, document=document, context=context: render_docx(loaded, document, context=context), args.runs)
+            pdf = median_seconds(lambda loaded=loaded, document=document, context=context: render_pdf(loaded, document, context=context), args.runs)
+            engine = median_seconds(lambda html=html: weasyprint.HTML(string=html, base_url=str(templates_dir())).write_pdf(), args.runs)
+            htm = median_seconds(lambda loaded=loaded, document=document, context=context: render_htm(loaded, document, context=context), args.runs)
             print(
                 f"| {document.name} | {docx * 1000:.0f} ms | {pdf * 1000:.0f} ms | {engine * 1000:.0f} ms | {(pdf - engine) / engine:+.1%} "
                 f"| {htm * 1000:.1f} ms | {htm / pdf:.1%} |",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.api import DOCUMENTS, documents_of, load_deal
+from generator.api import documents_of, load_deal
 
 from .helpers import DEAL, SHELF, TAKEDOWN, VARIANTS, runner
 
@@ -26,7 +26,10 @@ HTML32 = set(
     "a address b big blockquote body br caption center cite code dd dfn dir div dl dt em font h1 h2 h3 h4 h5 h6 "
     "head hr html i img kbd li menu ol p pre samp small strike strong sub sup table td th title tr tt u ul var".split()
 )
-REFUSED = {"script", "style", "link", "form", "object", "embed", "iframe", "ins", "del", "s", "q", "thead", "tbody", "tfoot", "col", "colgroup", "meta", "applet"}
+REFUSED = {
+    "script", "style", "link", "form", "object", "embed", "iframe", "ins", "del", "s", "q",
+    "thead", "tbody", "tfoot", "col", "colgroup", "meta", "applet",
+}  # fmt: skip
 
 
 class Rules(HTMLParser):
@@ -188,7 +191,8 @@ def test_a_shelf_only_deal_has_no_8k_to_file(tmp_path: Path) -> None:
 def test_a_user_template_that_breaks_a_rule_is_named(tmp_path: Path) -> None:
     from generator.cli import app
 
-    (tmp_path / "exhibit-5-1-shelf.htm.j2").write_text('{% extends "_base.htm.j2" %}{% block body %}<p onclick="x">{{ letter.counsel.name }}</p>{% endblock %}\n')
+    body = '<p onclick="x">{{ letter.counsel.name }}</p>'
+    (tmp_path / "exhibit-5-1-shelf.htm.j2").write_text('{% extends "_base.htm.j2" %}{% block body %}' + body + "{% endblock %}\n")
     result = runner.invoke(app, ["render", str(SHELF), "--format", "htm", "--templates", str(tmp_path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "exhibit-5-1-shelf.htm.j2" in result.output and "event" in result.output

@@ -207,7 +207,12 @@ def render(
     templates: TemplatesOpt = None,
     submission: Annotated[
         Path | None,
-        typer.Option("--submission", metavar="DIR", help="Write the Form 8-K submission folder (8-K, exhibits, submission.json) instead of --out.", show_default=False),
+        typer.Option(
+            "--submission",
+            metavar="DIR",
+            show_default=False,
+            help="Write the Form 8-K submission folder (8-K, exhibits, submission.json) instead of --out.",
+        ),
     ] = None,
 ) -> None:
     """Render every document the deal file describes, e.g. OUT/term-sheet-8k.txt, .docx and .pdf."""

@@ -261,7 +261,9 @@ class FilingExhibit(Strict):
 class Filing(Strict):
     """The Form 8-K `render --submission` files: its cover data beyond the depositor's, and what it carries."""
 
-    report_date: Date | None = Field(None, description="Date of report (earliest event); by default the term sheet's report date, else the takedown opinion's date.")
+    report_date: Date | None = Field(
+        None, description="Date of report (earliest event); by default the term sheet's report date, else the takedown opinion's date."
+    )
     signatory: Person | None = Field(None, description="Who signs the 8-K for the registrant; by default the term sheet's signatory.")
     documents: list[Literal["term-sheet-8k", "exhibit-5-1-takedown"]] | None = Field(
         None, description="The drafted documents the 8-K carries as exhibits (EX-99.1, EX-5.1); by default every one the deal file describes."

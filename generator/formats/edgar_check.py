@@ -136,7 +136,7 @@ class _HtmlChecker(HTMLParser):
             self._add("image", src, f"the image {src} is not in the submission")
 
     def handle_entityref(self, name: str) -> None:
-        if name not in name2codepoint or name2codepoint[name] > 0xFF and name not in ("ndash", "mdash", "lsquo", "rsquo", "ldquo", "rdquo", "bull", "hellip"):
+        if name not in name2codepoint or (name2codepoint[name] > 0xFF and name not in ("ndash", "mdash", "lsquo", "rsquo", "ldquo", "rdquo", "bull", "hellip")):
             self._add("entity", f"&{name};", "a named character reference EDGAR may not know: use a numeric one (&#8212;)")
 
     def handle_pi(self, data: str) -> None:

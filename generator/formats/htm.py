@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +118,9 @@ def text_page_starts(text: str) -> list[int]:
 
 
 def paginate(module: Any, starts: list[int] | None) -> str:
-    """A rendered HTML letter with page breaks before the blocks where the text's pages start
-    (and its `footnote`, if any, at the foot of page one); other documents as rendered.
+    """A rendered HTML letter, its pages broken before the blocks where the text's pages start.
+
+    Its `footnote`, if any, goes at the foot of page one; other documents come as rendered.
     """
     out = str(module)
     if starts is None:
@@ -127,7 +129,7 @@ def paginate(module: Any, starts: list[int] | None) -> str:
     assert found, "an EDGAR HTML template has a <body>"
     head, body, tail = out[: found.start(2)], found.group(2), out[found.end(2) :]
     cuts = [m.start() for m in _BLOCK.finditer(body)] + [len(body)]
-    blocks = [body[:cuts[0]]] + [body[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    blocks = [body[:cuts[0]]] + [body[a:b] for a, b in pairwise(cuts)]
     footnote = str(getattr(module, "footnote", "")).strip()
     continuation = getattr(module, "continuation", None)
     pieces: list[str] = []

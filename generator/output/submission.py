@@ -47,6 +47,7 @@ class SubmissionDocument:
 
     @property
     def sha256(self) -> str:
+        """The hex SHA-256 of the content, as submission.json lists it."""
         return hashlib.sha256(self.content).hexdigest()
 
 

@@ -21,9 +21,12 @@ stratification tables), render its documents, export the figures::
 
 Rendering one document in one format: `render_document(loaded, name, fmt)` with a name of
 `DOCUMENTS` and a format of `FORMATS`; or the per-format renderers (`render_text`,
-`render_docx`, `render_pdf`, and `render_html`, the HTML a PDF is set from), each taking the
+`render_docx`, `render_pdf`, `render_htm` (EDGAR HTML), and `render_html`, the HTML a PDF is set from), each taking the
 `Document` (`DOCUMENTS[name]`) and an optional pre-built `context`, e.g. to render several
 formats from one analysis.
+
+Filing: `write_submission` writes a Form 8-K submission folder (`assemble` gives its documents in
+memory); `edgar_problems` lints EDGAR text, HTML and submission folders, as `dealdocs check` does.
 
 Many deals: `discover` finds deal files, `run_batch` renders them in worker processes (each
 with a manifest, through `render_one`), `verify` compares a folder with its manifest.
@@ -43,7 +46,9 @@ from generator.documents.registry import DOCUMENTS, SECTIONS, Document, document
 from generator.errors import DealdocsError, DealFileError, ExitCode, ManifestError, OutputError, Problem, Severity, TapeError, TemplateProblemError
 from generator.formats import FORMATS
 from generator.formats.docx import render_docx
+from generator.formats.edgar_check import problems as edgar_problems
 from generator.formats.extract import docx_text, pdf_pages
+from generator.formats.htm import render_htm
 from generator.formats.pdf import render_html, render_pdf
 from generator.formats.rendered import Rendered
 from generator.formats.text import render_text
@@ -51,6 +56,7 @@ from generator.output.batch import BatchInterrupted, DealResult, deal_names, dis
 from generator.output.manifest import Change, verify
 from generator.output.rendering import RENDERERS, render_deal
 from generator.output.scaffold import new_deal
+from generator.output.submission import SubmissionDocument, assemble, write_submission
 from generator.pool.analysis import PoolAnalysis, analyse, check_deal, check_tape, tape_path, term_sheet_of
 from generator.pool.export import as_dict, to_csv, to_json, write_xlsx
 from generator.pool.strats import Table, compute_table, compute_tables, default_tables, resolve_tables
@@ -72,9 +78,9 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     "as_dict", "to_csv", "to_json", "write_xlsx",
     # documents and formats
     "DOCUMENTS", "Document", "documents_of", "FORMATS", "Rendered",
-    "render_document", "render_text", "render_docx", "render_pdf", "render_html", "docx_text", "pdf_pages", "templates_dir",
+    "render_document", "render_text", "render_docx", "render_pdf", "render_html", "render_htm", "edgar_problems", "docx_text", "pdf_pages", "templates_dir",
     # output folders
-    "render_deal", "new_deal",
+    "render_deal", "new_deal", "assemble", "write_submission", "SubmissionDocument",
     "discover", "deal_names", "render_one", "run_batch", "DealResult", "BatchInterrupted", "verify", "Change",
 ]  # fmt: skip
 
@@ -90,12 +96,12 @@ def render_document(
     Args:
         loaded: The deal, from `load_deal`.
         document: A name of `DOCUMENTS` (e.g. "term-sheet-8k") or a `Document`.
-        fmt: One of `FORMATS`: "txt" (EDGAR text), "docx" or "pdf".
+        fmt: One of `FORMATS`: "txt" (EDGAR text), "docx", "pdf" or "htm" (EDGAR HTML).
         tape: A loan tape to use instead of the deal file's (the term sheet only).
         templates: A folder of templates that override the built-in ones by name.
 
     Returns:
-        The rendered document: `content` is text for "txt", bytes for "docx" and "pdf"; `warnings`
+        The rendered document: `content` is text for "txt" and "htm", bytes for "docx" and "pdf"; `warnings`
         lists what EDGAR text had to change (non-ASCII characters).
 
     Raises:

@@ -29,9 +29,10 @@ def dealdocs_snapshot(request: pytest.FixtureRequest, tmp_path: Path) -> Callabl
         file_regression = request.getfixturevalue("file_regression")
     except pytest.FixtureLookupError:
         pytest.fail(f"the dealdocs_snapshot fixture needs pytest-regressions: {INSTALL}", pytrace=False)
-    from generator.api import FORMATS, load_deal, render_deal
+    from generator.api import load_deal, render_deal
+    from generator.formats import DEFAULT_FORMATS
 
-    def check(deal: str | Path, formats: Sequence[str] = FORMATS, templates: Path | None = None, name: str | None = None) -> None:
+    def check(deal: str | Path, formats: Sequence[str] = DEFAULT_FORMATS, templates: Path | None = None, name: str | None = None) -> None:
         if "pdf" in formats:
             _needs_pypdf()
         loaded = load_deal(deal)

@@ -126,3 +126,42 @@ def test_a_table_longer_than_a_page_repeats_its_header_row(tmp_path: Path) -> No
     assert len(table_pages) >= 2  # the table runs over a page
     assert all(" ".join(page.split()).startswith("Balance Number of Loans Aggregate Principal") for page in table_pages[1:])
     assert "SIZE IN FINE BANDS Balance Number of Loans" in " ".join(table_pages[0].split())  # caption kept with its table
+
+
+def htm_words(html: str, header: list[str]) -> Counter[str]:
+    """Words of EDGAR HTML, page by page (split at its page-break rules), less each continuation header."""
+    from html.parser import HTMLParser
+
+    class Pages(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pages: list[list[str]] = [[]]
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "hr" and "page-break-after" in (dict(attrs).get("style") or ""):
+                self.pages.append([])
+            self.pages[-1].append("\n")
+
+        def handle_data(self, data: str) -> None:
+            self.pages[-1].append(data)
+
+    parser = Pages()
+    parser.feed(html.split("</head>", 1)[1])
+    found: Counter[str] = Counter()
+    for number, page in enumerate(parser.pages, 1):
+        words = "".join(page)
+        if number > 1 and header:
+            words = words.split(f"Page {number}", 1)[1]
+        found.update(normalised(words))
+    return found
+
+
+@pytest.mark.parametrize(("path", "name"), CASES, ids=[f"{p.parent.name}-{n}" for p, n in CASES])
+def test_htm_says_the_same_words_as_the_text(path: Path, name: str) -> None:
+    from generator.api import render_document
+
+    loaded = load_deal(path)
+    text = render_text(loaded, DOCUMENTS[name]).text
+    header = header_of(text)
+    ours, theirs = text_words(text, header), htm_words(render_document(loaded, name, "htm").text, header)
+    assert ours - theirs == Counter() and theirs - ours == Counter(), (ours - theirs, theirs - ours)

@@ -140,7 +140,7 @@ def _global(
 
 DealArg = Annotated[Path, typer.Argument(metavar="DEAL", help="The deal file (YAML).", show_default=False)]
 TapeOpt = Annotated[Path | None, typer.Option("--tape", metavar="FILE", help="Use this loan tape instead of the deal's.", show_default=False)]
-FormatsOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help="Comma-separated formats: txt, docx, pdf (any case).")]
+FormatsOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help="Comma-separated formats: txt, docx, pdf, htm (EDGAR HTML) (any case).")]
 TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", metavar="DIR", help="Folder of templates that override the built-in ones by name.", show_default=False)
 ]
@@ -213,18 +213,52 @@ def render(
     tape: TapeOpt = None,
     formats: FormatsOpt = "txt,docx,pdf",
     templates: TemplatesOpt = None,
+    submission: Annotated[
+        Path | None,
+        typer.Option(
+            "--submission",
+            metavar="DIR",
+            show_default=False,
+            help="Write the Form 8-K submission folder (8-K, exhibits, submission.json) instead of --out.",
+        ),
+    ] = None,
 ) -> None:
     """Render every document the deal file describes, e.g. OUT/term-sheet-8k.txt, .docx and .pdf."""
     from generator.deal.loading import load_deal
     from generator.output.rendering import render_deal
 
     chosen = _formats(formats)
+    if submission is not None:
+        from generator.output.submission import write_submission
+
+        with _tape_warnings():
+            paths = write_submission(load_deal(deal), submission, tape, templates)
+        for path in paths:
+            typer.echo(f"wrote {path}")
+        return
     with _tape_warnings():
         written = render_deal(load_deal(deal), out, tape, chosen, templates)
     for path, rendered in written:
         if rendered.warnings:
             _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def check(paths: Annotated[list[Path], typer.Argument(help="EDGAR documents (.txt, .htm) or submission folders.", show_default=False)]) -> None:
+    """Lint EDGAR ASCII and HTML documents, or a submission folder, against EDGAR's rules; exit 1 if any is broken."""
+    from generator.formats.edgar_check import problems
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"not found: {', '.join(missing)}", param_hint="PATH...")
+    found = problems(paths)
+    for problem in found:
+        typer.echo(str(problem))
+    if found:
+        typer.echo(f"{len(found)} problem{'s' * (len(found) != 1)} EDGAR would refuse", err=True)
+        raise typer.Exit(ExitCode.FAILED_ITEMS)
+    typer.echo(f"{', '.join(map(str, paths))}: nothing EDGAR would refuse")
 
 
 @app.command()

@@ -267,6 +267,27 @@ class TermSheet(Strict):
         return self
 
 
+class FilingExhibit(Strict):
+    """An exhibit the deal team supplies as a file (dealdocs does not draft it), e.g. a pooling agreement."""
+
+    type: Annotated[str, StringConstraints(pattern=r"^EX-\d{1,3}(\.\d{1,3})?$")] = Field(description="EDGAR document type: 'EX-4.1', 'EX-99.2'.")
+    description: NonEmpty = Field(description="The exhibit index's description: 'Pooling and Servicing Agreement'.")
+    file: NonEmpty = Field(description="The exhibit's EDGAR HTML (.htm) or ASCII (.txt) file, relative to the deal file; its name is kept.")
+
+
+class Filing(Strict):
+    """The Form 8-K `render --submission` files: its cover data beyond the depositor's, and what it carries."""
+
+    report_date: Date | None = Field(
+        None, description="Date of report (earliest event); by default the term sheet's report date, else the takedown opinion's date."
+    )
+    signatory: Person | None = Field(None, description="Who signs the 8-K for the registrant; by default the term sheet's signatory.")
+    documents: list[Literal["term-sheet-8k", "exhibit-5-1-takedown"]] | None = Field(
+        None, description="The drafted documents the 8-K carries as exhibits (EX-99.1, EX-5.1); by default every one the deal file describes."
+    )
+    exhibits: list[FilingExhibit] = Field(default_factory=list, description="Further exhibits, supplied as files.")
+
+
 class Deal(Strict):
     """A deal file: the depositor, the series and the documents to draft for it.
 
@@ -281,6 +302,7 @@ class Deal(Strict):
     term_sheet: TermSheet | None = None
     takedown_opinion: TakedownOpinion | None = None
     shelf_opinion: ShelfOpinion | None = None
+    filing: Filing | None = Field(None, description="The Form 8-K that `render --submission` assembles.")
 
     @model_validator(mode="after")
     def _has_a_document(self) -> Deal:

@@ -138,17 +138,43 @@ _NON_ASCII_WORD = re.compile(r"\S*[^\x00-\x7f]\S*")
 def finalize(text: str, source: str) -> str:
     """Trailing blanks off, then every EDGAR rule checked; a violation names its output line."""
     out = "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"
-    problems = []
-    for number, line in enumerate(out.splitlines(), 1):
-        if "\t" in line:
-            problems.append(Problem(source, number, None, line, "tab in EDGAR text"))
-        elif not _PRINTABLE.fullmatch(line):
-            problems.append(Problem(source, number, None, line, "character outside printable ASCII"))
-        if len(line) > WIDTH:
-            problems.append(Problem(source, number, None, line, f"line longer than {WIDTH} characters ({len(line)})"))
+    problems = [Problem(source, number, None, line, message) for number, _, line, message in violations(out)]
     if problems:
         raise TemplateProblemError(problems)
     return out
+
+
+TABLE_WIDTH = 132
+"""Lines between <TABLE> and </TABLE> may be this wide (the Filer Manual's limit for tables)."""
+
+
+def violations(text: str) -> list[tuple[int, str, str, str]]:
+    """Every line of EDGAR text that breaks a rule, as (line number, rule, line, message).
+
+    The rules: printable ASCII, no tabs, 80 columns (132 inside <TABLE>), `<PAGE>` alone on its
+    line between two pages. `finalize` and the `dealdocs check` linter both apply them.
+    """
+    found: list[tuple[int, str, str, str]] = []
+    lines_ = text.splitlines()
+    in_table, seen_text = False, False
+    for number, line in enumerate(lines_, 1):
+        tag = line.strip().upper()
+        in_table = (in_table or tag == "<TABLE>") and tag != "</TABLE>"
+        width = TABLE_WIDTH if in_table or tag == "</TABLE>" else WIDTH
+        if "\t" in line:
+            found.append((number, "tab", line, "tab in EDGAR text"))
+        elif not _PRINTABLE.fullmatch(line):
+            found.append((number, "ascii", line, "character outside printable ASCII"))
+        if len(line) > width:
+            found.append((number, "width", line, f"line longer than {width} characters ({len(line)})"))
+        if PAGE in line.upper() and line != PAGE:
+            found.append((number, "page", line, f"{PAGE} must stand alone on its line, in capitals"))
+        elif line == PAGE and not seen_text:
+            found.append((number, "page", line, f"{PAGE} before any text: an empty page"))
+        seen_text = (seen_text or bool(line.strip())) and line != PAGE
+    if lines_ and any(line.strip() for line in lines_) and next(line for line in reversed(lines_) if line.strip()) == PAGE:
+        found.append((len(lines_), "page", PAGE, f"{PAGE} after the last text: an empty page"))
+    return found
 
 
 TEXT_FILTERS: dict[str, Callable[..., Any]] = {

@@ -7,18 +7,19 @@ from pathlib import Path
 
 from generator.deal.loading import LoadedDeal
 from generator.documents.registry import documents_of
-from generator.formats import FORMATS
+from generator.formats import DEFAULT_FORMATS
 from generator.formats.docx import render_docx
+from generator.formats.htm import render_htm
 from generator.formats.pdf import render_pdf
 from generator.formats.rendered import Rendered, Renderer
 from generator.formats.text import render_text
 from generator.templating.folders import template_dirs
 
-RENDERERS: dict[str, Renderer] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf}
+RENDERERS: dict[str, Renderer] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf, "htm": render_htm}
 
 
 def render_deal(
-    loaded: LoadedDeal, out: Path, tape: Path | None = None, formats: Sequence[str] = FORMATS, templates: Path | None = None
+    loaded: LoadedDeal, out: Path, tape: Path | None = None, formats: Sequence[str] = DEFAULT_FORMATS, templates: Path | None = None
 ) -> list[tuple[Path, Rendered]]:
     """Render every document of a deal in every format into `out`, all published together or none.
 
@@ -29,7 +30,7 @@ def render_deal(
         loaded: The deal, from `load_deal`.
         out: The output folder; created if missing.
         tape: A loan tape to use instead of the deal file's.
-        formats: Which of `FORMATS` to write.
+        formats: Which of `FORMATS` to write (by default txt, docx and pdf).
         templates: A folder of templates that override the built-in ones by name.
 
     Returns:

@@ -1,0 +1,206 @@
+"""A Form 8-K submission folder: what a filing agent uploads to EDGAR, as it is.
+
+The main document is the Form 8-K itself (Items 8.01 and 9.01, its exhibit index linking each
+exhibit's file, as Item 601(a)(2) of Regulation S-K has required since 2017); the exhibits are the
+drafted documents the deal file's 8-K carries (EX-99.1 the collateral term sheets, EX-5.1 the
+legality opinion) in EDGAR HTML, then any further exhibits the deal file supplies as files;
+`submission.json` lists each document's EDGAR type, description, file name and SHA-256. Every
+document is checked against EDGAR's rules before anything is written, and the folder is
+published all together (`files.publish`).
+
+A shelf opinion is an exhibit to a Form S-3, which dealdocs does not draft: a deal file with
+only a shelf opinion has no 8-K to file and is refused with a message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from generator.deal.loading import LoadedDeal
+from generator.deal.models import Person
+from generator.documents.registry import DOCUMENTS, SECTIONS, documents_of
+from generator.errors import DealFileError, OutputError, Problem
+from generator.formats import edgar_check
+from generator.formats.htm import render_htm, render_template
+from generator.templating.folders import template_dirs
+
+MAIN = "form8-k.htm"
+MANIFEST = edgar_check.MANIFEST
+EXHIBITS = {"term-sheet-8k": ("99.1", "ex99-1.htm"), "exhibit-5-1-takedown": ("5.1", "ex5-1.htm")}
+"""The drafted documents an 8-K carries: their exhibit number (Item 601 of Regulation S-K) and file name."""
+
+
+@dataclass(frozen=True)
+class SubmissionDocument:
+    """One document of a submission: its EDGAR type ('8-K', 'EX-5.1'), description, file name and content."""
+
+    type: str
+    description: str
+    file: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        """The hex SHA-256 of the content, as submission.json lists it."""
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | None = None) -> list[SubmissionDocument]:
+    """The documents of a deal's Form 8-K submission, main document first, each checked against EDGAR's rules.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        tape: A loan tape to use instead of the deal file's.
+        templates: A folder of templates that override the built-in ones by name.
+
+    Returns:
+        The 8-K, then its exhibits in exhibit-number order.
+
+    Raises:
+        DealdocsError: The deal file has no 8-K to file (a shelf opinion only), names a document it
+            does not describe, lacks a signatory, or supplies an exhibit EDGAR would refuse; or a
+            template has problems.
+    """
+    deal, problems = loaded.deal, []
+    filing = deal.filing
+    drafted = [d.name for d in documents_of(loaded) if d.name in EXHIBITS]
+    if not drafted and filing is None:
+        raise DealFileError([Problem(str(loaded.path), None, None, None, (
+            "this deal file has no Form 8-K to file: a shelf opinion is an exhibit to a Form S-3 registration statement, "
+            "which dealdocs does not draft; render it with --format htm and attach it to the S-3"
+        ))])  # fmt: skip
+    chosen = list(filing.documents) if filing is not None and filing.documents is not None else drafted
+    for name in chosen:
+        if name not in drafted:
+            section = next(s for s, n in SECTIONS.items() if n == name)
+            problems.append(loaded.problem(("filing", "documents"), name, f"the deal file has no {section} section, so it has no {name} to file"))
+    signatory = _signatory(loaded)
+    if signatory is None:
+        problems.append(loaded.problem(("filing",), None, "the 8-K needs a signatory: add filing.signatory (name and title)"))
+    supplied = [] if filing is None else [_supplied(loaded, index, exhibit.file, problems) for index, exhibit in enumerate(filing.exhibits)]
+    if problems:
+        raise DealFileError(problems)
+    assert signatory is not None
+    search_path = template_dirs(loaded, templates)
+    exhibits: list[tuple[SubmissionDocument, str]] = []  # each with the drafted document it is ('' if supplied)
+    for name in chosen:
+        number, file = EXHIBITS[name]
+        content = render_htm(loaded, DOCUMENTS[name], tape, search_path).text.encode("ascii")
+        exhibits.append((SubmissionDocument(f"EX-{number}", "", file, content), name))
+    for exhibit, (file, content) in zip(filing.exhibits if filing else [], supplied, strict=True):
+        exhibits.append((SubmissionDocument(exhibit.type, exhibit.description, file, content), ""))
+    _unique(loaded, [d for d, _ in exhibits])
+    exhibits.sort(key=lambda pair: tuple(int(part) for part in pair[0].type.removeprefix("EX-").split(".")))
+    context: dict[str, Any] = {"deal": deal, "filing": {"report_date": _report_date(loaded), "signatory": signatory}, "exhibits": []}
+    drafted_words = _descriptions(search_path, context)
+    documents = [SubmissionDocument(d.type, d.description or drafted_words[name], d.file, d.content) for d, name in exhibits]
+    context["exhibits"] = [{"number": d.type.removeprefix("EX-"), "type": d.type, "description": d.description, "file": d.file} for d in documents]
+    main = render_template("form-8k.htm.j2", {**context, "title": f"Form 8-K {deal.depositor.short_name}"}, search_path)
+    problems = edgar_check.html_problems(main, MAIN, names={d.file for d in documents})
+    if problems:  # the exhibit index links only the exhibits just assembled: a miss is a bug
+        raise AssertionError(f"the 8-K's exhibit index does not resolve: {problems[0]}")
+    description = "Current report, Items 8.01 and 9.01"
+    return [SubmissionDocument("8-K", description, MAIN, main.encode("ascii")), *documents]
+
+
+def write_submission(loaded: LoadedDeal, folder: Path, tape: Path | None = None, templates: Path | None = None) -> list[Path]:
+    """Assemble a deal's 8-K submission and publish it into `folder`, all together or nothing.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        folder: The submission folder; created if missing. A folder holding other files is refused
+            (a filing agent would upload them too).
+        tape: A loan tape to use instead of the deal file's.
+        templates: A folder of templates that override the built-in ones by name.
+
+    Returns:
+        The paths written: the documents, then `submission.json`.
+
+    Raises:
+        DealdocsError: As `assemble`; or the folder holds other files or cannot be written.
+    """
+    from generator.output.files import publish
+
+    documents = assemble(loaded, tape, templates)
+    names = {d.file for d in documents} | {MANIFEST}
+    if folder.is_dir():
+        strays = sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name not in names)
+        if strays:
+            message = f"holds files that are not part of this submission ({', '.join(strays[:5])}): a filing agent would upload them too; use an empty folder"
+            raise OutputError([Problem(str(folder), None, None, None, message)])
+    return publish(folder, [*((d.file, d.content) for d in documents), (MANIFEST, manifest(loaded, documents))])
+
+
+def manifest(loaded: LoadedDeal, documents: Sequence[SubmissionDocument]) -> str:
+    """`submission.json`: the filing's form, registrant and date, and each document's type, description, file and SHA-256."""
+    depositor = loaded.deal.depositor
+    data = {
+        "form": "8-K", "registrant": depositor.name, "commission_file_number": depositor.commission_file_number,
+        "report_date": _report_date(loaded).isoformat(),
+        "documents": [{"type": d.type, "description": d.description, "file": d.file, "sha256": d.sha256} for d in documents],
+    }  # fmt: skip
+    return json.dumps(data, indent=2, ensure_ascii=True) + "\n"
+
+
+def _report_date(loaded: LoadedDeal) -> date:
+    deal = loaded.deal
+    if deal.filing is not None and deal.filing.report_date is not None:
+        return deal.filing.report_date
+    if deal.term_sheet is not None:
+        return deal.term_sheet.report_date
+    assert deal.takedown_opinion is not None, "assemble refuses a deal file with no 8-K document"
+    return deal.takedown_opinion.date
+
+
+def _signatory(loaded: LoadedDeal) -> Person | None:
+    deal = loaded.deal
+    if deal.filing is not None and deal.filing.signatory is not None:
+        return deal.filing.signatory
+    return deal.term_sheet.signatory if deal.term_sheet is not None else None
+
+
+def _supplied(loaded: LoadedDeal, index: int, file: str, problems: list[Problem]) -> tuple[str, bytes]:
+    """A supplied exhibit's name and bytes, its EDGAR problems added to `problems` at the deal file's line."""
+    path = loaded.resolve(file)
+    where = ("filing", "exhibits", index, "file")
+    if not path.is_file():
+        problems.append(loaded.problem(where, file, "not found (relative to the deal file)"))
+        return path.name, b""
+    problems += [loaded.problem(where, file, f"EDGAR would refuse it: {p}") for p in edgar_check.file_problems(path)]
+    return path.name, path.read_bytes()
+
+
+def _unique(loaded: LoadedDeal, exhibits: list[SubmissionDocument]) -> None:
+    problems = []
+    for key, label in (("type", "exhibit type"), ("file", "file name")):
+        seen: set[str] = set()
+        for document in exhibits:
+            value = getattr(document, key)
+            if value in seen or (key == "file" and value in (MAIN, MANIFEST)):
+                problems.append(loaded.problem(("filing", "exhibits"), value, f"two exhibits share the {label} {value}"))
+            seen.add(value)
+    if problems:
+        raise DealFileError(problems)
+
+
+def _descriptions(search_path: Sequence[Path], context: dict[str, Any]) -> dict[str, str]:
+    """The drafted exhibits' descriptions, from the 8-K's prose module (the words live there once)."""
+    from generator.templating.environment import environment
+    from generator.templating.folders import templates_dir
+    from generator.templating.running import run_template
+
+    env = environment([*search_path, templates_dir()], autoescape=False)
+    found: dict[str, str] = {}
+
+    def read(module: Any) -> str:
+        found.update({str(k): str(v) for k, v in module.descriptions.items()})
+        return ""
+
+    run_template(env, "form-8k/_prose.j2", context, read)
+    return found

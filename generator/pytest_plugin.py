@@ -40,14 +40,17 @@ def dealdocs_snapshot(request: pytest.FixtureRequest, tmp_path: Path) -> Callabl
         failures = []
         for path, rendered in render_deal(loaded, tmp_path / stem, None, formats, templates):
             base = f"{stem}-{rendered.name}-{rendered.extension}"
-            snapshots = {".txt": rendered.content} if rendered.extension == "txt" else _binary_snapshots(path.read_bytes(), rendered.extension)
+            if rendered.extension in ("txt", "htm"):  # text formats: the snapshot is the file itself
+                snapshots: dict[str, str | bytes] = {f".{rendered.extension}": rendered.content}
+            else:
+                snapshots = _binary_snapshots(path.read_bytes(), rendered.extension)
             text_differs = False
             for extension, content in snapshots.items():
                 try:  # check every output, then report all differences at once
                     file_regression.check(content, basename=base, extension=extension)
                 except (AssertionError, pytest.fail.Exception) as exc:  # a difference, or a snapshot just created
                     message = str(exc)
-                    if extension == ".txt":
+                    if extension in (".txt", ".htm"):
                         text_differs = True
                     elif not text_differs and "created:" not in message and "regenerating" not in message:
                         message = (

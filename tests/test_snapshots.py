@@ -12,5 +12,10 @@ def test_example_documents_in_every_format(dealdocs_snapshot, deal: str) -> None
     dealdocs_snapshot(EXAMPLES / deal)
 
 
+@pytest.mark.parametrize("deal", ["cmsi-2003-1/deal.yaml", "cmsi-2006-1/deal.yaml", "cmsi-2003-shelf/shelf.yaml"])
+def test_example_documents_as_edgar_html(dealdocs_snapshot, deal: str) -> None:
+    dealdocs_snapshot(EXAMPLES / deal, formats=("htm",))
+
+
 def test_plugin_is_registered(pytestconfig: pytest.Config) -> None:
     assert pytestconfig.pluginmanager.has_plugin("dealdocs")  # through the pytest11 entry point, not conftest

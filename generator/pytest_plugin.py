@@ -41,7 +41,7 @@ def dealdocs_snapshot(request: pytest.FixtureRequest, tmp_path: Path) -> Callabl
         for path, rendered in render_deal(loaded, tmp_path / stem, None, formats, templates):
             base = f"{stem}-{rendered.name}-{rendered.extension}"
             if rendered.extension in ("txt", "htm"):  # text formats: the snapshot is the file itself
-                snapshots: dict[str, str | bytes] = {f".{rendered.extension}": rendered.content}
+                snapshots: dict[str, str] = {f".{rendered.extension}": rendered.text}
             else:
                 snapshots = _binary_snapshots(path.read_bytes(), rendered.extension)
             text_differs = False

@@ -44,9 +44,11 @@ from generator.errors import DealdocsError, DealFileError, ExitCode, ManifestErr
 from generator.formats import FORMATS
 from generator.formats.docx import render_docx
 from generator.formats.extract import docx_text, pdf_pages
+from generator.formats.fonts import TYPEFACES
 from generator.formats.pdf import render_html, render_pdf
 from generator.formats.rendered import Rendered
 from generator.formats.text import render_text
+from generator.formats.typography import smart_quotes
 from generator.output.batch import BatchInterrupted, DealResult, deal_names, discover, render_one, run_batch
 from generator.output.manifest import Change, verify
 from generator.output.rendering import RENDERERS, render_deal
@@ -57,25 +59,80 @@ from generator.pool.strats import Table, compute_table, compute_tables, default_
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
 from generator.templating.folders import template_dirs, templates_dir
+from generator.templating.overrides import export_templates, partial_overrides
 
 __all__ = [
-    # errors and exit codes
-    "DealdocsError", "Problem", "Severity", "ExitCode",
-    "DealFileError", "TapeError", "TemplateProblemError", "OutputError", "ManifestError",
-    # the deal file
-    "Deal", "LoadedDeal", "load_deal", "schema_texts", "write_schemas",
-    "TableSpec", "TableField", "BandsRule", "CategoriesRule", "YearlyRule", "StatesRule",
-    # the tape and the pool's figures
-    "TapeReport", "load_tape", "check_tape", "tape_path", "term_sheet_of", "check_deal",
-    "PoolAnalysis", "analyse", "Summary", "summarize",
-    "Table", "compute_table", "compute_tables", "default_tables", "resolve_tables",
-    "as_dict", "to_csv", "to_json", "write_xlsx",
     # documents and formats
-    "DOCUMENTS", "Document", "documents_of", "FORMATS", "Rendered",
-    "render_document", "render_text", "render_docx", "render_pdf", "render_html", "docx_text", "pdf_pages", "templates_dir",
+    "DOCUMENTS",
+    "FORMATS",
+    "TYPEFACES",
+    "BandsRule",
+    "BatchInterrupted",
+    "CategoriesRule",
+    "Change",
+    # the deal file
+    "Deal",
+    "DealFileError",
+    "DealResult",
+    # errors and exit codes
+    "DealdocsError",
+    "Document",
+    "ExitCode",
+    "LoadedDeal",
+    "ManifestError",
+    "OutputError",
+    "PoolAnalysis",
+    "Problem",
+    "Rendered",
+    "Severity",
+    "StatesRule",
+    "Summary",
+    "Table",
+    "TableField",
+    "TableSpec",
+    "TapeError",
+    # the tape and the pool's figures
+    "TapeReport",
+    "TemplateProblemError",
+    "YearlyRule",
+    "analyse",
+    "as_dict",
+    "check_deal",
+    "check_tape",
+    "compute_table",
+    "compute_tables",
+    "deal_names",
+    "default_tables",
+    "discover",
+    "documents_of",
+    "docx_text",
+    "export_templates",
+    "load_deal",
+    "load_tape",
+    "new_deal",
+    "partial_overrides",
+    "pdf_pages",
     # output folders
-    "render_deal", "new_deal",
-    "discover", "deal_names", "render_one", "run_batch", "DealResult", "BatchInterrupted", "verify", "Change",
+    "render_deal",
+    "render_document",
+    "render_docx",
+    "render_html",
+    "render_one",
+    "render_pdf",
+    "render_text",
+    "resolve_tables",
+    "run_batch",
+    "schema_texts",
+    "smart_quotes",
+    "summarize",
+    "tape_path",
+    "templates_dir",
+    "term_sheet_of",
+    "to_csv",
+    "to_json",
+    "verify",
+    "write_schemas",
+    "write_xlsx",
 ]  # fmt: skip
 
 

@@ -220,7 +220,7 @@ def _cover_table(doc: DocxDocument) -> None:
     """State, file number and I.R.S. number, then address and ZIP, each in its own cell over its caption."""
     table = doc.add_table(rows=4, cols=3)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    rows = [
+    rows: list[list[str | None]] = [
         ["{{ deal.depositor.state_of_incorporation }}", "{{ deal.depositor.commission_file_number }}", "{{ deal.depositor.irs_employer_number }}"],
         ['{{ cover.state_caption | join(" ") | replace("- ", "") }}', '{{ cover.file_caption | join(" ") }}', '{{ cover.irs_caption | join(" ") }}'],
         ["{{ cover.address }}", None, "{{ deal.depositor.address.zip }}"],
@@ -252,7 +252,7 @@ def _page_footer(doc: DocxDocument) -> None:
 
 def _data_row(table: Table, keep: bool) -> None:
     """The template row of a table's figures; `keep` holds it on the page of the row after it."""
-    row = table.add_row()
+    row = table.add_row()  # type: ignore[no-untyped-call]
     texts = ["{{ row.label }}", "{{ row.count }}", '{{ "$" if loop.first }}{{ row.balance | number }}']
     for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
         cell.text = text
@@ -261,7 +261,7 @@ def _data_row(table: Table, keep: bool) -> None:
 
 def _tag_row(table: Table, tag: str) -> None:
     """A row that holds only a docxtpl row tag (`{%tr ... %}`): it is replaced by what the tag makes."""
-    table.add_row().cells[0].text = tag
+    table.add_row().cells[0].text = tag  # type: ignore[no-untyped-call]
 
 
 def _strat_tables(doc: DocxDocument) -> None:

@@ -21,8 +21,9 @@ DEFAULT_TYPEFACE = TIMES
 
 @dataclass(frozen=True)
 class Face:
-    """One face of a typeface: its file (as a URL for @font-face), weight and style."""
+    """One face of a typeface: the family its files name (what the PDF lists), its file (a URL for @font-face), weight and style."""
 
+    family: str
     url: str
     weight: int
     style: str
@@ -35,6 +36,9 @@ _FILES = {
     SOURCE_SERIF: {(400, "normal"): "SourceSerifPro-Regular.otf", (400, "italic"): "SourceSerifPro-It.otf",
                    (700, "normal"): "SourceSerifPro-Bold.otf", (700, "italic"): "SourceSerifPro-BoldIt.otf"},
 }  # fmt: skip
+
+
+_FAMILIES = {TIMES: "Liberation Serif", SOURCE_SERIF: "Source Serif Pro"}
 
 
 def font_folder(typeface: str = DEFAULT_TYPEFACE) -> Path:
@@ -50,4 +54,5 @@ def font_folder(typeface: str = DEFAULT_TYPEFACE) -> Path:
 def faces(typeface: str = DEFAULT_TYPEFACE) -> tuple[Face, ...]:
     """A typeface's four faces, as file URLs for @font-face."""
     folder = font_folder(typeface)
-    return tuple(Face((folder / name).as_uri(), weight, style) for (weight, style), name in sorted(_FILES[typeface].items()))
+    family = _FAMILIES[typeface]
+    return tuple(Face(family, (folder / name).as_uri(), weight, style) for (weight, style), name in sorted(_FILES[typeface].items()))

@@ -12,8 +12,8 @@ from typing import Any
 import smartypants
 from markupsafe import Markup
 
-# Quotes (" and '), -- and --- as en and em dashes, ... as an ellipsis; Unicode characters, not entities.
-_ATTRS = smartypants.Attr.q | smartypants.Attr.D | smartypants.Attr.e | smartypants.Attr.u | smartypants.Attr.w
+# Quotes (" and '), -- as an em dash (as a typed filing writes one), ... as an ellipsis; Unicode characters, not entities.
+_ATTRS = smartypants.Attr.q | smartypants.Attr.d | smartypants.Attr.e | smartypants.Attr.u | smartypants.Attr.w
 # Quotes that autoescaping turned into entities; in words only (tags are left alone, as smartypants leaves them).
 _ESCAPED = re.compile(r"&(?:#34|quot|#39|#x27|apos);")
 _TAG = re.compile(r"(<[^>]*>)")

@@ -87,3 +87,30 @@ def test_a_docx_template_edited_with_python_docx_renders(deal_dir: Path) -> None
     assert isinstance(content, bytes)
     assert docx_text(content).startswith("PRIVILEGED AND CONFIDENTIAL DRAFT FOR CMSI\n")
     assert WordDocument(io.BytesIO(content)).styles["Signature"].font.bold
+
+
+def test_the_typeface_is_a_deal_file_setting(deal_dir: Path) -> None:
+    import zipfile
+
+    from pypdf import PdfReader
+
+    default = load_deal(deal_dir / "deal.yaml")
+    term_sheet = DOCUMENTS["term-sheet-8k"]
+    docx = render_document(default, term_sheet, "docx").content
+    assert isinstance(docx, bytes)
+    package = zipfile.ZipFile(io.BytesIO(docx))
+    assert 'w:ascii="Times New Roman"' in package.read("word/styles.xml").decode()
+    props = package.read("docProps/core.xml").decode() + package.read("docProps/app.xml").decode()
+    assert "python-docx" not in props and "Macintosh" not in props
+    assert "<dc:creator>Citicorp Mortgage Securities, Inc.</dc:creator>" in props and "Series 2003-1</dc:subject>" in props
+    deal = deal_dir / "deal.yaml"
+    deal.write_text(deal.read_text() + "style:\n  typeface: Source Serif Pro\n")
+    serif = load_deal(deal)
+    docx = render_document(serif, term_sheet, "docx").content
+    assert isinstance(docx, bytes)
+    styles = zipfile.ZipFile(io.BytesIO(docx)).read("word/styles.xml").decode()
+    assert 'w:ascii="Source Serif Pro"' in styles and "Times New Roman" not in styles
+    pdf = render_document(serif, term_sheet, "pdf").content
+    assert isinstance(pdf, bytes)
+    fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"].values()
+    assert all("+Source-Serif-Pro" in str(f.get_object()["/BaseFont"]) for f in fonts)

@@ -48,10 +48,12 @@ from generator.formats import FORMATS
 from generator.formats.docx import render_docx
 from generator.formats.edgar_check import problems as edgar_problems
 from generator.formats.extract import docx_text, pdf_pages
+from generator.formats.fonts import TYPEFACES
 from generator.formats.htm import render_htm
 from generator.formats.pdf import render_html, render_pdf
 from generator.formats.rendered import Rendered
 from generator.formats.text import render_text
+from generator.formats.typography import smart_quotes
 from generator.output.batch import BatchInterrupted, DealResult, deal_names, discover, render_one, run_batch
 from generator.output.manifest import Change, verify
 from generator.output.rendering import RENDERERS, render_deal
@@ -63,6 +65,7 @@ from generator.pool.strats import Table, compute_table, compute_tables, default_
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
 from generator.templating.folders import template_dirs, templates_dir
+from generator.templating.overrides import export_templates, partial_overrides
 
 __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the module's docstring tells it
     # errors and exit codes
@@ -79,6 +82,7 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     # documents and formats
     "DOCUMENTS", "Document", "documents_of", "FORMATS", "Rendered",
     "render_document", "render_text", "render_docx", "render_pdf", "render_html", "render_htm", "edgar_problems", "docx_text", "pdf_pages", "templates_dir",
+    "TYPEFACES", "smart_quotes", "export_templates", "partial_overrides",
     # output folders
     "render_deal", "new_deal", "assemble", "write_submission", "SubmissionDocument",
     "discover", "deal_names", "render_one", "run_batch", "DealResult", "BatchInterrupted", "verify", "Change",

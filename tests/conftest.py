@@ -1,13 +1,18 @@
-"""Shared fixtures: the example deal, and a private copy of it to corrupt or edit."""
+"""Shared fixtures: the example deal, a private copy of it to corrupt or edit, and the examples' DOCX as LibreOffice sets them."""
 
 from __future__ import annotations
 
+import io
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
-from .helpers import EXAMPLE
+from generator.api import DOCUMENTS, load_deal, render_docx, render_pdf
+
+from .helpers import EXAMPLE, LOOK_EXAMPLES
 
 
 @pytest.fixture
@@ -16,3 +21,25 @@ def deal_dir(tmp_path: Path) -> Path:
     shutil.copy(EXAMPLE / "deal.yaml", tmp_path / "deal.yaml")
     shutil.copy(EXAMPLE / "loans.csv", tmp_path / "loans.csv")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes, list[str], int]]:
+    """Each example's DOCX, the text of each page LibreOffice sets it on, and the WeasyPrint PDF's page count."""
+    folder = tmp_path_factory.mktemp("look")
+    sources = []
+    for name, deal in LOOK_EXAMPLES.items():
+        (folder / f"{name}.docx").write_bytes(render_docx(load_deal(deal), DOCUMENTS[name]).content)
+        sources.append(str(folder / f"{name}.docx"))
+    profile = (folder / "profile").as_uri()
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(folder), *sources],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = {}
+    for name, deal in LOOK_EXAMPLES.items():
+        pages = [page.extract_text() for page in PdfReader(folder / f"{name}.pdf").pages]
+        weasy = len(PdfReader(io.BytesIO(render_pdf(load_deal(deal), DOCUMENTS[name]).content)).pages)
+        result[name] = ((folder / f"{name}.docx").read_bytes(), pages, weasy)
+    return result

@@ -244,6 +244,29 @@ def render(
         typer.echo(f"wrote {path}")
 
 
+templates_app = typer.Typer(help="Your own templates: copy the built-in ones to edit.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+
+@templates_app.command("export")
+def templates_export(
+    out: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to copy into (created; existing files are not replaced).", show_default=False)],
+    document: Annotated[
+        list[str] | None, typer.Option("--document", "-d", metavar="NAME", help="Only this document (repeatable).", show_default=False)
+    ] = None,
+) -> None:
+    """Copy the built-in templates of every format (text, HTML, .docx with notes on its tags, CSS, prose) to edit."""
+    from generator.documents.registry import DOCUMENTS
+    from generator.templating.overrides import export_templates
+
+    names = document or list(DOCUMENTS)
+    unknown = [name for name in names if name not in DOCUMENTS]
+    if unknown:
+        raise typer.BadParameter(f"{', '.join(unknown)}: choose from {', '.join(DOCUMENTS)}", param_hint="--document")
+    for path in export_templates(out, names):
+        typer.echo(f"wrote {path}")
+
+
 @app.command()
 def check(paths: Annotated[list[Path], typer.Argument(help="EDGAR documents (.txt, .htm) or submission folders.", show_default=False)]) -> None:
     """Lint EDGAR ASCII and HTML documents, or a submission folder, against EDGAR's rules; exit 1 if any is broken."""

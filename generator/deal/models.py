@@ -288,6 +288,14 @@ class Filing(Strict):
     exhibits: list[FilingExhibit] = Field(default_factory=list, description="Further exhibits, supplied as files.")
 
 
+class Style(Strict):  # noqa: D101 (see Address)
+    typeface: Literal["Times New Roman", "Source Serif Pro"] = Field(
+        "Times New Roman",
+        description="Typeface of the DOCX and PDF. The DOCX names it; the PDF embeds Liberation Serif for "
+        "Times New Roman (same metrics) and Source Serif Pro's own files.",
+    )
+
+
 class Deal(Strict):
     """A deal file: the depositor, the series and the documents to draft for it.
 
@@ -298,6 +306,7 @@ class Deal(Strict):
     templates: NonEmpty | None = Field(
         None, description="Folder of templates that override the built-in ones by name, relative to the deal file."
     )
+    style: Style = Field(default_factory=Style, description="How the DOCX and PDF are set: the typeface.")
     series: Series | None = None
     term_sheet: TermSheet | None = None
     takedown_opinion: TakedownOpinion | None = None

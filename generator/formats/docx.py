@@ -13,6 +13,7 @@ from markupsafe import Markup
 from generator.deal.loading import LoadedDeal
 from generator.documents.registry import Document
 from generator.formats.rendered import Rendered
+from generator.formats.typography import typographic
 from generator.templating.environment import environment
 from generator.templating.folders import template_file, templates_dir
 from generator.templating.running import guarded
@@ -46,9 +47,13 @@ def render_docx(
 
     template = DocxTemplate(str(template_file(f"{document.name}.docx", search_path)))
     env = environment([*search_path, templates_dir()], autoescape=True)
+    env.finalize = typographic  # curly quotes and dashes in Word; EDGAR text keeps ASCII
     data = plain({**(context or document.context(loaded, tape)), "footnote": _word_footnote})
     guarded(env, f"{document.name}.docx", lambda: template.render(data, env, autoescape=True))
     buffer = io.BytesIO()
     template.save(buffer)
     stamp = datetime.combine(document.dated(loaded), datetime.min.time())
-    return Rendered(document.name, "docx", normalise_docx(buffer.getvalue(), stamp, document.name, loaded.deal.depositor.name))
+    deal = loaded.deal
+    subject = f"{deal.series.certificates}, Series {deal.series.name}" if deal.series else deal.depositor.name
+    content = normalise_docx(buffer.getvalue(), stamp, document.title(loaded), deal.depositor.name, subject, deal.style.typeface)
+    return Rendered(document.name, "docx", content)

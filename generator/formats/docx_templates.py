@@ -10,7 +10,7 @@ words come from the same prose modules as the text and PDF (templates/*/_prose.j
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from docx import Document
@@ -30,10 +30,12 @@ from generator.templating.folders import templates_dir
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
     from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
-    from docx.table import _Row
+    from docx.table import Table, _Row
     from docx.text.paragraph import Paragraph
 
-FONT = "Source Serif Pro"
+FONT = "Times New Roman"  # what Word asks for; a deal's `style.typeface` replaces it when rendering (docx_package)
+KEEP_ROWS = 45  # a table of at most this many rows fits on a page: kept whole, as print.css keeps it (`.keep`)
+LABEL_WIDTH, COUNT_WIDTH, BALANCE_WIDTH = 3.4, 1.2, 1.9  # inches; the label column takes the filing's longest labels
 
 
 def _styled_document() -> DocxDocument:
@@ -45,7 +47,8 @@ def _styled_document() -> DocxDocument:
         setattr(section, side, Inches(1))
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = FONT, Pt(11)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    for script in ("w:eastAsia", "w:cs"):
+        normal.element.rPr.rFonts.set(qn(script), FONT)
     normal.paragraph_format.space_after = Pt(8)
 
     def style(
@@ -59,6 +62,9 @@ def _styled_document() -> DocxDocument:
         bold: bool = False,
         before_break: bool = False,
         keep: bool = False,
+        right: float | None = None,
+        tab: float | None = None,
+        before: int | None = None,
     ) -> None:
         s = doc.styles.add_style(name, 1)
         s.base_style = normal
@@ -73,6 +79,12 @@ def _styled_document() -> DocxDocument:
             fmt.left_indent = Inches((left or 0) + hanging)
             fmt.first_line_indent = Inches(-hanging)
             fmt.tab_stops.add_tab_stop(Inches((left or 0) + hanging))
+        if right is not None:
+            fmt.right_indent = Inches(right)
+        if tab is not None:
+            fmt.tab_stops.add_tab_stop(Inches(tab))
+        if before is not None:
+            fmt.space_before = Pt(before)
         if size:
             s.font.size = Pt(size)
         s.font.bold = bold
@@ -85,21 +97,30 @@ def _styled_document() -> DocxDocument:
     style("Body Indent", align=WD_ALIGN_PARAGRAPH.JUSTIFY, first=0.5)
     style("Body Flush", align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     style("New Page", align=WD_ALIGN_PARAGRAPH.JUSTIFY, first=0.5, before_break=True)
-    style("Numbered", align=WD_ALIGN_PARAGRAPH.JUSTIFY, hanging=0.5)
+    # An opinion as a letter sets it: the number, a tab, the text back to the margin; its lettered parts a
+    # block indented from both sides, the letter before a tab; their items with a hanging indent.
+    style("Numbered", align=WD_ALIGN_PARAGRAPH.JUSTIFY, tab=0.5)
     style("Item", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=0.5, hanging=0.5)
-    style("Part", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=1.0, hanging=0.4)
-    style("Part Item", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=1.4, hanging=0.5)
+    style("Part", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=1.0, right=0.5, tab=1.4)
+    style("Part Item", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=1.3, hanging=0.5)
     style("Footnote Block", size=9)
-    style("Table Title", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True)
+    style("Table Title", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before=18)
     style("Table Title New Page", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before_break=True)
+    style("Page Number", align=WD_ALIGN_PARAGRAPH.CENTER, size=9)
+    style("Cover Value", align=WD_ALIGN_PARAGRAPH.CENTER)
+    style("Cover Caption", align=WD_ALIGN_PARAGRAPH.CENTER, size=9)
     style("Heading Centered", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, before_break=True)
     style("Signature", left=3.25)
     style("Right", align=WD_ALIGN_PARAGRAPH.RIGHT)
     style("Cell")
     style("Figure", align=WD_ALIGN_PARAGRAPH.RIGHT)
-    for name in ("Cell", "Figure"):
-        doc.styles[name].paragraph_format.space_after = Pt(2)
+    style("Cell Keep", keep=True)  # a row kept on the page of the row after it
+    style("Figure Keep", align=WD_ALIGN_PARAGRAPH.RIGHT, keep=True)
+    for name in ("Cell", "Figure", "Cell Keep", "Figure Keep"):
+        doc.styles[name].paragraph_format.space_after = Pt(0)
         doc.styles[name].font.size = Pt(10)
+    for name in ("Cover Value", "Cover Caption"):
+        doc.styles[name].paragraph_format.space_after = Pt(0)
     return doc
 
 
@@ -157,12 +178,10 @@ def _footnotes(doc: DocxDocument, prose: str) -> None:
 
 
 def _repeat_header(row: _Row) -> None:
-    """Repeat the row at the top of each page the table runs onto, and keep it whole."""
+    """Repeat the row at the top of each page the table runs onto."""
     props = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
     props.append(header)
-    cant_split = OxmlElement("w:cantSplit")
-    props.append(cant_split)
 
 
 def _rule_above(row: _Row) -> None:
@@ -177,34 +196,114 @@ def _rule_above(row: _Row) -> None:
         cell._tc.get_or_add_tcPr().append(borders)
 
 
+def _widths(table: Table, inches: Sequence[float]) -> None:
+    """Fixed column widths, in the grid (which LibreOffice reads) and in every cell (which Word reads)."""
+    table.autofit = False  # python-docx writes a fixed layout
+    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), inches, strict=True):
+        column.set(qn("w:w"), str(int(width * 1440)))
+    for row in table.rows:
+        for cell, width in zip(row.cells, inches, strict=True):
+            cell.width = Inches(width)
+
+
+def _rule_under(paragraph: Paragraph) -> None:
+    """A rule under a value on the cover, the caption below it: as the filing's cover sets them."""
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+def _cover_table(doc: DocxDocument) -> None:
+    """State, file number and I.R.S. number, then address and ZIP, each in its own cell over its caption."""
+    table = doc.add_table(rows=4, cols=3)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    rows: list[list[str | None]] = [
+        ["{{ deal.depositor.state_of_incorporation }}", "{{ deal.depositor.commission_file_number }}", "{{ deal.depositor.irs_employer_number }}"],
+        ['{{ cover.state_caption | join(" ") | replace("- ", "") }}', '{{ cover.file_caption | join(" ") }}', '{{ cover.irs_caption | join(" ") }}'],
+        ["{{ cover.address }}", None, "{{ deal.depositor.address.zip }}"],
+        ["{{ cover.address_caption }}", None, "{{ cover.zip_caption }}"],
+    ]
+    _widths(table, (2.3, 2.0, 2.2))
+    for number, (row, texts) in enumerate(zip(table.rows, rows, strict=True)):
+        value = number % 2 == 0
+        for cell, text in zip(row.cells, texts, strict=True):
+            if text is None:
+                continue
+            cell.text = text
+            cell.paragraphs[0].style = doc.styles["Cover Value" if value else "Cover Caption"]
+            if value:
+                _rule_under(cell.paragraphs[0])
+    for row in (2, 3):  # the address spans the first two columns
+        merged = table.rows[row].cells[0].merge(table.rows[row].cells[1])
+        for extra in merged.paragraphs[1:]:
+            extra._p.getparent().remove(extra._p)
+    doc.add_paragraph(style="Cover Caption")  # space between the table and the telephone line
+
+
+def _page_footer(doc: DocxDocument) -> None:
+    """A page number at the foot of every page, cover included, as a PAGE field Word and LibreOffice fill."""
+    footer = doc.sections[0].footer.paragraphs[0]
+    footer.style = doc.styles["Page Number"]
+    _page_field(footer)
+
+
+def _data_row(table: Table, keep: bool) -> None:
+    """The template row of a table's figures; `keep` holds it on the page of the row after it."""
+    row = table.add_row()  # type: ignore[no-untyped-call]
+    texts = ["{{ row.label }}", "{{ row.count }}", '{{ "$" if loop.first }}{{ row.balance | number }}']
+    for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+        cell.text = text
+        cell.paragraphs[0].style = ("Cell" if i == 0 else "Figure") + (" Keep" if keep else "")
+
+
+def _tag_row(table: Table, tag: str) -> None:
+    """A row that holds only a docxtpl row tag (`{%tr ... %}`): it is replaced by what the tag makes."""
+    table.add_row().cells[0].text = tag  # type: ignore[no-untyped-call]
+
+
 def _strat_tables(doc: DocxDocument) -> None:
-    """Every stratification table: title, repeated header row, right-aligned figures, totals rule."""
+    """Every stratification table: title, repeated header row, right-aligned figures, totals rule.
+
+    A table that fits on a page is kept whole (every row kept with the next); a longer one breaks
+    with at least three rows of figures on each side (its first and last rows kept together).
+    """
     _tag(doc, "{%p for table in tables %}")
     _tag(doc, "{%p if table.spec.new_page and not loop.first %}")
     _tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title New Page")
     _tag(doc, "{%p else %}")
     _tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title")
     _tag(doc, "{%p endif %}")
-    table = doc.add_table(rows=5, cols=3)
+    table = doc.add_table(rows=1, cols=3)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    cells = [
-        ['{{ table.spec.header | join(" ") }}', "prose.table_words.count", "prose.table_words.balance"],
-        ["{%tr for row in table.rows %}", "", ""],
-        ["{{ row.label }}", "{{ row.count }}", '{{ "$" if loop.first }}{{ row.balance | number }}'],
-        ["{%tr endfor %}", "", ""],
-        ["prose.table_words.total", "{{ table.count }}", "${{ table.balance | number }}"],
-    ]
-    table.autofit = False
-    for row, texts in zip(table.rows, cells, strict=True):
-        for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
-            if text.startswith("prose."):  # words from the prose module, into the cell's empty paragraph
-                _words(cell.paragraphs[0], text)
-            else:
-                cell.text = text
-            cell.width = Inches((3.5, 1.2, 1.8)[i])
-            cell.paragraphs[0].style = doc.styles["Cell" if i == 0 else "Figure"]
+    header = ['{{ table.spec.header | join(" ") }}', "prose.table_words.count", "prose.table_words.balance"]
+    for i, (cell, text) in enumerate(zip(table.rows[0].cells, header, strict=True)):
+        if text.startswith("prose."):  # words from the prose module, into the cell's empty paragraph
+            _words(cell.paragraphs[0], text)
+        else:
+            cell.text = text
+        cell.paragraphs[0].style = doc.styles["Cell Keep" if i == 0 else "Figure Keep"]
+    _tag_row(table, "{%tr for row in table.rows %}")
+    _tag_row(table, f"{{%tr if table.rows | length <= {KEEP_ROWS} or loop.index <= 2 or loop.revindex <= 3 %}}")
+    _data_row(table, keep=True)
+    _tag_row(table, "{%tr else %}")
+    _data_row(table, keep=False)
+    _tag_row(table, "{%tr endif %}")
+    _tag_row(table, "{%tr endfor %}")
+    total = table.add_row()
+    for i, (cell, text) in enumerate(zip(total.cells, ["prose.table_words.total", "{{ table.count }}", "${{ table.balance | number }}"], strict=True)):
+        if text.startswith("prose."):
+            _words(cell.paragraphs[0], text)
+        else:
+            cell.text = text
+        cell.paragraphs[0].style = doc.styles["Cell" if i == 0 else "Figure"]
+    _widths(table, (LABEL_WIDTH, COUNT_WIDTH, BALANCE_WIDTH))
+    for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row is never split over two pages
     _repeat_header(table.rows[0])
-    _rule_above(table.rows[4])
+    _rule_above(total)
     _tag(doc, "{%p if table.spec.footnote %}")
     _tag(doc, "{{ table.spec.footnote }}", "Footnote Block")
     _tag(doc, "{%p endif %}")
@@ -214,6 +313,7 @@ def _strat_tables(doc: DocxDocument) -> None:
 def _term_sheet() -> DocxDocument:
     """The Form 8-K term sheet's template: cover, prose, stratification tables, signature."""
     doc = _styled_document()
+    _page_footer(doc)
     _tag(doc, '{%p import "term-sheet-8k/_prose.j2" as prose with context %}')
     _tag(doc, "{%p set cover = prose.cover %}")
     _tag(doc, "{{ cover.commission }}", "Cover Title")
@@ -227,11 +327,7 @@ def _term_sheet() -> DocxDocument:
     _tag(doc, "{{ cover.capacity }}", "Centered")
     _tag(doc, "{{ cover.issuer }}", "Centered")
     _tag(doc, "{{ cover.exact_name }}", "Caption Small")
-    _tag(doc, "{{ deal.depositor.state_of_incorporation }}  {{ deal.depositor.commission_file_number }}  {{ deal.depositor.irs_employer_number }}", "Centered")
-    captions = '{{ cover.state_caption | join(" ") | replace("- ", "") }}  {{ cover.file_caption | join(" ") }}  {{ cover.irs_caption | join(" ") }}'
-    _tag(doc, captions, "Caption Small")
-    _tag(doc, "{{ cover.address }}  {{ deal.depositor.address.zip }}", "Centered")
-    _tag(doc, "{{ cover.address_caption }}  {{ cover.zip_caption }}", "Caption Small")
+    _cover_table(doc)
     _tag(doc, "{{ cover.phone }}")
     _tag(doc, "{{ cover.former }}", "Footnote Block")
     _tag(doc, "{{ cover.item }} {{ cover.item_title }}", "Heading Centered")

@@ -21,6 +21,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from generator.deal.loading import LoadedDeal
 from generator.documents.paging import layout_letter
 from generator.documents.registry import Document
@@ -28,7 +30,8 @@ from generator.errors import TemplateProblemError
 from generator.formats import edgar_check
 from generator.formats.edgar import PAGE
 from generator.formats.rendered import Rendered
-from generator.formats.text import inline_footnote, render_text
+from generator.formats.text import render_text
+from generator.formats.typography import typographic
 from generator.templating.environment import environment
 from generator.templating.folders import templates_dir
 from generator.templating.running import run_template
@@ -65,7 +68,7 @@ def render_htm(
     starts = None
     if document.layout is layout_letter:
         starts = text_page_starts(render_text(loaded, document, tape, search_path, context).text)
-    page = {"title": document.title(loaded), "footnote": inline_footnote}
+    page = {"title": document.title(loaded), "footnote": _raised_footnote}
     text = render_template(f"{document.name}.htm.j2", {**context, **page}, search_path, lambda module: paginate(module, starts))
     return Rendered(document.name, "htm", text)
 
@@ -76,6 +79,7 @@ def render_template(template: str, context: dict[str, Any], search_path: Sequenc
     Also used for the submission's Form 8-K, which has no other format.
     """
     env = environment([*search_path, templates_dir()], autoescape=True)
+    env.finalize = typographic  # curly quotes and dashes, written as character references by ascii_html
     text = ascii_html(run_template(env, template, context, layout))
     problems = edgar_check.html_problems(text, template.removesuffix(".j2"))
     if problems:
@@ -86,6 +90,11 @@ def render_template(template: str, context: dict[str, Any], search_path: Sequenc
             [type(p)(source, p.line, p.column, p.value, f"the template (or one it imports) wrote HTML that EDGAR refuses: {p.message}") for p in problems]
         )
     return text
+
+
+def _raised_footnote(number: int) -> Markup:
+    """A footnote call as a raised number, as on the printed page (EDGAR text writes '(1)')."""
+    return Markup(f"<sup>{number}</sup>")
 
 
 def ascii_html(text: str) -> str:

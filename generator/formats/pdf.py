@@ -12,11 +12,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from generator.deal.loading import LoadedDeal
 from generator.documents.registry import Document
 from generator.errors import Problem, TemplateProblemError
 from generator.formats.rendered import Rendered
-from generator.formats.text import inline_footnote
+from generator.formats.typography import typographic
 from generator.templating.environment import environment
 from generator.templating.folders import templates_dir
 from generator.templating.running import guarded, run_template
@@ -39,9 +41,10 @@ def render_html(
     from generator.formats.fonts import faces
 
     env = environment([*search_path, templates_dir()], autoescape=True)
+    env.finalize = typographic  # curly quotes and dashes on the page; EDGAR text keeps ASCII
     page = {
         "title": document.title(loaded), "author": loaded.deal.depositor.name,
-        "created": document.dated(loaded), "fonts": faces(), "footnote": inline_footnote,
+        "created": document.dated(loaded), "fonts": faces(loaded.deal.style.typeface), "footnote": superscript_footnote,
     }  # fmt: skip
     return run_template(env, f"{document.name}.html.j2", {**(context or document.context(loaded, tape)), **page}, str)
 
@@ -69,7 +72,7 @@ def render_pdf(
     html = render_html(loaded, document, tape, search_path, context)
     portable = re.sub(r'url\("file://[^"]*/', 'url("', html)  # where the fonts are installed is no part of the document
     identifier = hashlib.sha256(portable.encode()).hexdigest()[:32].encode()
-    fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder()])
+    fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
     template = f"{document.name}.html.j2"
     env = environment(search_path)
 
@@ -83,6 +86,11 @@ def render_pdf(
     except FatalURLFetchingError as exc:
         raise TemplateProblemError([Problem(template, None, None, None, str(exc))]) from None
     return Rendered(document.name, "pdf", pdf)
+
+
+def superscript_footnote(number: int) -> Markup:
+    """The page marks a footnote with a raised number, as a printed filing does (EDGAR text writes '(1)')."""
+    return Markup(f'<sup class="footnote-ref">{number}</sup>')
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from generator.formats.pdf import render_pdf
 from generator.formats.rendered import Rendered, Renderer
 from generator.formats.text import render_text
 from generator.templating.folders import template_dirs
+from generator.templating.overrides import partial_overrides
 
 RENDERERS: dict[str, Renderer] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf, "htm": render_htm}
 
@@ -34,7 +35,8 @@ def render_deal(
         templates: A folder of templates that override the built-in ones by name.
 
     Returns:
-        Each file written with what was rendered into it, in document then format order.
+        Each file written with what was rendered into it, in document then format order; a format
+        whose layout is built-in while your folder overrides another format's carries a warning.
 
     Raises:
         DealdocsError: The deal, its tape or a template has problems, or a file cannot be written.
@@ -45,5 +47,8 @@ def render_deal(
     rendered = []
     for document in documents_of(loaded):
         context = document.context(loaded, tape)  # the tape is analysed once for all formats
-        rendered += [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
+        outputs = [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
+        for warning in partial_overrides(search_path, document.name, formats):  # a format your folder leaves built-in
+            next(r for r in outputs if f"{r.name}.{r.extension}" == warning.file).warnings.append(warning)
+        rendered += outputs
     return list(zip(publish(out, [(f"{r.name}.{r.extension}", r.content) for r in rendered]), rendered, strict=True))

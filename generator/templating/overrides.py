@@ -1,0 +1,133 @@
+"""One template folder for every format: export the built-in templates to edit, and say which formats a folder leaves built-in.
+
+Each format lays a document out from its own file (`LAYOUTS`), and every one of them imports the
+document's prose module, so a folder that overrides `NAME/_prose.j2` changes every format at once;
+one that overrides the layout of some formats but not of the others is named in a warning.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from generator.errors import Problem, Severity, TemplateProblemError
+from generator.templating.folders import templates_dir
+
+LAYOUTS = {"txt": "{}.txt.j2", "pdf": "{}.html.j2", "docx": "{}.docx", "htm": "{}.htm.j2"}  # the file each format lays a document out from
+_REFERENCE = re.compile(r"""\{%-?p?\s*(?:import|include|extends|from)\s+["']([^"']+)["']""")  # a Jinja reference, in text or Word's XML
+_TAG = re.compile(r"\{[{%#]-?[pr]?\s.*?-?[}%#]\}")  # a Jinja tag as docxtpl reads it ({%p ...%}, {%tr ...%}, {{ ... }})
+_RENDERED = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
+_STYLE = re.compile(r'<w:pStyle w:val="([^"]+)"/>')
+
+
+def layout_files(document: str) -> dict[str, str]:
+    """Each format's layout file for a document: {"txt": "term-sheet-8k.txt.j2", ...}."""
+    return {fmt: pattern.format(document) for fmt, pattern in LAYOUTS.items()}
+
+
+def partial_overrides(search_path: Sequence[Path], document: str, formats: Iterable[str]) -> list[Problem]:
+    """A warning for each format whose layout is the built-in one while a user's folder overrides another format's.
+
+    Args:
+        search_path: The user's template folders (`template_dirs`), the built-in folder excluded.
+        document: The document's name.
+        formats: The formats being rendered.
+
+    Returns:
+        One warning per format left on the built-in layout; none when a folder overrides all or none.
+    """
+    files = layout_files(document)
+    overridden = {fmt: next((folder for folder in search_path if (folder / name).is_file()), None) for fmt, name in files.items()}
+    if not any(overridden.values()):
+        return []
+    changed = ", ".join(files[fmt] for fmt, folder in overridden.items() if folder)
+    warnings = []
+    for fmt in formats:
+        if fmt in files and overridden[fmt] is None:
+            message = (
+                f"your templates override {changed}, but {files[fmt]} is the built-in layout: the {fmt} output does not "
+                f"follow your changes (copy it with 'dealdocs templates export DIR --document {document}' and edit it, "
+                f"or change the words once in {document}/_prose.j2)"
+            )
+            warnings.append(Problem(f"{document}.{fmt}", None, None, None, message, Severity.WARNING))
+    return warnings
+
+
+def _text_of(path: Path) -> str:
+    """A template's text, or the XML of a .docx's parts that docxtpl renders (body, headers, footers, footnotes)."""
+    if path.suffix != ".docx":
+        return path.read_text(encoding="utf-8")
+    with zipfile.ZipFile(path) as package:
+        parts = [n for n in package.namelist() if _RENDERED.match(n)]
+        return "\n".join(package.read(n).decode("utf-8") for n in sorted(parts, key=lambda n: (n != "word/document.xml", n)))
+
+
+def needed_templates(documents: Iterable[str]) -> list[str]:
+    """The built-in templates the documents' layouts use, each format's and every file they import or include."""
+    builtin = templates_dir()
+    todo = [name for document in documents for name in layout_files(document).values()]
+    found: list[str] = []
+    while todo:
+        name = todo.pop(0)
+        if name in found or not (builtin / name).is_file():
+            continue
+        found.append(name)
+        todo += _REFERENCE.findall(_text_of(builtin / name))
+    return sorted(found)
+
+
+_NAMES = re.compile(r'<w:style [^>]*w:styleId="([^"]+)"[^>]*>\s*<w:name w:val="([^"]+)"/>')
+_HOW = """Open it in Word, change the layout, styles and words around the tags, save it under the same name
+in your templates folder. Keep each tag whole, in one run of one style (type it in one go, or paste
+it as plain text). `{{ ... }}` prints a value; `{%p ... %}` (a paragraph of its own) repeats or
+leaves out the paragraphs between it and its `{%p end... %}`; `{%tr ... %}` (a table row of its own)
+does the same for rows. The words themselves come from the prose modules (`NAME/_prose.j2`), which
+every format imports: change words there, once.
+"""
+
+
+def docx_notes(name: str) -> str:
+    """What a .docx template holds for someone editing it in Word: its paragraph styles and its Jinja tags."""
+    with zipfile.ZipFile(templates_dir() / name) as package:
+        styles = dict(_NAMES.findall(package.read("word/styles.xml").decode("utf-8")))
+    xml = _text_of(templates_dir() / name)
+    text = re.sub(r"<[^>]+>", "", xml.replace("</w:p>", "\n"))
+    tags = list(dict.fromkeys(_TAG.findall(text)))
+    used = sorted({styles.get(style_id, style_id) for style_id in _STYLE.findall(xml)})
+    lines = [f"# {name}: tags and styles", "", _HOW]
+    lines += ["## Paragraph styles used (Home > Styles)", "", *(f"- {style}" for style in used), "", "## Tags, in document order", ""]
+    lines += [f"- `{tag}`" for tag in tags]
+    return "\n".join(lines) + "\n"
+
+
+def export_templates(target: Path, documents: Sequence[str]) -> list[Path]:
+    """Copy the built-in templates of every format for `documents` into `target`, with notes on each .docx.
+
+    Args:
+        target: The folder to copy into; created if missing. Files already there are not replaced.
+        documents: Names of documents (e.g. "term-sheet-8k").
+
+    Returns:
+        The files written.
+
+    Raises:
+        TemplateProblemError: A file to write is already in `target`; nothing is written.
+    """
+    names = needed_templates(documents)
+    notes = {f"{name}.md": docx_notes(name) for name in names if name.endswith(".docx")}
+    existing = [name for name in [*names, *notes] if (target / name).exists()]
+    if existing:
+        problems = [Problem(str(target / name), None, None, None, "already exists: export into an empty folder, or move it away") for name in existing]
+        raise TemplateProblemError(problems)
+    written = []
+    for name in names:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(templates_dir() / name, target / name)
+        written.append(target / name)
+    for name, text in notes.items():
+        (target / name).write_text(text, encoding="utf-8")
+        written.append(target / name)
+    return written

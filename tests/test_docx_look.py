@@ -1,0 +1,75 @@
+"""How the DOCX looks once set: every example converted by LibreOffice headless, once a session, and read back.
+
+The pages are checked against the PDF WeasyPrint sets from the same words: about as many pages,
+a page number on every page of the term sheet, the cover's captions in cells of their own, and no
+table broken so that a page holds fewer than three of its rows.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from docx import Document as WordDocument
+
+from generator.api import DOCUMENTS, load_deal, render_docx
+
+from .helpers import DEAL
+from .helpers import LOOK_EXAMPLES as EXAMPLES
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_as_many_pages_as_the_pdf_give_or_take_one(converted: dict[str, tuple[bytes, list[str], int]], name: str) -> None:
+    _, pages, weasy = converted[name]
+    assert abs(len(pages) - weasy) <= 1, (len(pages), weasy)
+
+
+def test_every_page_of_the_term_sheet_has_its_number(converted: dict[str, tuple[bytes, list[str], int]]) -> None:
+    _, pages, _ = converted["term-sheet-8k"]
+    for number, text in enumerate(pages, 1):
+        lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
+        assert str(number) in lines, (number, lines[-3:])
+
+
+def test_letters_print_each_page_number_once(converted: dict[str, tuple[bytes, list[str], int]]) -> None:
+    _, pages, _ = converted["exhibit-5-1-takedown"]
+    for number, text in enumerate(pages[1:], 2):
+        assert text.count(f"Page {number}") == 1
+        assert [line.strip() for line in text.strip().split("\n")][-1] != str(number)  # no footer number besides
+
+
+def test_cover_captions_are_in_cells_of_their_own(converted: dict[str, tuple[bytes, list[str], int]]) -> None:
+    data, pages, _ = converted["term-sheet-8k"]
+    cover = WordDocument(io.BytesIO(data)).tables[0]
+    cells = [[cell.text for cell in row.cells] for row in cover.rows]
+    assert cells[0] == ["Delaware", "333-72082", "13-3408713"]
+    assert cells[1] == ["(State or other jurisdiction of organization)", "(Commission File Nos.)", "(I.R.S. Employer Identification No.)"]
+    assert cells[3][0] == "(Address of principal executive offices)" and cells[3][2] == "(Zip Code)"
+    assert "Delaware 333-72082" not in " ".join(pages[0].split()) or "(Commission" in pages[0]
+
+
+def test_no_page_holds_fewer_than_three_rows_of_a_broken_table(converted: dict[str, tuple[bytes, list[str], int]]) -> None:
+    data, pages, _ = converted["term-sheet-8k"]
+    lines = [{" ".join(line.split()) for line in page.split("\n")} for page in pages]
+    for table in WordDocument(io.BytesIO(data)).tables[1:]:
+        rows = [" ".join(" ".join(cell.text for cell in row.cells).split()) for row in table.rows[1:]]  # figures and total
+        found: list[int] = []
+        for row in rows:  # in order, from the page of the row before (every table's total reads alike)
+            start = found[-1] if found else 0
+            found.append(next(i for i in range(start, len(lines)) if row in lines[i]))
+        per_page = {page: found.count(page) for page in set(found)}
+        assert len(per_page) == 1 or min(per_page.values()) >= 3, (rows[0], per_page)
+
+
+def test_a_long_table_breaks_with_three_rows_a_side(tmp_path: Path) -> None:
+    """The keep rule of the template rows: first two and last three rows held with the next, the rest free."""
+    from generator.formats.docx_templates import KEEP_ROWS
+
+    data = render_docx(load_deal(DEAL), DOCUMENTS["term-sheet-8k"]).content
+    for table in WordDocument(io.BytesIO(data)).tables[1:]:
+        kept = [row.cells[0].paragraphs[0].style.name == "Cell Keep" for row in table.rows[1:-1]]
+        if len(kept) <= KEEP_ROWS:
+            assert all(kept)
+        else:
+            assert kept[:2] == [True, True] and kept[-3:] == [True] * 3 and not any(kept[2:-3])

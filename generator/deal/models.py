@@ -108,6 +108,11 @@ class Programme(str, Enum):  # noqa: UP042 (see PropertyType)
     other = "other"
 
 
+class Amortization(str, Enum):  # noqa: D101, UP042 (see PropertyType)
+    fixed = "fixed"
+    arm = "arm"
+
+
 class Codes(Strict):
     """Lender codes on the tape, mapped to the categories the documents speak of."""
 
@@ -116,6 +121,9 @@ class Codes(Strict):
     doc_type: dict[str, Programme]
     purpose: dict[str, Purpose] = Field(default_factory=dict)
     pmi: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
+    amortization: dict[str, Amortization] = Field(default_factory=lambda: {"FIXED": Amortization.fixed, "ARM": Amortization.arm})
+    self_employed: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
+    first_time_buyer: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
 
 
 class TapeOptions(Strict):  # noqa: D101 (see Address)

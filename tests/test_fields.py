@@ -135,33 +135,33 @@ def test_row_check_messages_state_the_registry_bounds() -> None:
 
 # --- a field added to a copy of the registry ----------------------------------------------
 
-FICO = LoanField("fico", Kind.SCORE, "Borrower's credit score at origination.", band=True, group=True, plausible=Range(300, 850))
+VANTAGE = LoanField("vantage", Kind.SCORE, "Borrower's VantageScore (a field the registry does not have).", band=True, group=True, plausible=Range(300, 850))
 
 
 def test_a_new_field_reaches_the_models_and_the_tables_scales() -> None:
-    extended = {**FIELDS, "fico": FICO}
+    extended = {**FIELDS, "vantage": VANTAGE}
     columns = columns_model(extended)
-    assert list(columns.model_fields) == [*Columns.model_fields, "fico"]
-    assert not columns.model_fields["fico"].is_required() and columns.model_fields["fico"].description == FICO.description
-    assert [m.value for m in table_field_enum(extended)] == [*(m.value for m in TableField), "fico"]
-    assert strats.band_scales(extended) == {**strats.SCALES, "fico": 0}
-    assert "fico" not in Columns.model_fields and "fico" not in strats.SCALES  # the copy, not the registry, was extended
+    assert list(columns.model_fields) == [*Columns.model_fields, "vantage"]
+    assert not columns.model_fields["vantage"].is_required() and columns.model_fields["vantage"].description == VANTAGE.description
+    assert [m.value for m in table_field_enum(extended)] == [*(m.value for m in TableField), "vantage"]
+    assert strats.band_scales(extended) == {**strats.SCALES, "vantage": 0}
+    assert "vantage" not in Columns.model_fields and "vantage" not in strats.SCALES  # the copy, not the registry, was extended
 
 
 def test_a_new_field_is_read_from_the_tape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(loan_fields.FIELDS, "fico", FICO)  # the tape reader looks fields up when it reads
+    monkeypatch.setitem(loan_fields.FIELDS, "vantage", VANTAGE)  # the tape reader looks fields up when it reads
     rows = list(csv.reader((EXAMPLE / "loans.csv").open()))
-    rows[0].append("FICO")
+    rows[0].append("VANTAGE")
     for n, row in enumerate(rows[1:], 1):
         row.append({1: "7x0", 2: "721.5"}.get(n, str(600 + n % 200)))
     path = tmp_path / "loans.csv"
     with path.open("w", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    columns = columns_model(loan_fields.FIELDS)(**TERMS.pool.columns.model_dump(exclude_none=True), fico="FICO")
+    columns = columns_model(loan_fields.FIELDS)(**TERMS.pool.columns.model_dump(exclude_none=True), vantage="VANTAGE")
     pool = TERMS.pool.model_copy(update={"columns": columns})
     report = load_tape(path, pool, TERMS.cut_off_date)
-    assert report.loans["fico"].dtype == pl.Int64 and report.loans["fico"][2] == 603
+    assert report.loans["vantage"].dtype == pl.Int64 and report.loans["vantage"][2] == 603
     bad = [(p.line, p.column, p.value, p.message) for p in report.listed(Severity.ERROR)]
-    assert bad == [(2, "FICO", "7x0", "not a whole number"), (3, "FICO", "721.5", "not a whole number")]
-    assert pl.DataFrame({"fico": [299, 300, 850, 851]}).select(tape._outside("fico"))["fico"].to_list() == [True, False, False, True]
-    assert FICO.scaled(Decimal("720")) == 720
+    assert bad == [(2, "VANTAGE", "7x0", "not a whole number"), (3, "VANTAGE", "721.5", "not a whole number")]
+    assert pl.DataFrame({"vantage": [299, 300, 850, 851]}).select(tape._outside("vantage"))["vantage"].to_list() == [True, False, False, True]
+    assert VANTAGE.scaled(Decimal("720")) == 720

@@ -108,6 +108,11 @@ class Programme(str, Enum):  # noqa: UP042 (see PropertyType)
     other = "other"
 
 
+class Amortization(str, Enum):  # noqa: D101, UP042 (see PropertyType)
+    fixed = "fixed"
+    arm = "arm"
+
+
 class Codes(Strict):
     """Lender codes on the tape, mapped to the categories the documents speak of."""
 
@@ -116,6 +121,9 @@ class Codes(Strict):
     doc_type: dict[str, Programme]
     purpose: dict[str, Purpose] = Field(default_factory=dict)
     pmi: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
+    amortization: dict[str, Amortization] = Field(default_factory=lambda: {"FIXED": Amortization.fixed, "ARM": Amortization.arm})
+    self_employed: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
+    first_time_buyer: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
 
 
 class TapeOptions(Strict):  # noqa: D101 (see Address)
@@ -200,6 +208,28 @@ class StatesRule(Strict):
 Rule = Annotated[BandsRule | CategoriesRule | YearlyRule | StatesRule, Field(discriminator="kind")]
 
 
+ColumnKind = Literal["count", "balance", "percent", "average_balance", "weighted_average", "share", "minimum", "maximum"]
+
+
+class Column(Strict):  # noqa: D101 (see Address)
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] = Field(description="The column's id in exports: 'wa_fico'.")
+    kind: ColumnKind = Field(
+        description="count; balance (footed); percent of the group's balance (footed to 100.00); average_balance; "
+        "weighted_average, minimum, maximum of `field`; share of the row's balance where `field` is `value`."
+    )
+    header: list[NonEmpty] = Field(min_length=1, description="Lines of the column's heading: ['Weighted', 'Average', 'FICO'].")
+    field: TableField | None = Field(None, description="The loan field a weighted average, minimum, maximum or share is of.")
+    value: str | int | bool | None = Field(None, description="For a share: the category, state, code or flag value counted ('CA', 'investment', true).")
+    decimals: int | None = Field(None, ge=0, le=6, description="Decimals printed; by default 2 for percents and shares, the field's own otherwise.")
+
+
+class Axis(Strict):  # noqa: D101 (see Address)
+    field: TableField
+    rule: Rule
+    header: list[NonEmpty] = Field(min_length=1, description="Heading over the columns: ['Original LTV'].")
+    keep_empty: bool = False
+
+
 class TableSpec(Strict):  # noqa: D101 (see Address)
     multi_line = frozenset({"footnote"})
 
@@ -212,6 +242,12 @@ class TableSpec(Strict):  # noqa: D101 (see Address)
     new_page: bool = Field(False, description="Start the table on a new page.")
     footnote: NonEmpty | None = None
     keep_empty: bool = Field(False, description="Print bands and categories with no loans.")
+    columns: list[Column] | None = Field(None, description="The table's figure columns; by default number of loans and principal balance.")
+    missing_label: NonEmpty = Field("Not Available", description="Label of the last row, loans whose field is blank.")
+    print_for: Literal["both", "groups", "pool"] = Field("both", description="With pool.groups: a table per group, for the whole pool, or both.")
+    only_groups: list[str] | None = Field(None, description="With pool.groups: the groups (their tape values) this table is printed for.")
+    across: Axis | None = Field(None, description="A cross-tab: the field banded across, each cell a figure of `cell`.")
+    cell: Literal["percent", "count", "balance"] = Field("percent", description="A cross-tab's cells: percent of the group's balance, count or balance.")
 
 
 class Tables(Strict):
@@ -225,6 +261,20 @@ class Tables(Strict):
     )
 
 
+class Groups(Strict):  # noqa: D101 (see Address)
+    field: TableField = Field(TableField("loan_group"), description="The field whose values are the groups.")
+    labels: dict[str, NonEmpty] = Field(min_length=1, description="Each group's tape value and its label, in print order: {'1': 'Group 1'}.")
+    total_label: NonEmpty = Field("Total Pool", description="Label of the whole pool's column and tables.")
+
+
+class SummaryItem(Strict):  # noqa: D101 (see Address)
+    label: NonEmpty = Field(description="The line's label: 'Weighted Average FICO'.")
+    kind: Literal["count", "balance", "average_balance", "weighted_average", "minimum", "maximum", "share", "largest_state"]
+    field: TableField | None = None
+    value: str | int | bool | None = None
+    decimals: int | None = Field(None, ge=0, le=6)
+
+
 class Pool(Strict):  # noqa: D101 (see Address)
     tape: NonEmpty = Field(description="Loan tape (CSV, XLSX or Parquet), relative to the deal file.")
     tape_options: TapeOptions = Field(default_factory=TapeOptions)
@@ -235,6 +285,8 @@ class Pool(Strict):  # noqa: D101 (see Address)
     high_ltv_threshold: Percent = Field(Decimal(80), description="The prose's 'in excess of N%' LTV figure.")
     ltv_cap_step: Percent = Field(Decimal(5), gt=0, description="The prose's 'no loans in excess of N%' rounds the highest LTV up to this step.")
     tables: Tables = Field(default_factory=Tables)
+    groups: Groups | None = Field(None, description="Loan groups: tables and the summary per group and for the pool.")
+    summary: list[SummaryItem] = Field(default_factory=list, description="The pool-data summary block's lines, one column per group and the total.")
 
     @model_validator(mode="after")
     def _servicing_fee_known(self) -> Pool:

@@ -11,7 +11,10 @@ from pathlib import Path
 from generator.deal.loading import LoadedDeal, check_path
 from generator.deal.models import TermSheet
 from generator.errors import DealdocsError, DealFileError, Problem, Severity, TapeError
-from generator.pool.strats import Table, TablePlaces, check_tables, compute_tables, resolve_tables
+from generator.pool.crosstab import CrossTab
+from generator.pool.groups import grouped_tables, unknown_groups
+from generator.pool.pool_data import PoolData, pool_data
+from generator.pool.strats import Table, TablePlaces, check_tables, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
 
@@ -22,7 +25,8 @@ class PoolAnalysis:
 
     tape: TapeReport
     summary: Summary
-    tables: list[Table]
+    tables: list[Table | CrossTab]
+    pool_data: PoolData | None = None  # the pool-data summary block (pool.summary), when the deal file asks for one
 
 
 def term_sheet_of(loaded: LoadedDeal) -> TermSheet:
@@ -129,8 +133,10 @@ def analyse(loaded: LoadedDeal, override: Path | None = None) -> PoolAnalysis:
     report.raise_for_errors()
     pool = term_sheet_of(loaded).pool
     places = TablePlaces(loaded)  # table specs come from the deal file: problems name its lines
-    tables = compute_tables(report.loans, resolve_tables(pool.tables, places), places)
-    return PoolAnalysis(report, summarize(report.loans, pool), tables)
+    if pool.groups is not None and (strays := unknown_groups(report.loans, pool.groups)):
+        raise DealFileError([loaded.problem(("term_sheet", "pool", "groups", "labels"), ", ".join(strays), "the tape has loans in these groups: label them")])
+    tables = grouped_tables(report.loans, resolve_tables(pool.tables, places), pool.groups, places)
+    return PoolAnalysis(report, summarize(report.loans, pool), tables, pool_data(report.loans, pool))
 
 
 def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Problem]:

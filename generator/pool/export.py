@@ -12,7 +12,9 @@ from typing import Any
 
 from generator.output.files import write_atomic
 from generator.pool.analysis import PoolAnalysis
+from generator.pool.crosstab import CrossTab
 from generator.pool.exact import quantize
+from generator.pool.strats import Table
 from generator.pool.summary import Group, Summary
 
 
@@ -57,11 +59,52 @@ def summary_figures(s: Summary) -> list[tuple[str, Any]]:
 
 def _plain(value: Any) -> Any:
     """JSON keeps exact decimals as strings; dates as ISO."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+DEFAULT_COLUMNS = ("count", "balance", "percent")
+"""The figure columns of a table whose spec lists none (the CMSI layout)."""
+
+
+def _table_dict(t: Table | CrossTab) -> dict[str, Any]:
+    """One table as plain data; a table in the CMSI layout keeps its original keys, the others add their specs."""
+    extra: dict[str, Any] = {} if t.group is None else {"group": t.group, "group_key": t.group_key}
+    if isinstance(t, CrossTab):
+        return {
+            "id": t.spec.id, "title": " ".join(t.spec.title), **extra, "spec": t.spec.model_dump(mode="json", exclude_none=True),
+            "row_labels": t.row_labels, "column_labels": t.column_labels, "cells": _plain(t.cells),
+            "row_totals": _plain(t.row_totals), "column_totals": _plain(t.column_totals), "total": _plain(t.total),
+        }  # fmt: skip
+    data: dict[str, Any] = {
+        "id": t.spec.id,
+        "title": " ".join(t.spec.title),
+        **extra,
+        "rows": [
+            {
+                "label": r.label, "count": r.count, "balance": r.balance,
+                "balance_exact": _plain(Decimal(r.balance_cents).scaleb(-2)), "percent": _plain(r.percent),
+                **({"figures": dict(zip(_ids(t), _plain(list(r.figures)), strict=True))} if t.spec.columns else {}),
+            }
+            for r in t.rows
+        ],
+        "total": {
+            "count": t.count, "balance": t.balance, "balance_exact": _plain(Decimal(t.balance_cents).scaleb(-2)),
+            **({"figures": dict(zip(_ids(t), _plain(list(t.figures)), strict=True))} if t.spec.columns else {}),
+        },
+    }  # fmt: skip
+    if t.spec.columns:
+        data["spec"] = t.spec.model_dump(mode="json", exclude_none=True)
+    return data
+
+
+def _ids(t: Table) -> list[str]:
+    return [c.id for c in t.spec.columns] if t.spec.columns else list(DEFAULT_COLUMNS)
 
 
 def as_dict(analysis: PoolAnalysis) -> dict[str, Any]:
@@ -71,26 +114,16 @@ def as_dict(analysis: PoolAnalysis) -> dict[str, Any]:
         analysis: From `analyse`.
 
     Returns:
-        `{"summary": {...}, "tables": [...]}`, each table with its rows and total.
+        `{"summary": {...}, "tables": [...]}`, each table with its rows and total (and `pool_data`, when the deal asks for it).
     """
-    return {
-        "summary": {k: _plain(v) for k, v in summary_figures(analysis.summary)},
-        "tables": [
-            {
-                "id": t.spec.id,
-                "title": " ".join(t.spec.title),
-                "rows": [
-                    {
-                        "label": r.label, "count": r.count, "balance": r.balance,
-                        "balance_exact": _plain(Decimal(r.balance_cents).scaleb(-2)), "percent": _plain(r.percent),
-                    }
-                    for r in t.rows
-                ],
-                "total": {"count": t.count, "balance": t.balance, "balance_exact": _plain(Decimal(t.balance_cents).scaleb(-2))},
-            }
-            for t in analysis.tables
-        ],
-    }
+    data: dict[str, Any] = {"summary": {k: _plain(v) for k, v in summary_figures(analysis.summary)}, "tables": [_table_dict(t) for t in analysis.tables]}
+    if analysis.pool_data is not None:
+        block = analysis.pool_data
+        data["pool_data"] = {
+            "columns": block.columns,
+            "lines": [{"label": ln.item.label, "kind": ln.item.kind, "figures": _plain(ln.figures), "notes": ln.notes} for ln in block.lines],
+        }
+    return data
 
 
 def to_json(analysis: PoolAnalysis) -> str:
@@ -106,7 +139,10 @@ def to_json(analysis: PoolAnalysis) -> str:
 
 
 def to_csv(analysis: PoolAnalysis) -> str:
-    """The analysis as one long CSV table: every table's rows and total, then the summary figures.
+    """The tables as one long CSV: `group,table,label,<column ids>`, a row per table row and total; then pool data and summary.
+
+    The column ids are every table's, in order of first use; a table leaves the others empty.
+    A cross-tab writes a row per cell, labelled 'row / column', its figure under its cell kind.
 
     Args:
         analysis: From `analyse`.
@@ -114,15 +150,38 @@ def to_csv(analysis: PoolAnalysis) -> str:
     Returns:
         The CSV text.
     """
+    ids: list[str] = []
+    for t in analysis.tables:
+        for i in ([t.spec.cell] if isinstance(t, CrossTab) else _ids(t)):
+            if i not in ids:
+                ids.append(i)
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(["table", "label", "count", "balance", "balance_exact", "percent"])
-    for table in as_dict(analysis)["tables"]:
-        for row in table["rows"]:
-            out.writerow([table["id"], row["label"], row["count"], row["balance"], row["balance_exact"], row["percent"]])
-        out.writerow([table["id"], "Total", table["total"]["count"], table["total"]["balance"], table["total"]["balance_exact"], "100.00"])
+    out.writerow(["group", "table", "label", *ids])
+
+    def line(t: Table | CrossTab, label: str, figures: dict[str, Any]) -> None:
+        out.writerow([t.group or "", t.spec.id, label, *(_plain(figures.get(i, "")) for i in ids)])
+
+    for t in analysis.tables:
+        if isinstance(t, CrossTab):
+            for label, cells, row_total in zip(t.row_labels, t.cells, t.row_totals, strict=True):
+                for column, cell in zip(t.column_labels, cells, strict=True):
+                    line(t, f"{label} / {column}", {t.spec.cell: cell})
+                line(t, f"{label} / Total", {t.spec.cell: row_total})
+            for column, column_total in zip(t.column_labels, t.column_totals, strict=True):
+                line(t, f"Total / {column}", {t.spec.cell: column_total})
+            line(t, "Total", {t.spec.cell: t.total})
+            continue
+        for r in t.rows:
+            line(t, r.label, dict(zip(_ids(t), r.figures or (r.count, r.balance, r.percent), strict=True)))
+        line(t, "Total", dict(zip(_ids(t), t.figures or (t.count, t.balance, Decimal("100.00")), strict=True)))
+    if analysis.pool_data is not None:
+        block = analysis.pool_data
+        for ln in analysis.pool_data.lines:
+            for column, figure in zip(block.columns, ln.figures, strict=True):
+                out.writerow([column, "pool_data", ln.item.label, *([_plain(figure)] + [""] * (len(ids) - 1))])
     for key, value in summary_figures(analysis.summary):
-        out.writerow(["summary", key, "", _plain(value), "", ""])
+        out.writerow(["", "summary", key, *([_plain(value)] + [""] * (len(ids) - 1))])
     return buffer.getvalue()
 
 
@@ -154,6 +213,8 @@ def write_xlsx(analysis: PoolAnalysis, path: Path, created: dt.date) -> Path:
     sheet.set_column(0, 0, 44)
     sheet.set_column(1, 1, 18)
     for table in analysis.tables:
+        if isinstance(table, CrossTab) or table.spec.columns:  # not yet laid out in the workbook
+            continue
         ws = book.add_worksheet(table.spec.id[:31])
         ws.write_row(0, 0, [" ".join(table.spec.header), "Number of Loans", "Aggregate Principal Balance", "Percent"], bold)
         for i, row in enumerate(table.rows, 1):

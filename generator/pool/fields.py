@@ -103,10 +103,13 @@ class LoanField:
     plausible: Range | None = None  # outside it a value is an error (a date: DATE_MIN to DATE_MAX unless set)
     usual: Range | None = None  # outside it a value is a warning
     blank_means_zero: bool = False  # a blank cell is 0, not a missing value
+    may_be_blank: bool = False  # a blank cell is a value not available (a warning, counted), not an error
+    arm: bool = False  # present exactly on adjustable-rate loans (checked against `amortization`)
+    places: int | None = None  # decimals other than the kind's (a DTI in hundredths of a percent)
     decimals: int | None = None  # set from the kind; values are stored times 10**decimals
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "decimals", DECIMALS.get(self.kind))
+        object.__setattr__(self, "decimals", self.places if self.places is not None else DECIMALS.get(self.kind))
         if self.kind is Kind.DATE and self.plausible is None:
             object.__setattr__(self, "plausible", Range(DATE_MIN, DATE_MAX))
         if self.band and self.decimals is None:
@@ -171,6 +174,30 @@ REGISTRY: tuple[LoanField, ...] = (
     LoanField("pmi", Kind.FLAG, "Lender's primary mortgage insurance code (mapped by codes.pmi)."),
     LoanField("additional_collateral", Kind.MONEY, "Additional collateral pledged for the loan, dollars; a blank cell is none.", blank_means_zero=True,
               plausible=Range(low=0)),
+    LoanField("fico", Kind.SCORE, "Borrower's credit score (FICO) at origination, 300 to 850.", band=True, group=True, may_be_blank=True,
+              plausible=Range(300, 850)),
+    LoanField("dti", Kind.PERCENT, "Borrower's debt-to-income ratio, percent, 2 decimals.", band=True, group=True, may_be_blank=True, places=2,
+              plausible=Range(0, 100), usual=Range(0, 60)),
+    LoanField("cltv", Kind.PERCENT, "Combined LTV (all liens on the property), percent; never below the LTV.", band=True, group=True,
+              may_be_blank=True, plausible=Range(0, 200, low_open=True)),
+    LoanField("loan_group", Kind.TEXT, "The loan group the loan is assigned to (pool.groups labels it).", group=True),
+    LoanField("amortization", Kind.CATEGORY, "Lender's amortization code, fixed rate or ARM (mapped by codes.amortization).", group=True),
+    LoanField("interest_only_term", Kind.MONTHS, "Interest-only period, months; 0 is none.", band=True, group=True, plausible=Range(0, 480)),
+    LoanField("arm_index", Kind.TEXT, "ARM index, as the tape writes it (SOFR30A, 1YR CMT).", group=True, arm=True),
+    LoanField("margin", Kind.PERCENT, "ARM gross margin over the index, percent.", band=True, group=True, arm=True, plausible=Range(0, 10)),
+    LoanField("initial_rate_cap", Kind.PERCENT, "ARM cap on the first rate change, percent.", band=True, group=True, arm=True, plausible=Range(0, 15)),
+    LoanField("periodic_rate_cap", Kind.PERCENT, "ARM cap on later rate changes, percent.", band=True, group=True, arm=True, plausible=Range(0, 15)),
+    LoanField("lifetime_rate_cap", Kind.PERCENT, "ARM lifetime cap over the initial rate, percent.", band=True, group=True, arm=True,
+              plausible=Range(0, 15)),
+    LoanField("maximum_rate", Kind.PERCENT, "ARM maximum (lifetime) note rate, percent; not below the note rate.", band=True, group=True, arm=True,
+              plausible=Range(0, 30, low_open=True)),
+    LoanField("months_to_roll", Kind.MONTHS, "ARM months from the cut-off date to the first rate change.", band=True, group=True, arm=True,
+              plausible=Range(0, 480)),
+    LoanField("channel", Kind.TEXT, "Origination channel, as the tape writes it (retail, broker, correspondent).", group=True),
+    LoanField("self_employed", Kind.FLAG, "Self-employed borrower code (mapped by codes.self_employed)."),
+    LoanField("first_time_buyer", Kind.FLAG, "First-time homebuyer code (mapped by codes.first_time_buyer)."),
+    LoanField("loan_age", Kind.MONTHS, "Months since origination at the cut-off date; derived from the dates when the tape lacks it.", band=True,
+              group=True, plausible=Range(0, 480)),
 )  # fmt: skip
 """Every canonical field, tape fields in the order of the deal file's `columns:`."""
 

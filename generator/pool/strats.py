@@ -17,6 +17,8 @@ from pydantic import RootModel
 
 from generator.deal.models import BandsRule, CategoriesRule, Codes, StatesRule, Tables, TableSpec, YearlyRule
 from generator.errors import DealdocsError, DealFileError, Problem
+from generator.pool import columns as figure_columns
+from generator.pool.columns import ColumnProblem, Figure
 from generator.pool.exact import allocate
 from generator.pool.fields import Kind, LoanField, by_unit, table_fields
 from generator.pool.usps import STATE_NAMES
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from jinja2 import Template
 
     from generator.deal.loading import LoadedDeal
+    from generator.pool.crosstab import CrossTab
 
 def band_scales(registry: dict[str, LoanField] | None = None) -> dict[str, int]:
     """Decimal places of each field a table can band, as stored (cents, thousandths of a percent, months), by unit."""
@@ -53,6 +56,7 @@ class Row:
     balance_cents: int
     balance: int  # whole dollars, footed to the table's total
     percent: Decimal  # share of the table's balance, 2 decimals, footed to 100.00
+    figures: tuple[Figure, ...] = ()  # one per column of `spec.columns`, when the spec lists columns
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,9 @@ class Table:
     count: int
     balance_cents: int
     balance: int  # whole dollars, half-up; equals the sum of the rows' balances
+    figures: tuple[Figure, ...] = ()  # the total row's figure per column of `spec.columns`
+    group: str | None = None  # the loan group's label (pool.groups), None for the whole pool of an ungrouped deal
+    group_key: str | None = None  # the group's tape value; None for the whole pool
 
 
 class TableList(RootModel[list[TableSpec]]):
@@ -247,7 +254,21 @@ def _misfit(spec: TableSpec) -> _SpecProblem | None:
     return None
 
 
+MISSING = -1
+"""The row key of loans whose field is blank: they print last, in the spec's `missing_label` row."""
+
+
 def _row_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
+    """The row each loan falls in: a band, category or year number, a state code; MISSING for a blank field."""
+    import polars as pl
+
+    key = _value_key(loans, spec)
+    if spec.field.value in STATES:  # a required field: never blank
+        return key
+    return pl.when(pl.col(spec.field.value).is_null()).then(pl.lit(MISSING, pl.Int64)).otherwise(key)
+
+
+def _value_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
     import polars as pl
 
     if problem := _misfit(spec):
@@ -267,6 +288,7 @@ def _row_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
 
 
 def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int, highest: int) -> list[str]:
+    """Labels of the bands `keys`; `spec` names the banded field (its `field` and `rule` are the axis's)."""
     scale = SCALES[spec.field.value]
     edges = [Decimal(e).scaleb(-scale) for e in _scaled_edges(spec, rule)]
     unit = Decimal(1).scaleb(-scale)
@@ -284,7 +306,7 @@ def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int,
     return labels
 
 
-def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None) -> Table:
+def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None) -> Table | CrossTab:
     """One stratification table of the loans, in exact arithmetic: its rounded rows foot to its rounded total.
 
     Args:
@@ -298,8 +320,10 @@ def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | No
     Raises:
         DealdocsError: The spec does not fit the field or its labels cannot be rendered.
     """
+    from generator.pool.crosstab import compute_crosstab
+
     try:
-        return _compute_table(loans, spec)
+        return compute_crosstab(loans, spec) if spec.across is not None else _compute_table(loans, spec)
     except _SpecProblem as problem:
         raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
 
@@ -307,51 +331,77 @@ def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | No
 def _compute_table(loans: pl.DataFrame, spec: TableSpec) -> Table:
     import polars as pl
 
-    rule = spec.rule
+    columns = spec.columns or []
+    if spec.field.value not in loans.columns:
+        raise _SpecProblem(("field",), spec.field.value, f"the tape has no {spec.field.value} column: map it under pool.columns")
+    try:
+        extra = figure_columns.aggregations(columns, loans.schema)
+    except ColumnProblem as problem:
+        at = next(i for i, c in enumerate(columns) if _column_fails(c, loans.schema))
+        raise _SpecProblem(("columns", at, problem.key), problem.value, problem.message) from None
     grouped = (
         loans.group_by(_row_key(loans, spec).alias("key"))
-        .agg(count=pl.len(), balance=pl.col("balance").cast(pl.Int128).sum(), low=pl.col(spec.field.value).min(), high=pl.col(spec.field.value).max())
+        .agg(pl.len().alias("count"), pl.col("balance").cast(pl.Int128).sum().alias("balance"),
+             pl.col(spec.field.value).min().alias("low"), pl.col(spec.field.value).max().alias("high"), *extra)
         .sort("key", nulls_last=True)
-    )
-    if isinstance(rule, CategoriesRule) and grouped["key"].null_count():
+    )  # fmt: skip
+    if isinstance(spec.rule, CategoriesRule) and grouped["key"].null_count():
         strays = loans.filter(_row_key(loans, spec).is_null())[spec.field.value].unique().sort().to_list()
         raise _SpecProblem(("rule", "categories"), ", ".join(map(str, strays)), "loans with these values fall in no category (add them or set other_label)")
-    found: dict[Any, tuple[int, int]] = {k: (c, b) for k, c, b, _, _ in grouped.iter_rows()}  # row key: (count, balance in cents)
-    keys: list[int] | list[str]  # band, category or year numbers; state codes
-
-    if isinstance(rule, BandsRule):
-        bands: list[int] = list(range(len(rule.edges) + 1)) if spec.keep_empty else sorted(found)
-        if spec.keep_empty and rule.clamp_to_data:
-            bands = [k for k in bands if k in found or 0 < k < len(rule.edges)]
-        lowest, highest = cast("int | None", grouped["low"].min()), cast("int | None", grouped["high"].max())  # a banded field is an integer column
-        keys, labels = bands, _band_labels(spec, rule, bands, lowest or 0, highest or 0)
-    elif isinstance(rule, CategoriesRule):
-        names = [c.label for c in rule.categories] + [rule.other_label or ""]
-        indexes: list[int] = list(range(len(rule.categories))) if spec.keep_empty else sorted(found)
-        if spec.keep_empty and len(rule.categories) in found:
-            indexes.append(len(rule.categories))
-        keys, labels = indexes, [names[k] for k in indexes]
-    elif isinstance(rule, YearlyRule):
-        years: list[int] = sorted(found)
-        keys, labels = years, [_label(rule.label, "label", year=k) for k in years]
-    else:
-        assert isinstance(rule, StatesRule)
-        codes: list[str] = sorted(found, key=lambda code: STATE_NAMES[code])
-        keys, labels = codes, [STATE_NAMES[k] for k in codes]
-
-    counts = [found.get(k, (0, 0))[0] for k in keys]
-    cents = [found.get(k, (0, 0))[1] for k in keys]
+    sums: dict[Any, dict[str, Any]] = {r["key"]: r for r in grouped.iter_rows(named=True)}
+    missing = sums.pop(MISSING, None)
+    valued = grouped.filter(pl.col("key") != MISSING) if missing is not None else grouped
+    lowest, highest = cast("int | None", valued["low"].min()), cast("int | None", valued["high"].max())
+    keys, labels = _keys_and_labels(spec, spec.rule, set(sums), spec.keep_empty, lowest, highest)
+    chosen = [sums.get(k, {"count": 0, "balance": 0}) for k in keys]
+    if missing is not None:
+        chosen.append(missing)
+        labels.append(spec.missing_label)
+    counts = [r["count"] for r in chosen]
+    cents = [r["balance"] for r in chosen]
     total = sum(cents)
     dollars = allocate(cents, 100)
-    shares = allocate([c * 10_000 for c in cents], total) if total else [0] * len(cents)
+    shares = [Decimal(s).scaleb(-2) for s in (allocate([c * 10_000 for c in cents], total) if total else [0] * len(cents))]
     rows = [
-        Row(label, n, c, d, Decimal(s).scaleb(-2))
-        for label, n, c, d, s in zip(labels, counts, cents, dollars, shares, strict=True)
+        Row(label, n, c, d, p, figure_columns.figures(columns, r, n, c, d, p) if columns else ())
+        for label, n, c, d, p, r in zip(labels, counts, cents, dollars, shares, chosen, strict=True)
     ]
-    return Table(spec, rows, sum(counts), total, sum(dollars))
+    hundred = Decimal("100.00") if total else Decimal("0.00")
+    whole = figure_columns.figures(columns, figure_columns.merge(columns, chosen), sum(counts), total, sum(dollars), hundred)
+    return Table(spec, rows, sum(counts), total, sum(dollars), whole if columns else ())
 
 
-def compute_tables(loans: pl.DataFrame, specs: list[TableSpec], places: TablePlaces | None = None) -> list[Table]:
+def _column_fails(column: Any, schema: pl.Schema) -> bool:
+    try:
+        figure_columns.aggregations([column], schema)
+    except ColumnProblem:
+        return True
+    return False
+
+
+def _keys_and_labels(spec: TableSpec, rule: Any, found: set[Any], keep_empty: bool, lowest: int | None, highest: int | None) -> tuple[list[Any], list[str]]:
+    """The rows' keys in print order and their labels, for the keys found in the data (and the empty ones kept)."""
+    keys: list[Any]
+    if isinstance(rule, BandsRule):
+        bands: list[int] = list(range(len(rule.edges) + 1)) if keep_empty else sorted(found)
+        if keep_empty and rule.clamp_to_data:
+            bands = [k for k in bands if k in found or 0 < k < len(rule.edges)]
+        return bands, _band_labels(spec, rule, bands, lowest or 0, highest or 0)
+    if isinstance(rule, CategoriesRule):
+        names = [c.label for c in rule.categories] + [rule.other_label or ""]
+        indexes: list[int] = list(range(len(rule.categories))) if keep_empty else sorted(found)
+        if keep_empty and len(rule.categories) in found:
+            indexes.append(len(rule.categories))
+        return indexes, [names[k] for k in indexes]
+    if isinstance(rule, YearlyRule):
+        years: list[int] = sorted(found)
+        return years, [_label(rule.label, "label", year=k) for k in years]
+    assert isinstance(rule, StatesRule)
+    keys = sorted(found, key=lambda code: STATE_NAMES[code])
+    return keys, [STATE_NAMES[k] for k in keys]
+
+
+def compute_tables(loans: pl.DataFrame, specs: list[TableSpec], places: TablePlaces | None = None) -> list[Table | CrossTab]:
     """Every table of a deal, each computed as `compute_table` does.
 
     Args:
@@ -385,7 +435,7 @@ def check_tables(tables: Tables, places: TablePlaces, year: int, loans: pl.DataF
             for _ in _trial_labels(spec, year):
                 pass
             if loans is not None:
-                _compute_table(loans, spec)
+                compute_table(loans, spec, places)
         except _SpecProblem as problem:
             problems.append(places.spec(spec, problem.loc, problem.value, problem.message))
         except DealdocsError as exc:

@@ -667,7 +667,7 @@ def _month_index(date: pl.Expr) -> pl.Expr:
 
 
 def _derive(loans: pl.DataFrame, pool: Pool, cut_off: dt.date) -> pl.DataFrame:
-    """Fields the documents use that the tape need not carry: net rate, both LTVs, months to maturity."""
+    """Fields the documents use that the tape need not carry: net rate, both LTVs, months to maturity, loan age."""
     import polars as pl
 
     cols = set(loans.columns)
@@ -686,6 +686,7 @@ def _derive(loans: pl.DataFrame, pool: Pool, cut_off: dt.date) -> pl.DataFrame:
         ltv=pl.col("ltv") if "ltv" in cols else computed_ltv,
         effective_ltv=_ratio_thousandths(pl.col("original_balance") - addl, pl.col("appraised_value")),
         months_to_maturity=_month_index(pl.col("maturity_date")) - (cut_off.year * 12 + cut_off.month),
+        loan_age=pl.col("loan_age") if "loan_age" in cols else (cut_off.year * 12 + cut_off.month) - _month_index(pl.col("origination_date")),
     )
 
 
@@ -776,6 +777,43 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[_Check]:
             (E, "first_payment_date", c("first_payment_date") <= c("origination_date"), "first payment not after origination"),
             Rule(W, "maturity_date", _month_index(c("maturity_date")) - first + 1 != term, maturity_reason, MATURITY_RULE),
         ]
+    return checks + _modern_checks(cols)
+
+
+ARM_FIELDS = tuple(f.name for f in loan_fields.REGISTRY if f.arm)
+"""The fields an adjustable-rate loan carries and a fixed-rate loan leaves blank."""
+
+
+def _modern_checks(cols: set[str]) -> list[_Check]:
+    """Checks of the optional credit, ARM and programme fields, each only when the tape maps it."""
+    import polars as pl
+
+    c = pl.col
+    E, W = Severity.ERROR, Severity.WARNING
+    checks: list[_Check] = []
+    for name in ("fico", "dti", "cltv", "interest_only_term", "margin", "initial_rate_cap", "periodic_rate_cap", "lifetime_rate_cap",
+                 "maximum_rate", "months_to_roll", "loan_age"):  # fmt: skip
+        if name in cols:
+            label = {"fico": "credit score", "dti": "DTI", "cltv": "CLTV"}.get(name, name.replace("_", " "))
+            checks.append((E, name, _outside(name), f"{label} outside {_span(name)}"))
+    if "dti" in cols:
+        checks.append((W, "dti", _outside("dti", usual=True), f"unusual DTI (outside {_span('dti', usual=True)})"))
+    if "cltv" in cols:
+        checks.append((E, "cltv", c("cltv") < c("ltv"), "CLTV below the LTV"))
+    if "interest_only_term" in cols:
+        checks.append((E, "interest_only_term", c("interest_only_term") > c("original_term"), "interest-only term longer than the original term"))
+    if "maximum_rate" in cols:
+        checks.append((E, "maximum_rate", c("maximum_rate") < c("note_rate"), "maximum rate below the note rate"))
+    if "months_to_roll" in cols:
+        checks.append((E, "months_to_roll", c("months_to_roll") > c("remaining_term"), "months to roll beyond the remaining term"))
+    if "loan_age" in cols:
+        checks.append((E, "loan_age", c("loan_age") > c("original_term"), "loan age longer than the original term"))
+    for name in ARM_FIELDS if "amortization" in cols else ():  # without it, the tape does not say which loans are ARMs
+        if name not in cols:
+            continue
+        arm = c("amortization") == "arm"
+        checks.append((E, name, arm & c(f"raw_{name}").is_null(), f"ARM without {name.replace('_', ' ')}"))
+        checks.append((E, name, (c("amortization") == "fixed") & c(f"raw_{name}").is_not_null(), f"{name.replace('_', ' ')} on a fixed-rate loan"))
     return checks
 
 
@@ -819,7 +857,13 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
     fields = _fields(raw)
     for field in fields:
         text, value = pl.col(f"raw_{field}"), pl.col(field)
-        if not loan_fields.FIELDS[field].blank_means_zero:
+        spec = loan_fields.FIELDS[field]
+        if spec.may_be_blank:  # a value not available: counted per field, never an error
+            blank = f"{field.replace('_', ' ')} blank (not available)"
+            rules.append(Rule(Severity.WARNING, field, text.is_null(), blank))
+        elif spec.arm:  # blank exactly on fixed-rate loans: `_checks` compares it with `amortization`
+            pass
+        elif not spec.blank_means_zero:
             rules.append(Rule(Severity.ERROR, field, text.is_null(), "missing value"))
         if loan_fields.FIELDS[field].kind is Kind.TEXT:
             rules.append(Rule(Severity.ERROR, field, text.str.contains(CONTROL), "control character in the value (a corrupted cell?)"))

@@ -1,0 +1,83 @@
+"""The pool-data summary block of a modern term sheet: chosen figures, one column per loan group and the total.
+
+Each line is a figure column over a whole group (`columns.figures`), so a weighted average,
+share or minimum here is computed exactly as the same column in a table; the largest state's
+share names its state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from generator.deal.models import Column, Pool, SummaryItem
+from generator.pool import columns as figure_columns
+from generator.pool.columns import Figure
+from generator.pool.exact import round_half_up
+from generator.pool.groups import group_frames
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+@dataclass(frozen=True)
+class PoolDataLine:
+    """One line of the block: its label and a figure per column (groups, then the total); a note names the largest state."""
+
+    item: SummaryItem
+    figures: list[Figure]
+    notes: list[str | None]
+
+
+@dataclass(frozen=True)
+class PoolData:
+    """The block: its column labels (the groups' and the total's; one unlabelled column for an ungrouped pool) and its lines."""
+
+    columns: list[str]
+    lines: list[PoolDataLine]
+
+
+def _column(item: SummaryItem, n: int) -> Column:
+    kind = "share" if item.kind == "largest_state" else item.kind
+    return Column(id=f"s{n}", kind=kind, header=[item.label], field=item.field, value=item.value, decimals=item.decimals)
+
+
+def _largest_state(frame: pl.DataFrame, cents: int, decimals: int) -> tuple[Figure, str | None]:
+    import polars as pl
+
+    if not cents:
+        return None, None
+    by_state = frame.group_by("state").agg(pl.col("balance").cast(pl.Int128).sum().alias("b")).sort(["b", "state"], descending=[True, False])
+    state, balance = by_state.row(0)
+    return round_half_up(Fraction(balance * 100, cents), decimals), str(state)
+
+
+def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
+    """The block the deal file's `pool.summary` asks for, or None when it asks for none."""
+    import polars as pl
+
+    if not pool.summary:
+        return None
+    items = pool.summary
+    columns = [_column(item, n) for n, item in enumerate(items) if item.kind != "largest_state"]
+    frames = group_frames(loans, pool.groups)
+    per_frame: list[dict[str, Figure | str | None]] = []
+    for _, _, frame in frames:
+        balance = pl.col("balance").cast(pl.Int128).sum().alias("balance")
+        sums = frame.select(pl.len().alias("count"), balance, *figure_columns.aggregations(columns, frame.schema))
+        row = sums.row(0, named=True)
+        count, cents = row["count"], row["balance"] or 0
+        dollars = int(round_half_up(Fraction(cents, 100)))
+        values = dict(zip((c.id for c in columns), figure_columns.figures(columns, row, count, cents, dollars, Decimal("100.00")), strict=True))
+        out: dict[str, Figure | str | None] = dict(values)
+        for n, item in enumerate(items):
+            if item.kind == "largest_state":
+                out[f"s{n}"], out[f"s{n}_note"] = _largest_state(frame, cents, 2 if item.decimals is None else item.decimals)
+        per_frame.append(out)
+    lines = [
+        PoolDataLine(item, [f[f"s{n}"] for f in per_frame], [f.get(f"s{n}_note") for f in per_frame])  # type: ignore[misc]
+        for n, item in enumerate(items)
+    ]
+    return PoolData([label or "" for _, label, _ in frames], lines)

@@ -1,0 +1,65 @@
+"""Oracle tests of the figure columns, groups, cross-tabs and pool-data block on the prime jumbo example.
+
+Every expected figure is computed here from the tape's text with integers and Fractions,
+independently of the product's code.
+"""
+
+from __future__ import annotations
+
+import csv
+from fractions import Fraction
+from pathlib import Path
+
+from generator.deal.loading import load_deal
+from generator.pool.analysis import analyse
+from generator.pool.crosstab import CrossTab
+from generator.pool.strats import Table
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "prime-jumbo-2024-1"
+
+
+def _cents(text: str) -> int:
+    whole, _, frac = text.partition(".")
+    return int(whole) * 100 + int((frac + "00")[:2])
+
+
+def _half_up(value: Fraction, places: int) -> str:
+    scaled = value * 10**places
+    whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
+    text = str(whole).rjust(places + 1, "0")
+    return f"{text[:-places]}.{text[-places:]}" if places else text
+
+
+def test_columns_groups_crosstab_and_pool_data_match_an_independent_computation() -> None:
+    rows = list(csv.DictReader((EXAMPLE / "loans.csv").open()))
+    analysis = analyse(load_deal(EXAMPLE / "deal.yaml"))
+    tables = {(t.spec.id, t.group_key): t for t in analysis.tables}
+    for key in ("1", "2", None):
+        loans = [r for r in rows if key is None or r["GRP"] == key]
+        cents = [_cents(r["CUR_UPB"]) for r in loans]
+        table = tables["balance", key]
+        assert isinstance(table, Table)
+        assert table.count == len(loans) and table.balance_cents == sum(cents)
+        assert sum(r.balance for r in table.rows) == table.balance
+        assert sum(r.percent for r in table.rows) == 100
+        with_fico = [(c, int(r["FICO_SCORE"])) for c, r in zip(cents, loans, strict=True) if r["FICO_SCORE"]]
+        wa_fico = _half_up(Fraction(sum(c * f for c, f in with_fico), sum(c for c, _ in with_fico)), 0)
+        ids = [c.id for c in table.spec.columns or []]
+        assert str(table.figures[ids.index("wa_fico")]) == wa_fico
+        fico = tables["fico", key]
+        assert isinstance(fico, Table) and fico.rows[-1].label == "Not Available"
+        assert fico.rows[-1].count == sum(1 for r in loans if not r["FICO_SCORE"])
+        assert fico.rows[-1].figures[ids.index("wa_fico")] is None  # a weighted average over no loans
+        matrix = tables["fico-ltv", key]
+        assert isinstance(matrix, CrossTab)
+        assert sum(sum(row) for row in matrix.cells) == 100 == matrix.total
+        assert sum(matrix.row_totals) == sum(matrix.column_totals) == 100
+    assert ("margin", "1") not in tables and ("margin", None) not in tables and ("margin", "2") in tables
+    block = analysis.pool_data
+    assert block is not None and block.columns == ["Group 1", "Group 2", "Total Pool"]
+    io = next(line for line in block.lines if line.item.label.startswith("Interest-Only"))
+    arm = [r for r in rows if r["GRP"] == "2"]
+    expected = _half_up(Fraction(100 * sum(_cents(r["CUR_UPB"]) for r in arm if r["IO_MONTHS"] == "120"), sum(_cents(r["CUR_UPB"]) for r in arm)), 2)
+    assert str(io.figures[1]) == expected and str(io.figures[0]) == "0.00"
+    margin = next(line for line in block.lines if "Margin" in line.item.label)
+    assert margin.figures[0] is None  # no fixed-rate loan has a margin

@@ -16,7 +16,7 @@ HEADER = [
     "LN_ID", "CUR_UPB", "ORIG_UPB", "CURR_RATE", "SVC_FEE", "AMORT_TERM", "RTM", "NOTE_DATE", "FPD", "MAT_DATE", "APPR_VAL",
     "ORIG_LTV", "CLTV", "FICO_SCORE", "DTI_RATIO", "PROPERTY", "UNIT_CNT", "OCC", "PROP_ST", "PROP_ZIP", "LOAN_PURP", "DOC_LVL",
     "MI_FLAG", "GRP", "AMORT_TYPE", "IO_MONTHS", "ARM_IDX", "GROSS_MARGIN", "INIT_CAP", "PER_CAP", "LIFE_CAP", "MAX_RATE", "MTR",
-    "ORIG_CHANNEL", "SELF_EMP", "FTHB",
+    "ORIG_CHANNEL", "SELF_EMP", "FTHB", "RESERVES",
 ]  # fmt: skip
 STATES = [("CA", "90210", 40), ("NY", "10021", 10), ("FL", "33480", 8), ("TX", "75205", 8), ("WA", "98004", 6), ("NJ", "07078", 5),
           ("MA", "02116", 5), ("CO", "80206", 5), ("VA", "22101", 5), ("IL", "60093", 4), ("MD", "20815", 4)]  # fmt: skip
@@ -25,6 +25,11 @@ STATES = [("CA", "90210", 40), ("NY", "10021", 10), ("FL", "33480", 8), ("TX", "
 def month(index: int) -> tuple[int, int]:
     """A month index (year x 12 + month - 1) as (year, month)."""
     return index // 12, index % 12 + 1
+
+
+def reserves(n: int) -> str:
+    """Months of reserves (the deal file's custom field), from its own generator so the other columns keep their values; some blank."""
+    return "" if n % 173 == 5 else str(random.Random(n).choice([6, 6, 12, 12, 12, 18, 24, 24, 36, 48, 60]))
 
 
 def loan(rng: random.Random, n: int) -> list[str]:
@@ -55,7 +60,7 @@ def loan(rng: random.Random, n: int) -> list[str]:
         rng.choices(["SF", "PUD", "CONDO", "2UNIT"], weights=[60, 25, 12, 3])[0], "1", rng.choices(["O", "S", "I"], weights=[88, 9, 3])[0],
         state, zipcode, rng.choices(["P", "R", "C"], weights=[60, 25, 15])[0], rng.choices(["FULL", "ALT"], weights=[92, 8])[0], "N",
         "2" if arm else "1", "ARM" if arm else "FIXED", str(io), *arm_cells,
-        rng.choice(["RETAIL", "CORRESPONDENT", "BROKER"]), rng.choice(["Y", "N", "N", "N"]), rng.choice(["Y", "N", "N", "N", "N"]),
+        rng.choice(["RETAIL", "CORRESPONDENT", "BROKER"]), rng.choice(["Y", "N", "N", "N"]), rng.choice(["Y", "N", "N", "N", "N"]), reserves(n),
     ]  # fmt: skip
 
 

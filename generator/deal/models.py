@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, create_model, model_validator
+from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints, create_model, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from generator.deal.base import Date, NonEmpty, Strict
 from generator.deal.field_checks import FieldProblem, raise_problems
 from generator.deal.opinion_models import ShelfOpinion, TakedownOpinion
-from generator.pool.fields import LoanField, table_fields, tape_fields
+from generator.pool.fields import FIELDS, Kind, LoanField, Range, table_fields, tape_fields
 
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 
@@ -131,6 +135,64 @@ class TapeOptions(Strict):  # noqa: D101 (see Address)
     date_format: NonEmpty = Field("%Y-%m-%d", description="strftime format of the tape's dates.")
 
 
+CustomKind = Literal["money", "percent", "integer", "category", "flag", "date"]
+
+_CUSTOM_KINDS = {"money": Kind.MONEY, "percent": Kind.PERCENT, "integer": Kind.COUNT, "category": Kind.CATEGORY, "flag": Kind.FLAG, "date": Kind.DATE}
+_NUMERIC = ("money", "percent", "integer")
+
+
+class CustomField(Strict):
+    """A tape column beyond the canonical fields, read strictly by its kind; tables, groups and the summary use it by `name`."""
+
+    name: Annotated[str, StringConstraints(pattern=CUSTOM_NAME)] = Field(description="The field's name in tables and exports: 'reserve_months'.")
+    column: NonEmpty = Field(description="The tape's header of the column: 'RESERVES'.")
+    kind: CustomKind = Field(description="money (dollars, kept in cents), percent, integer, category or flag (with codes), date (tape_options.date_format).")
+    decimals: int | None = Field(None, ge=0, le=6, description="A percent's decimals as the tape writes them (default 3).")
+    codes: dict[str, str | bool] | None = Field(None, description="A category's or flag's tape codes: {A: full, B: limited} or {Y: true, N: false}.")
+    range: tuple[Decimal, Decimal] | None = Field(None, description="[low, high], inclusive, in the field's units: a value outside is a row error.")
+    blank: Literal["not_available", "error", "zero"] = Field(
+        "not_available", description="A blank cell: a value not available (counted, its loans in a table's missing row), an error, or zero (numbers)."
+    )
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> CustomField:
+        problems = []
+        if self.name in FIELDS:
+            problems.append(FieldProblem(("name",), self.name, f"{self.name} is a canonical field: map it under pool.columns instead"))
+        coded, maps_to = self.kind in ("category", "flag"), "true or false" if self.kind == "flag" else "a category name"
+        if coded and not self.codes:
+            problems.append(FieldProblem(("codes",), None, f"a {self.kind} field needs its codes: {{tape code: {maps_to}}}"))
+        elif not coded and self.codes is not None:
+            problems.append(FieldProblem(("codes",), "codes", f"a {self.kind} field has no codes (only category and flag fields do)"))
+        elif self.codes and (wrong := [k for k, v in self.codes.items() if isinstance(v, bool) != (self.kind == "flag")]):
+            problems.append(FieldProblem(("codes", wrong[0]), str(self.codes[wrong[0]]), f"a {self.kind} code maps to {maps_to}"))
+        if self.decimals is not None and self.kind != "percent":
+            problems.append(FieldProblem(("decimals",), str(self.decimals), "only a percent field has decimals"))
+        if self.blank == "zero" and self.kind not in _NUMERIC:
+            problems.append(FieldProblem(("blank",), self.blank, "only a money, percent or integer field can read a blank as zero"))
+        if self.range is not None:
+            if self.kind not in _NUMERIC:
+                problems.append(FieldProblem(("range",), str(list(self.range)), "only a money, percent or integer field has a range"))
+            elif self.range[0] > self.range[1]:
+                problems.append(FieldProblem(("range",), str(list(self.range)), "the range's low is above its high"))
+            else:
+                try:
+                    Range(*self.range).scaled(self.loan_field().decimals or 0)
+                except ValueError as exc:
+                    problems.append(FieldProblem(("range",), str(list(self.range)), f"the range is {exc}"))
+        raise_problems("CustomField", problems)
+        return self
+
+    def loan_field(self) -> LoanField:
+        """The field as the registry's consumers read it: tables band numbers, group the rest."""
+        kind = _CUSTOM_KINDS[self.kind]
+        return LoanField(
+            self.name, kind, f"Custom field, tape column {self.column}.", band=self.kind in _NUMERIC, group=True,
+            plausible=Range(*self.range) if self.range else None, may_be_blank=self.blank == "not_available",
+            blank_means_zero=self.blank == "zero", places=self.decimals,
+        )  # fmt: skip
+
+
 # --- stratification tables ------------------------------------------------------------
 
 
@@ -139,6 +201,7 @@ def table_field_enum(registry: dict[str, LoanField] | None = None) -> type[Enum]
     members = {f.name: f.name for f in table_fields(registry)}
     enum = Enum("TableField", members, type=str, module=__name__)  # type: ignore[misc]  # members come from the registry, unknown to mypy
     enum.__doc__ = "Loan fields a stratification table can band or group."
+    enum.loan_field = property(lambda self: (registry or FIELDS)[self.value])  # type: ignore[attr-defined]  # as CustomFieldName's
     return enum
 
 
@@ -149,8 +212,57 @@ if TYPE_CHECKING:
 
         _value_: str
 
+        @property
+        def loan_field(self) -> LoanField:
+            """The registry's field of this name."""
+
 else:
     TableField = table_field_enum()
+
+
+CUSTOM_NAME = r"^[a-z][a-z0-9_]*$"
+
+
+class CustomFieldName(str):
+    """A table, column, group or summary field naming one of the deal's `custom_fields`.
+
+    Validating `Pool` checks the name is declared and attaches its `LoanField`, so that the
+    tables read a custom field exactly as a canonical one (`loan_field`).
+    """
+
+    _field: LoanField | None = None
+
+    @property
+    def value(self) -> str:
+        """The name, as a `TableField` member's value."""
+        return str(self)
+
+    @property
+    def loan_field(self) -> LoanField:
+        """The declared custom field (set when the deal file's pool is validated)."""
+        if self._field is None:
+            raise LookupError(f"{self} is not a declared custom field")
+        return self._field
+
+    @classmethod
+    def _validate(cls, value: Any) -> CustomFieldName:
+        if isinstance(value, cls):  # keeps the attached field (a spec copied into a new model)
+            return value
+        if not isinstance(value, str) or not re.match(CUSTOM_NAME, value):
+            raise ValueError("a loan field: a canonical table field or the name of one of pool.custom_fields")
+        return cls(value)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(cls._validate, serialization=core_schema.to_string_ser_schema())
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": "string", "pattern": CUSTOM_NAME, "description": "The name of one of pool.custom_fields."}
+
+
+FieldRef = Annotated[TableField | CustomFieldName, Field(union_mode="left_to_right")]
+"""A loan field a table, column, group or summary line reads: canonical, or the deal's custom field."""
 
 
 class BandsRule(Strict):
@@ -218,13 +330,13 @@ class Column(Strict):  # noqa: D101 (see Address)
         "weighted_average, minimum, maximum of `field`; share of the row's balance where `field` is `value`."
     )
     header: list[NonEmpty] = Field(min_length=1, description="Lines of the column's heading: ['Weighted', 'Average', 'FICO'].")
-    field: TableField | None = Field(None, description="The loan field a weighted average, minimum, maximum or share is of.")
+    field: FieldRef | None = Field(None, description="The loan field a weighted average, minimum, maximum or share is of.")
     value: str | int | bool | None = Field(None, description="For a share: the category, state, code or flag value counted ('CA', 'investment', true).")
     decimals: int | None = Field(None, ge=0, le=6, description="Decimals printed; by default 2 for percents and shares, the field's own otherwise.")
 
 
 class Axis(Strict):  # noqa: D101 (see Address)
-    field: TableField
+    field: FieldRef
     rule: Rule
     header: list[NonEmpty] = Field(min_length=1, description="Heading over the columns: ['Original LTV'].")
     keep_empty: bool = False
@@ -236,7 +348,7 @@ class TableSpec(Strict):  # noqa: D101 (see Address)
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
     title: list[NonEmpty] = Field(min_length=1, description="Title lines, centred.")
     header: list[NonEmpty] = Field(min_length=1, description="Lines of the label column's heading.")
-    field: TableField
+    field: FieldRef
     rule: Rule
     spacing: Literal["single", "double"] = "double"
     new_page: bool = Field(False, description="Start the table on a new page.")
@@ -262,7 +374,7 @@ class Tables(Strict):
 
 
 class Groups(Strict):  # noqa: D101 (see Address)
-    field: TableField = Field(TableField("loan_group"), description="The field whose values are the groups.")
+    field: FieldRef = Field(TableField("loan_group"), description="The field whose values are the groups.")
     labels: dict[str, NonEmpty] = Field(min_length=1, description="Each group's tape value and its label, in print order: {'1': 'Group 1'}.")
     total_label: NonEmpty = Field("Total Pool", description="Label of the whole pool's column and tables.")
 
@@ -270,7 +382,7 @@ class Groups(Strict):  # noqa: D101 (see Address)
 class SummaryItem(Strict):  # noqa: D101 (see Address)
     label: NonEmpty = Field(description="The line's label: 'Weighted Average FICO'.")
     kind: Literal["count", "balance", "average_balance", "weighted_average", "minimum", "maximum", "share", "largest_state"]
-    field: TableField | None = None
+    field: FieldRef | None = None
     value: str | int | bool | None = None
     decimals: int | None = Field(None, ge=0, le=6)
 
@@ -287,12 +399,62 @@ class Pool(Strict):  # noqa: D101 (see Address)
     tables: Tables = Field(default_factory=Tables)
     groups: Groups | None = Field(None, description="Loan groups: tables and the summary per group and for the pool.")
     summary: list[SummaryItem] = Field(default_factory=list, description="The pool-data summary block's lines, one column per group and the total.")
+    custom_fields: list[CustomField] = Field(
+        default_factory=list, description="Further tape columns, each read by its kind; tables, groups and the summary name them like canonical fields."
+    )
 
     @model_validator(mode="after")
     def _servicing_fee_known(self) -> Pool:
         if self.columns.servicing_fee is None and self.servicing_fee is None:
             raise ValueError("the tape has no servicing fee column: set servicing_fee")
         return self
+
+    @model_validator(mode="after")
+    def _custom_fields_declared(self) -> Pool:
+        """Attach each custom field to the references naming it; an undeclared name is a problem at its line."""
+        declared: dict[str, LoanField] = {}
+        problems = []
+        for i, custom in enumerate(self.custom_fields):
+            if custom.name in declared:
+                problems.append(FieldProblem(("custom_fields", i, "name"), custom.name, f"custom field {custom.name} is declared twice"))
+            declared[custom.name] = custom.loan_field()
+        for loc, ref in self._field_refs():
+            if not isinstance(ref, CustomFieldName):
+                continue
+            if ref in declared:
+                ref._field = declared[ref]
+            else:
+                known = ", ".join(declared) or "none declared"
+                problems.append(FieldProblem(loc, str(ref), f"unknown field {ref}: not a canonical table field nor one of pool.custom_fields ({known})"))
+        raise_problems("Pool", problems)
+        return self
+
+    def _field_refs(self) -> Iterator[tuple[tuple[str | int, ...], TableField | CustomFieldName]]:
+        for i, spec in enumerate(self.tables.tables):
+            yield ("tables", "tables", i, "field"), spec.field
+            if spec.across is not None:
+                yield ("tables", "tables", i, "across", "field"), spec.across.field
+            for j, column in enumerate(spec.columns or ()):
+                if column.field is not None:
+                    yield ("tables", "tables", i, "columns", j, "field"), column.field
+        if self.groups is not None:
+            yield ("groups", "field"), self.groups.field
+        for k, item in enumerate(self.summary):
+            if item.field is not None:
+                yield ("summary", k, "field"), item.field
+
+    @property
+    def registry(self) -> dict[str, LoanField]:
+        """This deal's loan fields: the canonical ones and its custom fields, which the tape parser reads alike."""
+        return {**FIELDS, **{c.name: c.loan_field() for c in self.custom_fields}}
+
+    def headers(self) -> dict[str, str | None]:
+        """The tape header of each field (None: not on the tape), canonical fields first."""
+        return {**self.columns.model_dump(), **{c.name: c.column for c in self.custom_fields}}
+
+    def code_maps(self) -> dict[str, dict[str, Any]]:
+        """Each coded field's tape codes and what they map to (categories as text, flags as booleans)."""
+        return {**self.codes.model_dump(mode="json"), **{c.name: c.codes for c in self.custom_fields if c.codes}}
 
 
 # --- documents --------------------------------------------------------------------------

@@ -92,7 +92,11 @@ def check_tape(loaded: LoadedDeal, override: Path | None = None) -> TapeReport:
     """
     term_sheet = term_sheet_of(loaded)
 
+    custom = {c.name: i for i, c in enumerate(term_sheet.pool.custom_fields)}
+
     def column_problem(field: str, header: str, message: str) -> Problem:
+        if field in custom:
+            return loaded.problem(("term_sheet", "pool", "custom_fields", custom[field], "column"), header, message)
         return loaded.problem(("term_sheet", "pool", "columns", field), header, message)
 
     report = load_tape(tape_path(loaded, override), term_sheet.pool, term_sheet.cut_off_date, column_problem)

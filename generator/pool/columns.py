@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from generator.deal.models import Column
 from generator.pool.exact import round_half_up
-from generator.pool.fields import FIELDS, Kind, LoanField
+from generator.pool.fields import Kind, LoanField
 
 if TYPE_CHECKING:
     import polars as pl
@@ -36,7 +36,7 @@ class ColumnProblem(Exception):
 def _field(column: Column) -> LoanField:
     if column.field is None:
         raise ColumnProblem("field", None, f"a {column.kind} column needs a `field`")
-    return FIELDS[column.field.value]
+    return column.field.loan_field
 
 
 def check(column: Column) -> None:

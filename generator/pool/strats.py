@@ -202,10 +202,16 @@ def _why(exc: Exception, source: str, values: dict[str, Any]) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _scaled_edges(spec: TableSpec, rule: BandsRule) -> list[int]:
-    scale = SCALES.get(spec.field.value)
-    if scale is None:
+def _scale(spec: TableSpec) -> int:
+    """Decimals the banded field is stored with (canonical or custom: its `loan_field`)."""
+    field = spec.field.loan_field
+    if not field.band or field.decimals is None:
         raise _SpecProblem(("field",), spec.field.value, f"bands need a numeric field ({', '.join(SCALES)})")
+    return field.decimals
+
+
+def _scaled_edges(spec: TableSpec, rule: BandsRule) -> list[int]:
+    scale = _scale(spec)
     edges = [e.scaleb(scale) for e in rule.edges]
     for edge, scaled in zip(rule.edges, edges, strict=True):
         if abs(scaled) > MAX_SCALED:
@@ -232,19 +238,20 @@ def _whole(value: str | int) -> bool:
 
 def _misfit(spec: TableSpec) -> _SpecProblem | None:
     """A rule that cannot group this field (a deal file's table), as a problem instead of a polars error."""
-    name, rule = spec.field.value, spec.rule
-    if isinstance(rule, BandsRule) and name not in SCALES:
-        other = "a yearly table" if name in DATES else "a states table" if name in STATES else "a categories table"
+    name, rule, field = spec.field.value, spec.rule, spec.field.loan_field
+    date, state = field.kind is Kind.DATE, field.kind is Kind.STATE
+    if isinstance(rule, BandsRule) and not field.band:
+        other = "a yearly table" if date else "a states table" if state else "a categories table"
         return _SpecProblem(("field",), name, f"bands need a numeric field ({', '.join(SCALES)}): use {other} for {name}")
-    if isinstance(rule, YearlyRule) and name not in DATES:
+    if isinstance(rule, YearlyRule) and not date:
         return _SpecProblem(("field",), name, f"a yearly table needs a date field ({', '.join(DATES)})")
-    if isinstance(rule, StatesRule) and name not in STATES:
+    if isinstance(rule, StatesRule) and not state:
         return _SpecProblem(("field",), name, "a states table needs the state field")
     if isinstance(rule, CategoriesRule):
-        if name in DATES:
+        if date:
             return _SpecProblem(("field",), name, "categories cannot group a date field (use a yearly table)")
         wrong = [str(c.value) for c in rule.categories if not _whole(c.value)]
-        if name in SCALES and wrong:  # numeric fields are stored as whole numbers
+        if field.band and wrong:  # numeric fields are stored as whole numbers
             return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"categories of {name} must be whole numbers")
         if name in CATEGORIES:
             allowed = [m.value for m in CATEGORIES[name]]
@@ -263,7 +270,7 @@ def _row_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
     import polars as pl
 
     key = _value_key(loans, spec)
-    if spec.field.value in STATES:  # a required field: never blank
+    if spec.field.loan_field.kind is Kind.STATE:  # a required field: never blank
         return key
     return pl.when(pl.col(spec.field.value).is_null()).then(pl.lit(MISSING, pl.Int64)).otherwise(key)
 
@@ -289,7 +296,7 @@ def _value_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
 
 def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int, highest: int) -> list[str]:
     """Labels of the bands `keys`; `spec` names the banded field (its `field` and `rule` are the axis's)."""
-    scale = SCALES[spec.field.value]
+    scale = _scale(spec)
     edges = [Decimal(e).scaleb(-scale) for e in _scaled_edges(spec, rule)]
     unit = Decimal(1).scaleb(-scale)
     labels = []
@@ -452,7 +459,7 @@ def _trial_labels(spec: TableSpec, year: int) -> Iterator[str]:
         yield _label(rule.label, "label", year=year)
     if not isinstance(rule, BandsRule):
         return
-    scale = SCALES[spec.field.value]
+    scale = _scale(spec)
     edges = [Decimal(e).scaleb(-scale) for e in _scaled_edges(spec, rule)]
     unit = Decimal(1).scaleb(-scale)
     first, last = edges[0], edges[-1]

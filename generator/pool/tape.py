@@ -477,7 +477,7 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
         raise TapeError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
     if wrong := _format_problem(path, suffix):
         raise TapeError([wrong])
-    mapping = {field: header for field, header in pool.columns.model_dump().items() if header is not None}
+    mapping = {field: header for field, header in pool.headers().items() if header is not None}
     try:
         with _quiet_stderr():
             frame, rows, read = _read_frame(path, pool.tape_options.sheet, pool.tape_options.date_format, set(mapping.values()))
@@ -578,11 +578,11 @@ def _inside(col: pl.Expr, field: LoanField, bounds: Range) -> pl.Expr:
     return (col > lo if bounds.low_open else col >= lo) if lo is not None else (col < hi if bounds.high_open else col <= hi)
 
 
-def _outside(name: str, *, usual: bool = False) -> pl.Expr:
-    """True on a row whose field `name` is outside its plausible range (or its usual range)."""
+def _outside(name: str, *, usual: bool = False, field: LoanField | None = None) -> pl.Expr:
+    """True on a row whose field `name` (a canonical one, else `field`) is outside its plausible range (or its usual range)."""
     import polars as pl
 
-    field = loan_fields.FIELDS[name]
+    field = field or loan_fields.FIELDS[name]
     bounds = field.usual if usual else field.plausible
     assert bounds is not None, f"{name} has no {'usual' if usual else 'plausible'} range"
     col, (lo, hi) = pl.col(name), _stored(field, bounds)
@@ -615,14 +615,14 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
     """
     import polars as pl
 
-    codes = pool.codes.model_dump(mode="json")
+    codes, registry = pool.code_maps(), pool.registry
 
     def blank_is_zero(field: str, expr: pl.Expr) -> pl.Expr:
-        return pl.when(pl.col(field).is_null()).then(pl.lit(0, pl.Int64)).otherwise(expr) if loan_fields.FIELDS[field].blank_means_zero else expr
+        return pl.when(pl.col(field).is_null()).then(pl.lit(0, pl.Int64)).otherwise(expr) if registry[field].blank_means_zero else expr
 
     exprs = [pl.col("_row")]
     for field in _fields(raw):
-        spec, col = loan_fields.FIELDS[field], pl.col(field)
+        spec, col = registry[field], pl.col(field)
         kind = spec.kind
         if spec.decimals is not None:  # a numeric field
             expr = _fixed(col, spec.decimals)
@@ -638,9 +638,9 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
             expr = col
         exprs.append(blank_is_zero(field, expr).alias(field))
     parsed = raw.select(exprs)
-    dates = [loan_fields.FIELDS[f] for f in _fields(raw) if loan_fields.FIELDS[f].kind is Kind.DATE]  # year 0 or 12345 is a corrupted cell
-    parsed = parsed.with_columns(pl.when(_inside(pl.col(d.name), d, _range(d.name))).then(pl.col(d.name)) for d in dates)
-    numeric = {f: decimals for f in _fields(raw) if (decimals := loan_fields.FIELDS[f].decimals) is not None}
+    dates = [registry[f] for f in _fields(raw) if registry[f].kind is Kind.DATE]  # year 0 or 12345 is a corrupted cell
+    parsed = parsed.with_columns(pl.when(_inside(pl.col(d.name), d, d.plausible or Range())).then(pl.col(d.name)) for d in dates)
+    numeric = {f: decimals for f in _fields(raw) if (decimals := registry[f].decimals) is not None}
     failed = raw.select((pl.col(f).is_not_null() & parsed[f].is_null()).any() for f in numeric).row(0)
     retry = [f for f, bad in zip(numeric, failed, strict=True) if bad]
     if retry:  # only columns with '$', ',' or '360.0' pay for the lenient reading
@@ -854,10 +854,10 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
     import polars as pl
 
     rules: list[Rule] = []
-    fields = _fields(raw)
+    fields, registry = _fields(raw), pool.registry
     for field in fields:
         text, value = pl.col(f"raw_{field}"), pl.col(field)
-        spec = loan_fields.FIELDS[field]
+        spec = registry[field]
         if spec.may_be_blank:  # a value not available: counted per field, never an error
             blank = f"{field.replace('_', ' ')} blank (not available)"
             rules.append(Rule(Severity.WARNING, field, text.is_null(), blank))
@@ -865,11 +865,13 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
             pass
         elif not spec.blank_means_zero:
             rules.append(Rule(Severity.ERROR, field, text.is_null(), "missing value"))
-        if loan_fields.FIELDS[field].kind is Kind.TEXT:
+        if spec.kind is Kind.TEXT:
             rules.append(Rule(Severity.ERROR, field, text.str.contains(CONTROL), "control character in the value (a corrupted cell?)"))
         else:
-            base = _unparseable_reason(field, loan_fields.FIELDS[field], pool)
+            base = _unparseable_reason(field, spec, pool)
             rules.append(Rule(Severity.ERROR, field, text.is_not_null() & value.is_null(), _bad_value_reason(text, base), base))
+        if field not in loan_fields.FIELDS and spec.numeric and spec.plausible is not None:  # a custom field's range (canonical ones: `_checks`)
+            rules.append(Rule(Severity.ERROR, field, _outside(field, field=spec), f"{field.replace('_', ' ')} outside {spec.plausible.words(spec.kind)}"))
     for check in _checks(pool, cut_off, set(fields)):
         severity, field, condition, reason = check
         field = field if field in fields else "original_balance"
@@ -899,7 +901,7 @@ def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFr
     )
     rules = _rules(raw, pool, cut_off)
     counts = work.select(cond.fill_null(False).sum().alias(str(i)) for i, (_, _, cond, _) in enumerate(rules)).row(0)
-    headers = pool.columns.model_dump()
+    headers = pool.headers()
     frames = [
         work.filter(rule[2].fill_null(False)).select(
             pl.col("_row").alias("row"),
@@ -922,10 +924,10 @@ def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFr
 def _unparseable_reason(field: str, spec: LoanField, pool: Pool) -> str:
     kind = spec.kind
     if kind in CODED:
-        known = ", ".join(getattr(pool.codes, field))
+        known = ", ".join(pool.code_maps()[field])
         return f"unknown {field.replace('_', ' ')} code (known: {known})"
     if kind is Kind.DATE:
-        dates = _range(field)
+        dates = spec.plausible or Range()
         return f"not a date in the form {pool.tape_options.date_format} from {dates.low} to {dates.high}"
     if kind is Kind.STATE:
         return "unknown state code"

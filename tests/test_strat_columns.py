@@ -63,3 +63,37 @@ def test_columns_groups_crosstab_and_pool_data_match_an_independent_computation(
     assert str(io.figures[1]) == expected and str(io.figures[0]) == "0.00"
     margin = next(line for line in block.lines if "Margin" in line.item.label)
     assert margin.figures[0] is None  # no fixed-rate loan has a margin
+
+
+def test_average_balance_minimum_maximum_share_and_the_custom_field_match_an_independent_computation() -> None:
+    rows = list(csv.DictReader((EXAMPLE / "loans.csv").open()))
+    analysis = analyse(load_deal(EXAMPLE / "deal.yaml"))
+    block = analysis.pool_data
+    assert block is not None
+    lines = {line.item.label: line.figures for line in block.lines}
+    tables = {(t.spec.id, t.group_key): t for t in analysis.tables}
+    for column, key in enumerate(("1", "2", None)):
+        loans = [r for r in rows if key is None or r["GRP"] == key]
+        cents = [_cents(r["CUR_UPB"]) for r in loans]
+        assert str(lines["Average Current Principal Balance"][column]) == _half_up(Fraction(sum(cents), 100 * len(loans)), 0)
+        rates = [int(r["CURR_RATE"].replace(".", "")) for r in loans]  # thousandths of a percent
+        assert str(lines["Minimum Mortgage Rate (%)"][column]) == _half_up(Fraction(min(rates), 1000), 3)
+        assert str(lines["Maximum Mortgage Rate (%)"][column]) == _half_up(Fraction(max(rates), 1000), 3)
+        ficos = [int(r["FICO_SCORE"]) for r in loans if r["FICO_SCORE"]]
+        assert (lines["Minimum FICO"][column], lines["Maximum FICO"][column]) == (min(ficos), max(ficos))
+        investor = sum(c for c, r in zip(cents, loans, strict=True) if r["OCC"] == "I")
+        assert str(lines["Investor Properties (%)"][column]) == _half_up(Fraction(100 * investor, sum(cents)), 2)
+        reserves = [(c, int(r["RESERVES"])) for c, r in zip(cents, loans, strict=True) if r["RESERVES"]]  # the custom field; blanks left out
+        wa = _half_up(Fraction(sum(c * m for c, m in reserves), sum(c for c, _ in reserves)), 0)
+        assert str(lines["Weighted Average Reserves (months)"][column]) == wa
+        table = tables["reserves", key]
+        assert isinstance(table, Table)
+        edges = [11, 23, 47]
+        expected = [0] * (len(edges) + 1)
+        for r in loans:
+            if r["RESERVES"]:
+                expected[sum(int(r["RESERVES"]) > e for e in edges)] += 1
+        blank = sum(1 for r in loans if not r["RESERVES"])
+        assert [row.count for row in table.rows] == [n for n in expected if n] + ([blank] if blank else [])
+        assert table.rows[-1].label == ("Not Available" if blank else table.rows[-1].label)
+

@@ -237,6 +237,17 @@ def test_allocate_foots_and_gives_units_to_the_largest_remainders(parts: list[in
     assert not raised or not kept or min(raised) >= max(kept)  # no part left down had a larger remainder
 
 
+def test_allocate_breaks_ties_by_larger_part_then_earlier_row() -> None:
+    """Percent footing's ties, worked by hand: three equal thirds give the odd hundredth to the first row;
+    equal remainders on unequal parts give it to the larger part."""
+    assert allocate([1, 1, 1], 3) == [1, 0, 0]  # a unit of 3: 1/3 each floors to 0, one unit owed
+    assert allocate([10_000, 10_000, 10_000], 30_000) == [1, 0, 0]
+    thirds = allocate([c * 10_000 for c in (100, 100, 100)], 300)  # shares of 100.00 in hundredths
+    assert thirds == [3334, 3333, 3333] and sum(thirds) == 10_000
+    assert allocate([150, 250], 100) == [1, 3]  # remainders 50 and 50: the larger part (250) rounds up; total 4 (half-up of 4.00)
+    assert allocate([250, 150, 150], 100) == [3, 2, 1]  # two units owed: the larger part, then the earlier of the equal ones
+
+
 # --- corrupted tapes -------------------------------------------------------------------------
 
 garbage = st.one_of(

@@ -42,7 +42,7 @@ from pathlib import Path
 from generator.deal.loading import LoadedDeal, load_deal
 from generator.deal.models import BandsRule, CategoriesRule, Deal, StatesRule, TableField, TableSpec, YearlyRule
 from generator.deal.schema import schema_texts, write_schemas
-from generator.documents.registry import DOCUMENTS, SECTIONS, Document, documents_of
+from generator.documents.registry import DOCUMENTS, SECTIONS, Document, documents_of, section_of
 from generator.errors import DealdocsError, DealFileError, ExitCode, ManifestError, OutputError, Problem, Severity, TapeError, TemplateProblemError
 from generator.formats import FORMATS
 from generator.formats.docx import render_docx
@@ -120,6 +120,6 @@ def render_document(
         raise ValueError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
     chosen = DOCUMENTS[name]
     if chosen not in documents_of(loaded):
-        section = next(section for section, named in SECTIONS.items() if named == name)
+        section = section_of(name)
         raise DealdocsError([Problem(str(loaded.path), None, section, None, f"the deal file has no {section} section, so it has no {name}")])
     return RENDERERS[fmt](loaded, chosen, tape, template_dirs(loaded, templates))

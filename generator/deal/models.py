@@ -311,6 +311,11 @@ class TermSheet(Strict):
     trustee: Trustee
     signatory: Person
     pool: Pool
+    layout: Literal["8k", "modern"] = Field(
+        "8k",
+        description="8k: the Form 8-K, Item 5 term sheet of the 2003 filings (term-sheet-8k); modern: a collateral term sheet "
+        "(free writing prospectus) with the pool-data block and tables laid out from their columns (collateral-term-sheet).",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> TermSheet:

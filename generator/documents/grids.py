@@ -47,11 +47,6 @@ class Grid:
     footnote: str | None = None
     new_page: bool = False
 
-    @property
-    def figures(self) -> int:
-        """How many figure columns (all but the label column)."""
-        return len(self.heads) - 1
-
 
 def figure(value: Figure | str) -> str:
     """A figure as every format prints it: thousands separated, the decimals it was rounded to, N/A for none."""

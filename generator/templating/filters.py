@@ -51,15 +51,17 @@ def oneline(text: str) -> str:
 def grid(table: Any, words: Mapping[str, str]) -> Any:
     """A computed table or cross-tab as printed cells (`documents.grids`), the same in every format."""
     from generator.documents.grids import table_grid
+    from generator.templating.sandbox import plain
 
-    return table_grid(table, words)
+    return plain(table_grid(table, words))
 
 
 def pool_grid(block: Any, words: Mapping[str, str]) -> Any:
     """The pool-data block as printed cells, one column per group and the total."""
     from generator.documents.grids import pool_grid as laid
+    from generator.templating.sandbox import plain
 
-    return laid(block, words)
+    return plain(laid(block, words))
 
 
 FILTERS: dict[str, Callable[..., Any]] = {

@@ -26,7 +26,6 @@ def deals(tmp_path: Path) -> Path:
     """Example deals, a second series on an edited tape, one broken deal and a YAML that is no deal."""
     folder = tmp_path / "deals"
     shutil.copytree(EXAMPLES, folder)
-    shutil.rmtree(folder / "prime-jumbo-2024-1")  # its term-sheet layout is not built yet (issue 10): strats only
     second = folder / "cmsi-2003-2"
     second.mkdir()
     first = (folder / "cmsi-2003-1" / "deal.yaml").read_text()

@@ -190,12 +190,16 @@ def width_problems(places: TablePlaces, specs: Sequence[TableSpec], tables: Sequ
             text_width(_widths(table_grid(table, blank)), 1)
         except TooWide as exc:
             seen.add(table.spec.id)
-            problems.append(places.spec(table.spec, ("columns",), table.spec.id, f"table too wide for EDGAR text: {exc}; drop columns or shorten their headings"))
+            problems.append(places.spec(table.spec, ("columns",), table.spec.id, _too_wide(table.spec.id, exc)))
     if not tables:
         for spec in specs:
             widths = nominal_widths(spec)
             try:
                 text_width(widths or [], 1)
             except TooWide as exc:
-                problems.append(places.spec(spec, ("columns",), spec.id, f"table too wide for EDGAR text: {exc}; drop columns or shorten their headings"))
+                problems.append(places.spec(spec, ("columns",), spec.id, _too_wide(spec.id, exc)))
     return problems
+
+
+def _too_wide(table: str, why: Exception) -> str:
+    return f"table `{table}` is too wide for EDGAR text: {why}; drop columns or shorten their headings"

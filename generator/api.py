@@ -42,7 +42,7 @@ from pathlib import Path
 from generator.deal.loading import LoadedDeal, load_deal
 from generator.deal.models import BandsRule, CategoriesRule, Deal, StatesRule, TableField, TableSpec, YearlyRule
 from generator.deal.schema import schema_texts, write_schemas
-from generator.documents.registry import DOCUMENTS, SECTIONS, Document, documents_of, section_of
+from generator.documents.registry import DOCUMENTS, Document, documents_of, section_of
 from generator.errors import DealdocsError, DealFileError, ExitCode, ManifestError, OutputError, Problem, Severity, TapeError, TemplateProblemError
 from generator.formats import FORMATS
 from generator.formats.docx import render_docx

@@ -49,7 +49,8 @@ def test_modern_tables_are_word_tables_with_a_column_per_figure_and_a_repeated_h
     assert [c.text for c in pool_data.rows[0].cells] == ["Characteristic", "Group 1", "Group 2", "Total Pool"]
     assert len(tables) == 13 * 3 + 4  # 13 tables for both groups and the pool, the four ARM tables for group 2 only
     balance = tables[0]
-    assert [c.text for c in balance.rows[0].cells][1:] == ["Number of Loans", "Aggregate Principal Balance ($)", "% of Group", "WA Rate (%)", "WA FICO", "WA LTV (%)", "WA DTI (%)"]
+    headings = ["Number of Loans", "Aggregate Principal Balance ($)", "% of Group", "WA Rate (%)", "WA FICO", "WA LTV (%)", "WA DTI (%)"]
+    assert [c.text for c in balance.rows[0].cells][1:] == headings
     assert len(balance._tbl.tblGrid.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}gridCol")) == 8
     for table in tables:
         assert "<w:tblHeader/>" in table.rows[0]._tr.xml

@@ -60,9 +60,11 @@ def test_a_cross_tab_prints_row_and_column_totals(text: str) -> None:
 
 
 def test_labels_wrap_before_a_table_takes_132_columns() -> None:
-    grid = Grid("t", ["T"], None, [["Label"], ["Number of", "Loans"], ["Balance"]], [["A label much too long for its column, it wraps", "1", "2"]], ["Total", "1", "2"])
+    long = "A label much too long for its column, so that it must wrap onto a second line of the table"
+    grid = Grid("t", ["T"], None, [["Label"], ["Number of", "Loans"], ["Balance"]], [[long, "1", "2"]], ["Total", "1", "2"])
     laid = text_table(grid)
     assert "<TABLE>" not in laid and max(map(len, laid.splitlines())) <= 80
+    assert "A label much too long" in laid and "table" in laid.splitlines()[-3]  # wrapped, its figures on its last line
     wide = Grid("t", ["T"], None, [["Label"], *([["12345678901"]] * 9)], [["A label", *["1"] * 9]], None)
     assert text_table(wide).startswith("<TABLE>")
     assert text_width([11] * 8, 40) == (28, 132)  # the label room 132 leaves: 132 - 8 x 13

@@ -61,23 +61,34 @@ def figure(value: Figure | str) -> str:
 
 def table_grid(table: Table | CrossTab, words: Mapping[str, str]) -> Grid:
     """The grid of a computed table or cross-tab; `words` gives `count`, `balance` and `total` headings."""
+    if table.spec.across is not None:  # a cross-tab (a template holds its data, not its class)
+        return _crosstab_grid(cast("CrossTab", table), words)
+    return _strat_grid(cast("Table", table), words)
+
+
+def _titled(table: Table | CrossTab, heads: list[list[str]], rows: list[list[str]], total: list[str], span: list[str] | None = None) -> Grid:
     spec = table.spec
-    common = {"id": spec.id, "title": list(spec.title), "group": table.group, "footnote": spec.footnote, "new_page": spec.new_page}
-    if spec.across is not None:  # a cross-tab (templates hold its data, not the class)
-        table = cast("CrossTab", table)
-        heads = [list(spec.header), *([label] for label in table.column_labels), [words["total"]]]
-        rows = [[label, *map(figure, cells), figure(total)] for label, cells, total in zip(table.row_labels, table.cells, table.row_totals, strict=True)]
-        total = [words["total"], *map(figure, table.column_totals), figure(table.total)]
-        return Grid(heads=heads, rows=rows, total=total, span=list(spec.across.header), **common)  # type: ignore[arg-type]
-    columns = spec.columns or []
-    if not columns:  # a table without columns prints the count and balance, as the 8-K does
+    return Grid(spec.id, list(spec.title), table.group, heads, rows, total, span, spec.footnote, spec.new_page)
+
+
+def _crosstab_grid(table: CrossTab, words: Mapping[str, str]) -> Grid:
+    spec = table.spec
+    assert spec.across is not None
+    heads = [list(spec.header), *([label] for label in table.column_labels), [words["total"]]]
+    rows = [[label, *map(figure, cells), figure(total)] for label, cells, total in zip(table.row_labels, table.cells, table.row_totals, strict=True)]
+    total = [words["total"], *map(figure, table.column_totals), figure(table.total)]
+    return _titled(table, heads, rows, total, list(spec.across.header))
+
+
+def _strat_grid(table: Table, words: Mapping[str, str]) -> Grid:
+    spec = table.spec
+    if not spec.columns:  # a table without columns prints the count and balance, as the 8-K does
         heads = [list(spec.header), [words["count"]], [words["balance"]]]
         rows = [[r.label, figure(r.count), figure(r.balance)] for r in table.rows]
-        return Grid(heads=heads, rows=rows, total=[words["total"], figure(table.count), figure(table.balance)], **common)  # type: ignore[arg-type]
-    heads = [list(spec.header), *(list(c.header) for c in columns)]
+        return _titled(table, heads, rows, [words["total"], figure(table.count), figure(table.balance)])
+    heads = [list(spec.header), *(list(c.header) for c in spec.columns)]
     rows = [[r.label, *map(figure, r.figures)] for r in table.rows]
-    total = [words["total"], *map(figure, table.figures)]
-    return Grid(heads=heads, rows=rows, total=total, **common)  # type: ignore[arg-type]
+    return _titled(table, heads, rows, [words["total"], *map(figure, table.figures)])
 
 
 def pool_grid(block: PoolData, words: Mapping[str, str]) -> Grid:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -379,7 +379,7 @@ def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -
         for width in cell._tc.tcPr.findall(qn("w:tcW")):
             cell._tc.tcPr.remove(width)
     row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-    return row
+    return cast("_Row", row)
 
 
 def _grid_table(doc: DocxDocument, expression: str) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.deal.loading import LoadedDeal
+from generator.documents.grids import text_table
 from generator.documents.registry import Document
 from generator.errors import Problem
-from generator.documents.grids import text_table
 from generator.formats import edgar
 from generator.formats.rendered import Rendered
 from generator.templating.environment import environment

@@ -354,15 +354,20 @@ def _term_sheet() -> DocxDocument:
 
 
 def _grid_styles(doc: DocxDocument) -> None:
-    """Smaller cells for the modern term sheet's tables, which carry as many figure columns as the deal file asks."""
-    for name, align in (("Grid Cell", None), ("Grid Figure", WD_ALIGN_PARAGRAPH.RIGHT), ("Grid Head", None), ("Grid Head Figure", WD_ALIGN_PARAGRAPH.RIGHT)):
-        style = doc.styles.add_style(name, 1)
-        style.base_style = doc.styles["Normal"]
-        style.font.size = Pt(8)
-        style.paragraph_format.space_after = Pt(0)
-        style.paragraph_format.keep_with_next = name.startswith("Grid Head")
-        if align is not None:
-            style.paragraph_format.alignment = align
+    """Smaller cells for the modern term sheet's tables, which carry as many figure columns as the deal file asks.
+
+    Headings and rows are kept with the row after them, so a table that fits on a page is not
+    broken; the total row is not, so that a table longer than a page can break before it.
+    """
+    for kind in ("Grid Head", "Grid Row", "Grid Total"):
+        for name, align in ((kind, None), (f"{kind} Figure", WD_ALIGN_PARAGRAPH.RIGHT)):
+            style = doc.styles.add_style(name, 1)
+            style.base_style = doc.styles["Normal"]
+            style.font.size = Pt(8)
+            style.paragraph_format.space_after = Pt(0)
+            style.paragraph_format.keep_with_next = kind != "Grid Total"
+            if align is not None:
+                style.paragraph_format.alignment = align
     doc.styles.add_style("Table Span", 1).base_style = doc.styles["Table Title"]
     doc.styles["Table Span"].font.bold = False
     doc.styles["Table Span"].paragraph_format.space_before = Pt(0)
@@ -374,9 +379,8 @@ def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -
     texts = [first, f"{{%tc for cell in {source} %}}", each, "{%tc endfor %}"]
     for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
         cell.text = text
-        cell.paragraphs[0].style = f"{style}{' Figure' if i else ''}" if style == "Grid Head" else ("Grid Cell" if i == 0 else "Grid Figure")
-    for cell in row.cells:  # no cell widths: every rendered column takes its width from the grid docxtpl scales
-        for width in cell._tc.tcPr.findall(qn("w:tcW")):
+        cell.paragraphs[0].style = f"{style} Figure" if i else style
+        for width in cell._tc.tcPr.findall(qn("w:tcW")):  # no cell widths: each rendered column takes its width from the grid
             cell._tc.tcPr.remove(width)
     row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     return cast("_Row", row)
@@ -401,10 +405,10 @@ def _grid_table(doc: DocxDocument, expression: str) -> None:
     head = _dynamic_row(table, '{{ g.heads[0] | join(" ") }}', '{{ cell | join(" ") }}', "g.heads[1:]", "Grid Head")
     _repeat_header(head)
     _tag_row(table, "{%tr for row in g.rows %}")
-    _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid")
+    _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid Row")
     _tag_row(table, "{%tr endfor %}")
     _tag_row(table, "{%tr if g.total %}")
-    total = _dynamic_row(table, "{{ g.total[0] }}", "{{ cell }}", "g.total[1:]", "Grid")
+    total = _dynamic_row(table, "{{ g.total[0] }}", "{{ cell }}", "g.total[1:]", "Grid Total")
     _tag_row(table, "{%tr endif %}")
     _rule_above(total)
     margins = OxmlElement("w:tblCellMar")

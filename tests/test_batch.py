@@ -44,7 +44,8 @@ def test_batch_renders_the_good_reports_the_broken_and_exits_1(deals: Path, tmp_
     assert "broken" in result.output and "[depositor.short_name]" in result.output and "Field required" in result.output
     good = sorted(p.name for p in out.iterdir() if (p / "manifest.json").is_file())
     assert good == [
-        "cmsi-2003-1", "cmsi-2003-2", "cmsi-2003-shelf", "cmsi-2006-1", "prime-jumbo-2024-1", "shelf-no-consolidation", "takedown-no-private", "takedown-other-counsel"
+        "cmsi-2003-1", "cmsi-2003-2", "cmsi-2003-shelf", "cmsi-2006-1", "prime-jumbo-2024-1",
+        "shelf-no-consolidation", "takedown-no-private", "takedown-other-counsel",
     ]  # fmt: skip
     assert [o["path"] for o in json.loads((out / "prime-jumbo-2024-1" / "manifest.json").read_text())["outputs"]] == [
         "collateral-term-sheet.docx", "collateral-term-sheet.txt"

@@ -107,3 +107,11 @@ def test_render_refuses_a_table_too_wide_rather_than_break_edgar(tmp_path: Path)
     result = runner.invoke(app, ["render", str(deal), "-f", "txt", "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and "table `too-wide` is too wide" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out" / f"{DOCUMENTS['collateral-term-sheet'].name}.txt").exists()
+
+
+def test_the_modern_term_sheet_is_filed_as_exhibit_99_1(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["render", str(PRIME / "deal.yaml"), "--submission", str(tmp_path / "sub")])
+    assert result.exit_code == 0, result.output
+    assert "Collateral Term Sheet" in (tmp_path / "sub" / "form8-k.htm").read_text()
+    assert "Collateral Term Sheet" in (tmp_path / "sub" / "ex99-1.htm").read_text()
+    assert runner.invoke(app, ["check", str(tmp_path / "sub")]).exit_code == 0

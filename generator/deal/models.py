@@ -339,7 +339,7 @@ class Filing(Strict):
         None, description="Date of report (earliest event); by default the term sheet's report date, else the takedown opinion's date."
     )
     signatory: Person | None = Field(None, description="Who signs the 8-K for the registrant; by default the term sheet's signatory.")
-    documents: list[Literal["term-sheet-8k", "exhibit-5-1-takedown"]] | None = Field(
+    documents: list[Literal["term-sheet-8k", "collateral-term-sheet", "exhibit-5-1-takedown"]] | None = Field(
         None, description="The drafted documents the 8-K carries as exhibits (EX-99.1, EX-5.1); by default every one the deal file describes."
     )
     exhibits: list[FilingExhibit] = Field(default_factory=list, description="Further exhibits, supplied as files.")

@@ -115,3 +115,15 @@ def test_the_modern_term_sheet_is_filed_as_exhibit_99_1(tmp_path: Path) -> None:
     assert "Collateral Term Sheet" in (tmp_path / "sub" / "form8-k.htm").read_text()
     assert "Collateral Term Sheet" in (tmp_path / "sub" / "ex99-1.htm").read_text()
     assert runner.invoke(app, ["check", str(tmp_path / "sub")]).exit_code == 0
+
+
+def test_the_8k_layout_refuses_what_only_the_modern_one_prints(tmp_path: Path) -> None:
+    shutil.copytree(PRIME, tmp_path / "deal")
+    deal = tmp_path / "deal" / "deal.yaml"
+    deal.write_text(deal.read_text().replace("  layout: modern\n", ""))  # the default: the 2003 Form 8-K
+    for command in (["validate", str(deal)], ["render", str(deal), "-f", "txt", "-o", str(tmp_path / "out")]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2 and "Traceback" not in result.output and "template error" not in result.output, result.output
+        assert "[term_sheet.pool.tables.tables.12.across]: error: the Form 8-K layout prints no cross-tab" in result.output
+        assert "[term_sheet.pool.groups]: error: the Form 8-K layout prints no loan groups" in result.output
+        assert "set term_sheet.layout: modern" in result.output

@@ -155,6 +155,7 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
     Returns:
         The problems found, each at its line of the deal file; empty when it would render.
     """
+    from generator.documents.term_sheet import eight_k_problems
     from generator.templating.folders import template_dirs  # render imports this module: the same check render makes
 
     problems = []
@@ -168,6 +169,7 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
         places = TablePlaces(loaded)
         found = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
         problems += found or _too_wide(places, term_sheet, loans)
+        problems += eight_k_problems(loaded)
     return problems
 
 

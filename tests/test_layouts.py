@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.api import DOCUMENTS, documents_of, load_deal, render_document
+from generator.api import DOCUMENTS, Grid, documents_of, load_deal, render_document, section_of, text_table
 from generator.cli import app
-from generator.documents.grids import Grid, text_table, text_width
+from generator.documents.grids import text_width
 from generator.formats import edgar
 
 from .helpers import EXAMPLES, runner
@@ -26,6 +26,7 @@ def text() -> str:
 def test_the_deal_file_chooses_the_layout() -> None:
     assert [d.name for d in documents_of(load_deal(PRIME / "deal.yaml"))] == ["collateral-term-sheet"]
     assert [d.name for d in documents_of(load_deal(EXAMPLES / "cmsi-2003-1" / "deal.yaml"))] == ["term-sheet-8k"]  # the default: 8k
+    assert section_of("collateral-term-sheet") == section_of("term-sheet-8k") == "term_sheet"
 
 
 def test_text_obeys_edgar_and_sets_wide_tables_between_table_markers(text: str) -> None:

@@ -60,7 +60,17 @@ def figure(value: Figure | str) -> str:
 
 
 def table_grid(table: Table | CrossTab, words: Mapping[str, str]) -> Grid:
-    """The grid of a computed table or cross-tab; `words` gives `count`, `balance` and `total` headings."""
+    """A computed table or cross-tab as the printed cells every format lays out.
+
+    Args:
+        table: From `compute_table` or `analyse(...).tables`.
+        words: The prose module's `table_words`: `count` and `balance` (headings of a table
+            without columns) and `total` (the total row's and column's label).
+
+    Returns:
+        Its grid: headings per column, a row of cells per row, the total row; a cross-tab's
+        across heading in `span`.
+    """
     if table.spec.across is not None:  # a cross-tab (a template holds its data, not its class)
         return _crosstab_grid(cast("CrossTab", table), words)
     return _strat_grid(cast("Table", table), words)
@@ -92,7 +102,16 @@ def _strat_grid(table: Table, words: Mapping[str, str]) -> Grid:
 
 
 def pool_grid(block: PoolData, words: Mapping[str, str]) -> Grid:
-    """The pool-data block as a grid: a line per figure, a column per group and the total; no total row."""
+    """The pool-data block as a grid: a line per figure, a column per group and the total; no total row.
+
+    Args:
+        block: `analyse(...).pool_data`.
+        words: The prose module's `table_words`: `characteristic` (the label column's heading),
+            `pool` (an ungrouped pool's column) and `pool_data` (the title).
+
+    Returns:
+        Its grid; the largest state's share carries the state's code, '40.21 (CA)'.
+    """
     heads = [[words["characteristic"]], *([label or words["pool"]] for label in block.columns)]
     rows = []
     for line in block.lines:
@@ -132,7 +151,15 @@ def text_width(figures: Sequence[int], natural: int) -> tuple[int, int]:
 def text_table(grid: Grid) -> str:
     """The grid as EDGAR text: figures right-aligned under right-aligned headings, labels wrapped.
 
-    A table wider than 80 characters is set between <TABLE> and </TABLE> (132 characters at most).
+    Args:
+        grid: From `table_grid` or `pool_grid`.
+
+    Returns:
+        The table's lines: within 80 characters when the labels fit (wrapped down to
+        `MIN_LABEL`), else between <TABLE> and </TABLE>, 132 characters at most.
+
+    Raises:
+        TooWide: Its figure columns leave less than `MIN_LABEL` for the labels even in 132.
     """
     widths = _widths(grid)
     cells = [*grid.rows, *([grid.total] if grid.total else [])]

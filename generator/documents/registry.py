@@ -42,7 +42,14 @@ LAYOUTS = {"modern": "collateral-term-sheet"}
 
 
 def section_of(name: str) -> str:
-    """The deal-file section a document is drafted from (a term sheet's layout is one of its documents)."""
+    """The deal-file section a document is drafted from: a term sheet's `layout` chooses one of its documents.
+
+    Args:
+        name: A name of `DOCUMENTS`.
+
+    Returns:
+        The section's key: "term_sheet", "shelf_opinion" or "takedown_opinion".
+    """
     return "term_sheet" if name in LAYOUTS.values() else next(section for section, named in SECTIONS.items() if named == name)
 
 

@@ -23,7 +23,9 @@ Rendering one document in one format: `render_document(loaded, name, fmt)` with 
 `DOCUMENTS` and a format of `FORMATS`; or the per-format renderers (`render_text`,
 `render_docx`, `render_pdf`, `render_htm` (EDGAR HTML), and `render_html`, the HTML a PDF is set from), each taking the
 `Document` (`DOCUMENTS[name]`) and an optional pre-built `context`, e.g. to render several
-formats from one analysis.
+formats from one analysis. The modern term sheet's tables are laid out from printed cells:
+`table_grid` and `pool_grid` make a `Grid` of a table or of the pool-data block, `text_table`
+sets one as EDGAR text.
 
 Filing: `write_submission` writes a Form 8-K submission folder (`assemble` gives its documents in
 memory); `edgar_problems` lints EDGAR text, HTML and submission folders, as `dealdocs check` does.
@@ -42,7 +44,8 @@ from pathlib import Path
 from generator.deal.loading import LoadedDeal, load_deal
 from generator.deal.models import BandsRule, CategoriesRule, Deal, StatesRule, TableField, TableSpec, YearlyRule
 from generator.deal.schema import schema_texts, write_schemas
-from generator.documents.registry import DOCUMENTS, SECTIONS, Document, documents_of
+from generator.documents.grids import Grid, pool_grid, table_grid, text_table
+from generator.documents.registry import DOCUMENTS, Document, documents_of, section_of
 from generator.errors import DealdocsError, DealFileError, ExitCode, ManifestError, OutputError, Problem, Severity, TapeError, TemplateProblemError
 from generator.formats import FORMATS
 from generator.formats.docx import render_docx
@@ -83,6 +86,7 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     "DOCUMENTS", "Document", "documents_of", "FORMATS", "Rendered",
     "render_document", "render_text", "render_docx", "render_pdf", "render_html", "render_htm", "edgar_problems", "docx_text", "pdf_pages", "templates_dir",
     "TYPEFACES", "smart_quotes", "export_templates", "partial_overrides",
+    "section_of", "Grid", "table_grid", "pool_grid", "text_table",
     # output folders
     "render_deal", "new_deal", "assemble", "write_submission", "SubmissionDocument",
     "discover", "deal_names", "render_one", "run_batch", "DealResult", "BatchInterrupted", "verify", "Change",
@@ -120,6 +124,6 @@ def render_document(
         raise ValueError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
     chosen = DOCUMENTS[name]
     if chosen not in documents_of(loaded):
-        section = next(section for section, named in SECTIONS.items() if named == name)
+        section = section_of(name)
         raise DealdocsError([Problem(str(loaded.path), None, section, None, f"the deal file has no {section} section, so it has no {name}")])
     return RENDERERS[fmt](loaded, chosen, tape, template_dirs(loaded, templates))

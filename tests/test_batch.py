@@ -26,7 +26,6 @@ def deals(tmp_path: Path) -> Path:
     """Example deals, a second series on an edited tape, one broken deal and a YAML that is no deal."""
     folder = tmp_path / "deals"
     shutil.copytree(EXAMPLES, folder)
-    shutil.rmtree(folder / "prime-jumbo-2024-1")  # its term-sheet layout is not built yet (issue 10): strats only
     second = folder / "cmsi-2003-2"
     second.mkdir()
     first = (folder / "cmsi-2003-1" / "deal.yaml").read_text()
@@ -41,10 +40,16 @@ def test_batch_renders_the_good_reports_the_broken_and_exits_1(deals: Path, tmp_
     out = tmp_path / "out"
     result = runner.invoke(app, ["batch", str(deals), "--out", str(out), "--jobs", "2", "--format", "txt,docx"])
     assert result.exit_code == 1
-    assert "7 of 8 deals rendered" in result.output
+    assert "8 of 9 deals rendered" in result.output
     assert "broken" in result.output and "[depositor.short_name]" in result.output and "Field required" in result.output
     good = sorted(p.name for p in out.iterdir() if (p / "manifest.json").is_file())
-    assert good == ["cmsi-2003-1", "cmsi-2003-2", "cmsi-2003-shelf", "cmsi-2006-1", "shelf-no-consolidation", "takedown-no-private", "takedown-other-counsel"]
+    assert good == [
+        "cmsi-2003-1", "cmsi-2003-2", "cmsi-2003-shelf", "cmsi-2006-1", "prime-jumbo-2024-1",
+        "shelf-no-consolidation", "takedown-no-private", "takedown-other-counsel",
+    ]  # fmt: skip
+    assert [o["path"] for o in json.loads((out / "prime-jumbo-2024-1" / "manifest.json").read_text())["outputs"]] == [
+        "collateral-term-sheet.docx", "collateral-term-sheet.txt"
+    ]  # fmt: skip
     assert not (out / "broken" / "manifest.json").exists()
     assert "Series 2003-2" in (out / "cmsi-2003-2" / "term-sheet-8k.txt").read_text()
     manifest = json.loads((out / "cmsi-2003-1" / "manifest.json").read_text())
@@ -108,13 +113,13 @@ def test_a_killed_batch_leaves_only_complete_files_and_a_rerun_finishes(deals: P
         assert process.returncode == 130 and "Traceback" not in stdout + stderr
         assert "interrupted" in stderr
     finished = list(out.glob("*/manifest.json"))
-    assert 1 <= len(finished) < 7, "the kill should land mid-batch"
+    assert 1 <= len(finished) < 8, "the kill should land mid-batch"
     for path in out.rglob("*"):
         if path.is_file() and not path.name.endswith(".tmp"):
             assert _complete(path), path  # never a truncated output
     rerun = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert rerun.returncode == 1  # the broken deal still fails; every good one is done
-    assert len(list(out.glob("*/manifest.json"))) == 7
+    assert len(list(out.glob("*/manifest.json"))) == 8
     assert not list(out.rglob("*.tmp"))
     for manifest in out.glob("*/manifest.json"):
         assert runner.invoke(app, ["verify", str(manifest.parent)]).exit_code == 0

@@ -17,7 +17,7 @@ from .helpers import DEAL, ROOT, SHELF, TAKEDOWN, docx_words, normalised
 EXAMPLES = {"term-sheet-8k": DEAL, "exhibit-5-1-takedown": TAKEDOWN, "exhibit-5-1-shelf": SHELF}
 
 
-@pytest.mark.parametrize("name", list(EXAMPLES))
+@pytest.mark.parametrize("name", [*EXAMPLES, "collateral-term-sheet"])
 def test_committed_template_is_what_the_script_builds(name: str) -> None:
     from generator.formats.docx_templates import build
 
@@ -41,6 +41,23 @@ def test_strat_tables_repeat_their_header_row() -> None:
     for table in tables:
         assert "<w:tblHeader/>" in table.rows[0]._tr.xml
         assert table.rows[-1].cells[0].text == "Total"
+
+
+def test_modern_tables_are_word_tables_with_a_column_per_figure_and_a_repeated_header() -> None:
+    loaded = load_deal(ROOT / "examples" / "prime-jumbo-2024-1" / "deal.yaml")
+    pool_data, *tables = WordDocument(io.BytesIO(render_docx(loaded, DOCUMENTS["collateral-term-sheet"]).content)).tables
+    assert [c.text for c in pool_data.rows[0].cells] == ["Characteristic", "Group 1", "Group 2", "Total Pool"]
+    specs = loaded.deal.term_sheet.pool.tables.tables if loaded.deal.term_sheet else []
+    arm_only = [spec for spec in specs if spec.only_groups]
+    assert len(arm_only) == 4 and len(tables) == (len(specs) - 4) * 3 + 4  # each table for both groups and the pool; ARM tables for group 2 only
+    balance = tables[0]
+    headings = ["Number of Loans", "Aggregate Principal Balance ($)", "% of Group", "WA Rate (%)", "WA FICO", "WA LTV (%)", "WA DTI (%)"]
+    assert [c.text for c in balance.rows[0].cells][1:] == headings
+    assert len(balance._tbl.tblGrid.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}gridCol")) == 8
+    for table in tables:
+        assert "<w:tblHeader/>" in table.rows[0]._tr.xml
+        assert table.rows[-1].cells[0].text == "Total"
+        assert len({len(row.cells) for row in table.rows}) == 1  # every row as wide as the header
 
 
 def test_escaping_in_word(tmp_path: Path) -> None:

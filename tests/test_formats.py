@@ -13,9 +13,9 @@ from pypdf import PdfReader
 
 from generator.api import DOCUMENTS, documents_of, load_deal, pdf_pages, render_docx, render_pdf, render_text
 
-from .helpers import DEAL, SHELF, TAKEDOWN, VARIANTS, docx_words, normalised, raised_footnotes
+from .helpers import DEAL, EXAMPLES, SHELF, TAKEDOWN, VARIANTS, docx_words, normalised, raised_footnotes
 
-DEALS = [DEAL, TAKEDOWN, SHELF, *sorted(VARIANTS.glob("*/*.yaml"))]
+DEALS = [DEAL, TAKEDOWN, SHELF, EXAMPLES / "prime-jumbo-2024-1" / "deal.yaml", *sorted(VARIANTS.glob("*/*.yaml"))]
 CASES = [(path, doc.name) for path in DEALS for doc in documents_of(load_deal(path))]
 
 
@@ -52,6 +52,8 @@ def pdf_words(pages: list[str], header: list[str]) -> Counter[str]:
 
 
 def text_pages(text: str) -> list[str]:
+    """The text's pages, less the <TABLE> markers EDGAR sets around a table wider than 80 characters (markup, not words)."""
+    text = "\n".join(line for line in text.split("\n") if line not in ("<TABLE>", "</TABLE>"))
     return [p for p in text.split("<PAGE>") if p.strip()]
 
 

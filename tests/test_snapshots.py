@@ -7,12 +7,12 @@ import pytest
 from .helpers import EXAMPLES
 
 
-@pytest.mark.parametrize("deal", ["cmsi-2006-1/deal.yaml", "cmsi-2003-shelf/shelf.yaml"])
+@pytest.mark.parametrize("deal", ["cmsi-2006-1/deal.yaml", "cmsi-2003-shelf/shelf.yaml", "prime-jumbo-2024-1/deal.yaml"])
 def test_example_documents_in_every_format(dealdocs_snapshot, deal: str) -> None:
     dealdocs_snapshot(EXAMPLES / deal)
 
 
-@pytest.mark.parametrize("deal", ["cmsi-2003-1/deal.yaml", "cmsi-2006-1/deal.yaml", "cmsi-2003-shelf/shelf.yaml"])
+@pytest.mark.parametrize("deal", ["cmsi-2003-1/deal.yaml", "cmsi-2006-1/deal.yaml", "cmsi-2003-shelf/shelf.yaml", "prime-jumbo-2024-1/deal.yaml"])
 def test_example_documents_as_edgar_html(dealdocs_snapshot, deal: str) -> None:
     dealdocs_snapshot(EXAMPLES / deal, formats=("htm",))
 

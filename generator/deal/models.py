@@ -473,6 +473,11 @@ class TermSheet(Strict):
     trustee: Trustee
     signatory: Person
     pool: Pool
+    layout: Literal["8k", "modern"] = Field(
+        "8k",
+        description="8k: the Form 8-K, Item 5 term sheet of the 2003 filings (term-sheet-8k); modern: a collateral term sheet "
+        "(free writing prospectus) with the pool-data block and tables laid out from their columns (collateral-term-sheet).",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> TermSheet:
@@ -496,7 +501,7 @@ class Filing(Strict):
         None, description="Date of report (earliest event); by default the term sheet's report date, else the takedown opinion's date."
     )
     signatory: Person | None = Field(None, description="Who signs the 8-K for the registrant; by default the term sheet's signatory.")
-    documents: list[Literal["term-sheet-8k", "exhibit-5-1-takedown"]] | None = Field(
+    documents: list[Literal["term-sheet-8k", "collateral-term-sheet", "exhibit-5-1-takedown"]] | None = Field(
         None, description="The drafted documents the 8-K carries as exhibits (EX-99.1, EX-5.1); by default every one the deal file describes."
     )
     exhibits: list[FilingExhibit] = Field(default_factory=list, description="Further exhibits, supplied as files.")

@@ -11,7 +11,7 @@ from typing import Any
 from generator.deal.loading import LoadedDeal
 from generator.documents.letters import shelf_context, shelf_opinion_of, takedown_context, takedown_opinion_of
 from generator.documents.paging import layout_letter
-from generator.documents.term_sheet import term_sheet_context
+from generator.documents.term_sheet import collateral_context, term_sheet_context
 from generator.pool.analysis import term_sheet_of
 
 
@@ -34,8 +34,23 @@ DOCUMENTS: dict[str, Document] = {
     "term-sheet-8k": Document("term-sheet-8k", term_sheet_context, lambda d: term_sheet_of(d).report_date),
     "exhibit-5-1-shelf": Document("exhibit-5-1-shelf", shelf_context, lambda d: shelf_opinion_of(d).date, layout_letter),
     "exhibit-5-1-takedown": Document("exhibit-5-1-takedown", takedown_context, lambda d: takedown_opinion_of(d).date, layout_letter),
+    "collateral-term-sheet": Document("collateral-term-sheet", collateral_context, lambda d: term_sheet_of(d).report_date),
 }
 SECTIONS = {"term_sheet": "term-sheet-8k", "shelf_opinion": "exhibit-5-1-shelf", "takedown_opinion": "exhibit-5-1-takedown"}
+LAYOUTS = {"modern": "collateral-term-sheet"}
+"""Documents a term_sheet section's `layout` chooses instead of the 8-K's."""
+
+
+def section_of(name: str) -> str:
+    """The deal-file section a document is drafted from: a term sheet's `layout` chooses one of its documents.
+
+    Args:
+        name: A name of `DOCUMENTS`.
+
+    Returns:
+        The section's key: "term_sheet", "shelf_opinion" or "takedown_opinion".
+    """
+    return "term_sheet" if name in LAYOUTS.values() else next(section for section, named in SECTIONS.items() if named == name)
 
 
 def documents_of(loaded: LoadedDeal) -> list[Document]:
@@ -47,4 +62,8 @@ def documents_of(loaded: LoadedDeal) -> list[Document]:
     Returns:
         The documents, each with its name, context and date.
     """
-    return [DOCUMENTS[name] for section, name in SECTIONS.items() if getattr(loaded.deal, section) is not None]
+    chosen = []
+    for section, name in SECTIONS.items():
+        if (part := getattr(loaded.deal, section)) is not None:
+            chosen.append(DOCUMENTS[LAYOUTS.get(getattr(part, "layout", ""), name)])
+    return chosen

@@ -6,10 +6,55 @@ from pathlib import Path
 from typing import Any
 
 from generator.deal.loading import LoadedDeal
+from generator.errors import Problem
 from generator.pool.analysis import analyse, term_sheet_of
 
 
 def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     """The tape is analysed here, once for every format of the term sheet."""
+    from generator.errors import DealFileError
+
+    if problems := eight_k_problems(loaded):
+        raise DealFileError(problems)
     analysis = analyse(loaded, tape)
     return {"deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary, "tables": analysis.tables}
+
+
+def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
+    """The modern term sheet's context: the 8-K's, the pool-data block, and every table checked to fit EDGAR text."""
+    from generator.documents.grids import width_problems
+    from generator.errors import DealFileError
+    from generator.pool.strats import TablePlaces
+
+    analysis = analyse(loaded, tape)
+    if problems := width_problems(TablePlaces(loaded), [], analysis.tables):
+        raise DealFileError(problems)
+    return {
+        "deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary,
+        "tables": analysis.tables, "pool_data": analysis.pool_data,
+    }  # fmt: skip
+
+
+def eight_k_problems(loaded: LoadedDeal) -> list[Problem]:
+    """What the 2003 Form 8-K layout cannot print (it sets count and balance only): each at its deal-file line.
+
+    Figure columns, cross-tabs, loan groups and the pool-data block are laid out by the modern
+    layout alone; under `layout: 8k` they would be dropped or garbled, so they are errors.
+    """
+    from generator.pool.strats import TablePlaces, resolve_tables
+
+    term_sheet = loaded.deal.term_sheet
+    if term_sheet is None or term_sheet.layout != "8k":
+        return []
+    fix = "set term_sheet.layout: modern (a collateral term sheet) to print it"
+    pool, places = term_sheet.pool, TablePlaces(loaded)
+    problems = []
+    for spec in resolve_tables(pool.tables, places):
+        if spec.across is not None:
+            problems.append(places.spec(spec, ("across",), spec.id, f"the Form 8-K layout prints no cross-tab: {fix}"))
+        elif spec.columns:
+            problems.append(places.spec(spec, ("columns",), spec.id, f"the Form 8-K layout prints count and balance only, not columns: {fix}"))
+    for key, what in (("groups", "loan groups"), ("summary", "pool-data block")):
+        if getattr(pool, key):
+            problems.append(loaded.problem(("term_sheet", "pool", key), None, f"the Form 8-K layout prints no {what}: {fix}"))
+    return problems

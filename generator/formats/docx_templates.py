@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -353,6 +353,119 @@ def _term_sheet() -> DocxDocument:
     return doc
 
 
+def _grid_styles(doc: DocxDocument) -> None:
+    """Smaller cells for the modern term sheet's tables, which carry as many figure columns as the deal file asks.
+
+    Headings and rows are kept with the row after them, so a table that fits on a page is not
+    broken; the total row is not, so that a table longer than a page can break before it.
+    """
+    for kind in ("Grid Head", "Grid Row", "Grid Total"):
+        for name, align in ((kind, None), (f"{kind} Figure", WD_ALIGN_PARAGRAPH.RIGHT)):
+            style = doc.styles.add_style(name, 1)
+            style.base_style = doc.styles["Normal"]
+            style.font.size = Pt(8)
+            style.paragraph_format.space_after = Pt(0)
+            style.paragraph_format.keep_with_next = kind != "Grid Total"
+            if align is not None:
+                style.paragraph_format.alignment = align
+    doc.styles.add_style("Table Span", 1).base_style = doc.styles["Table Title"]
+    doc.styles["Table Span"].font.bold = False
+    doc.styles["Table Span"].paragraph_format.space_before = Pt(0)
+
+
+def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -> _Row:
+    """A row whose first cell is `first` and whose other cells repeat `each` for every item of `source` (docxtpl `{%tc %}`)."""
+    row = table.add_row()  # type: ignore[no-untyped-call]
+    texts = [first, f"{{%tc for cell in {source} %}}", each, "{%tc endfor %}"]
+    for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+        cell.text = text
+        cell.paragraphs[0].style = f"{style} Figure" if i else style
+        for width in cell._tc.tcPr.findall(qn("w:tcW")):  # no cell widths: each rendered column takes its width from the grid
+            cell._tc.tcPr.remove(width)
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    return cast("_Row", row)
+
+
+def _grid_table(doc: DocxDocument, expression: str) -> None:
+    """A table of the modern term sheet (a grid of printed cells, generator/documents/grids.py) as a real Word table.
+
+    One column for the labels, then one per figure column, however many the deal file lists
+    (docxtpl repeats the cell); the header row repeats on every page; the total row is ruled.
+    """
+    _tag(doc, f"{{%p with g = {expression} %}}")
+    _tag(doc, '{{ g.title | join(" ") }}', "Table Title")
+    _tag(doc, "{%p if g.group %}")
+    _tag(doc, "{{ g.group }}", "Table Span")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p if g.span %}")
+    _tag(doc, '{{ g.span | join(" ") }}', "Table Span")
+    _tag(doc, "{%p endif %}")
+    table = doc.add_table(rows=0, cols=4)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    head = _dynamic_row(table, '{{ g.heads[0] | join(" ") }}', '{{ cell | join(" ") }}', "g.heads[1:]", "Grid Head")
+    _repeat_header(head)
+    _tag_row(table, "{%tr for row in g.rows %}")
+    _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid Row")
+    _tag_row(table, "{%tr endfor %}")
+    _tag_row(table, "{%tr if g.total %}")
+    total = _dynamic_row(table, "{{ g.total[0] }}", "{{ cell }}", "g.total[1:]", "Grid Total")
+    _tag_row(table, "{%tr endif %}")
+    _rule_above(total)
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), "43")  # 0.03in: room for the widest figure
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    table._tbl.tblPr.append(margins)
+    for column, inches in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), (2.0, 1.5, 1.5, 1.5), strict=True):
+        column.set(qn("w:w"), str(int(inches * 1440)))  # docxtpl scales these to the columns rendered, the label column widest
+    for cell in head.cells:
+        borders = OxmlElement("w:tcBorders")
+        bottom = OxmlElement("w:bottom")
+        bottom.set(qn("w:val"), "single")
+        bottom.set(qn("w:sz"), "4")
+        borders.append(bottom)
+        cell._tc.get_or_add_tcPr().append(borders)
+    _tag(doc, "{%p if g.footnote %}")
+    _tag(doc, "{{ g.footnote }}", "Footnote Block")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endwith %}")
+
+
+def _collateral() -> DocxDocument:
+    """The modern collateral term sheet's template: cover and legends, the pool, the pool-data block, every table."""
+    doc = _styled_document()
+    _grid_styles(doc)
+    _page_footer(doc)
+    _tag(doc, '{%p import "collateral-term-sheet/_prose.j2" as prose with context %}')
+    _tag(doc, "{%p set cover = prose.cover %}")
+    for key in ("legend_title", "rule", "registration"):
+        _tag(doc, f"{{{{ cover.{key} }}}}", "Right")
+    _tag(doc, "{{ cover.series }}", "Cover Title")
+    _tag(doc, "{{ cover.title }}", "Cover Title")
+    _tag(doc, "{{ cover.dated }}", "Centered")
+    for who in ("depositor", "originator", "trustee"):
+        _tag(doc, f"{{{{ cover.{who} }}}}", "Table Title")
+        _tag(doc, f"{{{{ cover.{who}_role }}}}", "Centered")
+    _tag(doc, "{{ prose.preliminary | oneline }}", "Body Flush")
+    _tag(doc, "{{ prose.legend | oneline }}", "Body Flush")
+    _tag(doc, "{{ prose.pool_heading }}", "Heading Centered")
+    _tag(doc, "{{ prose.pool | oneline }}", "Body Indent")
+    _footnotes(doc, "collateral-term-sheet")
+    _tag(doc, "{{ prose.groups_paragraph | oneline }}", "Body Indent")
+    _tag(doc, "{{ prose.blanks | oneline }}", "Body Indent")
+    _tag(doc, "{%p if pool_data %}")
+    _tag(doc, "{{ prose.pool_data_intro }}", "Body Indent")
+    _grid_table(doc, "pool_data | pool_grid(prose.table_words)")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{{ prose.tables_intro }}", "New Page")
+    _tag(doc, "{%p for table in tables %}")
+    _grid_table(doc, "table | grid(prose.table_words)")
+    _tag(doc, "{%p endfor %}")
+    return doc
+
+
 def _letter_head(doc: DocxDocument, with_date: bool) -> None:
     """Letterhead, date and addressee; from page two a header with addressee, date and page number.
 
@@ -451,6 +564,7 @@ BUILDERS: dict[str, Callable[[], DocxDocument]] = {
     "term-sheet-8k": _term_sheet,
     "exhibit-5-1-shelf": _shelf,
     "exhibit-5-1-takedown": _takedown,
+    "collateral-term-sheet": _collateral,
 }
 STAMP = dt.datetime(2026, 1, 1)  # fixed, so that rebuilding gives the same bytes
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from generator.deal.loading import LoadedDeal
 from generator.deal.models import Person
-from generator.documents.registry import DOCUMENTS, SECTIONS, documents_of
+from generator.documents.registry import DOCUMENTS, documents_of, section_of
 from generator.errors import DealFileError, OutputError, Problem
 from generator.formats import edgar_check
 from generator.formats.htm import render_htm, render_template
@@ -32,7 +32,7 @@ from generator.templating.folders import template_dirs
 
 MAIN = "form8-k.htm"
 MANIFEST = edgar_check.MANIFEST
-EXHIBITS = {"term-sheet-8k": ("99.1", "ex99-1.htm"), "exhibit-5-1-takedown": ("5.1", "ex5-1.htm")}
+EXHIBITS = {"term-sheet-8k": ("99.1", "ex99-1.htm"), "collateral-term-sheet": ("99.1", "ex99-1.htm"), "exhibit-5-1-takedown": ("5.1", "ex5-1.htm")}
 """The drafted documents an 8-K carries: their exhibit number (Item 601 of Regulation S-K) and file name."""
 
 
@@ -78,7 +78,7 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     chosen = list(filing.documents) if filing is not None and filing.documents is not None else drafted
     for name in chosen:
         if name not in drafted:
-            section = next(s for s, n in SECTIONS.items() if n == name)
+            section = section_of(name)
             problems.append(loaded.problem(("filing", "documents"), name, f"the deal file has no {section} section, so it has no {name} to file"))
     signatory = _signatory(loaded)
     if signatory is None:

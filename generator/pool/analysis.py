@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.deal.loading import LoadedDeal, check_path
 from generator.deal.models import TermSheet
@@ -17,6 +18,9 @@ from generator.pool.pool_data import PoolData, pool_data
 from generator.pool.strats import Table, TablePlaces, check_tables, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
     Returns:
         The problems found, each at its line of the deal file; empty when it would render.
     """
+    from generator.documents.term_sheet import eight_k_problems
     from generator.templating.folders import template_dirs  # render imports this module: the same check render makes
 
     problems = []
@@ -165,5 +170,17 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
     term_sheet = loaded.deal.term_sheet
     if term_sheet is not None:
         loans = report.loans if report is not None and not report.count(Severity.ERROR) else None
-        problems += check_tables(term_sheet.pool.tables, TablePlaces(loaded), term_sheet.cut_off_date.year, loans)
+        places = TablePlaces(loaded)
+        found = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
+        problems += found or _too_wide(places, term_sheet, loans)
+        problems += eight_k_problems(loaded)
     return problems
+
+
+def _too_wide(places: TablePlaces, term_sheet: TermSheet, loans: pl.DataFrame | None) -> list[Problem]:
+    """Tables too wide for EDGAR text: measured on the pool's figures when the tape is clean, else on the headings."""
+    from generator.documents.grids import width_problems
+    from generator.pool.strats import compute_tables
+
+    specs = resolve_tables(term_sheet.pool.tables, places)
+    return width_problems(places, specs, compute_tables(loans, specs, places) if loans is not None else ())

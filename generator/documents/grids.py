@@ -1,0 +1,243 @@
+"""Tables of the modern term sheet as grids of printed cells, and their EDGAR text layout.
+
+A strat table with columns, a cross-tab and the pool-data block all become one `Grid`: column
+headings, rows of printed figures, a total row. Every format lays out the same grid (the text
+here, HTML, EDGAR HTML and Word in their templates), so a figure is formatted once, and the
+formats cannot disagree on it. The words a grid adds (the total row's label, the count and
+balance headings of a table without columns) come from the prose module's `table_words`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from generator.formats import edgar
+
+if TYPE_CHECKING:
+    from generator.deal.models import TableSpec
+    from generator.errors import Problem
+    from generator.pool.columns import Figure
+    from generator.pool.crosstab import CrossTab
+    from generator.pool.pool_data import PoolData
+    from generator.pool.strats import Table, TablePlaces
+
+GAP = 2
+"""Spaces between two columns of an EDGAR text table."""
+MIN_LABEL = 16
+"""The narrowest label column the text wraps labels into before it takes a 132-character table."""
+NOT_AVAILABLE = "N/A"
+"""A figure over no loans: a weighted average of loans that all lack the field."""
+NOMINAL = {"count": 5, "balance": 13, "percent": 6, "average_balance": 9, "share": 6}
+"""Widths a column's figures take at most in a real pool, for the check made before any tape is read."""
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table as printed cells: headings (lines per column, the label column first), rows, total row."""
+
+    id: str
+    title: list[str]
+    group: str | None
+    heads: list[list[str]]
+    rows: list[list[str]]
+    total: list[str] | None
+    span: list[str] | None = None  # a heading over every figure column (a cross-tab's across axis)
+    footnote: str | None = None
+    new_page: bool = False
+
+
+def figure(value: Figure | str) -> str:
+    """A figure as every format prints it: thousands separated, the decimals it was rounded to, N/A for none."""
+    if value is None:
+        return NOT_AVAILABLE
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,}"
+
+
+def table_grid(table: Table | CrossTab, words: Mapping[str, str]) -> Grid:
+    """A computed table or cross-tab as the printed cells every format lays out.
+
+    Args:
+        table: From `compute_table` or `analyse(...).tables`.
+        words: The prose module's `table_words`: `count` and `balance` (headings of a table
+            without columns) and `total` (the total row's and column's label).
+
+    Returns:
+        Its grid: headings per column, a row of cells per row, the total row; a cross-tab's
+        across heading in `span`.
+    """
+    if table.spec.across is not None:  # a cross-tab (a template holds its data, not its class)
+        return _crosstab_grid(cast("CrossTab", table), words)
+    return _strat_grid(cast("Table", table), words)
+
+
+def _titled(table: Table | CrossTab, heads: list[list[str]], rows: list[list[str]], total: list[str], span: list[str] | None = None) -> Grid:
+    spec = table.spec
+    return Grid(spec.id, list(spec.title), table.group, heads, rows, total, span, spec.footnote, spec.new_page)
+
+
+def _crosstab_grid(table: CrossTab, words: Mapping[str, str]) -> Grid:
+    spec = table.spec
+    assert spec.across is not None
+    heads = [list(spec.header), *([label] for label in table.column_labels), [words["total"]]]
+    rows = [[label, *map(figure, cells), figure(total)] for label, cells, total in zip(table.row_labels, table.cells, table.row_totals, strict=True)]
+    total = [words["total"], *map(figure, table.column_totals), figure(table.total)]
+    return _titled(table, heads, rows, total, list(spec.across.header))
+
+
+def _strat_grid(table: Table, words: Mapping[str, str]) -> Grid:
+    spec = table.spec
+    if not spec.columns:  # a table without columns prints the count and balance, as the 8-K does
+        heads = [list(spec.header), [words["count"]], [words["balance"]]]
+        rows = [[r.label, figure(r.count), figure(r.balance)] for r in table.rows]
+        return _titled(table, heads, rows, [words["total"], figure(table.count), figure(table.balance)])
+    heads = [list(spec.header), *(list(c.header) for c in spec.columns)]
+    rows = [[r.label, *map(figure, r.figures)] for r in table.rows]
+    return _titled(table, heads, rows, [words["total"], *map(figure, table.figures)])
+
+
+def pool_grid(block: PoolData, words: Mapping[str, str]) -> Grid:
+    """The pool-data block as a grid: a line per figure, a column per group and the total; no total row.
+
+    Args:
+        block: `analyse(...).pool_data`.
+        words: The prose module's `table_words`: `characteristic` (the label column's heading),
+            `pool` (an ungrouped pool's column) and `pool_data` (the title).
+
+    Returns:
+        Its grid; the largest state's share carries the state's code, '40.21 (CA)'.
+    """
+    heads = [[words["characteristic"]], *([label or words["pool"]] for label in block.columns)]
+    rows = []
+    for line in block.lines:
+        cells = [figure(value) for value in line.figures]
+        cells = [f"{cell} ({note})" if note else cell for cell, note in zip(cells, line.notes, strict=True)]
+        rows.append([line.item.label, *cells])
+    return Grid(id="pool-data", title=[words["pool_data"]], group=None, heads=heads, rows=rows, total=None)
+
+
+# --- EDGAR text ------------------------------------------------------------------------------
+
+
+class TooWide(ValueError):
+    """A table whose figures alone leave no room for its labels within 132 characters."""
+
+
+def _widths(grid: Grid) -> list[int]:
+    """Each figure column's width: its widest heading line or figure."""
+    cells = [*grid.rows, *([grid.total] if grid.total else [])]
+    return [max([*map(len, grid.heads[j]), *(len(row[j]) for row in cells)]) for j in range(1, len(grid.heads))]
+
+
+def text_width(figures: Sequence[int], natural: int) -> tuple[int, int]:
+    """(label column width, line width) for figure columns of `figures` widths and labels `natural` wide.
+
+    Within 80 characters if the labels fit whole or wrapped to `MIN_LABEL`; else up to 132
+    (a <TABLE>); raises `TooWide` when even 132 leaves less than `MIN_LABEL` for the labels.
+    """
+    used = sum(w + GAP for w in figures)
+    for limit in (edgar.WIDTH, edgar.TABLE_WIDTH):
+        if used + min(natural, MIN_LABEL) <= limit:
+            label = min(natural, limit - used)
+            return label, label + used
+    raise TooWide(f"its {len(figures)} figure columns take {used} characters: with labels at least {MIN_LABEL} wide, more than {edgar.TABLE_WIDTH}")
+
+
+def text_table(grid: Grid) -> str:
+    """The grid as EDGAR text: figures right-aligned under right-aligned headings, labels wrapped.
+
+    Args:
+        grid: From `table_grid` or `pool_grid`.
+
+    Returns:
+        The table's lines: within 80 characters when the labels fit (wrapped down to
+        `MIN_LABEL`), else between <TABLE> and </TABLE>, 132 characters at most.
+
+    Raises:
+        TooWide: Its figure columns leave less than `MIN_LABEL` for the labels even in 132.
+    """
+    widths = _widths(grid)
+    cells = [*grid.rows, *([grid.total] if grid.total else [])]
+    natural = max([*map(len, grid.heads[0]), *(len(row[0]) for row in cells), 1])
+    label, width = text_width(widths, natural)
+    out: list[str] = []
+    for line in [*grid.title, *([grid.group] if grid.group else [])]:
+        out += [edgar.center(line, max(width, edgar.WIDTH))]
+    out.append("")
+    indent = " " * ((edgar.WIDTH - width) // 2) if width < edgar.WIDTH else ""  # a narrow table sits centred under its title
+    if grid.span:
+        figures_width = width - label
+        for line in grid.span:
+            out.append(" " * label + edgar.center(line, figures_width).rstrip())
+        out.append(" " * label + ("-" * (figures_width - GAP)).rjust(figures_width))
+    heads = [edgar.lines(" ".join(grid.heads[0]), label) if len(grid.heads[0]) == 1 else [x for h in grid.heads[0] for x in edgar.lines(h, label)]]
+    heads += [list(h) for h in grid.heads[1:]]
+    depth = max(map(len, heads))
+    heads = [[""] * (depth - len(h)) + h for h in heads]
+    for n in range(depth):
+        out.append(_line(label, widths, [h[n] for h in heads]))
+    out.append(_line(label, widths, ["-" * min(label, max(map(len, heads[0]))), *("-" * w for w in widths)]))
+    for row in grid.rows:
+        out += _row(label, widths, row)
+    if grid.total:
+        out.append(_line(label, widths, ["", *("-" * w for w in widths)]))
+        out += _row(label, widths, grid.total)
+    titled = len(grid.title) + (1 if grid.group else 0) + 1
+    out[titled:] = [indent + line if line else line for line in out[titled:]]
+    if grid.footnote:
+        out += ["", *edgar.lines(grid.footnote, max(width, edgar.WIDTH))]
+    body = "\n".join(line.rstrip() for line in out)
+    return f"<TABLE>\n{body}\n</TABLE>" if width > edgar.WIDTH else body
+
+
+def _line(label: int, widths: Sequence[int], cells: Sequence[str]) -> str:
+    return cells[0].ljust(label) + "".join(" " * GAP + cell.rjust(w) for cell, w in zip(cells[1:], widths, strict=True))
+
+
+def _row(label: int, widths: Sequence[int], row: Sequence[str]) -> list[str]:
+    """A row: its label wrapped, the figures on the label's last line."""
+    wrapped = edgar.lines(row[0], label)
+    return [*wrapped[:-1], _line(label, widths, [wrapped[-1], *row[1:]])]
+
+
+# --- the check made at validate time --------------------------------------------------------
+
+
+def nominal_widths(spec: TableSpec) -> list[int] | None:
+    """Figure column widths a table's spec needs at least, before any tape is read; None for a cross-tab (its columns come from the data)."""
+    if spec.across is not None:
+        return None
+    columns = spec.columns or []
+    return [max([*map(len, c.header), NOMINAL.get(c.kind, 7)]) for c in columns]
+
+
+def width_problems(places: TablePlaces, specs: Sequence[TableSpec], tables: Sequence[Table | CrossTab] = ()) -> list[Problem]:
+    """Every table too wide for 132 characters, at its deal-file line: from the computed `tables`, else from the specs' headings."""
+    blank = {"count": "", "balance": "", "total": "", "characteristic": "", "pool": "", "pool_data": ""}
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for table in tables:
+        if table.spec.id in seen:
+            continue
+        try:
+            text_width(_widths(table_grid(table, blank)), 1)
+        except TooWide as exc:
+            seen.add(table.spec.id)
+            problems.append(places.spec(table.spec, ("columns",), table.spec.id, _too_wide(table.spec.id, exc)))
+    if not tables:
+        for spec in specs:
+            widths = nominal_widths(spec)
+            try:
+                text_width(widths or [], 1)
+            except TooWide as exc:
+                problems.append(places.spec(spec, ("columns",), spec.id, _too_wide(spec.id, exc)))
+    return problems
+
+
+def _too_wide(table: str, why: Exception) -> str:
+    return f"table `{table}` is too wide for EDGAR text: {why}; drop columns or shorten their headings"

@@ -118,6 +118,21 @@ def merge(columns: list[Column], rows: list[dict[str, int | None]]) -> dict[str,
     return out
 
 
+def merge_expressions(columns: list[Column], names: list[str]) -> list[pl.Expr]:
+    """`merge` over a frame of sums (`names` its columns), for a polars group-by: minimums and maximums compare, the rest add."""
+    import polars as pl
+
+    kinds = {f"_{c.id}_{part}": c.kind for c in columns for part in ("n", "d")}
+    out = []
+    for name in names:
+        kind = kinds.get(name)
+        if kind is None:
+            continue
+        col = pl.col(name)
+        out.append(col.min() if kind == "minimum" else col.max() if kind == "maximum" else col.sum())
+    return out
+
+
 def figures(columns: list[Column], sums: dict[str, int | None], count: int, cents: int, dollars: int, percent: Decimal) -> tuple[Figure, ...]:
     """One row's printed figures, one per column, from its count, balance, footed figures and the sums of `aggregations`."""
     out: list[Figure] = []

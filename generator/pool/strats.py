@@ -340,13 +340,14 @@ def plan_table(loans: pl.DataFrame, spec: TableSpec, by: pl.Expr | None = None) 
     if spec.field.value not in loans.columns:
         raise _SpecProblem(("field",), spec.field.value, f"the tape has no {spec.field.value} column: map it under pool.columns")
     try:
-        extra = figure_columns.aggregations(columns, loans.schema)
+        narrow = figure_columns.narrow(loans, columns)
+        extra = figure_columns.aggregations(columns, loans.schema, narrow)
     except ColumnProblem as problem:
         at = next(i for i, c in enumerate(columns) if _column_fails(c, loans.schema))
         raise _SpecProblem(("columns", at, problem.key), problem.value, problem.message) from None
     return (
         loans.lazy().group_by(*([] if by is None else [by]), _row_key(loans, spec).alias("key"))
-        .agg(pl.len().alias("count"), pl.col("balance").cast(pl.Int128).sum().alias("balance"),
+        .agg(pl.len().alias("count"), pl.col("balance").cast(pl.Int64 if "balance" in narrow else pl.Int128).sum().alias("balance"),
              pl.col(spec.field.value).min().alias("low"), pl.col(spec.field.value).max().alias("high"), *extra)
         .sort("key", nulls_last=True)
     )  # fmt: skip

@@ -162,7 +162,7 @@ def main() -> None:
     side: dict[str, list[tuple[float, float]]] = {strats_name: []}
     jumbo = args.jumbo.is_file()
     if jumbo:
-        side["`dealdocs strats` prime-jumbo set (1M loans, 2 groups, 15 tables x 7 columns, cross-tab, pool data)"] = []
+        side["`dealdocs strats` prime-jumbo set (1M loans, 2 groups, 16 tables x 7 columns, cross-tab, pool data)"] = []
     queries = duckdb_sql(args.deal)
     side["DuckDB: read CSV (exact decimals) + 7 group-bys"] = []
     for _ in range(args.runs):  # interleaved: load on the machine hits all three alike

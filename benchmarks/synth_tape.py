@@ -4,7 +4,7 @@ Vectorised with numpy and polars, seeded, so the same N always gives the same ta
 row passes `dealdocs validate` (the conventions are those of the example's TAPE.md).
 `--layout prime-jumbo` instead draws N loans (seeded, with replacement) from
 examples/prime-jumbo-2024-1/loans.csv, each with a new loan number: a tape with two groups
-and the new fields (FICO, CLTV, DTI, ARM terms...) that its deal file's 15 tables, cross-tab
+and the new fields (FICO, CLTV, DTI, ARM terms...) that its deal file's 16 one-way tables, cross-tab
 and pool-data block read.
 
     python benchmarks/synth_tape.py --loans 1000000 --out benchmarks/data/synth-1m

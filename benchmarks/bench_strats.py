@@ -5,7 +5,7 @@
     python benchmarks/bench_strats.py [--runs 3]
 
 Each command runs as a subprocess under /usr/bin/time -v (else a getrusage(RUSAGE_CHILDREN) wrapper)
-for wall time and peak RSS. Side by side, in the same run: the prime-jumbo table set (15 tables per
+for wall time and peak RSS. Side by side, in the same run: the prime-jumbo table set (16 one-way tables per
 group, cross-tab, pool-data block) on its 1M-loan tape, and a DuckDB query doing the 7-table set's
 parse-and-aggregate on the CMSI tape (the CSV read, decimals parsed exactly, a group-by per table
 on its bands with count and balance sum). The runs are interleaved so that load hits all alike.

@@ -50,7 +50,7 @@ def measure(args: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident megabytes of one run (under /usr/bin/time -v, else getrusage)."""
     wrapper = [str(TIME), "-v"] if TIME.is_file() else [sys.executable, "-c", RUSAGE]
     start = time.perf_counter()
-    done = subprocess.run([*wrapper, *args], capture_output=True, text=True, check=False)
+    done = subprocess.run([*wrapper, *args], capture_output=True, text=True, check=False, cwd=ROOT)  # `-m` puts the cwd first on sys.path
     wall = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")

@@ -146,6 +146,7 @@ def main() -> None:
     parser.add_argument("--jumbo", type=Path, default=JUMBO, help="the prime-jumbo deal (skipped when absent)")
     parser.add_argument("--only-side-by-side", action="store_true", help="skip validate, render and --help")
     args = parser.parse_args()
+    args.deal, args.jumbo = args.deal.resolve(), args.jumbo.resolve()  # commands run from the checkout (see measure)
     if not args.deal.is_file():
         raise SystemExit(f"{args.deal} not found: run benchmarks/synth_tape.py first")
     out = Path(tempfile.mkdtemp())

@@ -33,8 +33,10 @@ def main() -> None:
     start = time.perf_counter()
     import polars as pl
 
-    from generator.api import PoolAnalysis, compute_tables, load_deal, resolve_tables, summarize, tape_path, term_sheet_of, to_json
+    from generator.api import PoolAnalysis, load_deal, resolve_tables, summarize, tape_path, term_sheet_of, to_json
     from generator.pool import tape  # its inner steps, timed one by one (--stages)
+    from generator.pool.groups import grouped_tables
+    from generator.pool.pool_data import pool_data
 
     print(f"imports: {time.perf_counter() - start:.3f} s (polars threads: {pl.thread_pool_size()})")
     times: dict[str, list[float]] = defaultdict(list)
@@ -70,9 +72,11 @@ def main() -> None:
             ).row(0))
         loans, problems = timed("validate (total)", lambda raw=raw, pool=pool, cut_off=cut_off: tape.validate(raw, pool, cut_off))
         report = tape.TapeReport(path, loans, problems)
-        tables = timed("compute_tables (7 tables)", lambda loans=loans, pool=pool: compute_tables(loans, resolve_tables(pool.tables)))
+        specs = resolve_tables(pool.tables)
+        tables = timed(f"grouped_tables ({len(specs)} specs)", lambda loans=loans, pool=pool, specs=specs: grouped_tables(loans, specs, pool.groups))
+        block = timed("pool_data", lambda loans=loans, pool=pool: pool_data(loans, pool))
         summary = timed("summarize", lambda loans=loans, pool=pool: summarize(loans, pool))
-        timed("export.to_json", lambda report=report, summary=summary, tables=tables: to_json(PoolAnalysis(report, summary, tables)))
+        timed("export.to_json", lambda r=report, s=summary, t=tables, b=block: to_json(PoolAnalysis(r, s, t, b)))
     print(f"\n{args.runs} runs on {args.deal} ({loans.height:,} loans); median seconds\n")
     print("| stage | median | min |")
     print("|---|---|---|")

@@ -2,8 +2,13 @@
 
 Vectorised with numpy and polars, seeded, so the same N always gives the same tape; every
 row passes `dealdocs validate` (the conventions are those of the example's TAPE.md).
+`--layout prime-jumbo` instead draws N loans (seeded, with replacement) from
+examples/prime-jumbo-2024-1/loans.csv, each with a new loan number: a tape with two groups
+and the new fields (FICO, CLTV, DTI, ARM terms...) that its deal file's 16 one-way tables, cross-tab
+and pool-data block read.
 
     python benchmarks/synth_tape.py --loans 1000000 --out benchmarks/data/synth-1m
+    python benchmarks/synth_tape.py --layout prime-jumbo --out benchmarks/data/synth-1m-pj
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cmsi-2003-1" / "deal.yaml"
+PRIME_JUMBO = ROOT / "examples" / "prime-jumbo-2024-1"
 CUT_OFF = dt.date(2003, 1, 1)
 STATES = ["CA", "NY", "NJ", "MA", "CT", "IL", "VA", "MD", "CO", "TX", "WA", "GA", "MO", "FL", "OH", "NC", "AZ", "PA"]
 
@@ -80,9 +86,18 @@ def synthesise(n: int, seed: int = 2003) -> pl.DataFrame:
     })  # fmt: skip
 
 
-def write_deal(folder: Path, tape_name: str) -> Path:
+def resample_prime_jumbo(n: int, seed: int = 2024) -> pl.DataFrame:
+    """N loans drawn from the prime-jumbo example's tape (valid rows, both groups), each with its own loan number."""
+    rng = np.random.default_rng(seed)
+    source = pl.read_csv(PRIME_JUMBO / "loans.csv", infer_schema=False)
+    picked = source[rng.integers(0, source.height, n)]
+    numbers = pl.Series("LN_ID", rng.permutation(n) + 1).cast(pl.String).str.zfill(9)
+    return picked.with_columns(("PJ" + numbers).alias("LN_ID"))
+
+
+def write_deal(folder: Path, tape_name: str, example: Path = EXAMPLE) -> Path:
     """The example's deal file, pointed at the synthetic tape (relative to the deal file)."""
-    text = EXAMPLE.read_text().replace("tape: loans.csv", f"tape: {tape_name}")
+    text = example.read_text().replace("tape: loans.csv", f"tape: {tape_name}")
     deal = folder / "deal.yaml"
     deal.write_text(text)
     return deal
@@ -91,15 +106,22 @@ def write_deal(folder: Path, tape_name: str) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loans", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=2003)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "data" / "synth-1m")
+    parser.add_argument("--seed", type=int, default=None, help="default 2003 (cmsi), 2024 (prime-jumbo)")
+    parser.add_argument("--layout", choices=["cmsi", "prime-jumbo"], default="cmsi")
+    parser.add_argument("--out", type=Path, default=None, help="default benchmarks/data/synth-1m (cmsi), synth-1m-pj (prime-jumbo)")
     parser.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
     args = parser.parse_args()
+    jumbo = args.layout == "prime-jumbo"
+    args.out = args.out or ROOT / "benchmarks" / "data" / ("synth-1m-pj" if jumbo else "synth-1m")
     args.out.mkdir(parents=True, exist_ok=True)
     tape = args.out / f"loans.{args.format}"
-    frame = synthesise(args.loans, args.seed)
+    if jumbo:
+        frame = resample_prime_jumbo(args.loans, 2024 if args.seed is None else args.seed)
+    else:
+        frame = synthesise(args.loans, 2003 if args.seed is None else args.seed)
     {"csv": frame.write_csv, "parquet": frame.write_parquet, "xlsx": frame.write_excel}[args.format](tape)
-    print(f"wrote {tape} ({args.loans:,} loans) and {write_deal(args.out, tape.name)}")
+    deal = write_deal(args.out, tape.name, PRIME_JUMBO / "deal.yaml" if jumbo else EXAMPLE)
+    print(f"wrote {tape} ({args.loans:,} loans) and {deal}")
 
 
 if __name__ == "__main__":

@@ -73,11 +73,37 @@ def _match(field: LoanField, value: str | int | bool, dtype: pl.DataType) -> pl.
     return col.cast(pl.String) == str(value)
 
 
-def aggregations(columns: list[Column], schema: pl.Schema) -> list[pl.Expr]:
-    """The per-row sums the columns need, named `_<id>_n` (numerator) and `_<id>_d` (weight), for a group_by's agg."""
+INT64_MAX = 2**63 - 1
+
+
+def narrow(loans: pl.DataFrame, columns: list[Column]) -> frozenset[str]:
+    """The weighted fields whose balance x value sums cannot leave Int64 on these loans (or any subset), "balance" when its sum cannot.
+
+    Int128 arithmetic costs polars about a third more in a group-by; the bound (loans x largest
+    |balance| x largest |value|) makes Int64 exact wherever it is used, so figures do not change.
+    """
     import polars as pl
 
-    balance = pl.col("balance").cast(pl.Int128)
+    schema = loans.schema
+    weighted = {c.field.value for c in columns if c.kind == "weighted_average" and c.field is not None}
+    names = sorted(n for n in weighted if n in schema and schema[n].is_integer())
+    if not loans.height or "balance" not in loans.columns:
+        return frozenset()
+    tops = loans.select(pl.col(["balance", *names]).cast(pl.Int128).abs().max()).row(0, named=True)
+    largest = (tops.pop("balance") or 0) * loans.height
+    if largest > INT64_MAX:
+        return frozenset()
+    return frozenset(["balance", *(n for n, top in tops.items() if largest * (top or 0) <= INT64_MAX)])
+
+
+def aggregations(columns: list[Column], schema: pl.Schema, narrow: frozenset[str] = frozenset()) -> list[pl.Expr]:
+    """The per-row sums the columns need, named `_<id>_n` (numerator) and `_<id>_d` (weight), for a group_by's agg.
+
+    Sums are Int128 unless `narrow` (from `narrow()`) shows Int64 cannot overflow for the field.
+    """
+    import polars as pl
+
+    balance = pl.col("balance").cast(pl.Int64 if "balance" in narrow else pl.Int128)
     exprs: list[pl.Expr] = []
     for column in columns:
         if column.kind in (*OWN, "average_balance"):
@@ -88,11 +114,12 @@ def aggregations(columns: list[Column], schema: pl.Schema) -> list[pl.Expr]:
             raise ColumnProblem("field", field.name, f"the tape has no {field.name} column: map it under pool.columns")
         value = pl.col(field.name)
         if column.kind == "weighted_average":  # over the loans that have the field
-            exprs.append((balance * value.cast(pl.Int128)).sum().alias(f"_{column.id}_n"))
-            exprs.append(balance.filter(value.is_not_null()).sum().alias(f"_{column.id}_d"))
+            wide = pl.Int64 if field.name in narrow else pl.Int128
+            exprs.append((balance.cast(wide) * value.cast(wide)).sum().alias(f"_{column.id}_n"))
+            exprs.append(pl.when(value.is_not_null()).then(balance).sum().alias(f"_{column.id}_d"))  # a third faster than filter()
         elif column.kind == "share":
             assert column.value is not None  # check() above
-            exprs.append(balance.filter(_match(field, column.value, schema[field.name]).fill_null(False)).sum().alias(f"_{column.id}_n"))
+            exprs.append(pl.when(_match(field, column.value, schema[field.name]).fill_null(False)).then(balance).sum().alias(f"_{column.id}_n"))
         elif column.kind == "minimum":
             exprs.append(value.min().cast(pl.Int128).alias(f"_{column.id}_n"))
         else:
@@ -115,6 +142,21 @@ def merge(columns: list[Column], rows: list[dict[str, int | None]]) -> dict[str,
                 out[key] = max(values, default=None)  # type: ignore[type-var]
             else:
                 out[key] = sum(v for v in values if v is not None)
+    return out
+
+
+def merge_expressions(columns: list[Column], names: list[str]) -> list[pl.Expr]:
+    """`merge` over a frame of sums (`names` its columns), for a polars group-by: minimums and maximums compare, the rest add."""
+    import polars as pl
+
+    kinds = {f"_{c.id}_{part}": c.kind for c in columns for part in ("n", "d")}
+    out = []
+    for name in names:
+        kind = kinds.get(name)
+        if kind is None:
+            continue
+        col = pl.col(name)
+        out.append(col.min() if kind == "minimum" else col.max() if kind == "maximum" else col.sum())
     return out
 
 

@@ -36,16 +36,15 @@ class CrossTab:
     group_key: str | None = None
 
 
-def _axis(loans: pl.DataFrame, spec: TableSpec, key: pl.Expr) -> tuple[list[Any], list[str]]:
-    """The axis's keys in print order (blank last) and labels."""
+def _axis(found: pl.DataFrame, spec: TableSpec, key: str) -> tuple[list[Any], list[str]]:
+    """The axis's keys in print order (blank last) and labels, from the cells' group-by (`key`, `<key>_lo`, `<key>_hi`)."""
     import polars as pl
 
     from generator.pool.strats import MISSING, _keys_and_labels
 
-    found = loans.select(key.alias("k"), pl.col(spec.field.value).alias("v")).group_by("k").agg(lo=pl.col("v").min(), hi=pl.col("v").max())
-    keys = set(found["k"].to_list())
-    valued = found.filter(pl.col("k") != MISSING)
-    lowest, highest = cast("int | None", valued["lo"].min()), cast("int | None", valued["hi"].max())
+    keys = set(found[key].to_list())
+    valued = found.filter(pl.col(key) != MISSING)
+    lowest, highest = cast("int | None", valued[f"{key}_lo"].min()), cast("int | None", valued[f"{key}_hi"].max())
     ordered, labels = _keys_and_labels(spec, spec.rule, keys - {MISSING}, spec.keep_empty, lowest, highest)
     if MISSING in keys:
         return [*ordered, MISSING], [*labels, spec.missing_label]
@@ -66,11 +65,18 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
     down_key = _row_key(loans, spec)
     try:
         across_key = _row_key(loans, across)
-        cols, column_labels = _axis(loans, across, across_key)
     except _SpecProblem as problem:  # a problem of the across axis is placed under `across`
         raise _SpecProblem(("across", *problem.loc), problem.value, problem.message) from None
-    rows, row_labels = _axis(loans, spec, down_key)
-    grouped = loans.group_by(down_key.alias("r"), across_key.alias("c")).agg(n=pl.len(), b=pl.col("balance").cast(pl.Int128).sum())
+    down, side = pl.col(spec.field.value), pl.col(across.field.value)
+    grouped = loans.group_by(down_key.alias("r"), across_key.alias("c")).agg(
+        n=pl.len(), b=pl.col("balance").cast(pl.Int128).sum(), r_lo=down.min(), r_hi=down.max(), c_lo=side.min(), c_hi=side.max()
+    )  # one group-by: the axes' keys and value ranges come from its cells
+    try:
+        cols, column_labels = _axis(grouped, across, "c")
+    except _SpecProblem as problem:
+        raise _SpecProblem(("across", *problem.loc), problem.value, problem.message) from None
+    rows, row_labels = _axis(grouped, spec, "r")
+    grouped = grouped.select("r", "c", "n", "b")
     found = {(r, c): (n, b) for r, c, n, b in grouped.iter_rows()}
     counts = [[found.get((r, c), (0, 0))[0] for c in cols] for r in rows]
     cents = [[found.get((r, c), (0, 0))[1] for c in cols] for r in rows]

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -185,8 +186,187 @@ def to_csv(analysis: PoolAnalysis) -> str:
     return buffer.getvalue()
 
 
+_SUMMARY_LABELS = {
+    "count": "Number of Mortgage Loans", "balance": "Aggregate Principal Balance ($)",
+    "wa_note_rate": "Weighted Average Mortgage Rate (%)", "wa_remaining_term": "Weighted Average Remaining Term (months)",
+    "wa_ltv": "Weighted Average LTV (%)", "wa_ltv_without_additional_collateral": "Weighted Average LTV without Additional Collateral (%)",
+    "wa_original_term": "Weighted Average Original Term (months)", "min_original_term_years": "Minimum Original Term (years)",
+    "max_original_term_years": "Maximum Original Term (years)", "originated_from": "Originated On or After",
+    "originated_before": "Originated Before", "latest_maturity": "Latest Maturity", "min_original_balance": "Minimum Original Balance ($)",
+    "max_original_balance": "Maximum Original Balance ($)", "high_ltv_balance": "Balance above the High-LTV Threshold ($)",
+    "high_ltv_loans_without_pmi": "High-LTV Loans without Primary Mortgage Insurance", "ltv_cap": "No LTV Above (%)",
+    "max_zip_balance": "Largest Balance in One ZIP Code ($)", "primary_residence_share_at_least": "Primary Residences at Least (%)",
+    "discount_balance_footed": "Discount Loans: Aggregate Principal Balance, Footed ($)",
+    "premium_balance_footed": "Premium Loans: Aggregate Principal Balance, Footed ($)",
+}  # fmt: skip
+_SUMMARY_GROUPS = {"pool": "", "additional_collateral": "Additional Collateral Loans: ", "discount": "Discount Loans: ", "premium": "Premium Loans: "}
+
+
+def summary_label(key: str) -> str:
+    """The human label of a `summary_figures` key, for the workbook's Summary sheet (analysts do not read snake case)."""
+    if key in _SUMMARY_LABELS:
+        return _SUMMARY_LABELS[key]
+    for prefix, words in sorted(_SUMMARY_GROUPS.items(), key=lambda kv: -len(kv[0])):
+        if key.startswith(prefix + "_") and key[len(prefix) + 1 :] in _SUMMARY_LABELS:
+            return words + _SUMMARY_LABELS[key[len(prefix) + 1 :]]
+    if key.endswith("_share"):
+        return f"{key[: -len('_share')].replace('_', ' ').title()} Programme (%)"
+    return key.replace("_", " ").capitalize()
+
+
+def _number_format(kind: str, places: int) -> str:
+    """Excel's number format of a figure column: whole dollars and counts with separators, percents as percents."""
+    decimals = "." + "0" * places if places else ""
+    if kind in ("percent", "share", "largest_state"):
+        return f"0{decimals}%"
+    if kind in ("count", "balance", "average_balance"):
+        return f"#,##0{decimals}"
+    return f"0{decimals}"
+
+
+def _cell(value: Any, kind: str) -> float | int | str | None:
+    """A figure as the number Excel stores: exact, since each is already rounded to at most 6 decimals (percents scaled to fractions)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Decimal):
+        return float(value.scaleb(-2) if kind in ("percent", "share", "largest_state") else value)
+    return int(value)
+
+
+class _Book:
+    """An xlsxwriter workbook with its formats cached and its sheet names unique within Excel's 31 characters."""
+
+    def __init__(self, buffer: io.BytesIO, created: dt.date) -> None:
+        import xlsxwriter
+
+        self.book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        self.book.set_properties({"created": dt.datetime.combine(created, dt.time())})
+        self._formats: dict[tuple[str, bool], Any] = {}
+        self._names: set[str] = set()
+
+    def format(self, number: str = "", bold: bool = False) -> Any:
+        if (number, bold) not in self._formats:
+            self._formats[number, bold] = self.book.add_format({**({"num_format": number} if number else {}), **({"bold": True} if bold else {})})
+        return self._formats[number, bold]
+
+    def sheet(self, name: str) -> Any:
+        clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip("'")[:31] or "Sheet"
+        unique, n = clean, 1
+        while unique.lower() in self._names:
+            n += 1
+            unique = f"{clean[: 31 - len(str(n)) - 1]}~{n}"
+        self._names.add(unique.lower())
+        return self.book.add_worksheet(unique)
+
+
+def _grid(book: _Book, name: str, header: list[str], rows: Sequence[tuple[str, Sequence[Any]]], kinds: Sequence[tuple[str, int]]) -> None:
+    """One sheet: a frozen header row and label column, a row per label with a figure per column, widths fitted."""
+    ws = book.sheet(name)
+    ws.write_row(0, 0, header, book.format(bold=True))
+    for i, (label, figures) in enumerate(rows, 1):
+        last = i == len(rows)
+        ws.write_string(i, 0, label, book.format(bold=last))
+        for j, (value, (kind, places)) in enumerate(zip(figures, kinds, strict=True), 1):
+            cell = _cell(value, kind)
+            if cell is None:
+                ws.write_blank(i, j, None, book.format(_number_format(kind, places), last))
+            elif isinstance(cell, str):
+                ws.write_string(i, j, cell, book.format(bold=last))
+            else:
+                ws.write_number(i, j, cell, book.format(_number_format(kind, places), last))
+    ws.freeze_panes(1, 1)
+    ws.autofit()
+
+
+def _sheet_name(t: Table | CrossTab) -> str:
+    return t.spec.id if t.group is None else f"{t.spec.id} ({t.group})"
+
+
+def _table_sheet(book: _Book, t: Table) -> None:
+    from generator.pool.columns import places
+
+    rows: list[tuple[str, list[Any]]]
+    if t.spec.columns:
+        header = [" ".join(c.header) for c in t.spec.columns]
+        kinds = [(c.kind, places(c)) for c in t.spec.columns]
+        rows = [(r.label, list(r.figures)) for r in t.rows] + [("Total", list(t.figures))]
+    else:
+        header = ["Number of Loans", "Aggregate Principal Balance", "Percent"]
+        kinds = [("count", 0), ("balance", 0), ("percent", 2)]
+        rows = [(r.label, [r.count, r.balance, r.percent]) for r in t.rows] + [("Total", [t.count, t.balance, Decimal("100.00")])]
+    _grid(book, _sheet_name(t), [" ".join(t.spec.header), *header], rows, kinds)
+
+
+def _crosstab_sheet(book: _Book, t: CrossTab) -> None:
+    assert t.spec.across is not None
+    corner = f"{' '.join(t.spec.header)} / {' '.join(t.spec.across.header)}"
+    rows = [(label, [*cells, total]) for label, cells, total in zip(t.row_labels, t.cells, t.row_totals, strict=True)]
+    rows.append(("Total", [*t.column_totals, t.total]))
+    kinds = [(t.spec.cell, 2 if t.spec.cell == "percent" else 0)] * (len(t.column_labels) + 1)
+    _grid(book, _sheet_name(t), [corner, *t.column_labels, "Total"], rows, kinds)
+
+
+def _summary_sheet(book: _Book, analysis: PoolAnalysis) -> None:
+    """The pool-data block (a column per group and the total) when the deal has one, else the CMSI prose's figures."""
+    block = analysis.pool_data
+    if block is None:
+        figures = summary_figures(analysis.summary)
+        rows = [(summary_label(key), [value]) for key, value in figures]
+        kinds = [(_summary_kind(key, value), _places(value)) for key, value in figures]
+        ws = book.sheet("Summary")
+        ws.write_row(0, 0, ["Summary", "Value"], book.format(bold=True))
+        for i, ((label, (value,)), (kind, places)) in enumerate(zip(rows, kinds, strict=True), 1):
+            ws.write_string(i, 0, label)
+            if isinstance(value, dt.date):
+                ws.write_datetime(i, 1, dt.datetime.combine(value, dt.time()), book.format("yyyy-mm-dd"))
+            else:
+                ws.write_number(i, 1, _cell(value, kind), book.format(_number_format(kind, places)))
+        ws.freeze_panes(1, 1)
+        ws.autofit()
+        return
+    from generator.pool.columns import places as column_places
+    from generator.pool.pool_data import _column
+
+    columns = [c or "Total" for c in block.columns]
+    ws = book.sheet("Summary")
+    ws.write_row(0, 0, ["Pool Data", *columns], book.format(bold=True))
+    i = 0
+    for n, line in enumerate(block.lines):
+        i += 1
+        kind = line.item.kind
+        number = _number_format(kind, 2 if kind == "largest_state" and line.item.decimals is None else column_places(_column(line.item, n)))
+        ws.write_string(i, 0, line.item.label)
+        for j, figure in enumerate(line.figures, 1):
+            value = _cell(figure, kind)
+            if value is None:
+                ws.write_blank(i, j, None, book.format(number))
+            else:
+                ws.write_number(i, j, value, book.format(number))
+        if kind == "largest_state":
+            i += 1
+            ws.write_string(i, 0, "Largest State")
+            for j, note in enumerate(line.notes, 1):
+                ws.write_string(i, j, note or "")
+    ws.freeze_panes(1, 1)
+    ws.autofit()
+
+
+def _summary_kind(key: str, value: Any) -> str:
+    """How a CMSI summary figure is formatted: shares as percents, dollars and counts with separators."""
+    if "share" in key:
+        return "share"
+    return "balance" if "balance" in key or isinstance(value, int) else "value"
+
+
+def _places(value: Any) -> int:
+    return max(0, -int(value.as_tuple().exponent)) if isinstance(value, Decimal) else 0
+
+
 def write_xlsx(analysis: PoolAnalysis, path: Path, created: dt.date) -> Path:
-    """A workbook with a Summary sheet and one sheet per table, for analysts who work in Excel.
+    """A workbook for analysts who work in Excel: a Summary sheet, then a sheet per table (per group), figures as numbers.
+
+    Every figure is the number the CSV prints (percents as fractions in percent formats), with
+    its number format; header rows and label columns are frozen, widths fitted.
 
     Args:
         analysis: From `analyse`.
@@ -199,35 +379,13 @@ def write_xlsx(analysis: PoolAnalysis, path: Path, created: dt.date) -> Path:
     Raises:
         DealdocsError: The file cannot be written (the problem names the path).
     """
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    book.set_properties({"created": dt.datetime.combine(created, dt.time())})
-    bold, money, pct = book.add_format({"bold": True}), book.add_format({"num_format": "#,##0"}), book.add_format({"num_format": "0.00"})
-    sheet = book.add_worksheet("Summary")
-    sheet.write_row(0, 0, ["figure", "value"], bold)
-    for i, (key, value) in enumerate(summary_figures(analysis.summary), 1):
-        sheet.write(i, 0, key)
-        sheet.write(i, 1, float(value) if isinstance(value, Decimal) else _plain(value))
-    sheet.set_column(0, 0, 44)
-    sheet.set_column(1, 1, 18)
+    book = _Book(buffer, created)
+    _summary_sheet(book, analysis)
     for table in analysis.tables:
-        if isinstance(table, CrossTab) or table.spec.columns:  # not yet laid out in the workbook
-            continue
-        ws = book.add_worksheet(table.spec.id[:31])
-        ws.write_row(0, 0, [" ".join(table.spec.header), "Number of Loans", "Aggregate Principal Balance", "Percent"], bold)
-        for i, row in enumerate(table.rows, 1):
-            ws.write(i, 0, row.label)
-            ws.write_number(i, 1, row.count)
-            ws.write_number(i, 2, row.balance, money)
-            ws.write_number(i, 3, float(row.percent), pct)
-        last = len(table.rows) + 1
-        ws.write(last, 0, "Total", bold)
-        ws.write_number(last, 1, table.count, bold)
-        ws.write_number(last, 2, table.balance, money)
-        ws.write_number(last, 3, 100, pct)
-        ws.set_column(0, 0, 46)
-        ws.set_column(1, 3, 24)
-    book.close()
+        if isinstance(table, CrossTab):
+            _crosstab_sheet(book, table)
+        else:
+            _table_sheet(book, table)
+    book.book.close()
     return write_atomic(path, buffer.getvalue())

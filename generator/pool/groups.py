@@ -29,11 +29,15 @@ def group_frames(loans: pl.DataFrame, groups: Groups | None) -> list[tuple[str |
 
 
 def grouped_tables(loans: pl.DataFrame, specs: list[TableSpec], groups: Groups | None, places: TablePlaces | None = None) -> list[Table | CrossTab]:
-    """Every table of the deal, for each group it prints for (spec order, then group order; the pool's last)."""
-    from generator.pool.strats import compute_table
+    """Every table of the deal, for each group it prints for (spec order, then group order; the pool's last).
+
+    A one-way table of a grouped deal is one group-by over the pool keyed by group and row; the
+    pool's table adds up its groups' sums (`columns.merge_expressions`), so no loan is summed twice.
+    """
+    from generator.pool.strats import compute_many
 
     frames = group_frames(loans, groups)
-    out: list[Table | CrossTab] = []
+    chosen: list[tuple[TableSpec, str | None, str | None, pl.DataFrame]] = []
     for spec in specs:
         for key, label, frame in frames:
             if groups is not None:
@@ -41,8 +45,57 @@ def grouped_tables(loans: pl.DataFrame, specs: list[TableSpec], groups: Groups |
                     continue
                 if key is not None and (spec.print_for == "pool" or (spec.only_groups is not None and key not in spec.only_groups)):
                     continue
-            table = compute_table(frame, spec, places)
-            out.append(dataclasses.replace(table, group=label, group_key=key))
+            chosen.append((spec, key, label, frame))
+    if groups is None:
+        tables = compute_many([(frame, spec) for spec, _, _, frame in chosen], places)
+    else:
+        tables = _by_group(loans, groups, chosen, places)
+    return [dataclasses.replace(t, group=label, group_key=key) for t, (_, key, label, _) in zip(tables, chosen, strict=True)]
+
+
+def _by_group(
+    loans: pl.DataFrame, groups: Groups, chosen: list[tuple[TableSpec, str | None, str | None, pl.DataFrame]], places: TablePlaces | None
+) -> list[Table | CrossTab]:
+    """The chosen tables of a grouped deal: each one-way spec's group-by once, keyed by group, run together; cross-tabs per frame."""
+    import polars as pl
+
+    from generator.deal.models import TableSpec as Spec
+    from generator.errors import DealFileError
+    from generator.pool import columns as figure_columns
+    from generator.pool.strats import TablePlaces as Places
+    from generator.pool.strats import _SpecProblem, compute_many, finish_table, plan_table
+
+    where = places or Places()
+    group = pl.col(groups.field.value).cast(pl.String).alias("_group")
+    one_way: list[Spec] = []
+    for spec, _, _, _ in chosen:
+        if spec.across is None and all(spec is not s for s in one_way):
+            one_way.append(spec)
+    plans = []
+    for spec in one_way:
+        try:
+            plans.append(plan_table(loans, spec, group))
+        except _SpecProblem as problem:
+            raise DealFileError([where.spec(spec, problem.loc, problem.value, problem.message)]) from None
+    sums = {id(spec): frame for spec, frame in zip(one_way, pl.collect_all(plans), strict=True)}
+    crosstabs = iter(compute_many([(frame, spec) for spec, _, _, frame in chosen if spec.across is not None], places))
+    out: list[Table | CrossTab] = []
+    for spec, key, _, frame in chosen:
+        if spec.across is not None:
+            out.append(next(crosstabs))
+            continue
+        by_group = sums[id(spec)]
+        if key is not None:
+            grouped = by_group.filter(pl.col("_group") == key).drop("_group")
+        else:
+            merged = figure_columns.merge_expressions(spec.columns or [], by_group.columns)
+            grouped = by_group.group_by("key").agg(
+                pl.col("count").sum(), pl.col("balance").sum(), pl.col("low").min(), pl.col("high").max(), *merged
+            ).sort("key", nulls_last=True)
+        try:
+            out.append(finish_table(frame, spec, grouped))
+        except _SpecProblem as problem:
+            raise DealFileError([where.spec(spec, problem.loc, problem.value, problem.message)]) from None
     return out
 
 

@@ -336,22 +336,35 @@ def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | No
 
 
 def _compute_table(loans: pl.DataFrame, spec: TableSpec) -> Table:
+    return finish_table(loans, spec, plan_table(loans, spec).collect())
+
+
+def plan_table(loans: pl.DataFrame, spec: TableSpec, by: pl.Expr | None = None) -> pl.LazyFrame:
+    """The table's one group-by, not yet run, so that a deal's tables run together; `by` adds an outer key (the loan group)."""
     import polars as pl
 
     columns = spec.columns or []
     if spec.field.value not in loans.columns:
         raise _SpecProblem(("field",), spec.field.value, f"the tape has no {spec.field.value} column: map it under pool.columns")
     try:
-        extra = figure_columns.aggregations(columns, loans.schema)
+        narrow = figure_columns.narrow(loans, columns)
+        extra = figure_columns.aggregations(columns, loans.schema, narrow)
     except ColumnProblem as problem:
         at = next(i for i, c in enumerate(columns) if _column_fails(c, loans.schema))
         raise _SpecProblem(("columns", at, problem.key), problem.value, problem.message) from None
-    grouped = (
-        loans.group_by(_row_key(loans, spec).alias("key"))
-        .agg(pl.len().alias("count"), pl.col("balance").cast(pl.Int128).sum().alias("balance"),
+    return (
+        loans.lazy().group_by(*([] if by is None else [by]), _row_key(loans, spec).alias("key"))
+        .agg(pl.len().alias("count"), pl.col("balance").cast(pl.Int64 if "balance" in narrow else pl.Int128).sum().alias("balance"),
              pl.col(spec.field.value).min().alias("low"), pl.col(spec.field.value).max().alias("high"), *extra)
         .sort("key", nulls_last=True)
     )  # fmt: skip
+
+
+def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame) -> Table:
+    """The rows, labels and footed figures from the group-by's sums (`plan_table`); `loans` only name strays in a problem."""
+    import polars as pl
+
+    columns = spec.columns or []
     if isinstance(spec.rule, CategoriesRule) and grouped["key"].null_count():
         strays = loans.filter(_row_key(loans, spec).is_null())[spec.field.value].unique().sort().to_list()
         raise _SpecProblem(("rule", "categories"), ", ".join(map(str, strays)), "loans with these values fall in no category (add them or set other_label)")
@@ -376,6 +389,32 @@ def _compute_table(loans: pl.DataFrame, spec: TableSpec) -> Table:
     hundred = Decimal("100.00") if total else Decimal("0.00")
     whole = figure_columns.figures(columns, figure_columns.merge(columns, chosen), sum(counts), total, sum(dollars), hundred)
     return Table(spec, rows, sum(counts), total, sum(dollars), whole if columns else ())
+
+
+def compute_many(jobs: list[tuple[pl.DataFrame, TableSpec]], places: TablePlaces | None = None) -> list[Table | CrossTab]:
+    """`compute_table` of each (loans, spec), the one-way tables' group-bys run together in one `collect_all`.
+
+    Polars runs small group-bys one after another on too few threads; together they keep the
+    cores busy (a deal's 40-odd group-bys take about half the time). Figures are the same.
+    """
+    import polars as pl
+
+    from generator.pool.crosstab import compute_crosstab
+
+    plans: list[pl.LazyFrame | None] = []
+    for loans, spec in jobs:
+        try:
+            plans.append(None if spec.across is not None else plan_table(loans, spec))
+        except _SpecProblem as problem:
+            raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
+    done = iter(pl.collect_all([p for p in plans if p is not None]))
+    out: list[Table | CrossTab] = []
+    for (loans, spec), plan in zip(jobs, plans, strict=True):
+        try:
+            out.append(compute_crosstab(loans, spec) if plan is None else finish_table(loans, spec, next(done)))
+        except _SpecProblem as problem:
+            raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
+    return out
 
 
 def _column_fails(column: Any, schema: pl.Schema) -> bool:
@@ -422,7 +461,7 @@ def compute_tables(loans: pl.DataFrame, specs: list[TableSpec], places: TablePla
     Raises:
         DealdocsError: A spec does not fit its field or its labels cannot be rendered.
     """
-    return [compute_table(loans, spec, places) for spec in specs]
+    return compute_many([(loans, spec) for spec in specs], places)
 
 
 # --- checking tables without a document ------------------------------------------------

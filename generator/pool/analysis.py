@@ -20,7 +20,7 @@ from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
 
 if TYPE_CHECKING:
-    import polars as pl
+    pass
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,7 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
     Returns:
         The problems found, each at its line of the deal file; empty when it would render.
     """
+    from generator.documents.grids import width_problems
     from generator.documents.term_sheet import eight_k_problems
     from generator.templating.folders import template_dirs  # render imports this module: the same check render makes
 
@@ -171,16 +172,7 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
     if term_sheet is not None:
         loans = report.loans if report is not None and not report.count(Severity.ERROR) else None
         places = TablePlaces(loaded)
-        found = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
-        problems += found or _too_wide(places, term_sheet, loans)
+        found, computed = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
+        problems += found or width_problems(places, resolve_tables(term_sheet.pool.tables, places), computed)
         problems += eight_k_problems(loaded)
     return problems
-
-
-def _too_wide(places: TablePlaces, term_sheet: TermSheet, loans: pl.DataFrame | None) -> list[Problem]:
-    """Tables too wide for EDGAR text: measured on the pool's figures when the tape is clean, else on the headings."""
-    from generator.documents.grids import width_problems
-    from generator.pool.strats import compute_tables
-
-    specs = resolve_tables(term_sheet.pool.tables, places)
-    return width_problems(places, specs, compute_tables(loans, specs, places) if loans is not None else ())

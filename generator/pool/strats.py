@@ -467,26 +467,30 @@ def compute_tables(loans: pl.DataFrame, specs: list[TableSpec], places: TablePla
 # --- checking tables without a document ------------------------------------------------
 
 
-def check_tables(tables: Tables, places: TablePlaces, year: int, loans: pl.DataFrame | None = None) -> list[Problem]:
+def check_tables(
+    tables: Tables, places: TablePlaces, year: int, loans: pl.DataFrame | None = None
+) -> tuple[list[Problem], list[Table | CrossTab]]:
     """Every problem that would stop the deal's tables from rendering, found without rendering a document.
 
     Unknown ids dropped; rules that cannot group their field; band edges finer than the field
     is stored or absurdly large; labels that fail (a Jinja syntax error, an undefined name, a
     division by zero), tried with representative values: the first and last edges, `year`.
-    With the tape's `loans`, each table is also computed (a category missing a code on the tape).
+    With the tape's `loans`, each table is also computed (a category missing a code on the tape),
+    and the tables computed are returned with the problems, so that no caller computes them again.
     """
     problems = _unknown_drops(tables, places)
+    computed: list[Table | CrossTab] = []
     for spec in _chosen(tables):
         try:
             for _ in _trial_labels(spec, year):
                 pass
             if loans is not None:
-                compute_table(loans, spec, places)
+                computed.append(compute_table(loans, spec, places))
         except _SpecProblem as problem:
             problems.append(places.spec(spec, problem.loc, problem.value, problem.message))
         except DealdocsError as exc:
             problems += exc.problems
-    return problems
+    return problems, computed
 
 
 def _trial_labels(spec: TableSpec, year: int) -> Iterator[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from fractions import Fraction
 
 import polars as pl
@@ -37,3 +38,20 @@ def test_sums_that_could_overflow_int64_stay_int128_and_exact() -> None:
     assert table.balance_cents == 3 * balance
     expected = round_half_up(Fraction(sum(balance * r for r in (6_250, 6_251, 6_252)), 3 * balance * 1000), 3)
     assert table.figures == (expected,) == (Decimal("6.251"),)
+
+
+def test_pool_summary_keeps_exact_sums_when_balances_would_wrap_int64() -> None:
+    """Every balance times 10^12: the sums pass 2^63, the weighted averages must not move and the balance must scale exactly."""
+    from generator.api import load_deal, load_tape, summarize, tape_path, term_sheet_of
+
+    loaded = load_deal(Path(__file__).parent.parent / "examples" / "cmsi-2003-1" / "deal.yaml")
+    pool, cut_off = term_sheet_of(loaded).pool, term_sheet_of(loaded).cut_off_date
+    loans = load_tape(tape_path(loaded), pool, cut_off).loans
+    scale = 10**12
+    huge = loans.with_columns(pl.col("balance").cast(pl.Int128) * scale)
+    assert int(huge["balance"].sum()) > 2**63  # an Int64 sum would wrap
+    small, big = summarize(loans, pool), summarize(huge, pool)
+    assert big.pool.balance == small.pool.balance * scale
+    assert (big.pool.note_rate, big.pool.remaining_term, big.pool.ltv, big.original_term) == (
+        small.pool.note_rate, small.pool.remaining_term, small.pool.ltv, small.original_term
+    )

@@ -16,6 +16,8 @@ from generator.pool.exact import round_half_up
 from generator.pool.fields import Kind, LoanField
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import polars as pl
 
 Figure = int | Decimal | None
@@ -82,11 +84,16 @@ def narrow(loans: pl.DataFrame, columns: list[Column]) -> frozenset[str]:
     Int128 arithmetic costs polars about a third more in a group-by; the bound (loans x largest
     |balance| x largest |value|) makes Int64 exact wherever it is used, so figures do not change.
     """
+    weighted = {c.field.value for c in columns if c.kind == "weighted_average" and c.field is not None}
+    return int64_sums(loans, weighted)
+
+
+def int64_sums(loans: pl.DataFrame, fields: Iterable[str]) -> frozenset[str]:
+    """Of `fields`, those whose balance x value sums fit Int64 on these loans (or any subset), and "balance" when its sum does."""
     import polars as pl
 
     schema = loans.schema
-    weighted = {c.field.value for c in columns if c.kind == "weighted_average" and c.field is not None}
-    names = sorted(n for n in weighted if n in schema and schema[n].is_integer())
+    names = sorted(n for n in set(fields) if n in schema and schema[n].is_integer())
     if not loans.height or "balance" not in loans.columns:
         return frozenset()
     tops = loans.select(pl.col(["balance", *names]).cast(pl.Int128).abs().max()).row(0, named=True)

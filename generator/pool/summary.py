@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from generator.deal.models import Pool
 from generator.errors import Problem, TapeError
+from generator.pool.columns import int64_sums
 from generator.pool.exact import allocate, share_percent
 from generator.pool.fields import FIELDS
 
@@ -69,14 +70,24 @@ class Summary:
         return sum((self.programme_share.get(n, Fraction(0)) for n in names), Fraction(0))
 
 
-def _group_aggs(name: str, mask: pl.Expr) -> list[pl.Expr]:
+WEIGHTED = ("note_rate", "remaining_term", "effective_ltv", "ltv")
+"""The fields whose balance-weighted averages the summary states per group."""
+
+
+def _sum_of(name: str, narrow: frozenset[str]) -> pl.DataType:
+    """Int64 where `int64_sums` proves the sum of balance x `name` fits it, else Int128."""
+    import polars as pl
+
+    return pl.Int64() if name in narrow else pl.Int128()
+
+
+def _group_aggs(name: str, mask: pl.Expr, narrow: frozenset[str]) -> list[pl.Expr]:
     """Count, balance and weighted sums of the loans under `mask`, as columns prefixed `name`."""
     import polars as pl
 
     bal = pl.col("balance").filter(mask)
-    wide = bal.cast(pl.Int128)  # sums of balances (and balance x rate) can overflow 64 bits
-    weighted = [(wide * pl.col(f).filter(mask)).sum().alias(f"{name}.w_{f}") for f in ("note_rate", "remaining_term", "effective_ltv", "ltv")]
-    return [bal.len().alias(f"{name}.count"), wide.sum().alias(f"{name}.balance"), *weighted]
+    weighted = [(bal.cast(_sum_of(f, narrow)) * pl.col(f).filter(mask)).sum().alias(f"{name}.w_{f}") for f in WEIGHTED]
+    return [bal.len().alias(f"{name}.count"), bal.cast(_sum_of("balance", narrow)).sum().alias(f"{name}.balance"), *weighted]
 
 
 def _group(stats: dict[str, Any], name: str) -> Group | None:
@@ -113,7 +124,8 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
     if loans.height == 0 or loans["balance"].cast(pl.Int128).sum() == 0:
         raise TapeError([Problem(pool.tape, None, None, None, "the tape has no loans with a balance")])
     c = pl.col
-    bal = c("balance").cast(pl.Int128)  # 64-bit sums of balances can wrap
+    narrow = int64_sums(loans, [*WEIGHTED, "original_term"])  # Int128 only where a 64-bit sum could wrap
+    bal = c("balance").cast(_sum_of("balance", narrow))
     discount = c("net_rate") < FIELDS["net_rate"].scaled(pool.discount_threshold)
     high_ltv = c("effective_ltv") > FIELDS["effective_ltv"].scaled(pool.high_ltv_threshold)
     no_pmi = ~c("pmi").fill_null(False) if "pmi" in loans.columns else pl.lit(True)
@@ -124,8 +136,8 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
         "premium": ~discount,
     }
     stats = loans.select(
-        *(agg for name, mask in groups.items() for agg in _group_aggs(name, mask)),
-        (bal * c("original_term")).sum().alias("w_original_term"),
+        *(agg for name, mask in groups.items() for agg in _group_aggs(name, mask, narrow)),
+        (c("balance").cast(_sum_of("original_term", narrow)) * c("original_term")).sum().alias("w_original_term"),
         c("original_term").min().alias("min_term"),
         c("original_term").max().alias("max_term"),
         c("origination_date").min().alias("first_orig"),

@@ -55,17 +55,19 @@ def main() -> None:
         if args.stages:
             frame, rows = timed("  read_raw: pl.read_csv (all text)", lambda path=path: tape._read_text_frame(path, None))
             timed("  read_raw: _lines_in (newline count)", lambda path=path: tape._lines_in(path))
-            mapping = {f: h for f, h in pool.columns.model_dump().items() if h is not None}
-            timed("  read_raw: strip/blank->null select + filter", lambda frame=frame, rows=rows, mapping=mapping: frame.select(
-                rows.alias("_row"), *(pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in mapping.items())
-            ).filter(~pl.all_horizontal(pl.exclude("_row").is_null())))
+            mapping = {f: h for f, h in pool.headers().items() if h is not None}
+            edged = timed("  read_raw: _edged (which columns have edge whitespace)", lambda frame=frame, mapping=mapping: tape._edged(frame, mapping.values()))
+            timed("  read_raw: strip those, blanks to null", lambda frame=frame, rows=rows, mapping=mapping, edged=edged: frame.select(
+                rows.alias("_row"), *(tape._trimmed(pl.col(h), e).alias(f) for (f, h), e in zip(mapping.items(), edged, strict=True))
+            ))
         raw = timed("read_raw (total)", lambda path=path, pool=pool: tape.read_raw(path, pool))
         if args.stages:
             parsed = timed("  validate: _parse", lambda raw=raw, pool=pool: tape._parse(raw, pool))
             loans = timed("  validate: _derive", lambda parsed=parsed, pool=pool, cut_off=cut_off: tape._derive(parsed, pool, cut_off))
-            work = timed("  validate: concat + _first_row over(loan_number)", lambda raw=raw, loans=loans: pl.concat(
-                [raw.drop("_row").rename(lambda n: f"raw_{n}"), loans], how="horizontal"
-            ).with_columns(_first_row=pl.col("_row").min().over("raw_loan_number")))
+            first = timed("  validate: _first_row over(loan_number)", lambda raw=raw: raw.select(_first_row=pl.col("_row").min().over("loan_number")))
+            work = timed("  validate: concat + rechunk", lambda raw=raw, loans=loans, first=first: pl.concat(
+                [raw.drop("_row").rename(lambda n: f"raw_{n}"), loans, first], how="horizontal"
+            ).rechunk())
             rules = tape._rules(raw, pool, cut_off)
             timed(f"  validate: count {len(rules)} rules (one select)", lambda work=work, rules=rules: work.select(
                 c.fill_null(False).sum().alias(str(i)) for i, (_, _, c, _) in enumerate(rules)

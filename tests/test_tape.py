@@ -75,6 +75,9 @@ WRITERS = {
     "datetimes.parquet": lambda p: _typed()
     .with_columns(pl.col("ORIG_DATE", "FIRST_PAY_DATE", "MATURITY_DATE").cast(pl.Datetime("us")))
     .write_parquet(p),
+    "midnight.csv": lambda p: _text()  # a spreadsheet's export: dates as midnight datetimes, in both spellings
+    .with_columns(pl.col("ORIG_DATE") + " 00:00:00", pl.col("MATURITY_DATE") + "T00:00")
+    .write_csv(p),
     "narrow.parquet": lambda p: _typed()
     .with_columns(pl.col("ORIG_TERM", "REM_TERM").cast(pl.Int16), pl.col("UNITS").cast(pl.UInt8), pl.col("NOTE_RATE").cast(pl.Decimal(6, 3)))
     .write_parquet(p),

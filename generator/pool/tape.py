@@ -568,12 +568,14 @@ def _fixed(raw: pl.Expr, scale: int, lenient: bool = False) -> pl.Expr:
     return pl.when(exact).then(text.cast(pl.Decimal(38, scale), strict=False).to_physical().cast(pl.Int64))  # the decimal's integer of 10**-scale
 
 
-def _date(raw: pl.Expr, fmt: str) -> pl.Expr:
+def _date(raw: pl.Expr, fmt: str, times: bool = True) -> pl.Expr:
+    """Dates in the tape's format; `times` also reads midnight datetimes (a column without ':' has none: a third less time)."""
     import polars as pl
 
-    midnight = raw.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")  # spreadsheets store dates as midnight datetimes
-    plain = pl.when(raw.str.ends_with("0")).then(midnight).otherwise(raw)  # the regex only where it can match: a third less time
-    return plain.str.strptime(pl.Date, fmt, strict=False)  # `_parse` then nulls dates outside DATE_MIN..DATE_MAX
+    if times:  # spreadsheets store dates as midnight datetimes
+        midnight = raw.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")
+        raw = pl.when(raw.str.ends_with("0")).then(midnight).otherwise(raw)
+    return raw.str.strptime(pl.Date, fmt, strict=False)  # `_parse` then nulls dates outside DATE_MIN..DATE_MAX
 
 
 _Bound = int | Decimal | dt.date | None
@@ -650,7 +652,8 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
         if spec.decimals is not None:  # a numeric field
             expr = _fixed(col, spec.decimals)
         elif kind is Kind.DATE:  # the date parser skips whitespace (a newline, a vertical tab) before numbers
-            expr = pl.when(~col.str.contains(ODD_SPACE)).then(_date(col, pool.tape_options.date_format))
+            times = bool(raw[field].str.contains(":", literal=True).any())
+            expr = pl.when(~col.str.contains(ODD_SPACE)).then(_date(col, pool.tape_options.date_format, times))
         elif kind in CODED:
             expr = col.replace_strict(codes[field], default=None, return_dtype=pl.Boolean if kind is Kind.FLAG else pl.String)
         elif kind is Kind.STATE:  # two ASCII letters in any case; 'ıl' upper-cases to 'IL' but is not a code

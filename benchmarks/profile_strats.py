@@ -64,8 +64,8 @@ def main() -> None:
             parsed = timed("  validate: _parse", lambda raw=raw, pool=pool: tape._parse(raw, pool))
             loans = timed("  validate: _derive", lambda parsed=parsed, pool=pool, cut_off=cut_off: tape._derive(parsed, pool, cut_off))
             work = timed("  validate: concat + _first_row over(loan_number)", lambda raw=raw, loans=loans: pl.concat(
-                [raw.drop("_row").rename(lambda n: f"raw_{n}"), loans], how="horizontal"
-            ).with_columns(_first_row=pl.col("_row").min().over("raw_loan_number")))
+                [raw.drop("_row").rename(tape._raw), loans], how="horizontal"
+            ).with_columns(_first_row=pl.col("_row").min().over(tape._raw("loan_number"))))
             rules = tape._rules(raw, pool, cut_off)
             timed(f"  validate: count {len(rules)} rules (one select)", lambda work=work, rules=rules: work.select(
                 c.fill_null(False).sum().alias(str(i)) for i, (_, _, c, _) in enumerate(rules)

@@ -1,0 +1,312 @@
+"""Custom fields of every kind (money, percent, integer, category, flag, date), from tape to export.
+
+A deal file may declare any further tape column under `pool.custom_fields`; tables, groups and
+the pool-data block then use it like a canonical field. These tests build a small deal in
+`tmp_path`: the prime jumbo example's deal file up to its custom fields, with our own custom
+fields, tables and summary, over its first twelve loans with five more columns. Every expected
+figure is computed here from the tape's text with integers and Fractions, never with the
+product's code; every mistake is a message at its line with exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from generator.api import Severity, analyse, check_tape, load_deal
+from generator.cli import app
+
+from .helpers import EXAMPLES, runner
+
+EXAMPLE = EXAMPLES / "prime-jumbo-2024-1"
+_LINES = (EXAMPLE / "deal.yaml").read_text().splitlines(keepends=True)
+BASE = "".join(_LINES[: next(i for i, line in enumerate(_LINES) if line.strip() == "custom_fields:")])
+"""The example's deal file up to its custom fields: parties, dates, column mapping and codes."""
+
+with (EXAMPLE / "loans.csv").open() as _handle:
+    _HEADER, *_ROWS = list(csv.reader(_handle))[:13]  # twelve loans, valid in every canonical field
+
+CUSTOM = {  # a value per loan, tape lines 2 to 13 (RESERVES, the integer field, is the example's own column)
+    "ESCROW": ["1234.56", "0", "", "250.5", "99.99", "1000000", "", "12.34", "0.01", "500", "75", "3000"],
+    "TSPRD": ["0.125", "1.5", "", "2", "0.333", "0.001", "1", "", "0.5", "0.25", "0.75", "1.125"],
+    "PROG": ["A", "J", "X", "J", "", "A", "J", "X", "A", "J", "J", "A"],
+    "PPP": ["Y", "N", "N", "Y", "", "N", "Y", "Y", "N", "", "N", "Y"],
+    "LOCK_DT": ["01/15/2023", "06/30/2023", "", "07/04/2022", "02/29/2024", "12/31/2023", "03/01/2023", "", "11/11/2022", "05/05/2023",
+                "08/08/2023", "09/09/2023"],
+}  # fmt: skip
+
+FIELDS = """\
+    custom_fields:
+      - {name: escrow, column: ESCROW, kind: money}
+      - {name: teaser, column: TSPRD, kind: percent, decimals: 3}
+      - {name: reserve_months, column: RESERVES, kind: integer, range: [0, 120]}
+      - {name: program, column: PROG, kind: category, codes: {A: agency_plus, J: jumbo, X: expanded}}
+      - {name: prepay, column: PPP, kind: flag, codes: {Y: true, N: false}}
+      - {name: lock_date, column: LOCK_DT, kind: date}
+"""
+NAMES = {"ESCROW": "escrow", "TSPRD": "teaser", "RESERVES": "reserve months", "PROG": "program", "PPP": "prepay", "LOCK_DT": "lock date"}
+"""Each custom column and its field's name as messages print it."""
+
+# What the declarations say, restated for the oracle: decimals of the numbers, codes of the coded fields.
+DECIMALS = {"ESCROW": 2, "TSPRD": 3, "RESERVES": 0}
+PROGRAM = {"A": "agency_plus", "J": "jumbo", "X": "expanded"}
+PREPAY = {"Y": True, "N": False}
+Loan = dict[str, str]
+E = Severity.ERROR
+
+
+# --- building a deal ---------------------------------------------------------------------------
+
+
+def make_deal(folder: Path, pool: str = "", fields: str = FIELDS, cells: dict[tuple[int, str], str] | None = None) -> Path:
+    """The small deal in `folder`: `fields` and `pool` (YAML under `pool:`) after the base; `cells` replaces tape cells by (line, header)."""
+    header = [*_HEADER, *CUSTOM]
+    rows = [[*row, *(values[i] for values in CUSTOM.values())] for i, row in enumerate(_ROWS)]
+    for (line, column), value in (cells or {}).items():
+        rows[line - 2][header.index(column)] = value
+    with (folder / "loans.csv").open("w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+    (folder / "deal.yaml").write_text(BASE + fields + pool)
+    return (folder / "deal.yaml").resolve()
+
+
+def loans_of(deal: Path) -> list[Loan]:
+    """The tape's loans as text, header to cell: what the oracle computes from."""
+    with (deal.parent / "loans.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def cli(*args: str | Path) -> tuple[int, str]:
+    """Run `dealdocs` in-process; its exit status and everything it printed (standard error included)."""
+    result = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+def refused(deal: Path, *parts: str) -> None:
+    """`validate` and `strats` both stop with exit status 2 and print a line holding the parts in order (a message, never a traceback)."""
+    pattern = re.compile(".*".join(map(re.escape, parts)))
+    for command in ("validate", "strats"):
+        code, out = cli(command, deal)
+        assert code == 2, out
+        assert any(pattern.search(line) for line in out.splitlines()), f"{command}: {parts} not in:\n{out}"
+
+
+def line_of(deal: Path, text: str) -> int:
+    """The deal file's first line holding `text`."""
+    return next(n for n, line in enumerate(deal.read_text().splitlines(), 1) if text in line)
+
+
+COLUMNS = [
+    "{id: count, kind: count, header: [Loans]}",
+    "{id: balance, kind: balance, header: [Balance]}",
+    "{id: wa_teaser, kind: weighted_average, field: teaser, header: [WA Teaser]}",
+    "{id: wa_escrow, kind: weighted_average, field: escrow, header: [WA Escrow]}",
+    "{id: wa_reserves, kind: weighted_average, field: reserve_months, decimals: 1, header: [WA Reserves]}",
+    "{id: prepay, kind: share, field: prepay, value: true, header: [Prepay]}",
+    "{id: jumbo, kind: share, field: program, value: jumbo, header: [Jumbo]}",
+    "{id: min_teaser, kind: minimum, field: teaser, header: [Min Teaser]}",
+    "{id: max_escrow, kind: maximum, field: escrow, header: [Max Escrow]}",
+    "{id: min_reserves, kind: minimum, field: reserve_months, header: [Min Reserves]}",
+]
+"""Figure columns of every kind over the custom fields (weighted averages at 3, 2 and 1 decimals)."""
+
+BANDS = "{{kind: bands, edges: {edges}, first_label: '{{{{ hi }}}} and under', label: '{{{{ lo }}}} - {{{{ hi }}}}', last_label: '{{{{ lo }}}} and over'}}"
+PROGRAMS = "{kind: categories, categories: [{value: agency_plus, label: Agency Plus}, {value: jumbo, label: Jumbo}, {value: expanded, label: Expanded}]}"
+PREPAYS = "{kind: categories, categories: [{value: true, label: With Penalty}, {value: false, label: Without}]}"
+
+
+def table(id: str, field: str, rule: str, columns: list[str] = COLUMNS, **keys: str) -> str:
+    """One `pool.tables.tables` entry as YAML."""
+    lines = [f"- id: {id}", f"  title: [{id.upper()}]", "  header: [By]", f"  field: {field}", f"  rule: {rule}"]
+    lines += [f"  {key}: {value}" for key, value in keys.items()]
+    lines += ["  columns:", *(f"    - {c}" for c in columns)] if columns else []
+    return "".join(f"        {line}\n" for line in lines)
+
+
+def tables(*entries: str) -> str:
+    return "    tables:\n      defaults: false\n      tables:\n" + "".join(entries)
+
+
+# --- the oracle: figures from the tape's text -----------------------------------------------
+
+
+def scaled(text: str, decimals: int) -> int:
+    """'250.5' at 2 decimals is 25050: the exact value as an integer (the text has at most `decimals` decimals)."""
+    whole, _, fraction = text.partition(".")
+    assert len(fraction) <= decimals
+    return int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0")
+
+
+def cents(loan: Loan) -> int:
+    return scaled(loan["CUR_UPB"], 2)
+
+
+def half_up(value: Fraction, places: int) -> str:
+    """An exact value rounded half-up, as printed: '0.679'."""
+    scaled_value = value * 10**places
+    whole = str((scaled_value.numerator * 2 + scaled_value.denominator) // (2 * scaled_value.denominator)).rjust(places + 1, "0")
+    return f"{whole[:-places]}.{whole[-places:]}" if places else whole
+
+
+def weighted(loans: list[Loan], column: str, places: int) -> str | None:
+    """Balance-weighted average over the loans that have the field, in exact cents; None (N/A) when none has it."""
+    having = [(cents(loan), scaled(loan[column], DECIMALS[column])) for loan in loans if loan[column]]
+    if not having:
+        return None
+    return half_up(Fraction(sum(c * v for c, v in having), sum(c for c, _ in having) * 10 ** DECIMALS[column]), places)
+
+
+def share(loans: list[Loan], counted: Callable[[Loan], bool]) -> str:
+    """Percent of the loans' balance in those counted, 2 decimals."""
+    return half_up(Fraction(100 * sum(cents(loan) for loan in loans if counted(loan)), sum(cents(loan) for loan in loans)), 2)
+
+
+def extreme(pick: Callable[[list[int]], int], loans: list[Loan], column: str) -> str | None:
+    values = [scaled(loan[column], DECIMALS[column]) for loan in loans if loan[column]]
+    return half_up(Fraction(pick(values), 10 ** DECIMALS[column]), DECIMALS[column]) if values else None
+
+
+def figures(loans: list[Loan]) -> dict[str, str | None]:
+    """What each custom column of `COLUMNS` prints for these loans."""
+    return {
+        "wa_teaser": weighted(loans, "TSPRD", 3),
+        "wa_escrow": weighted(loans, "ESCROW", 2),
+        "wa_reserves": weighted(loans, "RESERVES", 1),
+        "prepay": share(loans, lambda loan: PREPAY.get(loan["PPP"]) is True),
+        "jumbo": share(loans, lambda loan: PROGRAM.get(loan["PROG"]) == "jumbo"),
+        "min_teaser": extreme(min, loans, "TSPRD"),
+        "max_escrow": extreme(max, loans, "ESCROW"),
+        "min_reserves": extreme(min, loans, "RESERVES"),
+    }
+
+
+def printed(spec_columns: list[str], values: tuple[object, ...]) -> dict[str, str | None]:
+    """A computed row's figures by column id, as text, for the ids `figures` knows."""
+    return {i: (None if v is None else str(v)) for i, v in zip(spec_columns, values, strict=True) if i not in ("count", "balance")}
+
+
+def band(edges: list[str], column: str) -> Callable[[Loan], int | None]:
+    """The band a loan's value falls in (edges are inclusive upper bounds); None when blank."""
+    return lambda loan: sum(scaled(loan[column], DECIMALS[column]) > scaled(e, DECIMALS[column]) for e in edges) if loan[column] else None
+
+
+class Rows(NamedTuple):
+    """A table's rows as the oracle sees them: each loan's row key from its text (None: blank), each key's label in print order."""
+
+    key: Callable[[Loan], object]
+    labels: dict[object, str]
+
+
+def expected_rows(loans: list[Loan], rows: Rows, missing: str) -> list[tuple[str, list[Loan]]]:
+    """(label, loans) of each row in print order: the keys that have loans, then blanks in the missing row."""
+    found = [(label, [loan for loan in loans if rows.key(loan) == k]) for k, label in rows.labels.items()]
+    blank = [loan for loan in loans if rows.key(loan) is None]
+    return [(label, members) for label, members in found if members] + ([(missing, blank)] if blank else [])
+
+
+# --- 1. reading ----------------------------------------------------------------------------------
+
+
+def test_valid_values_of_every_kind_are_read_exactly(tmp_path: Path) -> None:
+    """Money in cents, percents in thousandths, whole numbers, category names, booleans and dates; blanks are null."""
+    deal = make_deal(tmp_path)
+    report = check_tape(load_deal(deal))
+    assert report.count(E) == 0
+    read = report.loans.select("escrow", "teaser", "reserve_months", "program", "prepay", "lock_date").rows()
+    expected = [
+        (
+            scaled(loan["ESCROW"], 2) if loan["ESCROW"] else None,
+            scaled(loan["TSPRD"], 3) if loan["TSPRD"] else None,
+            int(loan["RESERVES"]) if loan["RESERVES"] else None,
+            PROGRAM.get(loan["PROG"]),
+            PREPAY.get(loan["PPP"]),
+            dt.datetime.strptime(loan["LOCK_DT"], "%m/%d/%Y").date() if loan["LOCK_DT"] else None,
+        )
+        for loan in loans_of(deal)
+    ]
+    assert read == expected
+
+
+def test_validate_counts_each_custom_fields_blanks_as_a_warning(tmp_path: Path) -> None:
+    """A blank is a value not available (the default `blank`): a warning counted per field, not an error."""
+    deal = make_deal(tmp_path)
+    code, out = cli("validate", deal)
+    assert code == 0, out
+    loans = loans_of(deal)
+    for column, name in NAMES.items():
+        blanks = sum(1 for loan in loans if not loan[column])
+        assert f"[{column}]: warning: {name} blank (not available) ({blanks} row{'s' * (blanks != 1)})" in out
+    assert "12 loans, no errors" in out
+
+
+BAD_CELLS = [
+    ("ESCROW", "12a", "not a number with at most 2 decimals"),
+    ("ESCROW", "1.234", "not a number with at most 2 decimals"),
+    ("TSPRD", "1.2345", "not a number with at most 3 decimals"),
+    ("TSPRD", "5%", "not a number with at most 3 decimals"),
+    ("RESERVES", "1.5", "not a whole number"),
+    ("RESERVES", "twelve", "not a whole number"),
+    ("RESERVES", "121", "reserve months outside 0 to 120"),
+    ("PROG", "Z", "unknown program code (known: A, J, X)"),
+    ("PROG", "a", "unknown program code (known: A, J, X)"),
+    ("PPP", "y", "unknown prepay code (known: Y, N)"),
+    ("PPP", "1", "unknown prepay code (known: Y, N)"),
+    ("LOCK_DT", "02/30/2023", "not a date in the form %m/%d/%Y from 1900-01-01 to 2100-12-31"),
+    ("LOCK_DT", "2023-01-15", "not a date in the form %m/%d/%Y from 1900-01-01 to 2100-12-31"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "message"), BAD_CELLS, ids=[f"{c}={v}" for c, v, _ in BAD_CELLS])
+def test_an_invalid_value_is_an_error_naming_tape_line_column_and_value(tmp_path: Path, column: str, value: str, message: str) -> None:
+    """Each kind is parsed strictly: letters, extra decimals, unknown codes, impossible dates and out-of-range numbers stop validate and strats."""
+    deal = make_deal(tmp_path, cells={(5, column): value})
+    refused(deal, f"{deal.parent / 'loans.csv'}:5 [{column}]: error: {message} (value '{value}')")
+
+
+def test_a_percents_decimals_default_to_3_and_bound_what_is_read(tmp_path: Path) -> None:
+    """A percent keeps 3 decimals by default; at `decimals: 2` a third decimal is an error and values are stored in hundredths."""
+    deal = make_deal(tmp_path, fields=FIELDS.replace(", decimals: 3", ""))
+    report = check_tape(load_deal(deal))
+    assert report.count(E) == 0
+    assert report.loans["teaser"].to_list() == [scaled(loan["TSPRD"], 3) if loan["TSPRD"] else None for loan in loans_of(deal)]
+    deal = make_deal(tmp_path, fields=FIELDS.replace("decimals: 3", "decimals: 2"))
+    report = check_tape(load_deal(deal))
+    texts = [loan["TSPRD"] for loan in loans_of(deal)]
+    finer = [(line, text) for line, text in enumerate(texts, 2) if len(text.partition(".")[2]) > 2]
+    assert finer and [(p.line, p.column, p.value) for p in report.listed(E)] == [(line, "TSPRD", text) for line, text in finer]
+    assert {p.message for p in report.listed(E)} == {"not a number with at most 2 decimals"}
+    assert report.loans["teaser"].to_list() == [scaled(t, 2) if t and (line, t) not in finer else None for line, t in enumerate(texts, 2)]
+
+
+def test_a_blank_can_be_declared_an_error_or_zero(tmp_path: Path) -> None:
+    """`blank: error` reports each blank row; `blank: zero` reads it as 0, so a weighted average counts those loans."""
+    deal = make_deal(tmp_path, fields=FIELDS.replace("kind: money}", "kind: money, blank: error}"))
+    refused(deal, "loans.csv:4 [ESCROW]: error: missing value")
+    refused(deal, "loans.csv:8 [ESCROW]: error: missing value")
+    summary = "    summary:\n      - {label: WA Escrow, kind: weighted_average, field: escrow}\n"
+    deal = make_deal(tmp_path, summary, fields=FIELDS.replace("kind: money}", "kind: money, blank: zero}"))
+    block = analyse(load_deal(deal)).pool_data
+    assert block is not None
+    loans = [{**loan, "ESCROW": loan["ESCROW"] or "0"} for loan in loans_of(deal)]
+    assert str(block.lines[0].figures[0]) == weighted(loans, "ESCROW", 2)
+    assert "ESCROW" not in cli("validate", deal)[1]  # no blanks counted
+
+
+def test_a_custom_fields_name_cannot_clash_with_the_tapes_text_columns(tmp_path: Path) -> None:
+    """Regression: a custom field named raw_<field> was an internal error (the reader kept each column's text beside the loans as raw_<field>)."""
+    fields = "    custom_fields:\n      - {name: raw_balance, column: ESCROW, kind: money}\n      - {name: raw_fico, column: TSPRD, kind: percent}\n"
+    deal = make_deal(tmp_path, fields=fields, cells={(2, "ESCROW"): "x"})
+    refused(deal, "loans.csv:2 [ESCROW]: error: not a number with at most 2 decimals (value 'x')")
+    deal = make_deal(tmp_path, fields=fields)
+    report = check_tape(load_deal(deal))
+    assert report.count(E) == 0
+    assert report.loans["raw_balance"].to_list() == [scaled(loan["ESCROW"], 2) if loan["ESCROW"] else None for loan in loans_of(deal)]
+    assert report.loans["balance"].to_list() == [cents(loan) for loan in loans_of(deal)]

@@ -310,3 +310,79 @@ def test_a_custom_fields_name_cannot_clash_with_the_tapes_text_columns(tmp_path:
     assert report.count(E) == 0
     assert report.loans["raw_balance"].to_list() == [scaled(loan["ESCROW"], 2) if loan["ESCROW"] else None for loan in loans_of(deal)]
     assert report.loans["balance"].to_list() == [cents(loan) for loan in loans_of(deal)]
+
+
+# --- 2. tables, cross-tabs, groups and the pool-data block -----------------------------------
+
+
+# --- 3. deal-file mistakes ----------------------------------------------------------------------
+
+
+def custom(*entries: str) -> str:
+    """A `custom_fields:` section of these entries."""
+    return "    custom_fields:\n" + "".join(f"      - {entry}\n" for entry in entries)
+
+
+def summary(*entries: str) -> str:
+    return "    summary:\n" + "".join(f"      - {entry}\n" for entry in entries)
+
+
+TEASER = "{name: teaser, column: TSPRD, kind: percent}"
+BANDED = BANDS.format(edges="[1]")
+NOT_NUMERIC = "needs a numeric field, and {} is a {} field: use a share of one of its values"
+
+DEAL_MISTAKES = [  # id, custom fields, pool sections, text on the line, key path under term_sheet.pool, message
+    ("undeclared-table-field", custom(TEASER), tables(table("t", "teazer", BANDED, columns=[])), "field: teazer", "tables.tables.0.field",
+     "unknown field teazer: neither a canonical table field nor one of pool.custom_fields (teaser); did you mean teaser?"),
+    ("undeclared-column-field", custom(TEASER), tables(table("t", "fico", BANDED, columns=["{id: wa, kind: weighted_average, field: escrow, header: [W]}"])),
+     "field: escrow", "tables.tables.0.columns.0.field",
+     "unknown field escrow: neither a canonical table field nor one of pool.custom_fields (teaser); declare it under pool.custom_fields or correct the name"),
+    ("undeclared-summary-field", custom(TEASER), summary("{label: T, kind: weighted_average, field: teasers}"), "field: teasers", "summary.0.field",
+     "unknown field teasers: neither a canonical table field nor one of pool.custom_fields (teaser); did you mean teaser?"),
+    ("undeclared-group-field", FIELDS, "    groups: {field: programme, labels: {jumbo: Jumbo}}\n", "groups:", "groups.field",
+     "unknown field programme: neither a canonical table field nor one of pool.custom_fields (escrow, teaser, reserve_months, program, prepay, lock_date); "
+     "did you mean program?"),
+    ("declared-twice", custom(TEASER, "{name: teaser, column: ESCROW, kind: money}"), "", "ESCROW", "custom_fields.1.name",
+     "custom field teaser is declared twice: rename or remove one of them (value 'teaser')"),
+    ("unknown-kind", custom("{name: teaser, column: TSPRD, kind: percentage}"), "", "TSPRD", "custom_fields.0.kind",
+     "Input should be 'money', 'percent', 'integer', 'category', 'flag' or 'date' (value 'percentage')"),
+    ("codes-for-money", custom("{name: escrow, column: ESCROW, kind: money, codes: {A: a}}"), "", "ESCROW", "custom_fields.0.codes",
+     "a money field has no codes (only category and flag fields do): remove codes"),
+    ("category-without-codes", custom("{name: program, column: PROG, kind: category}"), "", "PROG", "custom_fields.0.codes",
+     "a category field needs its codes: {tape code: a category name}"),
+    ("flag-without-codes", custom("{name: prepay, column: PPP, kind: flag}"), "", "PPP", "custom_fields.0.codes",
+     "a flag field needs its codes: {tape code: true or false}"),
+    ("flag-code-to-a-name", custom("{name: prepay, column: PPP, kind: flag, codes: {Y: penalty, N: false}}"), "", "PPP", "custom_fields.0.codes.Y",
+     "a flag code maps to true or false (value 'penalty')"),
+    ("category-code-to-a-flag", custom("{name: program, column: PROG, kind: category, codes: {A: true, J: jumbo}}"), "", "PROG", "custom_fields.0.codes.A",
+     "a category code maps to a category name (value 'True')"),
+    ("column-not-in-the-tape", custom("{name: teaser, column: TSPREAD, kind: percent}"), "", "TSPREAD", "custom_fields.0.column",
+     "column 'TSPREAD' for teaser is not in the tape loans.csv; did you mean 'TSPRD'?"),
+    ("a-canonical-name", custom("{name: fico, column: TSPRD, kind: integer}"), "", "TSPRD", "custom_fields.0.name",
+     "fico is a canonical field: map it under pool.columns instead (value 'fico')"),
+    ("name-not-snake-case", custom("{name: Teaser Spread, column: TSPRD, kind: percent}"), "", "TSPRD", "custom_fields.0.name",
+     "String should match pattern '^[a-z][a-z0-9_]*$' (value 'Teaser Spread')"),
+    ("decimals-of-an-integer", custom("{name: teaser, column: TSPRD, kind: integer, decimals: 2}"), "", "TSPRD", "custom_fields.0.decimals",
+     "only a percent field has decimals: remove decimals (value '2')"),
+    ("range-of-a-category", custom("{name: program, column: PROG, kind: category, codes: {A: a}, range: [0, 1]}"), "", "PROG", "custom_fields.0.range",
+     "only a money, percent or integer field has a range: remove range (value '[0, 1]')"),
+    ("range-reversed", custom("{name: teaser, column: TSPRD, kind: percent, range: [5, 1]}"), "", "TSPRD", "custom_fields.0.range",
+     "the range's low is above its high: write it as [low, high] (value '[5, 1]')"),
+    ("range-finer-than-decimals", custom("{name: teaser, column: TSPRD, kind: percent, decimals: 2, range: [0, 1.234]}"), "", "TSPRD",
+     "custom_fields.0.range", "the range's bound 1.234 is finer than 2 decimals: round it to 2 decimals, or raise decimals (value '[0, 1.234]')"),
+    ("blank-zero-of-a-flag", custom("{name: prepay, column: PPP, kind: flag, codes: {Y: true}, blank: zero}"), "", "PPP", "custom_fields.0.blank",
+     "only a money, percent or integer field can read a blank as zero: use not_available or error (value 'zero')"),
+    ("bands-of-a-category", FIELDS, tables(table("t", "program", BANDED, columns=[])), "field: program", "tables.tables.0.field",
+     "use a categories table for program (value 'program')"),
+    ("bands-of-a-date", FIELDS, tables(table("t", "lock_date", BANDED, columns=[])), "field: lock_date", "tables.tables.0.field",
+     "use a yearly table for lock_date (value 'lock_date')"),
+    ("average-of-a-category-in-a-table", FIELDS, tables(table("t", "teaser", BANDED, columns=["{id: w, kind: weighted_average, field: program, header: [W]}"])),
+     "field: program", "tables.tables.0.columns.0.field", f"a weighted_average {NOT_NUMERIC.format('program', 'category')} (value 'program')"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fields", "pool", "text", "key", "message"), [m[1:] for m in DEAL_MISTAKES], ids=[m[0] for m in DEAL_MISTAKES])
+def test_a_deal_file_mistake_is_a_message_at_its_line(tmp_path: Path, fields: str, pool: str, text: str, key: str, message: str) -> None:
+    """Each mistake stops validate and strats (exit 2) with one line: the deal file's line and key, what is wrong and what to do."""
+    deal = make_deal(tmp_path, pool, fields=fields)
+    refused(deal, f"{deal}:{line_of(deal, text)} [term_sheet.pool.{key}]: error: ", message)

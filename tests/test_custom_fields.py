@@ -20,8 +20,9 @@ from typing import NamedTuple
 
 import pytest
 
-from generator.api import Severity, analyse, check_tape, load_deal
+from generator.api import Severity, Table, analyse, check_tape, load_deal
 from generator.cli import app
+from generator.pool.crosstab import CrossTab
 
 from .helpers import EXAMPLES, runner
 
@@ -314,6 +315,83 @@ def test_a_custom_fields_name_cannot_clash_with_the_tapes_text_columns(tmp_path:
 
 # --- 2. tables, cross-tabs, groups and the pool-data block -----------------------------------
 
+ONE_WAY = {  # table id: its field, its rule, and its rows as the oracle computes them
+    "escrow": ("escrow", BANDS.format(edges="[99.99, 999.99]"),
+               Rows(band(["99.99", "999.99"], "ESCROW"), {0: "99.99 and under", 1: "100.00 - 999.99", 2: "1000.00 and over"})),
+    "teaser": ("teaser", BANDS.format(edges="[0.5, 1]"), Rows(band(["0.5", "1"], "TSPRD"), {0: "0.500 and under", 1: "0.501 - 1.000", 2: "1.001 and over"})),
+    "reserves": ("reserve_months", BANDS.format(edges="[11, 23]"), Rows(band(["11", "23"], "RESERVES"), {0: "11 and under", 1: "12 - 23", 2: "24 and over"})),
+    "program": ("program", PROGRAMS, Rows(lambda loan: PROGRAM.get(loan["PROG"]), {"agency_plus": "Agency Plus", "jumbo": "Jumbo", "expanded": "Expanded"})),
+    "prepay": ("prepay", PREPAYS, Rows(lambda loan: PREPAY.get(loan["PPP"]), {True: "With Penalty", False: "Without"})),
+    "lock": ("lock_date", "{kind: yearly}", Rows(lambda loan: loan["LOCK_DT"][-4:] or None, {str(year): str(year) for year in range(2020, 2026)})),
+}  # fmt: skip
+MISSING = {"lock": "Lock Date Unknown"}
+"""A table's own `missing_label` (the others print the default 'Not Available')."""
+
+
+def assert_table(computed: object, loans: list[Loan], expected: Rows, missing: str = "Not Available") -> None:
+    """A one-way table's rows, counts, exact balances and every custom figure (rows and total) are the oracle's."""
+    assert isinstance(computed, Table)
+    ids = [c.id for c in computed.spec.columns or []]
+    rows = expected_rows(loans, expected, missing)
+    assert [r.label for r in computed.rows] == [label for label, _ in rows]
+    for row, (label, members) in zip(computed.rows, rows, strict=True):
+        assert (row.count, row.balance_cents) == (len(members), sum(cents(loan) for loan in members)), label
+        assert printed(ids, row.figures) == figures(members), label
+    assert (computed.count, computed.balance_cents) == (len(loans), sum(cents(loan) for loan in loans))
+    assert printed(ids, computed.figures) == figures(loans)
+    assert sum(r.balance for r in computed.rows) == computed.balance
+
+
+def test_one_way_tables_by_each_kind_match_an_independent_computation(tmp_path: Path) -> None:
+    """Money, percent and integer fields band; category and flag fields group (a flag's rows are true and false); a date groups by year.
+
+    Blanks print last in the missing row; every column's figures are the oracle's.
+    """
+    specs = [table(id, field, rule, **({"missing_label": MISSING[id]} if id in MISSING else {})) for id, (field, rule, _) in ONE_WAY.items()]
+    deal = make_deal(tmp_path, tables(*specs))
+    computed = {t.spec.id: t for t in analyse(load_deal(deal)).tables}
+    loans = loans_of(deal)
+    for id, (_, _, rows) in ONE_WAY.items():
+        missing = MISSING.get(id, "Not Available")
+        assert_table(computed[id], loans, rows, missing)
+        assert computed[id].rows[-1].label == missing  # every custom column has blanks
+
+
+def test_crosstabs_with_custom_fields_on_their_axes(tmp_path: Path) -> None:
+    """Program (category) down by teaser (percent bands) across, and FICO bands by prepay (flag): each cell counts its loans, blanks last."""
+    teaser = BANDS.format(edges="[0.5, 1]")
+    deal = make_deal(tmp_path, tables(
+        table("program-teaser", "program", PROGRAMS, columns=[], across=f"{{field: teaser, header: [Teaser], rule: {teaser}}}", cell="count"),
+        table("fico-prepay", "fico", BANDS.format(edges="[739, 779]"), columns=[], across=f"{{field: prepay, header: [Prepay], rule: {PREPAYS}}}",
+              cell="count"),
+    ))  # fmt: skip
+    computed = {t.spec.id: t for t in analyse(load_deal(deal)).tables}
+    loans = loans_of(deal)
+    fico = Rows(lambda loan: sum(int(loan["FICO_SCORE"]) > e for e in (739, 779)) if loan["FICO_SCORE"] else None,
+                {0: "739 and under", 1: "740 - 779", 2: "780 and over"})  # fmt: skip
+    axes = {"program-teaser": (ONE_WAY["program"][2], ONE_WAY["teaser"][2]), "fico-prepay": (fico, ONE_WAY["prepay"][2])}
+    for id, (down, across) in axes.items():
+        matrix = computed[id]
+        assert isinstance(matrix, CrossTab)
+        rows = expected_rows(loans, down, "Not Available")
+        columns = expected_rows(loans, across, "Not Available")
+        assert matrix.row_labels == [label for label, _ in rows] and matrix.column_labels == [label for label, _ in columns]
+        cells = [[sum(1 for loan in members if loan in others) for _, others in columns] for _, members in rows]
+        assert matrix.cells == cells and matrix.total == matrix.count == len(loans)
+        assert matrix.row_totals == [len(members) for _, members in rows] and matrix.column_totals == [len(others) for _, others in columns]
+
+
+def test_a_weighted_average_over_no_loans_prints_na(tmp_path: Path) -> None:
+    """In the rendered term sheet a weighted average over no loans (every expanded loan's teaser is blank) prints N/A."""
+    deal = make_deal(tmp_path, tables(table("program", "program", PROGRAMS, columns=COLUMNS[:3])))
+    code, out = cli("render", deal, "--format", "txt", "--out", tmp_path / "out")
+    assert code == 0, out
+    text = (tmp_path / "out" / "collateral-term-sheet.txt").read_text()
+    lines = [line.strip() for line in text.splitlines()]  # a narrow table is centred
+    printed_rows = {line.split("  ")[0]: line.split()[-1] for line in lines if line.startswith(("Agency Plus ", "Expanded "))}
+    loans = loans_of(deal)
+    assert printed_rows == {"Agency Plus": weighted([loan for loan in loans if loan["PROG"] == "A"], "TSPRD", 3), "Expanded": "N/A"}
+
 
 # --- 3. deal-file mistakes ----------------------------------------------------------------------
 
@@ -376,6 +454,11 @@ DEAL_MISTAKES = [  # id, custom fields, pool sections, text on the line, key pat
      "use a categories table for program (value 'program')"),
     ("bands-of-a-date", FIELDS, tables(table("t", "lock_date", BANDED, columns=[])), "field: lock_date", "tables.tables.0.field",
      "use a yearly table for lock_date (value 'lock_date')"),
+    ("flag-categories-not-true-false", FIELDS, tables(table("t", "prepay", "{kind: categories, categories: [{value: Y, label: P}, {value: N, label: Q}]}",
+     columns=[])), "value: Y", "tables.tables.0.rule.categories", "prepay is a flag: its categories are true and false (value 'Y, N')"),
+    ("a-category-not-in-the-codes", FIELDS, tables(table("t", "program", "{kind: categories, categories: [{value: jumbo, label: J}, "
+     "{value: agency, label: A}], other_label: Other}", columns=[])), "value: agency", "tables.tables.0.rule.categories",
+     "not program categories: use agency_plus, jumbo, expanded (value 'agency')"),
     ("average-of-a-category-in-a-table", FIELDS, tables(table("t", "teaser", BANDED, columns=["{id: w, kind: weighted_average, field: program, header: [W]}"])),
      "field: program", "tables.tables.0.columns.0.field", f"a weighted_average {NOT_NUMERIC.format('program', 'category')} (value 'program')"),
 ]  # fmt: skip

@@ -194,6 +194,7 @@ class CustomField(Strict):
             self.name, kind, f"Custom field, tape column {self.column}.", band=self.kind in _NUMERIC, group=True,
             plausible=Range(*self.range) if self.range else None, may_be_blank=self.blank == "not_available",
             blank_means_zero=self.blank == "zero", places=self.decimals,
+            categories=tuple(dict.fromkeys(str(v) for v in self.codes.values())) if self.kind == "category" and self.codes else None,
         )  # fmt: skip
 
 
@@ -296,7 +297,7 @@ class BandsRule(Strict):
 
 
 class Category(Strict):  # noqa: D101 (see Address)
-    value: str | int
+    value: str | int | bool = Field(description="The category, number or flag value (true, false) of the row's loans.")
     label: NonEmpty
 
 

@@ -381,6 +381,59 @@ def test_crosstabs_with_custom_fields_on_their_axes(tmp_path: Path) -> None:
         assert matrix.row_totals == [len(members) for _, members in rows] and matrix.column_totals == [len(others) for _, others in columns]
 
 
+GROUPS = "    groups: {field: program, labels: {agency_plus: Agency Plus, jumbo: Jumbo, expanded: Expanded}, total_label: All Loans}\n"
+SUMMARY = """\
+    summary:
+      - {label: Loans, kind: count}
+      - {label: WA Teaser, kind: weighted_average, field: teaser}
+      - {label: WA Escrow, kind: weighted_average, field: escrow}
+      - {label: WA Reserves, kind: weighted_average, field: reserve_months, decimals: 2}
+      - {label: Prepayment Penalty, kind: share, field: prepay, value: true}
+      - {label: Jumbo, kind: share, field: program, value: jumbo}
+      - {label: Min Teaser, kind: minimum, field: teaser}
+      - {label: Max Escrow, kind: maximum, field: escrow}
+      - {label: Max Reserves, kind: maximum, field: reserve_months}
+"""
+
+
+def summary_lines(loans: list[Loan]) -> dict[str, str | None]:
+    """What each line of `SUMMARY` prints for these loans."""
+    return {
+        "Loans": str(len(loans)),
+        "WA Teaser": weighted(loans, "TSPRD", 3),
+        "WA Escrow": weighted(loans, "ESCROW", 2),
+        "WA Reserves": weighted(loans, "RESERVES", 2),
+        "Prepayment Penalty": share(loans, lambda loan: loan["PPP"] == "Y"),
+        "Jumbo": share(loans, lambda loan: loan["PROG"] == "J"),
+        "Min Teaser": extreme(min, loans, "TSPRD"),
+        "Max Escrow": extreme(max, loans, "ESCROW"),
+        "Max Reserves": extreme(max, loans, "RESERVES"),
+    }
+
+
+def test_groups_by_a_custom_category_and_the_pool_data_block(tmp_path: Path) -> None:
+    """`pool.groups` splits by a custom category: each group's table and pool-data column is computed over its own loans.
+
+    The expanded programme's loans have no teaser: its weighted average is over no loans (None, printed N/A).
+    """
+    field, rule, rows = ONE_WAY["reserves"]
+    reserves = table("reserves", field, rule)
+    deal = make_deal(tmp_path, GROUPS + SUMMARY + tables(reserves), cells={(6, "PROG"): "J"})
+    analysis = analyse(load_deal(deal))
+    loans = loans_of(deal)
+    groups = {"agency_plus": "A", "jumbo": "J", "expanded": "X", None: None}
+    members = {key: [loan for loan in loans if code is None or loan["PROG"] == code] for key, code in groups.items()}
+    computed = {t.group_key: t for t in analysis.tables}
+    assert list(computed) == list(groups) and [t.group for t in analysis.tables] == ["Agency Plus", "Jumbo", "Expanded", "All Loans"]
+    for key, group in members.items():
+        assert_table(computed[key], group, rows)
+    block = analysis.pool_data
+    assert block is not None and block.columns == ["Agency Plus", "Jumbo", "Expanded", "All Loans"]
+    for line in block.lines:
+        assert [None if f is None else str(f) for f in line.figures] == [summary_lines(group)[line.item.label] for group in members.values()], line.item.label
+    assert next(line for line in block.lines if line.item.label == "WA Teaser").figures[2] is None
+
+
 def test_a_weighted_average_over_no_loans_prints_na(tmp_path: Path) -> None:
     """In the rendered term sheet a weighted average over no loans (every expanded loan's teaser is blank) prints N/A."""
     deal = make_deal(tmp_path, tables(table("program", "program", PROGRAMS, columns=COLUMNS[:3])))
@@ -391,6 +444,20 @@ def test_a_weighted_average_over_no_loans_prints_na(tmp_path: Path) -> None:
     printed_rows = {line.split("  ")[0]: line.split()[-1] for line in lines if line.startswith(("Agency Plus ", "Expanded "))}
     loans = loans_of(deal)
     assert printed_rows == {"Agency Plus": weighted([loan for loan in loans if loan["PROG"] == "A"], "TSPRD", 3), "Expanded": "N/A"}
+
+
+def test_loans_with_a_blank_group_field_are_a_message_not_a_crash(tmp_path: Path) -> None:
+    """Regression: a blank custom group field (a value not available) was an internal error in strats and passed validate."""
+    deal = make_deal(tmp_path, GROUPS)
+    refused(deal, f"{deal}:{line_of(deal, 'groups:')} [term_sheet.pool.groups.field]: error: 1 loan with a blank program would be in no group: "
+                  "fill in the tape's PROG")  # fmt: skip
+
+
+def test_validate_reports_a_group_without_a_label(tmp_path: Path) -> None:
+    """Loans in a group the deal file does not label stop validate as they stop strats (validate used to pass them)."""
+    deal = make_deal(tmp_path, GROUPS.replace(", expanded: Expanded", ""), cells={(6, "PROG"): "J"})
+    at = f"{deal}:{line_of(deal, 'groups:')} [term_sheet.pool.groups.labels]"
+    refused(deal, f"{at}: error: the tape has loans in these groups: label them (value 'expanded')")
 
 
 # --- 3. deal-file mistakes ----------------------------------------------------------------------
@@ -461,6 +528,12 @@ DEAL_MISTAKES = [  # id, custom fields, pool sections, text on the line, key pat
      "not program categories: use agency_plus, jumbo, expanded (value 'agency')"),
     ("average-of-a-category-in-a-table", FIELDS, tables(table("t", "teaser", BANDED, columns=["{id: w, kind: weighted_average, field: program, header: [W]}"])),
      "field: program", "tables.tables.0.columns.0.field", f"a weighted_average {NOT_NUMERIC.format('program', 'category')} (value 'program')"),
+    ("average-of-a-category-in-the-summary", FIELDS, summary("{label: W, kind: weighted_average, field: program}"), "field: program", "summary.0.field",
+     f"a weighted_average {NOT_NUMERIC.format('program', 'category')} (value 'program')"),
+    ("minimum-of-a-date-in-the-summary", FIELDS, summary("{label: W, kind: minimum, field: lock_date}"), "field: lock_date", "summary.0.field",
+     f"a minimum {NOT_NUMERIC.format('lock_date', 'date')} (value 'lock_date')"),
+    ("share-without-a-value-in-the-summary", FIELDS, summary("{label: W, kind: share, field: prepay}"), "field: prepay", "summary.0.value",
+     "a share column needs the `value` it counts"),
 ]  # fmt: skip
 
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import json
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
@@ -542,3 +545,48 @@ def test_a_deal_file_mistake_is_a_message_at_its_line(tmp_path: Path, fields: st
     """Each mistake stops validate and strats (exit 2) with one line: the deal file's line and key, what is wrong and what to do."""
     deal = make_deal(tmp_path, pool, fields=fields)
     refused(deal, f"{deal}:{line_of(deal, text)} [term_sheet.pool.{key}]: error: ", message)
+
+
+# --- 4. exports -----------------------------------------------------------------------------------
+
+FORMATS = {"wa_teaser": "0.000", "wa_escrow": "0.00", "wa_reserves": "0.0", "prepay": "0.00%", "jumbo": "0.00%", "min_teaser": "0.000",
+           "max_escrow": "0.00", "min_reserves": "0"}  # fmt: skip
+"""The XLSX number format of each custom column: its printed decimals (shares as percents)."""
+
+
+def same_number(cell: object, text: str | None, number_format: str) -> None:
+    """An XLSX cell holds the printed figure as a number in its format (a percent as a fraction), or is blank for N/A."""
+    value = getattr(cell, "value")  # noqa: B009  # openpyxl's cells are untyped
+    if text is None:
+        assert value is None
+        return
+    assert getattr(cell, "data_type") == "n" and isinstance(value, int | float) and getattr(cell, "number_format") == number_format  # noqa: B009
+    assert Decimal(repr(value)).scaleb(2 if number_format.endswith("%") else 0) == Decimal(text)
+
+
+def test_csv_json_and_xlsx_exports_carry_the_custom_columns_exactly(tmp_path: Path) -> None:
+    """`strats -f csv|json|xlsx` print each custom column's figures as the oracle computes them; XLSX stores numbers, N/A blank."""
+    openpyxl = pytest.importorskip("openpyxl")
+    deal = make_deal(tmp_path, SUMMARY + tables(table("program", "program", PROGRAMS)))
+    loans = loans_of(deal)
+    rows = [*expected_rows(loans, ONE_WAY["program"][2], "Not Available"), ("Total", loans)]
+    expected = {label: figures(members) for label, members in rows}
+    ids = list(FORMATS)
+    for fmt in ("csv", "json", "xlsx"):
+        code, out = cli("strats", deal, "--format", fmt, "--out", tmp_path / f"strats.{fmt}")
+        assert code == 0, out
+    lines = [line for line in csv.DictReader(io.StringIO((tmp_path / "strats.csv").read_text())) if line["table"] == "program"]
+    assert {line["label"]: {i: line[i] or None for i in ids} for line in lines} == expected
+    (data,) = [t for t in json.loads((tmp_path / "strats.json").read_text())["tables"] if t["id"] == "program"]
+    assert {r["label"]: {i: r["figures"][i] for i in ids} for r in [*data["rows"], {"label": "Total", **data["total"]}]} == expected
+    sheet = openpyxl.load_workbook(tmp_path / "strats.xlsx")["program"]
+    order = [column.split(",")[0].removeprefix("{id: ") for column in COLUMNS]
+    assert [r[0].value for r in sheet.iter_rows(min_row=2)] == list(expected)
+    for row in sheet.iter_rows(min_row=2):
+        for i, number_format in FORMATS.items():
+            same_number(row[1 + order.index(i)], expected[row[0].value][i], number_format)  # the label, then a column per figure
+    pool_data = {r[0].value: r[1] for r in openpyxl.load_workbook(tmp_path / "strats.xlsx")["Summary"].iter_rows(min_row=2)}
+    for label, text in summary_lines(loans).items():
+        if label != "Loans":
+            same_number(pool_data[label], text, pool_data[label].number_format)
+    assert pool_data["WA Teaser"].number_format == "0.000" and pool_data["Prepayment Penalty"].number_format == "0.00%"

@@ -66,7 +66,7 @@ def main() -> None:
             loans = timed("  validate: _derive", lambda parsed=parsed, pool=pool, cut_off=cut_off: tape._derive(parsed, pool, cut_off))
             first = timed("  validate: _first_row over(loan_number)", lambda raw=raw: raw.select(_first_row=pl.col("_row").min().over("loan_number")))
             work = timed("  validate: concat + rechunk", lambda raw=raw, loans=loans, first=first: pl.concat(
-                [raw.drop("_row").rename(lambda n: f"raw_{n}"), loans, first], how="horizontal"
+                [raw.drop("_row").rename(tape._raw), loans, first], how="horizontal"
             ).rechunk())
             rules = tape._rules(raw, pool, cut_off)
             timed(f"  validate: count {len(rules)} rules (one select)", lambda work=work, rules=rules: work.select(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -163,23 +164,26 @@ class CustomField(Strict):
         if coded and not self.codes:
             problems.append(FieldProblem(("codes",), None, f"a {self.kind} field needs its codes: {{tape code: {maps_to}}}"))
         elif not coded and self.codes is not None:
-            problems.append(FieldProblem(("codes",), "codes", f"a {self.kind} field has no codes (only category and flag fields do)"))
+            problems.append(FieldProblem(("codes",), "codes", f"a {self.kind} field has no codes (only category and flag fields do): remove codes"))
         elif self.codes and (wrong := [k for k, v in self.codes.items() if isinstance(v, bool) != (self.kind == "flag")]):
             problems.append(FieldProblem(("codes", wrong[0]), str(self.codes[wrong[0]]), f"a {self.kind} code maps to {maps_to}"))
         if self.decimals is not None and self.kind != "percent":
-            problems.append(FieldProblem(("decimals",), str(self.decimals), "only a percent field has decimals"))
+            problems.append(FieldProblem(("decimals",), str(self.decimals), "only a percent field has decimals: remove decimals"))
         if self.blank == "zero" and self.kind not in _NUMERIC:
-            problems.append(FieldProblem(("blank",), self.blank, "only a money, percent or integer field can read a blank as zero"))
+            problems.append(FieldProblem(("blank",), self.blank, "only a money, percent or integer field can read a blank as zero: use not_available or error"))
         if self.range is not None:
+            written = f"[{self.range[0]}, {self.range[1]}]"
             if self.kind not in _NUMERIC:
-                problems.append(FieldProblem(("range",), str(list(self.range)), "only a money, percent or integer field has a range"))
+                problems.append(FieldProblem(("range",), written, "only a money, percent or integer field has a range: remove range"))
             elif self.range[0] > self.range[1]:
-                problems.append(FieldProblem(("range",), str(list(self.range)), "the range's low is above its high"))
+                problems.append(FieldProblem(("range",), written, "the range's low is above its high: write it as [low, high]"))
             else:
+                places = self.loan_field().decimals or 0
                 try:
-                    Range(*self.range).scaled(self.loan_field().decimals or 0)
+                    Range(*self.range).scaled(places)
                 except ValueError as exc:
-                    problems.append(FieldProblem(("range",), str(list(self.range)), f"the range is {exc}"))
+                    more = ", or raise decimals" if self.kind == "percent" else ""
+                    problems.append(FieldProblem(("range",), written, f"the range's {exc}: round it to {places} decimals{more}"))
         raise_problems("CustomField", problems)
         return self
 
@@ -190,6 +194,7 @@ class CustomField(Strict):
             self.name, kind, f"Custom field, tape column {self.column}.", band=self.kind in _NUMERIC, group=True,
             plausible=Range(*self.range) if self.range else None, may_be_blank=self.blank == "not_available",
             blank_means_zero=self.blank == "zero", places=self.decimals,
+            categories=tuple(dict.fromkeys(str(v) for v in self.codes.values())) if self.kind == "category" and self.codes else None,
         )  # fmt: skip
 
 
@@ -292,7 +297,7 @@ class BandsRule(Strict):
 
 
 class Category(Strict):  # noqa: D101 (see Address)
-    value: str | int
+    value: str | int | bool = Field(description="The category, number or flag value (true, false) of the row's loans.")
     label: NonEmpty
 
 
@@ -416,7 +421,8 @@ class Pool(Strict):  # noqa: D101 (see Address)
         problems = []
         for i, custom in enumerate(self.custom_fields):
             if custom.name in declared:
-                problems.append(FieldProblem(("custom_fields", i, "name"), custom.name, f"custom field {custom.name} is declared twice"))
+                twice = f"custom field {custom.name} is declared twice: rename or remove one of them"
+                problems.append(FieldProblem(("custom_fields", i, "name"), custom.name, twice))
             declared[custom.name] = custom.loan_field()
         for loc, ref in self._field_refs():
             if not isinstance(ref, CustomFieldName):
@@ -425,7 +431,10 @@ class Pool(Strict):  # noqa: D101 (see Address)
                 ref._field = declared[ref]
             else:
                 known = ", ".join(declared) or "none declared"
-                problems.append(FieldProblem(loc, str(ref), f"unknown field {ref}: not a canonical table field nor one of pool.custom_fields ({known})"))
+                close = difflib.get_close_matches(ref, [*declared, *(f.name for f in table_fields())], n=1)
+                fix = f"did you mean {close[0]}?" if close else "declare it under pool.custom_fields or correct the name"
+                reason = f"unknown field {ref}: neither a canonical table field nor one of pool.custom_fields ({known}); {fix}"
+                problems.append(FieldProblem(loc, str(ref), reason))
         raise_problems("Pool", problems)
         return self
 

@@ -13,14 +13,14 @@ from generator.deal.loading import LoadedDeal, check_path
 from generator.deal.models import TermSheet
 from generator.errors import DealdocsError, DealFileError, Problem, Severity, TapeError
 from generator.pool.crosstab import CrossTab
-from generator.pool.groups import grouped_tables, unknown_groups
-from generator.pool.pool_data import PoolData, pool_data
+from generator.pool.groups import blank_groups, grouped_tables, unknown_groups
+from generator.pool.pool_data import PoolData, pool_data, summary_problems
 from generator.pool.strats import Table, TablePlaces, check_tables, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
 
 if TYPE_CHECKING:
-    pass
+    import polars as pl
 
 
 @dataclass(frozen=True)
@@ -141,10 +141,36 @@ def analyse(loaded: LoadedDeal, override: Path | None = None) -> PoolAnalysis:
     report.raise_for_errors()
     pool = term_sheet_of(loaded).pool
     places = TablePlaces(loaded)  # table specs come from the deal file: problems name its lines
-    if pool.groups is not None and (strays := unknown_groups(report.loans, pool.groups)):
-        raise DealFileError([loaded.problem(("term_sheet", "pool", "groups", "labels"), ", ".join(strays), "the tape has loans in these groups: label them")])
+    if problems := pool_problems(loaded, report.loans):
+        raise DealFileError(problems)
     tables = grouped_tables(report.loans, resolve_tables(pool.tables, places), pool.groups, places)
     return PoolAnalysis(report, summarize(report.loans, pool), tables, pool_data(report.loans, pool))
+
+
+def pool_problems(loaded: LoadedDeal, loans: pl.DataFrame | None = None) -> list[Problem]:
+    """What would stop the groups and the pool-data block, each problem at its deal-file line.
+
+    Summary lines that do not fit their field; with the tape's loans, also a summary field the
+    tape lacks, and loans in a group without a label or with a blank group field.
+    """
+    pool = term_sheet_of(loaded).pool
+    base = ("term_sheet", "pool")
+    found = [
+        loaded.problem((*base, "summary", n, problem.key), problem.value, problem.message)
+        for n, problem in summary_problems(pool, None if loans is None else loans.schema)
+    ]
+    if pool.groups is None or loans is None:
+        return found
+    if strays := unknown_groups(loans, pool.groups):
+        found.append(loaded.problem((*base, "groups", "labels"), ", ".join(strays), "the tape has loans in these groups: label them"))
+    if blank := blank_groups(loans, pool.groups):
+        name = pool.groups.field.value
+        found.append(loaded.problem(
+            (*base, "groups", "field"), name,
+            f"{blank} loan{'s' * (blank != 1)} with a blank {name} would be in no group: fill in the tape's {pool.headers()[name]} "
+            "(blank: error on the custom field lists their rows)",
+        ))  # fmt: skip
+    return found
 
 
 def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Problem]:
@@ -174,5 +200,6 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
         places = TablePlaces(loaded)
         found, computed = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
         problems += found or width_problems(places, resolve_tables(term_sheet.pool.tables, places), computed)
+        problems += pool_problems(loaded, loans)
         problems += eight_k_problems(loaded)
     return problems

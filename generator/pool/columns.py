@@ -50,7 +50,9 @@ def check(column: Column) -> None:
         if column.value is None:
             raise ColumnProblem("value", None, "a share column needs the `value` it counts")
     elif not field.numeric:
-        raise ColumnProblem("field", field.name, f"a {column.kind} column needs a numeric field")
+        raise ColumnProblem(
+            "field", field.name, f"a {column.kind} needs a numeric field, and {field.name} is a {field.kind.value} field: use a share of one of its values"
+        )
 
 
 def places(column: Column) -> int:

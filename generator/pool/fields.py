@@ -106,6 +106,7 @@ class LoanField:
     may_be_blank: bool = False  # a blank cell is a value not available (a warning, counted), not an error
     arm: bool = False  # present exactly on adjustable-rate loans (checked against `amortization`)
     places: int | None = None  # decimals other than the kind's (a DTI in hundredths of a percent)
+    categories: tuple[str, ...] | None = None  # a custom category field's categories, its codes' values (canonical ones: models.Codes)
     decimals: int | None = None  # set from the kind; values are stored times 10**decimals
 
     def __post_init__(self) -> None:

@@ -100,8 +100,13 @@ def _by_group(
 
 
 def unknown_groups(loans: pl.DataFrame, groups: Groups) -> list[str]:
-    """Tape values of the group field that the deal file gives no label (those loans would be in no group)."""
+    """Tape values of the group field that the deal file gives no label (those loans would be in no group); blanks are `blank_groups`."""
     import polars as pl
 
-    values = loans.select(pl.col(groups.field.value).cast(pl.String).unique().sort())[groups.field.value].to_list()
+    values = loans.select(pl.col(groups.field.value).cast(pl.String).drop_nulls().unique().sort())[groups.field.value].to_list()
     return [v for v in values if v not in groups.labels]
+
+
+def blank_groups(loans: pl.DataFrame, groups: Groups) -> int:
+    """Loans whose group field is blank (a custom field's value not available): they would be in no group."""
+    return loans[groups.field.value].null_count()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from generator.deal.models import Column, Pool, SummaryItem
 from generator.pool import columns as figure_columns
-from generator.pool.columns import Figure
+from generator.pool.columns import ColumnProblem, Figure
 from generator.pool.exact import round_half_up
 from generator.pool.groups import group_frames
 
@@ -42,6 +42,26 @@ class PoolData:
 def _column(item: SummaryItem, n: int) -> Column:
     kind = "share" if item.kind == "largest_state" else item.kind
     return Column(id=f"s{n}", kind=kind, header=[item.label], field=item.field, value=item.value, decimals=item.decimals)
+
+
+def summary_problems(pool: Pool, schema: pl.Schema | None = None) -> list[tuple[int, ColumnProblem]]:
+    """The summary lines whose figure cannot be computed, by index, each with its problem.
+
+    A weighted average, minimum or maximum of a field that is no number, a share without its
+    value, and, given the loans' `schema`, a field the tape lacks.
+    """
+    found = []
+    for n, item in enumerate(pool.summary):
+        if item.kind == "largest_state":
+            continue
+        column = _column(item, n)
+        try:
+            figure_columns.check(column)
+            if schema is not None:
+                figure_columns.aggregations([column], schema)
+        except ColumnProblem as problem:
+            found.append((n, problem))
+    return found
 
 
 def _largest_state(frame: pl.DataFrame, cents: int, decimals: int) -> tuple[Figure, str | None]:

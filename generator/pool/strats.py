@@ -253,11 +253,12 @@ def _misfit(spec: TableSpec) -> _SpecProblem | None:
         wrong = [str(c.value) for c in rule.categories if not _whole(c.value)]
         if field.band and wrong:  # numeric fields are stored as whole numbers
             return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"categories of {name} must be whole numbers")
-        if name in CATEGORIES:
-            allowed = [m.value for m in CATEGORIES[name]]
-            unknown = [str(c.value) for c in rule.categories if c.value not in allowed]
-            if unknown:
-                return _SpecProblem(("rule", "categories"), ", ".join(unknown), f"not {name} categories: use {', '.join(allowed)}")
+        if field.kind is Kind.FLAG and (wrong := [str(c.value) for c in rule.categories if not isinstance(c.value, bool)]):
+            return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"{name} is a flag: its categories are true and false")
+        allowed = [m.value for m in CATEGORIES[name]] if name in CATEGORIES else list(field.categories or ())
+        unknown = [str(c.value) for c in rule.categories if str(c.value) not in allowed]
+        if allowed and unknown:
+            return _SpecProblem(("rule", "categories"), ", ".join(unknown), f"not {name} categories: use {', '.join(allowed)}")
     return None
 
 
@@ -286,7 +287,7 @@ def _value_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
         return pl.lit(pl.Series(_scaled_edges(spec, rule), dtype=pl.Int64)).search_sorted(field, side="left").cast(pl.Int64)
     if isinstance(rule, CategoriesRule):
         dtype = loans.schema[spec.field.value]
-        cast = int if dtype.is_integer() else str
+        cast = bool if dtype == pl.Boolean else int if dtype.is_integer() else str  # a flag's categories are true and false
         index = {cast(c.value): i for i, c in enumerate(rule.categories)}
         return field.replace_strict(index, default=len(index) if rule.other_label else None, return_dtype=pl.Int64)
     if isinstance(rule, YearlyRule):

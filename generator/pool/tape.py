@@ -838,8 +838,8 @@ def _modern_checks(cols: set[str]) -> list[_Check]:
         if name not in cols:
             continue
         arm = c("amortization") == "arm"
-        checks.append((E, name, arm & c(f"raw_{name}").is_null(), f"ARM without {name.replace('_', ' ')}"))
-        checks.append((E, name, (c("amortization") == "fixed") & c(f"raw_{name}").is_not_null(), f"{name.replace('_', ' ')} on a fixed-rate loan"))
+        checks.append((E, name, arm & c(_raw(name)).is_null(), f"ARM without {name.replace('_', ' ')}"))
+        checks.append((E, name, (c("amortization") == "fixed") & c(_raw(name)).is_not_null(), f"{name.replace('_', ' ')} on a fixed-rate loan"))
     return checks
 
 
@@ -852,6 +852,14 @@ def _problem_schema() -> pl.Schema:
 def _fields(raw: pl.DataFrame) -> list[str]:
     """The canonical fields of a raw frame (its other columns start with '_')."""
     return [name for name in raw.columns if not name.startswith("_")]
+
+
+def _raw(field: str) -> str:
+    """The name of a field's tape text beside the parsed loans: '_raw_fico'.
+
+    It starts with '_', which no field's name does (a custom field may be called 'raw_balance').
+    """
+    return f"_raw_{field}"
 
 
 def _bad_value_reason(text: pl.Expr, base: str) -> pl.Expr:
@@ -876,13 +884,13 @@ ODD_SPACE = r"[^\x20-\x7e]"
 
 
 def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
-    """Every rule as (severity, field reported, condition true on a bad row, reason) over raw_* and loan columns."""
+    """Every rule as (severity, field reported, condition true on a bad row, reason) over the raw (`_raw`) and loan columns."""
     import polars as pl
 
     rules: list[Rule] = []
     fields, registry = _fields(raw), pool.registry
     for field in fields:
-        text, value = pl.col(f"raw_{field}"), pl.col(field)
+        text, value = pl.col(_raw(field)), pl.col(field)
         spec = registry[field]
         if spec.may_be_blank:  # a value not available: counted per field, never an error
             blank = f"{field.replace('_', ' ')} blank (not available)"
@@ -904,11 +912,11 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
         name, shown = (check.rule, check.value) if isinstance(check, Rule) else (None, None)
         rules.append(Rule(severity, field, condition, reason, name, shown))
     first = pl.col("_first_row")  # computed over the whole tape before any filter
-    duplicate = pl.col("raw_loan_number").is_not_null() & (pl.col("_row") != first)
+    duplicate = pl.col(_raw("loan_number")).is_not_null() & (pl.col("_row") != first)
     rules.append(Rule(Severity.ERROR, "loan_number", duplicate, pl.format("duplicate loan number (first on row {})", first), "duplicate loan number"))
     if "_zip_given" in raw.columns:
-        padded = pl.format("ZIP stored as a number without its leading zeros: read as {}", pl.col("raw_zip"))
-        given = pl.col("raw__zip_given")
+        padded = pl.format("ZIP stored as a number without its leading zeros: read as {}", pl.col(_raw("zip")))
+        given = pl.col(_raw("_zip_given"))
         rules.append(Rule(Severity.WARNING, "zip", given.is_not_null(), padded, "ZIP stored as a number: zero-padded to 5 digits", given))
     return rules
 
@@ -925,7 +933,7 @@ def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFr
 
     loans = _derive(_parse(raw, pool), pool, cut_off)
     first_row = raw.select(_first_row=pl.col("_row").min().over("loan_number"))  # over the whole tape, before any filter
-    work = pl.concat([raw.drop("_row").rename(lambda n: f"raw_{n}"), loans, first_row], how="horizontal").rechunk()
+    work = pl.concat([raw.drop("_row").rename(_raw), loans, first_row], how="horizontal").rechunk()
     rules = _rules(raw, pool, cut_off)
     counts = work.select(cond.fill_null(False).sum().alias(str(i)) for i, (_, _, cond, _) in enumerate(rules)).row(0)
     headers = pool.headers()
@@ -933,7 +941,7 @@ def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFr
         work.filter(rule[2].fill_null(False)).select(
             pl.col("_row").alias("row"),
             pl.lit(headers[rule[1]]).alias("column"),
-            (rule.value if rule.value is not None else pl.col(f"raw_{rule[1]}")).alias("value"),
+            (rule.value if rule.value is not None else pl.col(_raw(rule[1]))).alias("value"),
             (rule[3] if isinstance(rule[3], pl.Expr) else pl.lit(rule[3])).alias("message"),
             pl.lit(rule[0].value).alias("severity"),
             pl.lit(rule.rule or (rule[3] if isinstance(rule[3], str) else "invalid value")).alias("rule"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document as WordDocument
+from docx.oxml.ns import qn
 
 from generator.api import DOCUMENTS, load_deal, render_docx
 
@@ -51,13 +52,29 @@ def test_modern_tables_are_word_tables_with_a_column_per_figure_and_a_repeated_h
     arm_only = [spec for spec in specs if spec.only_groups]
     assert len(arm_only) == 4 and len(tables) == (len(specs) - 4) * 3 + 4  # each table for both groups and the pool; ARM tables for group 2 only
     balance = tables[0]
-    headings = ["Number of Loans", "Aggregate Principal Balance ($)", "% of Group", "WA Rate (%)", "WA FICO", "WA LTV (%)", "WA DTI (%)"]
-    assert [c.text for c in balance.rows[0].cells][1:] == headings
+    averages = (["WA", heading] for heading in ("Rate (%)", "FICO", "LTV (%)", "DTI (%)"))
+    headings = [["Number of", "Loans"], ["Aggregate", "Principal", "Balance ($)"], ["% of", "Group"], *averages]
+    assert [c.text.split("\n") for c in balance.rows[0].cells][1:] == headings  # each heading broken into the deal file's lines, as the PDF sets it
     assert len(balance._tbl.tblGrid.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}gridCol")) == 8
     for table in tables:
         assert "<w:tblHeader/>" in table.rows[0]._tr.xml
         assert table.rows[-1].cells[0].text == "Total"
         assert len({len(row.cells) for row in table.rows}) == 1  # every row as wide as the header
+        assert sum(int(column.get(qn("w:w"))) for column in table._tbl.tblGrid.findall(qn("w:gridCol"))) == 9360  # 6.5in, margin to margin
+        label, *figures = table.rows[-1]._tr.tc_lst
+        assert "w:tcBorders" not in label.xml and all('w:val="double"' in cell.xml for cell in figures)  # the total's figures ruled, not its label
+    crosstab = next(table for table in tables if table.rows[0].cells[1].text == "Original LTV (%)")
+    across, heads = crosstab.rows[:2]
+    assert "<w:tblHeader/>" in across._tr.xml and "<w:tblHeader/>" in heads._tr.xml  # the across heading repeats with the column headings
+    assert len(across._tr.tc_lst) == 2 and [c.text for c in heads.cells] == ["Credit Score", "<= 60", "60-70", "70-80", "> 80", "Total"]
+
+
+def test_columns_share_the_width_as_automatic_table_layout_does() -> None:
+    from generator.formats.docx_grids import column_widths
+
+    assert column_widths([10, 5], [40, 20], 120) == pytest.approx([80, 40])  # every line fits: the room left shared as the widest lines are
+    assert column_widths([10, 5], [40, 20], 45) == pytest.approx([30, 15])  # not: each its shortest, and the same share of the rest
+    assert column_widths([10, 5], [40, 20], 12) == pytest.approx([8, 4])  # not even the shortest: scaled down to the width
 
 
 def test_escaping_in_word(tmp_path: Path) -> None:

@@ -1,0 +1,138 @@
+"""Column widths for the modern term sheet's tables in Word, as the PDF's table layout gives them.
+
+docxtpl makes a template column repeated for every figure into as many columns, each an even share
+of the template's width, so the label column comes out narrow: labels the PDF sets on one line
+wrap in the DOCX, and its tables run longer than the PDF's. Once a document is rendered, each
+table whose first row is in the `Grid Head` style gets the widths that automatic table layout
+(CSS 2.1, as WeasyPrint sets `table.grid` of grid.css) gives the same cells: every column at least
+as wide as its longest word (a figure does not wrap) and at most as its longest line, with its
+cell margins, shared out over the table's width. Text is measured in the deal's typeface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from generator.formats.fonts import regular_face
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+SIZE = 8.5
+"""Points: the grid styles' text, as grid.css sets table.grid (docx_templates builds the styles at this size)."""
+
+
+@cache
+def _advances(typeface: str) -> tuple[dict[int, float], float]:
+    """Each character's advance in the typeface's regular face, in ems; and that of a character the face lacks."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(regular_face(typeface), lazy=True)
+    em = font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    return {code: metrics[glyph][0] / em for code, glyph in font.getBestCmap().items()}, metrics[".notdef"][0] / em
+
+
+def _measure(typeface: str) -> Callable[[str], float]:
+    """A function giving the width in points of a line of text in the grid styles."""
+    advances, missing = _advances(typeface)
+    return lambda text: sum(advances.get(ord(c), missing) for c in text) * SIZE
+
+
+def _lines(cell: Any) -> list[str]:  # an lxml element (lxml is untyped)
+    """A cell's lines: its paragraphs, each broken at its line breaks."""
+    paragraphs = ["".join((node.text or "") if node.tag == f"{W}t" else "\n" for node in p.iter(f"{W}t", f"{W}br")) for p in cell.iter(f"{W}p")]
+    return "\n".join(paragraphs).split("\n")
+
+
+def _margin(cell: Any, defaults: Any, side: str) -> float:
+    """A cell's margin on one side, in points: its own, else the table's."""
+    for margins in (cell.find(f"{W}tcPr/{W}tcMar"), defaults):
+        edge = None if margins is None else margins.find(f"{W}{side}")
+        if edge is not None:
+            return int(edge.get(f"{W}w")) / 20
+    return 0.0
+
+
+def _span(cell: Any) -> int:
+    span = cell.find(f"{W}tcPr/{W}gridSpan")
+    return 1 if span is None else int(span.get(f"{W}val"))
+
+
+def column_widths(shortest: Sequence[float], widest: Sequence[float], width: float) -> list[float]:
+    """Widths of columns whose content is `shortest` wide at least and `widest` at most, to fill `width`, as CSS's automatic layout shares it.
+
+    Columns that fit at their widest share the room left in proportion to those widths; else each
+    column gets its shortest and the same fraction of the rest up to its widest; a table whose
+    shortest widths do not fit (the PDF would run it into the margin) is scaled down to `width`.
+    """
+    low, high = sum(shortest), sum(widest)
+    if high <= width:
+        return [w * width / high for w in widest]
+    if low <= width:
+        share = (width - low) / (high - low)
+        return [s + (w - s) * share for s, w in zip(shortest, widest, strict=True)]
+    return [s * width / low for s in shortest]
+
+
+def fit_grid_tables(root: Any, typeface: str) -> None:
+    """Set the column widths of every modern term sheet table under `root` (a rendered document's XML) as the PDF sets them.
+
+    A heading cell wraps between words, as do the labels; a figure does not. A cell spanning
+    columns (a cross-tab's heading over its figures) is left out of the measure. The widths go in
+    the grid (which LibreOffice reads) and in every cell (which Word reads); the table keeps the
+    width its template gives it.
+    """
+    from lxml import etree
+
+    measure = _measure(typeface)
+    for table in root.iter(f"{W}tbl"):
+        rows = table.findall(f"{W}tr")
+        style = rows[0].find(f"{W}tc/{W}p/{W}pPr/{W}pStyle") if rows else None
+        if style is None or style.get(f"{W}val") != "GridHead":
+            continue
+        defaults = table.find(f"{W}tblPr/{W}tblCellMar")
+        count = max(sum(_span(cell) for cell in row.findall(f"{W}tc")) for row in rows)
+        shortest, widest = [0.0] * count, [0.0] * count
+        for row in rows:
+            heading = row.find(f"{W}trPr/{W}tblHeader") is not None
+            column = 0
+            for cell in row.findall(f"{W}tc"):
+                if _span(cell) == 1:
+                    lines = _lines(cell)
+                    margins = _margin(cell, defaults, "left") + _margin(cell, defaults, "right")
+                    longest = max(map(measure, lines))
+                    wraps = heading or column == 0
+                    least = max([measure(word) for line in lines for word in line.split()], default=0.0) if wraps else longest
+                    shortest[column] = max(shortest[column], least + margins)
+                    widest[column] = max(widest[column], longest + margins)
+                column += _span(cell)
+        total = int(table.find(f"{W}tblPr/{W}tblW").get(f"{W}w"))
+        twips = [round(w * 20) for w in column_widths(shortest, widest, total / 20)]
+        twips[0] += total - sum(twips)  # rounding's remainder, to the labels
+        grid = table.find(f"{W}tblGrid")
+        for column_element in list(grid):
+            grid.remove(column_element)
+        for w in twips:
+            etree.SubElement(grid, f"{W}gridCol", {f"{W}w": str(w)})
+        for row in rows:
+            column = 0
+            for cell in row.findall(f"{W}tc"):
+                _set_width(cell, sum(twips[column : column + _span(cell)]))
+                column += _span(cell)
+
+
+def _set_width(cell: Any, twips: int) -> None:
+    """A cell's width (`w:tcW`, the first of its properties), in twentieths of a point."""
+    from lxml import etree
+
+    props = cell.find(f"{W}tcPr")
+    if props is None:
+        props = etree.Element(f"{W}tcPr")
+        cell.insert(0, props)
+    width = props.find(f"{W}tcW")
+    if width is None:
+        width = etree.Element(f"{W}tcW")
+    props.insert(0, width)  # first: docxtpl puts a `{% colspan %}` cell's gridSpan before it
+    width.set(f"{W}type", "dxa")
+    width.set(f"{W}w", str(twips))

@@ -45,18 +45,29 @@ def _lines(cell: Any) -> list[str]:  # an lxml element (lxml is untyped)
     return "\n".join(paragraphs).split("\n")
 
 
-def _margin(cell: Any, defaults: Any, side: str) -> float:
-    """A cell's margin on one side, in points: its own, else the table's."""
-    for margins in (cell.find(f"{W}tcPr/{W}tcMar"), defaults):
-        edge = None if margins is None else margins.find(f"{W}{side}")
-        if edge is not None:
-            return int(edge.get(f"{W}w")) / 20
-    return 0.0
+def _find(element: Any, *path: str) -> Any:
+    """The element down `path` (tags in Word's namespace) or None (lxml's iterchildren runs in C, its find in Python)."""
+    for tag in path:
+        if element is None:
+            return None
+        element = next(element.iterchildren(f"{W}{tag}"), None)
+    return element
 
 
-def _span(cell: Any) -> int:
-    span = cell.find(f"{W}tcPr/{W}gridSpan")
-    return 1 if span is None else int(span.get(f"{W}val"))
+def _points(margin: Any) -> float:
+    """A margin (`w:left`, `w:right`) in points; none is 0."""
+    return 0.0 if margin is None else int(margin.get(f"{W}w")) / 20
+
+
+def _box(cell: Any, defaults: Any) -> tuple[int, float]:
+    """How many grid columns a cell spans, and its left and right margins together in points: its own, else the table's."""
+    props = _find(cell, "tcPr")
+    span, own = _find(props, "gridSpan"), _find(props, "tcMar")
+    margins = 0.0
+    for side in ("left", "right"):
+        edge = _find(own, side)
+        margins += _points(edge if edge is not None else _find(defaults, side))
+    return (1 if span is None else int(span.get(f"{W}val"))), margins
 
 
 def column_widths(shortest: Sequence[float], widest: Sequence[float], width: float) -> list[float]:
@@ -87,50 +98,50 @@ def fit_grid_tables(root: Any, typeface: str) -> None:
 
     measure = _measure(typeface)
     for table in root.iter(f"{W}tbl"):
-        rows = table.findall(f"{W}tr")
-        style = rows[0].find(f"{W}tc/{W}p/{W}pPr/{W}pStyle") if rows else None
+        rows = list(table.iterchildren(f"{W}tr"))
+        style = _find(rows[0], "tc", "p", "pPr", "pStyle") if rows else None
         if style is None or style.get(f"{W}val") != "GridHead":
             continue
-        defaults = table.find(f"{W}tblPr/{W}tblCellMar")
-        count = max(sum(_span(cell) for cell in row.findall(f"{W}tc")) for row in rows)
+        defaults = _find(table, "tblPr", "tblCellMar")
+        cells = [[(cell, *_box(cell, defaults)) for cell in row.iterchildren(f"{W}tc")] for row in rows]
+        count = max(sum(span for _, span, _ in row) for row in cells)
         shortest, widest = [0.0] * count, [0.0] * count
-        for row in rows:
-            heading = row.find(f"{W}trPr/{W}tblHeader") is not None
+        for row, row_cells in zip(rows, cells, strict=True):
+            heading = _find(row, "trPr", "tblHeader") is not None
             column = 0
-            for cell in row.findall(f"{W}tc"):
-                if _span(cell) == 1:
+            for cell, span, margins in row_cells:
+                if span == 1:
                     lines = _lines(cell)
-                    margins = _margin(cell, defaults, "left") + _margin(cell, defaults, "right")
                     longest = max(map(measure, lines))
                     wraps = heading or column == 0
                     least = max([measure(word) for line in lines for word in line.split()], default=0.0) if wraps else longest
                     shortest[column] = max(shortest[column], least + margins)
                     widest[column] = max(widest[column], longest + margins)
-                column += _span(cell)
-        total = int(table.find(f"{W}tblPr/{W}tblW").get(f"{W}w"))
+                column += span
+        total = int(_find(table, "tblPr", "tblW").get(f"{W}w"))
         twips = [round(w * 20) for w in column_widths(shortest, widest, total / 20)]
         twips[0] += total - sum(twips)  # rounding's remainder, to the labels
-        grid = table.find(f"{W}tblGrid")
+        grid = _find(table, "tblGrid")
         for column_element in list(grid):
             grid.remove(column_element)
         for w in twips:
             etree.SubElement(grid, f"{W}gridCol", {f"{W}w": str(w)})
-        for row in rows:
+        for row_cells in cells:
             column = 0
-            for cell in row.findall(f"{W}tc"):
-                _set_width(cell, sum(twips[column : column + _span(cell)]))
-                column += _span(cell)
+            for cell, span, _ in row_cells:
+                _set_width(cell, sum(twips[column : column + span]))
+                column += span
 
 
 def _set_width(cell: Any, twips: int) -> None:
     """A cell's width (`w:tcW`, the first of its properties), in twentieths of a point."""
     from lxml import etree
 
-    props = cell.find(f"{W}tcPr")
+    props = _find(cell, "tcPr")
     if props is None:
         props = etree.Element(f"{W}tcPr")
         cell.insert(0, props)
-    width = props.find(f"{W}tcW")
+    width = _find(props, "tcW")
     if width is None:
         width = etree.Element(f"{W}tcW")
     props.insert(0, width)  # first: docxtpl puts a `{% colspan %}` cell's gridSpan before it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from docx import Document as WordDocument
 from docx.oxml.ns import qn
 
-from generator.api import DOCUMENTS, load_deal, render_docx
+from generator.api import DOCUMENTS, load_deal, render_document, render_docx
 
 from .helpers import DEAL, LOOK_EXAMPLES, PRIME, ROOT, SHELF, TAKEDOWN, docx_words, normalised
 
@@ -75,6 +76,21 @@ def test_columns_share_the_width_as_automatic_table_layout_does() -> None:
     assert column_widths([10, 5], [40, 20], 120) == pytest.approx([80, 40])  # every line fits: the room left shared as the widest lines are
     assert column_widths([10, 5], [40, 20], 45) == pytest.approx([30, 15])  # not: each its shortest, and the same share of the rest
     assert column_widths([10, 5], [40, 20], 12) == pytest.approx([8, 4])  # not even the shortest: scaled down to the width
+
+
+def test_a_template_whose_tables_have_no_width_still_gets_them_margin_to_margin(tmp_path: Path) -> None:
+    """A collateral template exported before its tables had a width in twips (Word's `auto`) gets the width between the margins."""
+    fixed, auto = b'<w:tblW w:type="dxa" w:w="9360"/>', b'<w:tblW w:type="auto" w:w="0"/>'
+    with zipfile.ZipFile(ROOT / "templates" / "collateral-term-sheet.docx") as source, zipfile.ZipFile(tmp_path / "collateral-term-sheet.docx", "w") as copy:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "word/document.xml":
+                assert data.count(fixed) == 2  # the pool-data block's table and the one repeated for every table
+                data = data.replace(fixed, auto)
+            copy.writestr(name, data)
+    docx = render_document(load_deal(PRIME), "collateral-term-sheet", "docx", templates=tmp_path).content
+    for table in WordDocument(io.BytesIO(docx)).tables:
+        assert sum(int(column.get(qn("w:w"))) for column in table._tbl.tblGrid.findall(qn("w:gridCol"))) == 9360
 
 
 def test_escaping_in_word(tmp_path: Path) -> None:

@@ -70,6 +70,13 @@ def _box(cell: Any, defaults: Any) -> tuple[int, float]:
     return (1 if span is None else int(span.get(f"{W}val"))), margins
 
 
+def _text_width(document: Any) -> int:
+    """The width between the page margins of a document (`w:document`), in twips: a table's width if its template gives none."""
+    section = _find(document, "body", "sectPr")
+    page, margins = _find(section, "pgSz"), _find(section, "pgMar")
+    return int(page.get(f"{W}w")) - int(margins.get(f"{W}left")) - int(margins.get(f"{W}right"))
+
+
 def column_widths(shortest: Sequence[float], widest: Sequence[float], width: float) -> list[float]:
     """Widths of columns whose content is `shortest` wide at least and `widest` at most, to fill `width`, as CSS's automatic layout shares it.
 
@@ -86,18 +93,19 @@ def column_widths(shortest: Sequence[float], widest: Sequence[float], width: flo
     return [s * width / low for s in shortest]
 
 
-def fit_grid_tables(root: Any, typeface: str) -> None:
-    """Set the column widths of every modern term sheet table under `root` (a rendered document's XML) as the PDF sets them.
+def fit_grid_tables(document: Any, typeface: str) -> None:
+    """Set the column widths of every modern term sheet table of a rendered document (its `w:document`) as the PDF sets them.
 
     A heading cell wraps between words, as do the labels; a figure does not. A cell spanning
     columns (a cross-tab's heading over its figures) is left out of the measure. The widths go in
     the grid (which LibreOffice reads) and in every cell (which Word reads); the table keeps the
-    width its template gives it.
+    width its template gives it in twips, and takes the width between the margins if it gives none
+    (a template exported before tables had one).
     """
     from lxml import etree
 
     measure = _measure(typeface)
-    for table in root.iter(f"{W}tbl"):
+    for table in document.iter(f"{W}tbl"):
         rows = list(table.iterchildren(f"{W}tr"))
         style = _find(rows[0], "tc", "p", "pPr", "pStyle") if rows else None
         if style is None or style.get(f"{W}val") != "GridHead":
@@ -118,7 +126,11 @@ def fit_grid_tables(root: Any, typeface: str) -> None:
                     shortest[column] = max(shortest[column], least + margins)
                     widest[column] = max(widest[column], longest + margins)
                 column += span
-        total = int(_find(table, "tblPr", "tblW").get(f"{W}w"))
+        width = _find(table, "tblPr", "tblW")
+        if width.get(f"{W}type") != "dxa":
+            width.set(f"{W}type", "dxa")
+            width.set(f"{W}w", str(_text_width(document)))
+        total = int(width.get(f"{W}w"))
         twips = [round(w * 20) for w in column_widths(shortest, widest, total / 20)]
         twips[0] += total - sum(twips)  # rounding's remainder, to the labels
         grid = _find(table, "tblGrid")

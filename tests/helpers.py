@@ -21,7 +21,10 @@ TAKEDOWN = EXAMPLES / "cmsi-2006-1" / "deal.yaml"
 SHELF = EXAMPLES / "cmsi-2003-shelf" / "shelf.yaml"
 VARIANTS = EXAMPLES / "variants"
 REFERENCE = ROOT / "tests" / "reference"  # the filed copies the documents are compared with
-LOOK_EXAMPLES = {"term-sheet-8k": DEAL, "exhibit-5-1-takedown": TAKEDOWN, "exhibit-5-1-shelf": SHELF}  # converted by LibreOffice once a session
+PRIME = EXAMPLES / "prime-jumbo-2024-1" / "deal.yaml"  # the modern layout: loan groups, figure columns, a cross-tab, the pool-data block
+LOOK_EXAMPLES = {  # converted by LibreOffice once a session
+    "term-sheet-8k": DEAL, "exhibit-5-1-takedown": TAKEDOWN, "exhibit-5-1-shelf": SHELF, "collateral-term-sheet": PRIME,
+}
 SNAPSHOTS = ROOT / "tests" / "test_snapshots"  # the pytest plugin's snapshots (tests/test_snapshots.py)
 
 runner = CliRunner()
@@ -32,7 +35,7 @@ RULE = re.compile(r"^[-=_]{3,}$")
 def normalised(text: str) -> list[str]:
     """The words of a document's text in any format, spelled alike: ASCII, rules dropped, hyphenated line ends joined."""
     text = anyascii(unicodedata.normalize("NFKC", text).replace("\u2014", "--"))  # an em dash is typed '--' in EDGAR text
-    text = re.sub(r"(?<=[A-Za-z])-\n(?=[A-Za-z])", "-", text)  # 'Pass-' / 'Through' at a line end
+    text = re.sub(r"(?<=[A-Za-z0-9])-\n(?=[A-Za-z0-9])", "-", text)  # 'Pass-' / 'Through' or '333-' / '270001' at a line end
     text = re.sub(r"\$\s+", "$", text)
     words = [w for w in text.split() if not RULE.match(w)]
     return ["jurisdiction" if w == "juris-" else w for w in words if w != "diction"]  # the cover's split caption

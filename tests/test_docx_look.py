@@ -1,7 +1,7 @@
 """How the DOCX looks once set: every example converted by LibreOffice headless, once a session, and read back.
 
 The pages are checked against the PDF WeasyPrint sets from the same words: about as many pages,
-a page number on every page of the term sheet, the cover's captions in cells of their own, and no
+a page number on every page of both term sheets, the cover's captions in cells of their own, and no
 table broken so that a page holds fewer than three of its rows.
 """
 
@@ -25,8 +25,9 @@ def test_as_many_pages_as_the_pdf_give_or_take_one(converted: dict[str, tuple[by
     assert abs(len(pages) - weasy) <= 1, (len(pages), weasy)
 
 
-def test_every_page_of_the_term_sheet_has_its_number(converted: dict[str, tuple[bytes, list[str], int]]) -> None:
-    _, pages, _ = converted["term-sheet-8k"]
+@pytest.mark.parametrize("name", ["term-sheet-8k", "collateral-term-sheet"])
+def test_every_page_of_the_term_sheets_has_its_number(converted: dict[str, tuple[bytes, list[str], int]], name: str) -> None:
+    _, pages, _ = converted[name]
     for number, text in enumerate(pages, 1):
         lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
         assert str(number) in lines, (number, lines[-3:])

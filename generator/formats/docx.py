@@ -33,6 +33,8 @@ def render_docx(
 ) -> Rendered:
     """One document as a Word file from its `.docx` template through docxtpl, autoescaped, with reproducible bytes.
 
+    The modern term sheet's tables get their column widths once rendered (`fit_grid_tables`).
+
     Takes the arguments every format takes (see `Renderer`).
 
     Returns:
@@ -43,6 +45,7 @@ def render_docx(
     """
     from docxtpl import DocxTemplate
 
+    from generator.formats.docx_grids import fit_grid_tables
     from generator.formats.docx_package import normalise_docx
 
     template = DocxTemplate(str(template_file(f"{document.name}.docx", search_path)))
@@ -50,6 +53,7 @@ def render_docx(
     env.finalize = typographic  # curly quotes and dashes in Word; EDGAR text keeps ASCII
     data = plain({**(context or document.context(loaded, tape)), "footnote": _word_footnote})
     guarded(env, f"{document.name}.docx", lambda: template.render(data, env, autoescape=True))
+    fit_grid_tables(template.docx.element, loaded.deal.style.typeface)
     buffer = io.BytesIO()
     template.save(buffer)
     stamp = datetime.combine(document.dated(loaded), datetime.min.time())

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Inches, Pt
+from docx.shared import Emu, Inches, Pt, Twips
 
+from generator.formats.docx_grids import SIZE
 from generator.formats.docx_package import normalise_docx
 from generator.templating.folders import templates_dir
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 FONT = "Times New Roman"  # what Word asks for; a deal's `style.typeface` replaces it when rendering (docx_package)
 KEEP_ROWS = 45  # a table of at most this many rows fits on a page: kept whole, as print.css keeps it (`.keep`)
 LABEL_WIDTH, COUNT_WIDTH, BALANCE_WIDTH = 3.4, 1.2, 1.9  # inches; the label column takes the filing's longest labels
+PAD = round(SIZE * 2)  # twips: 0.1em of a grid cell's text, grid.css's padding above and below each cell
 
 
 def _styled_document() -> DocxDocument:
@@ -354,7 +356,7 @@ def _term_sheet() -> DocxDocument:
 
 
 def _grid_styles(doc: DocxDocument) -> None:
-    """Smaller cells for the modern term sheet's tables, which carry as many figure columns as the deal file asks.
+    """The modern term sheet's tables as grid.css sets them in the PDF: cells at `SIZE` points on lines 1.15 of it, a bold title.
 
     Headings and rows are kept with the row after them, so a table that fits on a page is not
     broken; the total row is not, so that a table longer than a page can break before it.
@@ -363,14 +365,51 @@ def _grid_styles(doc: DocxDocument) -> None:
         for name, align in ((kind, None), (f"{kind} Figure", WD_ALIGN_PARAGRAPH.RIGHT)):
             style = doc.styles.add_style(name, 1)
             style.base_style = doc.styles["Normal"]
-            style.font.size = Pt(8)
-            style.paragraph_format.space_after = Pt(0)
-            style.paragraph_format.keep_with_next = kind != "Grid Total"
+            style.font.size = Pt(SIZE)
+            fmt = style.paragraph_format
+            fmt.space_after = Pt(0)
+            fmt.line_spacing, fmt.line_spacing_rule = Twips(round(SIZE * 1.15 * 20)), WD_LINE_SPACING.AT_LEAST
+            fmt.keep_with_next = kind != "Grid Total"
             if align is not None:
-                style.paragraph_format.alignment = align
-    doc.styles.add_style("Table Span", 1).base_style = doc.styles["Table Title"]
-    doc.styles["Table Span"].font.bold = False
-    doc.styles["Table Span"].paragraph_format.space_before = Pt(0)
+                fmt.alignment = align
+    span = doc.styles.add_style("Grid Span", 1)  # a cross-tab's heading over its figure columns
+    span.base_style = doc.styles["Grid Head"]
+    span.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title = doc.styles.add_style("Grid Title", 1)  # the caption, 10 points; before it the 2em a table leaves under it, after it 0.6em
+    title.base_style = doc.styles["Normal"]
+    title.font.size, title.font.bold = Pt(10), True
+    fmt = title.paragraph_format
+    fmt.alignment, fmt.keep_with_next = WD_ALIGN_PARAGRAPH.CENTER, True
+    fmt.space_before, fmt.space_after = Pt(2 * SIZE), Pt(6)
+    fmt.line_spacing, fmt.line_spacing_rule = Pt(11.5), WD_LINE_SPACING.AT_LEAST
+    after_text = doc.styles.add_style("Grid Title After Text", 1)  # after a paragraph, whose space after stands for both (CSS collapses margins)
+    after_text.base_style = title
+    after_text.paragraph_format.space_before = Pt(0)
+
+
+def _cell_look(cell: Any, rules: Sequence[tuple[str, str, int]] = (), margins: Sequence[tuple[str, int]] = (), foot: bool = False) -> None:
+    """A grid cell's (`w:tc`'s) rules (edge, kind, eighths of a point), own margins (side, twips) and alignment to its foot, in Word's order."""
+    props = cell.get_or_add_tcPr()
+    if rules:
+        borders = OxmlElement("w:tcBorders")
+        for edge, kind, eighths in rules:
+            element = OxmlElement(f"w:{edge}")
+            element.set(qn("w:val"), kind)
+            element.set(qn("w:sz"), str(eighths))
+            borders.append(element)
+        props.append(borders)
+    if margins:
+        own = OxmlElement("w:tcMar")
+        for side, twips in margins:
+            element = OxmlElement(f"w:{side}")
+            element.set(qn("w:w"), str(twips))
+            element.set(qn("w:type"), "dxa")
+            own.append(element)
+        props.append(own)
+    if foot:
+        align = OxmlElement("w:vAlign")
+        align.set(qn("w:val"), "bottom")
+        props.append(align)
 
 
 def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -> _Row:
@@ -380,53 +419,66 @@ def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -
     for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
         cell.text = text
         cell.paragraphs[0].style = f"{style} Figure" if i else style
-        for width in cell._tc.tcPr.findall(qn("w:tcW")):  # no cell widths: each rendered column takes its width from the grid
-            cell._tc.tcPr.remove(width)
     row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     return cast("_Row", row)
 
 
-def _grid_table(doc: DocxDocument, expression: str) -> None:
+def _grid_table(doc: DocxDocument, expression: str, after_text: str) -> None:
     """A table of the modern term sheet (a grid of printed cells, generator/documents/grids.py) as a real Word table.
 
-    One column for the labels, then one per figure column, however many the deal file lists
-    (docxtpl repeats the cell); the header row repeats on every page; the total row is ruled.
+    Its title and group, then one column for the labels and one per figure column, however many
+    the deal file lists (docxtpl repeats the cell; docx_grids sizes the columns once rendered); a
+    cross-tab's heading over its figure columns in a row of its own; the heading rows repeat on
+    every page, ruled below; the total row's figures are ruled. Cells are padded as grid.css pads
+    them: 0.1em above and below, 0.6em before a figure, headings set on the rule. `after_text`
+    (a Jinja expression) is true where the table follows a paragraph rather than a table.
     """
     _tag(doc, f"{{%p with g = {expression} %}}")
-    _tag(doc, '{{ g.title | join(" ") }}', "Table Title")
-    _tag(doc, "{%p if g.group %}")
-    _tag(doc, "{{ g.group }}", "Table Span")
-    _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if g.span %}")
-    _tag(doc, '{{ g.span | join(" ") }}', "Table Span")
+    _tag(doc, f"{{%p if {after_text} %}}")
+    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Grid Title After Text")
+    _tag(doc, "{%p else %}")
+    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Grid Title")
     _tag(doc, "{%p endif %}")
     table = doc.add_table(rows=0, cols=4)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    head = _dynamic_row(table, '{{ g.heads[0] | join(" ") }}', '{{ cell | join(" ") }}', "g.heads[1:]", "Grid Head")
+    table.autofit = False  # fixed layout: the columns docx_grids sets, across the full width
+    section = doc.sections[0]
+    width = table._tbl.tblPr.find(qn("w:tblW"))  # the full width between the margins (_styled_document sets them)
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(Emu((section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)).twips))
+    _tag_row(table, "{%tr if g.span %}")
+    span = table.add_row()
+    span.cells[1].merge(span.cells[3])
+    span.cells[0].paragraphs[0].style = "Grid Head"
+    span.cells[1].text = '{% colspan g.heads | length - 1 %}{{ g.span | join(" ") }}'
+    span.cells[1].paragraphs[0].style = "Grid Span"
+    span._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    _repeat_header(span)
+    _tag_row(table, "{%tr endif %}")
+    head = _dynamic_row(table, '{{ g.heads[0] | join("\\n") }}', '{{ cell | join("\\n") }}', "g.heads[1:]", "Grid Head")
     _repeat_header(head)
     _tag_row(table, "{%tr for row in g.rows %}")
-    _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid Row")
+    body = _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid Row")
     _tag_row(table, "{%tr endfor %}")
     _tag_row(table, "{%tr if g.total %}")
     total = _dynamic_row(table, "{{ g.total[0] }}", "{{ cell }}", "g.total[1:]", "Grid Total")
     _tag_row(table, "{%tr endif %}")
-    _rule_above(total)
-    margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
+    for row in (span, head, body, total):
+        for i, cell in enumerate(row._tr.tc_lst):
+            label = [("left", 0)] if i == 0 else []  # the labels flush with the margin, as the PDF sets them
+            if row is span or row is head:  # headings on the rule under them, 0.2em above it
+                _cell_look(cell, [("bottom", "single", 4)], [("top", 0), *label, ("bottom", 2 * PAD)], foot=True)
+            elif row is total and i:  # a rule over the total's figures, a double one (as heavy as grid.css's 2pt) under them, not under its label
+                _cell_look(cell, [("top", "single", 4), ("bottom", "double", 6)], label)
+            else:
+                _cell_look(cell, margins=label)
+    margins = OxmlElement("w:tblCellMar")  # every cell 0.1em above and below, 0.6em before a figure
+    for side, twips in (("top", PAD), ("left", 6 * PAD), ("bottom", PAD), ("right", 0)):
         margin = OxmlElement(f"w:{side}")
-        margin.set(qn("w:w"), "43")  # 0.03in: room for the widest figure
+        margin.set(qn("w:w"), str(twips))
         margin.set(qn("w:type"), "dxa")
         margins.append(margin)
-    table._tbl.tblPr.append(margins)
-    for column, inches in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), (2.0, 1.5, 1.5, 1.5), strict=True):
-        column.set(qn("w:w"), str(int(inches * 1440)))  # docxtpl scales these to the columns rendered, the label column widest
-    for cell in head.cells:
-        borders = OxmlElement("w:tcBorders")
-        bottom = OxmlElement("w:bottom")
-        bottom.set(qn("w:val"), "single")
-        bottom.set(qn("w:sz"), "4")
-        borders.append(bottom)
-        cell._tc.get_or_add_tcPr().append(borders)
+    table._tbl.tblPr.find(qn("w:tblLook")).addprevious(margins)
     _tag(doc, "{%p if g.footnote %}")
     _tag(doc, "{{ g.footnote }}", "Footnote Block")
     _tag(doc, "{%p endif %}")
@@ -436,6 +488,7 @@ def _grid_table(doc: DocxDocument, expression: str) -> None:
 def _collateral() -> DocxDocument:
     """The modern collateral term sheet's template: cover and legends, the pool, the pool-data block, every table."""
     doc = _styled_document()
+    doc.sections[0].bottom_margin = Inches(0.9)  # as print.css sets the PDF's pages
     _grid_styles(doc)
     _page_footer(doc)
     _tag(doc, '{%p import "collateral-term-sheet/_prose.j2" as prose with context %}')
@@ -457,11 +510,11 @@ def _collateral() -> DocxDocument:
     _tag(doc, "{{ prose.blanks | oneline }}", "Body Indent")
     _tag(doc, "{%p if pool_data %}")
     _tag(doc, "{{ prose.pool_data_intro }}", "Body Indent")
-    _grid_table(doc, "pool_data | pool_grid(prose.table_words)")
+    _grid_table(doc, "pool_data | pool_grid(prose.table_words)", "true")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{{ prose.tables_intro }}", "New Page")
     _tag(doc, "{%p for table in tables %}")
-    _grid_table(doc, "table | grid(prose.table_words)")
+    _grid_table(doc, "table | grid(prose.table_words)", "loop.first")
     _tag(doc, "{%p endfor %}")
     return doc
 

@@ -10,13 +10,15 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _paragraph(p: Any) -> str:  # an lxml element (lxml is untyped)
-    """A paragraph's text with tabs, and footnote references as the text marks them: '(1)'."""
+    """A paragraph's text with tabs and line breaks, and footnote references as the text marks them: '(1)'."""
     parts = []
-    for node in p.iter(f"{W}t", f"{W}tab", f"{W}footnoteReference"):
+    for node in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}footnoteReference"):
         if node.tag == f"{W}t":
             parts.append(node.text or "")
         elif node.tag == f"{W}tab":
             parts.append("\t")
+        elif node.tag == f"{W}br":
+            parts.append("\n")
         else:
             parts.append(f"({node.get(f'{W}id')})")
     return "".join(parts)

@@ -56,3 +56,8 @@ def faces(typeface: str = DEFAULT_TYPEFACE) -> tuple[Face, ...]:
     folder = font_folder(typeface)
     family = _FAMILIES[typeface]
     return tuple(Face(family, (folder / name).as_uri(), weight, style) for (weight, style), name in sorted(_FILES[typeface].items()))
+
+
+def regular_face(typeface: str = DEFAULT_TYPEFACE) -> Path:
+    """The file of a typeface's regular face (upright, normal weight), whose widths the DOCX's tables are measured with."""
+    return font_folder(typeface) / _FILES[typeface][400, "normal"]

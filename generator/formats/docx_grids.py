@@ -1,0 +1,161 @@
+"""Column widths for the modern term sheet's tables in Word, as the PDF's table layout gives them.
+
+docxtpl makes a template column repeated for every figure into as many columns, each an even share
+of the template's width, so the label column comes out narrow: labels the PDF sets on one line
+wrap in the DOCX, and its tables run longer than the PDF's. Once a document is rendered, each
+table whose first row is in the `Grid Head` style gets the widths that automatic table layout
+(CSS 2.1, as WeasyPrint sets `table.grid` of grid.css) gives the same cells: every column at least
+as wide as its longest word (a figure does not wrap) and at most as its longest line, with its
+cell margins, shared out over the table's width. Text is measured in the deal's typeface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from generator.formats.fonts import regular_face
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+SIZE = 8.5
+"""Points: the grid styles' text, as grid.css sets table.grid (docx_templates builds the styles at this size)."""
+
+
+@cache
+def _advances(typeface: str) -> tuple[dict[int, float], float]:
+    """Each character's advance in the typeface's regular face, in ems; and that of a character the face lacks."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(regular_face(typeface), lazy=True)
+    em = font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    return {code: metrics[glyph][0] / em for code, glyph in font.getBestCmap().items()}, metrics[".notdef"][0] / em
+
+
+def _measure(typeface: str) -> Callable[[str], float]:
+    """A function giving the width in points of a line of text in the grid styles."""
+    advances, missing = _advances(typeface)
+    return lambda text: sum(advances.get(ord(c), missing) for c in text) * SIZE
+
+
+def _lines(cell: Any) -> list[str]:  # an lxml element (lxml is untyped)
+    """A cell's lines: its paragraphs, each broken at its line breaks."""
+    paragraphs = ["".join((node.text or "") if node.tag == f"{W}t" else "\n" for node in p.iter(f"{W}t", f"{W}br")) for p in cell.iter(f"{W}p")]
+    return "\n".join(paragraphs).split("\n")
+
+
+def _find(element: Any, *path: str) -> Any:
+    """The element down `path` (tags in Word's namespace) or None (lxml's iterchildren runs in C, its find in Python)."""
+    for tag in path:
+        if element is None:
+            return None
+        element = next(element.iterchildren(f"{W}{tag}"), None)
+    return element
+
+
+def _points(margin: Any) -> float:
+    """A margin (`w:left`, `w:right`) in points; none is 0."""
+    return 0.0 if margin is None else int(margin.get(f"{W}w")) / 20
+
+
+def _box(cell: Any, defaults: Any) -> tuple[int, float]:
+    """How many grid columns a cell spans, and its left and right margins together in points: its own, else the table's."""
+    props = _find(cell, "tcPr")
+    span, own = _find(props, "gridSpan"), _find(props, "tcMar")
+    margins = 0.0
+    for side in ("left", "right"):
+        edge = _find(own, side)
+        margins += _points(edge if edge is not None else _find(defaults, side))
+    return (1 if span is None else int(span.get(f"{W}val"))), margins
+
+
+def _text_width(document: Any) -> int:
+    """The width between the page margins of a document (`w:document`), in twips: a table's width if its template gives none."""
+    section = _find(document, "body", "sectPr")
+    page, margins = _find(section, "pgSz"), _find(section, "pgMar")
+    return int(page.get(f"{W}w")) - int(margins.get(f"{W}left")) - int(margins.get(f"{W}right"))
+
+
+def column_widths(shortest: Sequence[float], widest: Sequence[float], width: float) -> list[float]:
+    """Widths of columns whose content is `shortest` wide at least and `widest` at most, to fill `width`, as CSS's automatic layout shares it.
+
+    Columns that fit at their widest share the room left in proportion to those widths; else each
+    column gets its shortest and the same fraction of the rest up to its widest; a table whose
+    shortest widths do not fit (the PDF would run it into the margin) is scaled down to `width`.
+    """
+    low, high = sum(shortest), sum(widest)
+    if high <= width:
+        return [w * width / high for w in widest]
+    if low <= width:
+        share = (width - low) / (high - low)
+        return [s + (w - s) * share for s, w in zip(shortest, widest, strict=True)]
+    return [s * width / low for s in shortest]
+
+
+def fit_grid_tables(document: Any, typeface: str) -> None:
+    """Set the column widths of every modern term sheet table of a rendered document (its `w:document`) as the PDF sets them.
+
+    A heading cell wraps between words, as do the labels; a figure does not. A cell spanning
+    columns (a cross-tab's heading over its figures) is left out of the measure. The widths go in
+    the grid (which LibreOffice reads) and in every cell (which Word reads); the table keeps the
+    width its template gives it in twips, and takes the width between the margins if it gives none
+    (a template exported before tables had one).
+    """
+    from lxml import etree
+
+    measure = _measure(typeface)
+    for table in document.iter(f"{W}tbl"):
+        rows = list(table.iterchildren(f"{W}tr"))
+        style = _find(rows[0], "tc", "p", "pPr", "pStyle") if rows else None
+        if style is None or style.get(f"{W}val") != "GridHead":
+            continue
+        defaults = _find(table, "tblPr", "tblCellMar")
+        cells = [[(cell, *_box(cell, defaults)) for cell in row.iterchildren(f"{W}tc")] for row in rows]
+        count = max(sum(span for _, span, _ in row) for row in cells)
+        shortest, widest = [0.0] * count, [0.0] * count
+        for row, row_cells in zip(rows, cells, strict=True):
+            heading = _find(row, "trPr", "tblHeader") is not None
+            column = 0
+            for cell, span, margins in row_cells:
+                if span == 1:
+                    lines = _lines(cell)
+                    longest = max(map(measure, lines))
+                    wraps = heading or column == 0
+                    least = max([measure(word) for line in lines for word in line.split()], default=0.0) if wraps else longest
+                    shortest[column] = max(shortest[column], least + margins)
+                    widest[column] = max(widest[column], longest + margins)
+                column += span
+        width = _find(table, "tblPr", "tblW")
+        if width.get(f"{W}type") != "dxa":
+            width.set(f"{W}type", "dxa")
+            width.set(f"{W}w", str(_text_width(document)))
+        total = int(width.get(f"{W}w"))
+        twips = [round(w * 20) for w in column_widths(shortest, widest, total / 20)]
+        twips[0] += total - sum(twips)  # rounding's remainder, to the labels
+        grid = _find(table, "tblGrid")
+        for column_element in list(grid):
+            grid.remove(column_element)
+        for w in twips:
+            etree.SubElement(grid, f"{W}gridCol", {f"{W}w": str(w)})
+        for row_cells in cells:
+            column = 0
+            for cell, span, _ in row_cells:
+                _set_width(cell, sum(twips[column : column + span]))
+                column += span
+
+
+def _set_width(cell: Any, twips: int) -> None:
+    """A cell's width (`w:tcW`, the first of its properties), in twentieths of a point."""
+    from lxml import etree
+
+    props = _find(cell, "tcPr")
+    if props is None:
+        props = etree.Element(f"{W}tcPr")
+        cell.insert(0, props)
+    width = _find(props, "tcW")
+    if width is None:
+        width = etree.Element(f"{W}tcW")
+    props.insert(0, width)  # first: docxtpl puts a `{% colspan %}` cell's gridSpan before it
+    width.set(f"{W}type", "dxa")
+    width.set(f"{W}w", str(twips))

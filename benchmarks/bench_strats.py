@@ -79,20 +79,31 @@ def busy_cpus(seconds: float = 1.0) -> float:
 
 
 def duckdb_sql(deal: Path) -> list[str]:
-    """The 7-table set as DuckDB SQL over the deal's CSV: typed read (DECIMAL, DATE), then a group-by per table.
+    """The 7-table set as DuckDB SQL over the deal's CSV: the same parse, then a group-by per table.
 
-    Bands are counted as `search_sorted` counts them (edges below the value); categories group the
-    tape's codes; the LTV table bands the tape's LTV (dealdocs bands the derived effective LTV).
+    Every column dealdocs parses to a number or date is read typed, exactly (money as
+    DECIMAL(18,2), percents as DECIMAL(18,3), whole numbers as BIGINT, dates as DATE; codes stay
+    text). Bands are counted as `search_sorted` counts them (edges below the value); categories
+    group the tape's codes; the LTV table bands the tape's LTV (dealdocs bands the derived
+    effective LTV).
     """
     from generator.api import load_deal, resolve_tables, term_sheet_of
     from generator.deal.models import BandsRule, YearlyRule
-    from generator.pool.fields import FIELDS
+    from generator.pool.fields import FIELDS, Kind
 
     pool = term_sheet_of(load_deal(deal)).pool
     headers = {f: h for f, h in pool.columns.model_dump().items() if h is not None}
     tape = (deal.parent / pool.tape).resolve()
-    types = {"balance": "DECIMAL(18,2)", "note_rate": "DECIMAL(9,3)", "ltv": "DECIMAL(9,3)", "origination_date": "DATE", "units": "INTEGER"}
-    typed = ", ".join(f"'{headers[f]}': '{t}'" for f, t in types.items())
+
+    def sql_type(field: str) -> str | None:
+        spec = FIELDS[field]
+        if spec.kind is Kind.DATE:
+            return "DATE"
+        if spec.decimals is None:
+            return None
+        return f"DECIMAL(18,{spec.decimals})" if spec.decimals else "BIGINT"
+
+    typed = ", ".join(f"'{headers[f]}': '{t}'" for f in headers if (t := sql_type(f)))
     read = f"CREATE TEMP TABLE loans AS SELECT * FROM read_csv('{tape}', header=true, all_varchar=true, types={{{typed}}})"
     queries = [read]
     for spec in resolve_tables(pool.tables):

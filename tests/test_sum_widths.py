@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from fractions import Fraction
+from pathlib import Path
 
 import polars as pl
 

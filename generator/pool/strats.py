@@ -236,6 +236,15 @@ def _whole(value: str | int) -> bool:
     return True
 
 
+FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
+"""A flag's categories as a deal file writes them (YAML reads `true` as 1 into a category's value) and the value each means."""
+
+
+def _flag(value: str | int) -> bool | None:
+    """The flag value a category names, or None for a value that is not true or false."""
+    return FLAG_VALUES.get(str(value).lower())
+
+
 def _misfit(spec: TableSpec) -> _SpecProblem | None:
     """A rule that cannot group this field (a deal file's table), as a problem instead of a polars error."""
     name, rule, field = spec.field.value, spec.rule, spec.field.loan_field
@@ -250,6 +259,8 @@ def _misfit(spec: TableSpec) -> _SpecProblem | None:
     if isinstance(rule, CategoriesRule):
         if date:
             return _SpecProblem(("field",), name, "categories cannot group a date field (use a yearly table)")
+        if field.kind is Kind.FLAG and (wrong := [str(c.value) for c in rule.categories if _flag(c.value) is None]):
+            return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"categories of {name}, a flag, are true or false")
         wrong = [str(c.value) for c in rule.categories if not _whole(c.value)]
         if field.band and wrong:  # numeric fields are stored as whole numbers
             return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"categories of {name} must be whole numbers")
@@ -286,7 +297,7 @@ def _value_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
         return pl.lit(pl.Series(_scaled_edges(spec, rule), dtype=pl.Int64)).search_sorted(field, side="left").cast(pl.Int64)
     if isinstance(rule, CategoriesRule):
         dtype = loans.schema[spec.field.value]
-        cast = int if dtype.is_integer() else str
+        cast = _flag if spec.field.loan_field.kind is Kind.FLAG else int if dtype.is_integer() else str
         index = {cast(c.value): i for i, c in enumerate(rule.categories)}
         return field.replace_strict(index, default=len(index) if rule.other_label else None, return_dtype=pl.Int64)
     if isinstance(rule, YearlyRule):

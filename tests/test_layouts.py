@@ -126,7 +126,7 @@ def test_validate_measures_labels_as_render_lays_them_out(tmp_path: Path) -> Non
     shutil.copytree(PRIME, tmp_path / "deal")
     deal = tmp_path / "deal" / "deal.yaml"
     deal.write_text(deal.read_text() + TIGHT + "\n")
-    why = "table `tight` is too wide for EDGAR text: its 5 figure columns take 125 characters"
+    why = "table `tight` is too wide for EDGAR text: its 5 figure columns take 125 characters: with labels at least 16 wide, more than 132"
     for command in (["validate", str(deal)], ["render", str(deal), "-f", "txt", "-o", str(tmp_path / "out")]):
         result = runner.invoke(app, command)  # not a template error at render: the check measures what the layout sets
         assert result.exit_code == 2 and why in result.output and "template error" not in result.output, result.output

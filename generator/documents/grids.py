@@ -144,14 +144,16 @@ def text_width(figures: Sequence[int], natural: int) -> tuple[int, int]:
     """(label column width, line width) for figure columns of `figures` widths and labels `natural` wide.
 
     Within 80 characters if the labels fit whole or wrapped to `MIN_LABEL`; else up to 132
-    (a <TABLE>); raises `TooWide` when even 132 leaves less than `MIN_LABEL` for the labels.
+    (a <TABLE>); raises `TooWide` when even 132 leaves less than `MIN_LABEL` for the labels
+    (less than `natural` for labels narrower than that: they are never wrapped).
     """
     used = sum(w + GAP for w in figures)
     for limit in (edgar.WIDTH, edgar.TABLE_WIDTH):
         if used + min(natural, MIN_LABEL) <= limit:
             label = min(natural, limit - used)
             return label, label + used
-    raise TooWide(f"its {len(figures)} figure columns take {used} characters: with labels at least {MIN_LABEL} wide, more than {edgar.TABLE_WIDTH}")
+    labels = f"at least {MIN_LABEL} wide" if natural > MIN_LABEL else f"{natural} wide"
+    raise TooWide(f"its {len(figures)} figure columns take {used} characters: with labels {labels}, more than {edgar.TABLE_WIDTH}")
 
 
 def text_table(grid: Grid) -> str:

@@ -111,6 +111,27 @@ def test_render_refuses_a_table_too_wide_rather_than_break_edgar(tmp_path: Path)
     assert not (tmp_path / "out" / f"{DOCUMENTS['collateral-term-sheet'].name}.txt").exists()
 
 
+TIGHT = """
+        - id: tight
+          title: [TIGHT]
+          header: [Mortgage Rate (%)]
+          field: note_rate
+          rule: {kind: bands, edges: [6.5], first_label: low, label: mid, last_label: high}
+          columns:"""
+TIGHT += "".join(f"\n            - {{id: c{n}, kind: weighted_average, field: note_rate, header: [Weighted Average Rate {n}]}}" for n in range(5))
+
+
+def test_validate_measures_labels_as_render_lays_them_out(tmp_path: Path) -> None:
+    """Five columns of 23 take 125 characters, leaving 7 for labels that wrap to no fewer than 16 (their heading is 17 wide)."""
+    shutil.copytree(PRIME, tmp_path / "deal")
+    deal = tmp_path / "deal" / "deal.yaml"
+    deal.write_text(deal.read_text() + TIGHT + "\n")
+    why = "table `tight` is too wide for EDGAR text: its 5 figure columns take 125 characters: with labels at least 16 wide, more than 132"
+    for command in (["validate", str(deal)], ["render", str(deal), "-f", "txt", "-o", str(tmp_path / "out")]):
+        result = runner.invoke(app, command)  # not a template error at render: the check measures what the layout sets
+        assert result.exit_code == 2 and why in result.output and "template error" not in result.output, result.output
+
+
 def test_the_modern_term_sheet_is_filed_as_exhibit_99_1(tmp_path: Path) -> None:
     result = runner.invoke(app, ["render", str(PRIME / "deal.yaml"), "--submission", str(tmp_path / "sub")])
     assert result.exit_code == 0, result.output

@@ -10,10 +10,15 @@ import csv
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
+
 from generator.deal.loading import load_deal
+from generator.deal.models import TableSpec
+from generator.errors import DealdocsError
 from generator.pool.analysis import analyse
 from generator.pool.crosstab import CrossTab
-from generator.pool.strats import Table
+from generator.pool.strats import Table, compute_table
+from generator.pool.tape import load_tape
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "prime-jumbo-2024-1"
 
@@ -97,3 +102,28 @@ def test_average_balance_minimum_maximum_share_and_the_custom_field_match_an_ind
         assert [row.count for row in table.rows] == [n for n in expected if n] + ([blank] if blank else [])
         assert table.rows[-1].label == ("Not Available" if blank else table.rows[-1].label)
 
+
+def test_canonical_flags_are_share_columns_and_categories_tables_like_custom_flags() -> None:
+    rows = list(csv.DictReader((EXAMPLE / "loans.csv").open()))
+    terms = load_deal(EXAMPLE / "deal.yaml").deal.term_sheet
+    assert terms is not None
+    loans = load_tape(EXAMPLE / "loans.csv", terms.pool, terms.cut_off_date).loans
+    columns = [
+        {"id": "count", "kind": "count", "header": ["Loans"]},
+        {"id": "fthb", "kind": "share", "field": "first_time_buyer", "value": True, "header": ["% FTHB"]},
+        {"id": "pmi", "kind": "share", "field": "pmi", "value": True, "header": ["% PMI"]},
+    ]
+    rule = {"kind": "categories", "categories": [{"value": True, "label": "Self-Employed"}, {"value": False, "label": "Salaried"}]}
+    spec = TableSpec.model_validate({"id": "se", "title": ["T"], "header": ["H"], "field": "self_employed", "rule": rule, "columns": columns})
+    table = compute_table(loans, spec)
+    assert isinstance(table, Table) and [r.label for r in table.rows] == ["Self-Employed", "Salaried"]
+    for row, code in zip(table.rows, ("Y", "N"), strict=True):
+        loans_in = [r for r in rows if r["SELF_EMP"] == code]
+        fthb = sum(_cents(r["CUR_UPB"]) for r in loans_in if r["FTHB"] == "Y")
+        assert row.count == len(loans_in)
+        assert str(row.figures[1]) == _half_up(Fraction(100 * fthb, sum(_cents(r["CUR_UPB"]) for r in loans_in)), 2)
+        assert str(row.figures[2]) == "0.00"  # no loan of the example has primary mortgage insurance
+    wrong = TableSpec.model_validate({**spec.model_dump(), "rule": {**rule, "categories": [{"value": "Y", "label": "Self-Employed"}]}})
+    with pytest.raises(DealdocsError) as raised:
+        compute_table(loans, wrong)
+    assert [p.message for p in raised.value.problems] == ["self_employed is a flag: its categories are true and false"]

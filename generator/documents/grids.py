@@ -134,18 +134,26 @@ def _widths(grid: Grid) -> list[int]:
     return [max([*map(len, grid.heads[j]), *(len(row[j]) for row in cells)]) for j in range(1, len(grid.heads))]
 
 
+def _natural(grid: Grid) -> int:
+    """The label column's width unwrapped: its widest heading line or label."""
+    cells = [*grid.rows, *([grid.total] if grid.total else [])]
+    return max([*map(len, grid.heads[0]), *(len(row[0]) for row in cells), 1])
+
+
 def text_width(figures: Sequence[int], natural: int) -> tuple[int, int]:
     """(label column width, line width) for figure columns of `figures` widths and labels `natural` wide.
 
     Within 80 characters if the labels fit whole or wrapped to `MIN_LABEL`; else up to 132
-    (a <TABLE>); raises `TooWide` when even 132 leaves less than `MIN_LABEL` for the labels.
+    (a <TABLE>); raises `TooWide` when even 132 leaves less than `MIN_LABEL` for the labels
+    (less than `natural` for labels narrower than that: they are never wrapped).
     """
     used = sum(w + GAP for w in figures)
     for limit in (edgar.WIDTH, edgar.TABLE_WIDTH):
         if used + min(natural, MIN_LABEL) <= limit:
             label = min(natural, limit - used)
             return label, label + used
-    raise TooWide(f"its {len(figures)} figure columns take {used} characters: with labels at least {MIN_LABEL} wide, more than {edgar.TABLE_WIDTH}")
+    labels = f"at least {MIN_LABEL} wide" if natural > MIN_LABEL else f"{natural} wide"
+    raise TooWide(f"its {len(figures)} figure columns take {used} characters: with labels {labels}, more than {edgar.TABLE_WIDTH}")
 
 
 def text_table(grid: Grid) -> str:
@@ -162,9 +170,7 @@ def text_table(grid: Grid) -> str:
         TooWide: Its figure columns leave less than `MIN_LABEL` for the labels even in 132.
     """
     widths = _widths(grid)
-    cells = [*grid.rows, *([grid.total] if grid.total else [])]
-    natural = max([*map(len, grid.heads[0]), *(len(row[0]) for row in cells), 1])
-    label, width = text_width(widths, natural)
+    label, width = text_width(widths, _natural(grid))
     out: list[str] = []
     for line in [*grid.title, *([grid.group] if grid.group else [])]:
         out += [edgar.center(line, max(width, edgar.WIDTH))]
@@ -225,7 +231,8 @@ def width_problems(places: TablePlaces, specs: Sequence[TableSpec], tables: Sequ
         if table.spec.id in seen:
             continue
         try:
-            text_width(_widths(table_grid(table, blank)), 1)
+            grid = table_grid(table, blank)
+            text_width(_widths(grid), _natural(grid))  # as `text_table` measures it: labels narrower than MIN_LABEL are not wrapped
         except TooWide as exc:
             seen.add(table.spec.id)
             problems.append(places.spec(table.spec, ("columns",), table.spec.id, _too_wide(table.spec.id, exc)))
@@ -233,7 +240,7 @@ def width_problems(places: TablePlaces, specs: Sequence[TableSpec], tables: Sequ
         for spec in specs:
             widths = nominal_widths(spec)
             try:
-                text_width(widths or [], 1)
+                text_width(widths or [], max(map(len, spec.header)))  # the labels are not known: the heading's lines
             except TooWide as exc:
                 problems.append(places.spec(spec, ("columns",), spec.id, _too_wide(spec.id, exc)))
     return problems

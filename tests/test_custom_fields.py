@@ -479,6 +479,42 @@ TEASER = "{name: teaser, column: TSPRD, kind: percent}"
 BANDED = BANDS.format(edges="[1]")
 NOT_NUMERIC = "needs a numeric field, and {} is a {} field: use a share of one of its values"
 
+def share_in(where: str, field: str, value: str) -> str:
+    """A share of `field` equal to `value`, as the summary's one line or as a table's column after its count."""
+    if where == "summary":
+        return summary(f"{{label: S, kind: share, field: {field}, value: {value}}}")
+    columns = ["{id: count, kind: count, header: [N]}", f"{{id: s, kind: share, field: {field}, value: {value}, header: [S]}}"]
+    return tables(table("t", "fico", BANDED, columns=columns))
+
+
+OUTSIDE = "no loan can have it; use a value within it"
+SHARE_MISTAKES = [  # id, field, value as written, message, the value as the message quotes it (when not as written)
+    ("misspelt-category", "occupancy", "investr",
+     "investr is not an occupancy category: use one of primary, second_home, investor; did you mean investor?", ""),
+    ("category-in-capitals", "doc_type", "Full", "Full is not a doc_type category: use one of full, streamlined, stated, other; did you mean full?", ""),
+    ("tape-code-of-a-category", "occupancy", "I", "I is a tape code, not an occupancy category: write the category it maps to, investor", ""),
+    ("flag-for-a-category", "purpose", "true", "true is not a purpose category: use one of purchase, rate_term_refinance, cash_out_refinance", ""),
+    ("unknown-custom-category", "program", "agency",
+     "agency is not a program category: use one of agency_plus, jumbo, expanded; did you mean agency_plus?", ""),
+    ("tape-code-of-a-custom-category", "program", "J", "J is a tape code, not a program category: write the category it maps to, jumbo", ""),
+    ("number-for-a-flag", "prepay", "5", "5 is not a value of the flag prepay: use true or false", ""),
+    ("tape-code-of-a-flag", "prepay", "Y", "Y is a tape code, not a value of the flag prepay: write the value it maps to, true", ""),
+    ("unknown-state", "state", "XX", "XX is not a US state or territory code: use a two-letter USPS code such as CA", ""),
+    ("state-in-lower-case", "state", "ca", "ca is not a state code as loans hold it: write it in capitals, CA", ""),
+    ("state-name", "state", "California", "California is a state's name, not its code: write its USPS code, CA", ""),
+    ("number-above-its-range", "fico", "9999", f"9999 is outside fico's plausible range (300 to 850): {OUTSIDE}", ""),
+    ("number-at-an-open-bound", "note_rate", "0", f"0 is outside note_rate's plausible range (above 0% and at most 20%): {OUTSIDE}", ""),
+    ("number-below-a-custom-range", "reserve_months", "-1", f"-1 is outside reserve_months's plausible range (0 to 120): {OUTSIDE}", ""),
+    ("number-finer-than-stored", "note_rate", "'6.2505'", "6.2505 is finer than note_rate is stored (3 decimals): no loan can have it; "
+     "write a number with at most 3 decimals", "6.2505"),
+    ("fraction-of-whole-months", "interest_only_term", "'120.5'", "120.5 is finer than interest_only_term is stored (0 decimals): no loan can have it; "
+     "write a whole number", "120.5"),
+    ("text-for-a-number", "interest_only_term", "IO", "IO is not a number (interest_only_term is numeric): write a whole number", ""),
+    ("text-for-a-custom-number", "teaser", "half", "half is not a number (teaser is numeric): write a number with at most 3 decimals", ""),
+    ("date-not-iso", "lock_date", "01/15/2023", "01/15/2023 is not a date as lock_date is compared: write it as YYYY-MM-DD", ""),
+]  # fmt: skip
+"""Share values no loan can have, for canonical and custom fields of each kind (each tried in the summary and in a table's column)."""
+
 DEAL_MISTAKES = [  # id, custom fields, pool sections, text on the line, key path under term_sheet.pool, message
     ("undeclared-table-field", custom(TEASER), tables(table("t", "teazer", BANDED, columns=[])), "field: teazer", "tables.tables.0.field",
      "unknown field teazer: neither a canonical table field nor one of pool.custom_fields (teaser); did you mean teaser?"),
@@ -537,6 +573,12 @@ DEAL_MISTAKES = [  # id, custom fields, pool sections, text on the line, key pat
      f"a minimum {NOT_NUMERIC.format('lock_date', 'date')} (value 'lock_date')"),
     ("share-without-a-value-in-the-summary", FIELDS, summary("{label: W, kind: share, field: prepay}"), "field: prepay", "summary.0.value",
      "a share column needs the `value` it counts"),
+    *(  # a share's value no loan can have: every row would print 0.00
+        (f"share-{id}-in-the-{where}", FIELDS, share_in(where, field, value), f"value: {value}",
+         "summary.0.value" if where == "summary" else "tables.tables.0.columns.1.value", f"{message} (value '{shown or value}')")
+        for where in ("summary", "table")
+        for id, field, value, message, shown in SHARE_MISTAKES
+    ),
 ]  # fmt: skip
 
 
@@ -545,6 +587,46 @@ def test_a_deal_file_mistake_is_a_message_at_its_line(tmp_path: Path, fields: st
     """Each mistake stops validate and strats (exit 2) with one line: the deal file's line and key, what is wrong and what to do."""
     deal = make_deal(tmp_path, pool, fields=fields)
     refused(deal, f"{deal}:{line_of(deal, text)} [term_sheet.pool.{key}]: error: ", message)
+
+
+def test_every_share_value_no_loan_can_have_is_reported_at_once(tmp_path: Path) -> None:
+    """Bad share values in two tables and the summary: validate, strats and render list each at its line in one run (exit 2)."""
+    columns = ["{id: count, kind: count, header: [N]}", "{id: a, kind: share, field: occupancy, value: investr, header: [A]}",
+               "{id: b, kind: share, field: prepay, value: Y, header: [B]}"]  # fmt: skip
+    other = ["{id: c, kind: share, field: state, value: XX, header: [C]}"]
+    pool = summary("{label: S, kind: share, field: fico, value: 9999}")
+    pool += tables(table("t", "fico", BANDED, columns=columns), table("u", "teaser", BANDED, columns=other))
+    deal = make_deal(tmp_path, pool)
+    expected = [f"{deal}:{line_of(deal, text)} [term_sheet.pool.{key}.value]: error: {text.removeprefix('value: ')} "
+                for text, key in (("value: 9999", "summary.0"), ("value: investr", "tables.tables.0.columns.1"), ("value: Y", "tables.tables.0.columns.2"),
+                                  ("value: XX", "tables.tables.1.columns.0"))]  # fmt: skip
+    for args in (("validate", deal), ("strats", deal), ("render", deal, "--format", "txt", "--out", tmp_path / "out")):
+        code, out = cli(*args)
+        assert code == 2, out
+        listed = [line.strip() for line in out.splitlines() if "[term_sheet.pool." in line]
+        assert len(listed) == len(expected) and all(any(line.startswith(e) for line in listed) for e in expected), f"{args[0]}:\n{out}"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_valid_share_value_no_loan_has_prints_zero(tmp_path: Path) -> None:
+    """A share of a value the field can hold but no loan on this tape has is no mistake: every row and the pool-data line print 0.00."""
+    absent = {"state": "WY", "doc_type": "streamlined", "fico": "300", "interest_only_term": "60", "reserve_months": "120", "teaser": "'0.126'",
+              "lock_date": "'2000-01-01'", "channel": "telephone"}  # fmt: skip
+    loans = loans_of(make_deal(tmp_path))
+    assert not any(loan["PROP_ST"] == "WY" or loan["DOC_LVL"] not in ("FULL", "ALT") or loan["RESERVES"] == "120" for loan in loans)
+    columns = ["{id: count, kind: count, header: [N]}", *(f"{{id: {f}, kind: share, field: {f}, value: {v}, header: [S]}}" for f, v in absent.items())]
+    pool = summary(*(f"{{label: {f}, kind: share, field: {f}, value: {v}}}" for f, v in absent.items())) + tables(table("t", "fico", BANDED, columns=columns))
+    deal = make_deal(tmp_path, pool)
+    code, out = cli("validate", deal)
+    assert code == 0, out
+    analysis = analyse(load_deal(deal))
+    (computed,) = analysis.tables
+    assert isinstance(computed, Table) and computed.rows
+    for row in [*computed.rows, computed]:
+        assert [str(f) for f in row.figures[1:]] == ["0.00"] * len(absent)
+    assert analysis.pool_data is not None and [[str(f) for f in line.figures] for line in analysis.pool_data.lines] == [["0.00"]] * len(absent)
+    code, out = cli("render", deal, "--format", "txt", "--out", tmp_path / "out")
+    assert code == 0, out
 
 
 # --- 4. exports -----------------------------------------------------------------------------------

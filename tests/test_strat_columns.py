@@ -7,6 +7,7 @@ independently of the product's code.
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,10 +16,11 @@ import pytest
 from generator.deal.loading import load_deal
 from generator.deal.models import TableSpec
 from generator.errors import DealdocsError
-from generator.pool.analysis import analyse
+from generator.pool.analysis import analyse, check_tape
 from generator.pool.crosstab import CrossTab
 from generator.pool.strats import Table, compute_table
 from generator.pool.tape import load_tape
+from generator.pool.usps import STATE_NAMES
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "prime-jumbo-2024-1"
 
@@ -127,3 +129,47 @@ def test_canonical_flags_are_share_columns_and_categories_tables_like_custom_fla
     with pytest.raises(DealdocsError) as raised:
         compute_table(loans, wrong)
     assert [p.message for p in raised.value.problems] == ["self_employed is a flag: its categories are true and false"]
+
+
+def _by_state(*columns: dict[str, object]) -> TableSpec:
+    """A states table of the example's loans with these figure columns (after the count), built in code: no deal file places it."""
+    count = {"id": "count", "kind": "count", "header": ["N"]}
+    return TableSpec.model_validate(
+        {"id": "by-state", "title": ["STATES"], "header": ["State"], "field": "state", "rule": {"kind": "states"}, "columns": [count, *columns]}
+    )
+
+
+def test_a_share_of_a_valid_value_matches_an_independent_computation_and_an_absent_one_prints_zero() -> None:
+    """Per state: the investor share is the oracle's; Wyoming (no loan) and the streamlined programme (no code maps to it) print 0.00."""
+    rows = list(csv.DictReader((EXAMPLE / "loans.csv").open()))
+    assert not any(r["PROP_ST"] == "WY" for r in rows)
+    loans = check_tape(load_deal(EXAMPLE / "deal.yaml")).loans
+    shares = [("investor", "occupancy", "investor"), ("wy", "state", "WY"), ("streamlined", "doc_type", "streamlined")]
+    table = compute_table(loans, _by_state(*({"id": i, "kind": "share", "field": f, "value": v, "header": [i]} for i, f, v in shares)))
+    assert isinstance(table, Table)
+    names = {name: code for code, name in STATE_NAMES.items()}
+    for row in table.rows:
+        loans_in = [r for r in rows if r["PROP_ST"] == names[row.label]]
+        investor = sum(_cents(r["CUR_UPB"]) for r in loans_in if r["OCC"] == "I")
+        assert str(row.figures[1]) == _half_up(Fraction(100 * investor, sum(_cents(r["CUR_UPB"]) for r in loans_in)), 2), row.label
+        assert row.figures[2:] == (Decimal("0.00"), Decimal("0.00")), row.label
+    assert table.figures[2:] == (Decimal("0.00"), Decimal("0.00"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("occupancy", "Investor", "Investor is not an occupancy category: use one of primary, second_home, investor; did you mean investor?"),
+        ("state", "XX", "XX is not a US state or territory code: use a two-letter USPS code such as CA"),
+        ("fico", 9999, "9999 is outside fico's plausible range (300 to 850): no loan can have it; use a value within it"),
+        ("interest_only_term", True, "true is not a number (interest_only_term is numeric): write a whole number"),
+    ],
+    ids=["category-in-capitals", "unknown-state", "above-its-range", "flag-for-a-number"],
+)
+def test_a_share_of_a_value_no_loan_can_have_is_refused_in_a_table_built_in_code(field: str, value: object, message: str) -> None:
+    """Without a deal file (and its codes) a table still refuses such a share, naming the table's column, instead of printing 0.00."""
+    loans = check_tape(load_deal(EXAMPLE / "deal.yaml")).loans
+    with pytest.raises(DealdocsError) as caught:
+        compute_table(loans, _by_state({"id": "s", "kind": "share", "field": field, "value": value, "header": ["S"]}))
+    (problem,) = caught.value.problems
+    assert (problem.column, problem.message) == ("tables.by-state.columns.1.value", message)

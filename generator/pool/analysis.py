@@ -15,7 +15,7 @@ from generator.errors import DealdocsError, DealFileError, Problem, Severity, Ta
 from generator.pool.crosstab import CrossTab
 from generator.pool.groups import blank_groups, grouped_tables, unknown_groups
 from generator.pool.pool_data import PoolData, pool_data, summary_problems
-from generator.pool.strats import Table, TablePlaces, check_tables, resolve_tables
+from generator.pool.strats import Table, TablePlaces, check_tables, column_problems, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
 
@@ -141,7 +141,7 @@ def analyse(loaded: LoadedDeal, override: Path | None = None) -> PoolAnalysis:
     report.raise_for_errors()
     pool = term_sheet_of(loaded).pool
     places = TablePlaces(loaded)  # table specs come from the deal file: problems name its lines
-    if problems := pool_problems(loaded, report.loans):
+    if problems := column_problems(pool.tables, places) + pool_problems(loaded, report.loans):
         raise DealFileError(problems)
     tables = grouped_tables(report.loans, resolve_tables(pool.tables, places), pool.groups, places)
     return PoolAnalysis(report, summarize(report.loans, pool), tables, pool_data(report.loans, pool))

@@ -7,16 +7,20 @@ columns are the table's own footed figures (`strats.Row`); this module computes 
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime as dt
+import difflib
+import re
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, get_args
 
-from generator.deal.models import Column
+from generator.deal.models import Codes, Column
 from generator.pool.exact import round_half_up
-from generator.pool.fields import Kind, LoanField
+from generator.pool.fields import Kind, LoanField, table_fields
+from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     import polars as pl
 
@@ -41,18 +45,147 @@ def _field(column: Column) -> LoanField:
     return column.field.loan_field
 
 
-def check(column: Column) -> None:
-    """Raise `ColumnProblem` when the column cannot be computed (a missing field, a share without a value)."""
+def check(column: Column, code_maps: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """Raise `ColumnProblem` when the column cannot be computed (a missing field, a share without a value or with one no loan can have).
+
+    `code_maps` (`Pool.code_maps()`) lets a share's message name the category a tape code maps to.
+    """
     if column.kind in (*OWN, "average_balance"):
         return
     field = _field(column)
     if column.kind == "share":
         if column.value is None:
             raise ColumnProblem("value", None, "a share column needs the `value` it counts")
+        if why := share_value_problem(field, column.value, (code_maps or {}).get(field.name)):
+            raise ColumnProblem("value", written(column.value), why)
     elif not field.numeric:
         raise ColumnProblem(
             "field", field.name, f"a {column.kind} needs a numeric field, and {field.name} is a {field.kind.value} field: use a share of one of its values"
         )
+
+
+CATEGORIES = {f.name: get_args(Codes.model_fields[f.name].annotation)[1] for f in table_fields() if f.kind is Kind.CATEGORY}
+"""The categories a canonical coded field's values are mapped to (the deal file's `codes`)."""
+
+
+def categories(field: LoanField) -> list[str]:
+    """The category names a category field's loans can have: a canonical field's (`Codes`), a custom field's (its codes' values); [] for other kinds."""
+    return [m.value for m in CATEGORIES[field.name]] if field.name in CATEGORIES else list(field.categories or ())
+
+
+def written(value: str | int | bool) -> str:
+    """A deal file's value as YAML writes it: true and false for flags."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def share_value_problem(field: LoanField, value: str | int | bool, codes: Mapping[str, Any] | None = None) -> str | None:
+    """Why no loan can have `value` in `field`, so that a share of it would print 0.00 on every row; None when a loan could.
+
+    What a loan can have, by the field's kind: a category field's category names (`categories`),
+    a flag's true or false, a USPS state code (`usps.STATE_NAMES`), a number within the field's
+    plausible range and at its decimals, a date (YYYY-MM-DD) within its range. A text field (a
+    loan group, an ARM index) may hold anything. `codes`, the field's tape codes, name the
+    category or flag value a tape code written by mistake maps to.
+    """
+    shown, name, kind = written(value), field.name, field.kind
+    code = codes.get(shown) if codes is not None and not isinstance(value, bool) else None
+    if kind is Kind.CATEGORY:
+        allowed = categories(field)
+        if shown in allowed:
+            return None
+        what = f"{'an' if name[0] in 'aeiou' else 'a'} {name} category"
+        if isinstance(code, str):
+            return f"{shown} is a tape code, not {what}: write the category it maps to, {code}"
+        close = [c for c in allowed if c.lower() == shown.lower()] or difflib.get_close_matches(shown, allowed, n=1)
+        return f"{shown} is not {what}: use one of {', '.join(allowed)}" + (f"; did you mean {close[0]}?" if close else "")
+    if kind is Kind.FLAG:
+        if isinstance(value, bool) or shown.lower() in ("true", "false"):
+            return None
+        if isinstance(code, bool):
+            return f"{shown} is a tape code, not a value of the flag {name}: write the value it maps to, {written(code)}"
+        return f"{shown} is not a value of the flag {name}: use true or false"
+    if kind is Kind.STATE:
+        return _state_problem(shown)
+    if kind is Kind.DATE:
+        return _date_problem(field, shown)
+    if field.numeric:
+        return _number_problem(field, value)
+    return None
+
+
+_NAMED_STATES = {state.lower(): code for code, state in STATE_NAMES.items()}
+
+
+def _state_problem(shown: str) -> str | None:
+    if shown in STATE_NAMES:
+        return None
+    if shown.upper() in STATE_NAMES:
+        return f"{shown} is not a state code as loans hold it: write it in capitals, {shown.upper()}"
+    if shown.lower() in _NAMED_STATES:
+        return f"{shown} is a state's name, not its code: write its USPS code, {_NAMED_STATES[shown.lower()]}"
+    return f"{shown} is not a US state or territory code: use a two-letter USPS code such as CA"
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_problem(field: LoanField, shown: str) -> str | None:
+    bounds = field.plausible
+    try:
+        date = dt.date.fromisoformat(shown) if _ISO_DATE.fullmatch(shown) else None
+    except ValueError:
+        date = None
+    if date is None:
+        return f"{shown} is not a date as {field.name} is compared: write it as YYYY-MM-DD"
+    if bounds is not None and not _within(date, bounds.low, bounds.high, bounds.low_open, bounds.high_open):
+        return f"{shown} is outside {field.name}'s plausible range ({_span(field)}): no loan can have it; use a date within it"
+    return None
+
+
+def _number_problem(field: LoanField, value: str | int | bool) -> str | None:
+    shown, decimals = written(value), field.decimals or 0
+    try:
+        number = None if isinstance(value, bool) else Decimal(value) if isinstance(value, int) else Decimal(value.strip())
+    except InvalidOperation:
+        number = None
+    fix = "a whole number" if not decimals else f"a number with at most {decimals} decimals"
+    if number is None or not number.is_finite():
+        return f"{shown} is not a number ({field.name} is numeric): write {fix}"
+    stored = number.scaleb(decimals)
+    if stored != stored.to_integral_value():
+        return f"{shown} is finer than {field.name} is stored ({decimals} decimals): no loan can have it; write {fix}"
+    bounds = field.plausible
+    if bounds is not None:
+        low, high = bounds.scaled(decimals)
+        if not _within(int(stored), low, high, bounds.low_open, bounds.high_open):
+            return f"{shown} is outside {field.name}'s plausible range ({_span(field)}): no loan can have it; use a value within it"
+    if abs(stored) > INT64_MAX:
+        return f"{shown} is larger than any {field.name} a tape can hold: no loan can have it"
+    return None
+
+
+def _within(value: Any, low: Any, high: Any, low_open: bool, high_open: bool) -> bool:
+    """`value` within the bounds (None: unbounded; open bounds exclusive), as the tape's row checks read them."""
+    above = low is None or (value > low if low_open else value >= low)
+    below = high is None or (value < high if high_open else value <= high)
+    return above and below
+
+
+def _span(field: LoanField) -> str:
+    """A field's plausible range in words: '300 to 850', 'above 0% and at most 20%', 'at least $0'."""
+    bounds = field.plausible
+    assert bounds is not None
+    if bounds.low is not None and bounds.high is not None and not (bounds.low_open or bounds.high_open):
+        return f"{bounds.low} to {bounds.high}" if field.kind is Kind.DATE else bounds.words(field.kind)
+
+    def unit(bound: object) -> str:
+        if field.kind is Kind.MONTHS:
+            return f"{bound} month{'s' * (bound != 1)}"
+        return f"{bound}%" if field.kind is Kind.PERCENT else f"${bound}" if field.kind is Kind.MONEY else str(bound)
+
+    low = None if bounds.low is None else f"{'above' if bounds.low_open else 'at least'} {unit(bounds.low)}"
+    high = None if bounds.high is None else f"{'below' if bounds.high_open else 'at most'} {unit(bounds.high)}"
+    return " and ".join(part for part in (low, high) if part is not None)
 
 
 def places(column: Column) -> int:
@@ -71,7 +204,7 @@ def _match(field: LoanField, value: str | int | bool, dtype: pl.DataType) -> pl.
 
     col = pl.col(field.name)
     if field.kind is Kind.FLAG:
-        return col == (value if isinstance(value, bool) else str(value).lower() in ("true", "y", "yes", "1"))
+        return col == (value if isinstance(value, bool) else str(value).lower() == "true")  # `check` admits true and false only
     if field.numeric:
         return col == field.scaled(Decimal(str(value)))
     return col.cast(pl.String) == str(value)

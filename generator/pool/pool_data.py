@@ -48,15 +48,16 @@ def summary_problems(pool: Pool, schema: pl.Schema | None = None) -> list[tuple[
     """The summary lines whose figure cannot be computed, by index, each with its problem.
 
     A weighted average, minimum or maximum of a field that is no number, a share without its
-    value, and, given the loans' `schema`, a field the tape lacks.
+    value or with one no loan can have, and, given the loans' `schema`, a field the tape lacks.
     """
     found = []
+    code_maps = pool.code_maps()
     for n, item in enumerate(pool.summary):
         if item.kind == "largest_state":
             continue
         column = _column(item, n)
         try:
-            figure_columns.check(column)
+            figure_columns.check(column, code_maps)
             if schema is not None:
                 figure_columns.aggregations([column], schema)
         except ColumnProblem as problem:

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast, get_args
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import RootModel
 
-from generator.deal.models import BandsRule, CategoriesRule, Codes, StatesRule, Tables, TableSpec, YearlyRule
+from generator.deal.models import BandsRule, CategoriesRule, StatesRule, Tables, TableSpec, YearlyRule
 from generator.errors import DealdocsError, DealFileError, Problem
 from generator.pool import columns as figure_columns
-from generator.pool.columns import ColumnProblem, Figure
+from generator.pool.columns import ColumnProblem, Figure, categories
 from generator.pool.exact import allocate
 from generator.pool.fields import Kind, LoanField, by_unit, table_fields
 from generator.pool.usps import STATE_NAMES
@@ -43,8 +43,8 @@ SCALES = band_scales()
 MAX_SCALED = 10**15
 """Band edges beyond this many of the field's units ($10 trillion, 10^12 percent) are no real band."""
 
-CATEGORIES = {f.name: get_args(Codes.model_fields[f.name].annotation)[1] for f in table_fields() if f.kind is Kind.CATEGORY}
-"""The categories a coded field's values are mapped to (the deal file's `codes`)."""
+CATEGORIES = figure_columns.CATEGORIES
+"""The categories a coded field's values are mapped to (the deal file's `codes`); a share's value and a categories rule take them."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,11 @@ class TablePlaces:
         self._own = {} if tables is None else {id(spec): i for i, spec in enumerate(tables.tables)}
 
     BASE = ("term_sheet", "pool", "tables")
+
+    def code_maps(self) -> dict[str, dict[str, Any]] | None:
+        """The deal's tape codes by field (`Pool.code_maps`), so that a message can name the category a code maps to; None without a deal."""
+        term_sheet = None if self.loaded is None else self.loaded.deal.term_sheet
+        return None if term_sheet is None else term_sheet.pool.code_maps()
 
     def drop(self, index: int, value: str, message: str) -> Problem:
         """A problem with the deal file's `drop` entry `index`."""
@@ -255,7 +260,7 @@ def _misfit(spec: TableSpec) -> _SpecProblem | None:
             return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"categories of {name} must be whole numbers")
         if field.kind is Kind.FLAG and (wrong := [str(c.value) for c in rule.categories if not isinstance(c.value, bool)]):
             return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"{name} is a flag: its categories are true and false")
-        allowed = [m.value for m in CATEGORIES[name]] if name in CATEGORIES else list(field.categories or ())
+        allowed = categories(field)
         unknown = [str(c.value) for c in rule.categories if str(c.value) not in allowed]
         if allowed and unknown:
             return _SpecProblem(("rule", "categories"), ", ".join(unknown), f"not {name} categories: use {', '.join(allowed)}")
@@ -468,6 +473,32 @@ def compute_tables(loans: pl.DataFrame, specs: list[TableSpec], places: TablePla
 # --- checking tables without a document ------------------------------------------------
 
 
+def _column_misfits(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None) -> list[_SpecProblem]:
+    """Every figure column of a one-way table that no tape can compute (a cross-tab prints none).
+
+    A missing field, an average of a field that is no number, a share without its value or with
+    one no loan can have (it would print 0.00 on every row).
+    """
+    if spec.across is not None:
+        return []
+    found = []
+    for i, column in enumerate(spec.columns or ()):
+        try:
+            figure_columns.check(column, code_maps)
+        except ColumnProblem as problem:
+            found.append(_SpecProblem(("columns", i, problem.key), problem.value, problem.message))
+    return found
+
+
+def column_problems(tables: Tables, places: TablePlaces) -> list[Problem]:
+    """Every figure column of the deal's tables that no tape can compute (`_column_misfits`), each at its deal-file line.
+
+    What `render` and `strats` check before computing a table, so that all are reported at once.
+    """
+    code_maps = places.code_maps()
+    return [places.spec(spec, p.loc, p.value, p.message) for spec in _chosen(tables) for p in _column_misfits(spec, code_maps)]
+
+
 def check_tables(
     tables: Tables, places: TablePlaces, year: int, loans: pl.DataFrame | None = None
 ) -> tuple[list[Problem], list[Table | CrossTab]]:
@@ -475,17 +506,21 @@ def check_tables(
 
     Unknown ids dropped; rules that cannot group their field; band edges finer than the field
     is stored or absurdly large; labels that fail (a Jinja syntax error, an undefined name, a
-    division by zero), tried with representative values: the first and last edges, `year`.
+    division by zero), tried with representative values: the first and last edges, `year`;
+    figure columns no tape can compute (a share's value no loan can have), every one of them.
     With the tape's `loans`, each table is also computed (a category missing a code on the tape),
     and the tables computed are returned with the problems, so that no caller computes them again.
     """
     problems = _unknown_drops(tables, places)
     computed: list[Table | CrossTab] = []
+    code_maps = places.code_maps()
     for spec in _chosen(tables):
+        misfits = _column_misfits(spec, code_maps)
+        problems += [places.spec(spec, p.loc, p.value, p.message) for p in misfits]
         try:
             for _ in _trial_labels(spec, year):
                 pass
-            if loans is not None:
+            if loans is not None and not misfits:
                 computed.append(compute_table(loans, spec, places))
         except _SpecProblem as problem:
             problems.append(places.spec(spec, problem.loc, problem.value, problem.message))

@@ -89,9 +89,8 @@ def _by_group(
             grouped = by_group.filter(pl.col("_group") == key).drop("_group")
         else:
             merged = figure_columns.merge_expressions(spec.columns or [], by_group.columns)
-            grouped = by_group.group_by("key").agg(
-                pl.col("count").sum(), pl.col("balance").sum(), pl.col("low").min(), pl.col("high").max(), *merged
-            ).sort("key", nulls_last=True)
+            ranges = [pl.col("low").min(), pl.col("high").max()] if "low" in by_group.columns else []
+            grouped = by_group.group_by("key").agg(pl.col("count").sum(), pl.col("balance").sum(), *ranges, *merged).sort("key", nulls_last=True)
         try:
             out.append(finish_table(frame, spec, grouped))
         except _SpecProblem as problem:

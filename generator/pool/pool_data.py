@@ -84,10 +84,11 @@ def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
     items = pool.summary
     columns = [_column(item, n) for n, item in enumerate(items) if item.kind != "largest_state"]
     frames = group_frames(loans, pool.groups)
+    narrow = figure_columns.narrow(loans, columns)  # Int64 sums where they cannot overflow on the pool, hence on any group
     per_frame: list[dict[str, Figure | str | None]] = []
     for _, _, frame in frames:
         balance = pl.col("balance").cast(pl.Int128).sum().alias("balance")
-        sums = frame.select(pl.len().alias("count"), balance, *figure_columns.aggregations(columns, frame.schema))
+        sums = frame.select(pl.len().alias("count"), balance, *figure_columns.aggregations(columns, frame.schema, narrow))
         row = sums.row(0, named=True)
         count, cents = row["count"], row["balance"] or 0
         dollars = int(round_half_up(Fraction(cents, 100)))

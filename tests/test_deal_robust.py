@@ -6,6 +6,7 @@ Every case is written by the test from the example deal (tests/conftest.py's `de
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -458,3 +459,18 @@ def test_deal_file_not_utf8_names_the_line(deal_dir: Path) -> None:
 def test_data_built_from_the_node_tree_is_what_safe_load_reads(path: Path) -> None:
     data, _, _ = deal_module.parse_yaml_with_keys(path)
     assert data == yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_a_problem_inside_a_categories_rule_names_the_categories_key(tmp_path: Path) -> None:
+    """pydantic calls the tagged union's branch `categories` too: only that tag is dropped, the YAML's own key stays."""
+    folder = tmp_path / "deal"
+    shutil.copytree(ROOT / "examples" / "prime-jumbo-2024-1", folder)
+    deal = folder / "deal.yaml"
+    text = deal.read_text()
+    assert "label: Second Home" in text
+    deal.write_text(text.replace("label: Second Home", "label: ''", 1))
+    with pytest.raises(DealdocsError) as raised:
+        load_deal(deal)
+    (problem,) = raised.value.problems
+    assert problem.column is not None and problem.column.endswith("rule.categories.1.label"), problem.column
+    assert problem.line == text[: text.index("label: Second Home")].count("\n") + 1

@@ -411,7 +411,7 @@ def validate_model(model: type[BaseModel], data: Any, path: Path, root: yaml.Nod
 
 
 def _problems(model: type[BaseModel], errors: list[Any], path: Path, root: yaml.Node | None, keys: KeyIndex | None) -> tuple[list[Problem], int]:
-    locs = [tuple(k for k in err["loc"] if not (isinstance(k, str) and k in _UNION_TAGS)) for err in errors]
+    locs = [_without_union_tags(err["loc"]) for err in errors]
     missing: dict[tuple[Key, ...], dict[Key, int]] = {}
     for i, (loc, err) in enumerate(zip(locs, errors, strict=True)):
         if err["type"] == "missing" and loc:
@@ -488,6 +488,11 @@ def _fields_at(model: type[BaseModel], loc: tuple[Key, ...]) -> list[str]:
 
 # pydantic names the branch of a tagged union in an error's location; the YAML has no such key.
 _UNION_TAGS = {"bands", "categories", "yearly", "states"}
+
+
+def _without_union_tags(loc: tuple[Key, ...]) -> tuple[Key, ...]:
+    """An error's location as the YAML spells it: the union tag after `rule` dropped, a `categories` key kept."""
+    return tuple(k for i, k in enumerate(loc) if not (isinstance(k, str) and k in _UNION_TAGS and i and loc[i - 1] == "rule"))
 
 
 def load_deal(path: str | Path) -> LoadedDeal:

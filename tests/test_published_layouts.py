@@ -7,7 +7,8 @@ EDGAR text, and compares its headings, rows and key figures with figures compute
 the tape's text with integers and Fractions (not with the product's code):
 
 - a 2006 free writing prospectus's "Range of credit scores" table, ten figure columns;
-- JPMorgan Mortgage Trust 2004-S2's pool data, one column per loan group and the total;
+- JPMorgan Mortgage Trust 2004-S2's pool data, one column per loan group and the total, with
+  its top three states;
 - J.P. Morgan Alternative Loan Trust 2006-A1's ARM data, printed for the ARM group only,
   with a "% of Aggregate Current Principal" column;
 - a FICO by LTV matrix, footed to 100.00;
@@ -240,7 +241,7 @@ def credit_scores_2006(table: str, headings: list[list[str]]) -> str:
     """The 2006 FWP's "Range of credit scores" table as a deal file's pool sections, with these column headings."""
     kinds = [
         "kind: count", "kind: balance", "kind: percent", "kind: share, field: state, value: CA",
-        "kind: share, field: interest_only_term, value: 120", "kind: weighted_average, field: fico",
+        "kind: share, field: interest_only_term, value: [60, 120]", "kind: weighted_average, field: fico",
         "kind: weighted_average, field: ltv, decimals: 2", "kind: weighted_average, field: cltv, decimals: 2",
         "kind: share, field: occupancy, value: investor", "kind: share, field: pmi, value: true",
     ]  # fmt: skip
@@ -285,7 +286,7 @@ def test_2006_fwp_range_of_credit_scores_prints_its_ten_columns_within_132_chara
     for label, rows in by_row.items():
         count, _, _, ca, ios, fico, ltv, cltv, investor, pmi = table.row(label)
         assert count == f"{len(rows):,}"
-        assert ca == share(rows, lambda r: r["PROP_ST"] == "CA") and ios == share(rows, lambda r: r["IO_MONTHS"] == "120")
+        assert ca == share(rows, lambda r: r["PROP_ST"] == "CA") and ios == share(rows, lambda r: r["IO_MONTHS"] in ("60", "120"))
         assert fico == weighted(rows, "FICO_SCORE", 0)  # N/A in the Not Available row
         assert (ltv, cltv) == (weighted(rows, "ORIG_LTV", 3, 2), weighted(rows, "CLTV", 3, 2))
         assert investor == share(rows, lambda r: r["OCC"] == "I") and pmi == share(rows, lambda r: r["MI_FLAG"] == "Y")
@@ -335,6 +336,8 @@ summary:
   - {label: Weighted Average Original LTV (%), kind: weighted_average, field: ltv, decimals: 2}
   - {label: Weighted Average FICO, kind: weighted_average, field: fico}
   - {label: Largest State Concentration (%), kind: largest_state}
+  - {label: Second Largest State Concentration (%), kind: largest_state, rank: 2}
+  - {label: Third Largest State Concentration (%), kind: largest_state, rank: 3}
   - {label: Full Documentation (%), kind: share, field: doc_type, value: full}
   - {label: Owner Occupied (%), kind: share, field: occupancy, value: primary}
   - {label: Cash-Out Refinance (%), kind: share, field: purpose, value: cash_out_refinance}
@@ -342,11 +345,15 @@ tables: {defaults: false}
 """
 
 
-def largest_state(loans: list[Row]) -> str:
+def largest_state(loans: list[Row], rank: int = 1) -> str:
+    """The `rank`-th state by balance (ties by code), its share and code as printed: '39.55 (CA)'; N/A when the loans are in fewer states."""
     by_state: dict[str, int] = {}
     for r in loans:
         by_state[r["PROP_ST"]] = by_state.get(r["PROP_ST"], 0) + cents(r)
-    state = min(by_state, key=lambda s: (-by_state[s], s))
+    ranked = sorted(by_state, key=lambda s: (-by_state[s], s))
+    if len(ranked) < rank:
+        return "N/A"
+    state = ranked[rank - 1]
     return f"{shown(Fraction(100 * by_state[state], balance(loans)), 2)} ({state})"
 
 
@@ -367,6 +374,8 @@ def test_jpmmt_2004_s2_pool_data_prints_a_column_per_loan_group_and_the_total(tm
         "Weighted Average Original LTV (%)": [weighted(c, "ORIG_LTV", 3, 2) for c in columns],
         "Weighted Average FICO": [weighted(c, "FICO_SCORE", 0) for c in columns],
         "Largest State Concentration (%)": [largest_state(c) for c in columns],
+        "Second Largest State Concentration (%)": [largest_state(c, 2) for c in columns],
+        "Third Largest State Concentration (%)": [largest_state(c, 3) for c in columns],
         "Full Documentation (%)": [share(c, lambda r: r["DOC_LVL"] == "FULL") for c in columns],
         "Owner Occupied (%)": [share(c, lambda r: r["OCC"] == "O") for c in columns],
         "Cash-Out Refinance (%)": [share(c, lambda r: r["LOAN_PURP"] == "C") for c in columns],

@@ -9,7 +9,17 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints, create_model, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -325,6 +335,29 @@ class StatesRule(Strict):
 Rule = Annotated[BandsRule | CategoriesRule | YearlyRule | StatesRule, Field(discriminator="kind")]
 
 
+def _exact_decimal(value: Any) -> Any:
+    """A number written with a decimal point (YAML reads it as a float) as the decimal written: 6.25 exactly, never a binary float.
+
+    The float's shortest repr is the text YAML read (to the 17 significant digits a float holds).
+    """
+    return Decimal(repr(value)) if isinstance(value, float) else value
+
+
+ShareScalar = Annotated[
+    str | int | bool | Annotated[Decimal, Field(allow_inf_nan=True), WithJsonSchema({"type": "number"})],  # .nan is a share check's message
+    BeforeValidator(_exact_decimal),
+]
+"""One value a share counts: a category, state, code or text (str), a whole number (int), a flag (bool), or a decimal written unquoted (6.25)."""
+
+ShareValue = ShareScalar | tuple[ShareScalar, ...]
+"""A share's `value`: one value, or a list of values, any of which a loan's field may equal."""
+
+SHARE_VALUE = (
+    "For a share: the value counted ('CA', investor, true, 120, 6.25), or a list of values any of which counts "
+    "([60, 120], [condo_low, condo_high])."
+)
+
+
 ColumnKind = Literal["count", "balance", "percent", "average_balance", "weighted_average", "share", "minimum", "maximum"]
 
 
@@ -336,7 +369,7 @@ class Column(Strict):  # noqa: D101 (see Address)
     )
     header: list[NonEmpty] = Field(min_length=1, description="Lines of the column's heading: ['Weighted', 'Average', 'FICO'].")
     field: FieldRef | None = Field(None, description="The loan field a weighted average, minimum, maximum or share is of.")
-    value: str | int | bool | None = Field(None, description="For a share: the category, state, code or flag value counted ('CA', 'investment', true).")
+    value: ShareValue | None = Field(None, description=SHARE_VALUE)
     decimals: int | None = Field(None, ge=0, le=6, description="Decimals printed; by default 2 for percents and shares, the field's own otherwise.")
 
 
@@ -388,8 +421,18 @@ class SummaryItem(Strict):  # noqa: D101 (see Address)
     label: NonEmpty = Field(description="The line's label: 'Weighted Average FICO'.")
     kind: Literal["count", "balance", "average_balance", "weighted_average", "minimum", "maximum", "share", "largest_state"]
     field: FieldRef | None = None
-    value: str | int | bool | None = None
+    value: ShareValue | None = Field(None, description=SHARE_VALUE)
     decimals: int | None = Field(None, ge=0, le=6)
+    rank: StrictInt = Field(
+        1, ge=1, description="For largest_state: which state by balance, 1 the largest, 2 the second largest...; N/A in a group with fewer states."
+    )
+
+    @model_validator(mode="after")
+    def _rank_of_a_state(self) -> SummaryItem:
+        if "rank" in self.model_fields_set and self.kind != "largest_state":
+            reason = f"only a largest_state line has a rank, and this is a {self.kind} line: remove rank"
+            raise_problems("SummaryItem", [FieldProblem(("rank",), str(self.rank), reason)])
+        return self
 
 
 class Pool(Strict):  # noqa: D101 (see Address)

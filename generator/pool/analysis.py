@@ -156,7 +156,7 @@ def pool_problems(loaded: LoadedDeal, loans: pl.DataFrame | None = None) -> list
     pool = term_sheet_of(loaded).pool
     base = ("term_sheet", "pool")
     found = [
-        loaded.problem((*base, "summary", n, problem.key), problem.value, problem.message)
+        loaded.problem((*base, "summary", n, *problem.path), problem.value, problem.message)
         for n, problem in summary_problems(pool, None if loans is None else loans.schema)
     ]
     if pool.groups is None or loans is None:

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, get_args
 
-from generator.deal.models import Codes, Column
+from generator.deal.models import Codes, Column, ShareScalar
 from generator.pool.exact import round_half_up
 from generator.pool.fields import Kind, LoanField, table_fields
 from generator.pool.usps import STATE_NAMES
@@ -32,11 +32,16 @@ OWN = ("count", "balance", "percent")
 
 
 class ColumnProblem(Exception):
-    """A column that does not fit its field, at a key path inside the column (placed by `strats`)."""
+    """A column that does not fit its field, at a key (or key path: a list's item) inside the column (placed by `strats`)."""
 
-    def __init__(self, key: str, value: str | None, message: str) -> None:
+    def __init__(self, key: str | tuple[str | int, ...], value: str | None, message: str) -> None:
         super().__init__(message)
         self.key, self.value, self.message = key, value, message
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        """The key path inside the column: ('value',), or ('value', 1) for a list's second value."""
+        return self.key if isinstance(self.key, tuple) else (self.key,)
 
 
 def _field(column: Column) -> LoanField:
@@ -46,22 +51,41 @@ def _field(column: Column) -> LoanField:
 
 
 def check(column: Column, code_maps: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-    """Raise `ColumnProblem` when the column cannot be computed (a missing field, a share without a value or with one no loan can have).
+    """Raise the first of `misfits` (a missing field, a share without a value or with one no loan can have), if any."""
+    for problem in misfits(column, code_maps):
+        raise problem
 
-    `code_maps` (`Pool.code_maps()`) lets a share's message name the category a tape code maps to.
+
+def misfits(column: Column, code_maps: Mapping[str, Mapping[str, Any]] | None = None) -> list[ColumnProblem]:
+    """Why the column cannot be computed: a missing or non-numeric field, a share without a value, or each value no loan can have.
+
+    A share of a list of values reports an empty list, and each value no loan can have at its
+    index. `code_maps` (`Pool.code_maps()`) lets a share's message name the category a tape code maps to.
     """
     if column.kind in (*OWN, "average_balance"):
-        return
-    field = _field(column)
+        return []
+    try:
+        field = _field(column)
+    except ColumnProblem as problem:
+        return [problem]
     if column.kind == "share":
         if column.value is None:
-            raise ColumnProblem("value", None, "a share column needs the `value` it counts")
-        if why := share_value_problem(field, column.value, (code_maps or {}).get(field.name)):
-            raise ColumnProblem("value", written(column.value), why)
-    elif not field.numeric:
-        raise ColumnProblem(
-            "field", field.name, f"a {column.kind} needs a numeric field, and {field.name} is a {field.kind.value} field: use a share of one of its values"
-        )
+            return [ColumnProblem("value", None, "a share column needs the `value` it counts")]
+        codes = (code_maps or {}).get(field.name)
+        if not isinstance(column.value, tuple):
+            why = share_value_problem(field, column.value, codes)
+            return [] if why is None else [ColumnProblem("value", written(column.value), why)]
+        if not column.value:
+            return [ColumnProblem("value", "[]", "an empty list counts no loan: list the values the share counts, or write one value")]
+        return [
+            ColumnProblem(("value", i), written(value), why)
+            for i, value in enumerate(column.value)
+            if (why := share_value_problem(field, value, codes)) is not None
+        ]
+    if not field.numeric:
+        why = f"a {column.kind} needs a numeric field, and {field.name} is a {field.kind.value} field: use a share of one of its values"
+        return [ColumnProblem("field", field.name, why)]
+    return []
 
 
 CATEGORIES = {f.name: get_args(Codes.model_fields[f.name].annotation)[1] for f in table_fields() if f.kind is Kind.CATEGORY}
@@ -73,12 +97,14 @@ def categories(field: LoanField) -> list[str]:
     return [m.value for m in CATEGORIES[field.name]] if field.name in CATEGORIES else list(field.categories or ())
 
 
-def written(value: str | int | bool) -> str:
-    """A deal file's value as YAML writes it: true and false for flags."""
+def written(value: ShareScalar | tuple[ShareScalar, ...]) -> str:
+    """A deal file's value as YAML writes it: true and false for flags, a decimal as written (6.25), a list as [60, 120]."""
+    if isinstance(value, tuple):
+        return f"[{', '.join(map(written, value))}]"
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def share_value_problem(field: LoanField, value: str | int | bool, codes: Mapping[str, Any] | None = None) -> str | None:
+def share_value_problem(field: LoanField, value: ShareScalar, codes: Mapping[str, Any] | None = None) -> str | None:
     """Why no loan can have `value` in `field`, so that a share of it would print 0.00 on every row; None when a loan could.
 
     What a loan can have, by the field's kind: a category field's category names (`categories`),
@@ -142,10 +168,10 @@ def _date_problem(field: LoanField, shown: str) -> str | None:
     return None
 
 
-def _number_problem(field: LoanField, value: str | int | bool) -> str | None:
+def _number_problem(field: LoanField, value: ShareScalar) -> str | None:
     shown, decimals = written(value), field.decimals or 0
     try:
-        number = None if isinstance(value, bool) else Decimal(value) if isinstance(value, int) else Decimal(value.strip())
+        number = None if isinstance(value, bool) else Decimal(value) if isinstance(value, int | Decimal) else Decimal(value.strip())
     except InvalidOperation:
         number = None
     fix = "a whole number" if not decimals else f"a number with at most {decimals} decimals"
@@ -199,15 +225,20 @@ def places(column: Column) -> int:
     return _field(column).decimals or 0
 
 
-def _match(field: LoanField, value: str | int | bool, dtype: pl.DataType) -> pl.Expr:
+def _match(field: LoanField, value: ShareScalar | tuple[ShareScalar, ...], dtype: pl.DataType) -> pl.Expr:
+    """The loans whose field is the value, or any of a list's values (`check` has admitted each)."""
     import polars as pl
 
     col = pl.col(field.name)
-    if field.kind is Kind.FLAG:
-        return col == (value if isinstance(value, bool) else str(value).lower() == "true")  # `check` admits true and false only
-    if field.numeric:
-        return col == field.scaled(Decimal(str(value)))
-    return col.cast(pl.String) == str(value)
+    values = value if isinstance(value, tuple) else (value,)
+    if field.kind is Kind.FLAG:  # `check` admits true and false only
+        flags = list(dict.fromkeys(v if isinstance(v, bool) else str(v).lower() == "true" for v in values))
+        return col == flags[0] if len(flags) == 1 else col.is_not_null()
+    if field.numeric:  # exact: a decimal's text scaled to the integer the field is stored as
+        stored = list(dict.fromkeys(field.scaled(Decimal(str(v))) for v in values))
+        return col == stored[0] if len(stored) == 1 else col.is_in(stored)
+    texts = list(dict.fromkeys(str(v) for v in values))
+    return col.cast(pl.String) == texts[0] if len(texts) == 1 else col.cast(pl.String).is_in(texts)
 
 
 INT64_MAX = 2**63 - 1

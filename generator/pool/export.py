@@ -15,6 +15,7 @@ from generator.output.files import write_atomic
 from generator.pool.analysis import PoolAnalysis
 from generator.pool.crosstab import CrossTab
 from generator.pool.exact import quantize
+from generator.pool.pool_data import PoolDataLine
 from generator.pool.strats import Table
 from generator.pool.summary import Group, Summary
 
@@ -122,9 +123,15 @@ def as_dict(analysis: PoolAnalysis) -> dict[str, Any]:
         block = analysis.pool_data
         data["pool_data"] = {
             "columns": block.columns,
-            "lines": [{"label": ln.item.label, "kind": ln.item.kind, "figures": _plain(ln.figures), "notes": ln.notes} for ln in block.lines],
+            "lines": [_line_dict(ln) for ln in block.lines],
         }
     return data
+
+
+def _line_dict(line: PoolDataLine) -> dict[str, Any]:
+    """A pool-data line as plain data; a largest_state line below the largest names its rank."""
+    rank = {"rank": line.item.rank} if line.item.rank != 1 else {}
+    return {"label": line.item.label, "kind": line.item.kind, **rank, "figures": _plain(line.figures), "notes": line.notes}
 
 
 def to_json(analysis: PoolAnalysis) -> str:
@@ -325,7 +332,7 @@ def _summary_sheet(book: _Book, analysis: PoolAnalysis) -> None:
         ws.autofit()
         return
     from generator.pool.columns import places as column_places
-    from generator.pool.pool_data import _column
+    from generator.pool.pool_data import _column, state_heading
 
     columns = [c or "Total" for c in block.columns]
     ws = book.sheet("Summary")
@@ -344,7 +351,7 @@ def _summary_sheet(book: _Book, analysis: PoolAnalysis) -> None:
                 ws.write_number(i, j, value, book.format(number))
         if kind == "largest_state":
             i += 1
-            ws.write_string(i, 0, "Largest State")
+            ws.write_string(i, 0, state_heading(line.item.rank))
             for j, note in enumerate(line.notes, 1):
                 ws.write_string(i, j, note or "")
     ws.freeze_panes(1, 1)

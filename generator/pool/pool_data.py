@@ -2,7 +2,7 @@
 
 Each line is a figure column over a whole group (`columns.figures`), so a weighted average,
 share or minimum here is computed exactly as the same column in a table; the largest state's
-share names its state.
+share (or the second's, third's...: `rank`) names its state.
 """
 
 from __future__ import annotations
@@ -56,8 +56,10 @@ def summary_problems(pool: Pool, schema: pl.Schema | None = None) -> list[tuple[
         if item.kind == "largest_state":
             continue
         column = _column(item, n)
+        if misfits := figure_columns.misfits(column, code_maps):
+            found += [(n, problem) for problem in misfits]
+            continue
         try:
-            figure_columns.check(column, code_maps)
             if schema is not None:
                 figure_columns.aggregations([column], schema)
         except ColumnProblem as problem:
@@ -65,14 +67,30 @@ def summary_problems(pool: Pool, schema: pl.Schema | None = None) -> list[tuple[
     return found
 
 
-def _largest_state(frame: pl.DataFrame, cents: int, decimals: int) -> tuple[Figure, str | None]:
+def _largest_state(frame: pl.DataFrame, cents: int, decimals: int, rank: int = 1) -> tuple[Figure, str | None]:
+    """The share of the `rank`-th state by balance (ties: by state code) and its code; (None, None) in a group with fewer states."""
     import polars as pl
 
     if not cents:
         return None, None
     by_state = frame.group_by("state").agg(pl.col("balance").cast(pl.Int128).sum().alias("b")).sort(["b", "state"], descending=[True, False])
-    state, balance = by_state.row(0)
+    if by_state.height < rank:
+        return None, None
+    state, balance = by_state.row(rank - 1)
     return round_half_up(Fraction(balance * 100, cents), decimals), str(state)
+
+
+_ORDINALS = ("", "", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth")
+
+
+def state_heading(rank: int) -> str:
+    """What a largest_state line's note names: 'Largest State', 'Second Largest State', ..., '11th Largest State'."""
+    if rank == 1:
+        return "Largest State"
+    if rank < len(_ORDINALS):
+        return f"{_ORDINALS[rank]} Largest State"
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"{rank}{suffix} Largest State"
 
 
 def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
@@ -96,7 +114,7 @@ def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
         out: dict[str, Figure | str | None] = dict(values)
         for n, item in enumerate(items):
             if item.kind == "largest_state":
-                out[f"s{n}"], out[f"s{n}_note"] = _largest_state(frame, cents, 2 if item.decimals is None else item.decimals)
+                out[f"s{n}"], out[f"s{n}_note"] = _largest_state(frame, cents, 2 if item.decimals is None else item.decimals, item.rank)
         per_frame.append(out)
     lines = [
         PoolDataLine(item, [f[f"s{n}"] for f in per_frame], [f.get(f"s{n}_note") for f in per_frame])  # type: ignore[misc]

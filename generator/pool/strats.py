@@ -357,7 +357,7 @@ def plan_table(loans: pl.DataFrame, spec: TableSpec, by: pl.Expr | None = None) 
         extra = figure_columns.aggregations(columns, loans.schema, narrow)
     except ColumnProblem as problem:
         at = next(i for i, c in enumerate(columns) if _column_fails(c, loans.schema))
-        raise _SpecProblem(("columns", at, problem.key), problem.value, problem.message) from None
+        raise _SpecProblem(("columns", at, *problem.path), problem.value, problem.message) from None
     return (
         loans.lazy().group_by(*([] if by is None else [by]), _row_key(loans, spec).alias("key"))
         .agg(pl.len().alias("count"), pl.col("balance").cast(pl.Int64 if "balance" in narrow else pl.Int128).sum().alias("balance"),
@@ -492,10 +492,7 @@ def _column_misfits(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None
         return []
     found = []
     for i, column in enumerate(spec.columns or ()):
-        try:
-            figure_columns.check(column, code_maps)
-        except ColumnProblem as problem:
-            found.append(_SpecProblem(("columns", i, problem.key), problem.value, problem.message))
+        found += [_SpecProblem(("columns", i, *p.path), p.value, p.message) for p in figure_columns.misfits(column, code_maps)]
     return found
 
 

@@ -173,3 +173,27 @@ def test_a_share_of_a_value_no_loan_can_have_is_refused_in_a_table_built_in_code
         compute_table(loans, _by_state({"id": "s", "kind": "share", "field": field, "value": value, "header": ["S"]}))
     (problem,) = caught.value.problems
     assert (problem.column, problem.message) == ("tables.by-state.columns.1.value", message)
+
+
+@pytest.mark.parametrize("clamp_down", [True, False])
+def test_a_crosstab_axis_clamped_to_the_data_labels_its_outer_bands_with_the_lowest_and_highest_values(clamp_down: bool) -> None:
+    """Only a clamped axis reads its values' range; its first and last labels are the data's, the other axis keeps its open labels."""
+    rows = list(csv.DictReader((EXAMPLE / "loans.csv").open()))
+    terms = load_deal(EXAMPLE / "deal.yaml").deal.term_sheet
+    assert terms is not None
+    loans = load_tape(EXAMPLE / "loans.csv", terms.pool, terms.cut_off_date).loans
+    open_rate = {"first_label": "to {{ hi }}", "last_label": "{{ lo }} up"}
+    rate = {"kind": "bands", "edges": ["6.499", "6.999"], "label": "{{ lo }} - {{ hi }}", **({"clamp_to_data": True} if clamp_down else open_rate)}
+    ltv = {"kind": "bands", "edges": ["70", "80"], "clamp_to_data": True, "label": "{{ lo }} - {{ hi }}"}
+    across = {"field": "ltv", "header": ["LTV"], "rule": ltv}
+    spec = TableSpec.model_validate({"id": "x", "title": ["T"], "header": ["Rate"], "field": "note_rate", "rule": rate, "across": across, "cell": "count"})
+    table = compute_table(loans, spec)
+    assert isinstance(table, CrossTab)
+    rates = sorted(Decimal(r["CURR_RATE"]) for r in rows)
+    ltvs = sorted(Decimal(r["ORIG_LTV"]) for r in rows)
+    assert table.column_labels[0].startswith(f"{ltvs[0]:.3f} - ") and table.column_labels[-1].endswith(f" - {ltvs[-1]:.3f}")
+    if clamp_down:
+        assert table.row_labels[0].startswith(f"{rates[0]:.3f} - ") and table.row_labels[-1].endswith(f" - {rates[-1]:.3f}")
+    else:
+        assert (table.row_labels[0], table.row_labels[-1]) == ("to 6.499", "7.000 up")
+    assert table.count == len(rows)

@@ -37,14 +37,16 @@ class CrossTab:
 
 
 def _axis(found: pl.DataFrame, spec: TableSpec, key: str) -> tuple[list[Any], list[str]]:
-    """The axis's keys in print order (blank last) and labels, from the cells' group-by (`key`, `<key>_lo`, `<key>_hi`)."""
+    """The axis's keys in print order (blank last) and labels, from the cells' group-by (`key`, and `<key>_low`, `<key>_high` when clamped)."""
     import polars as pl
 
     from generator.pool.strats import MISSING, _keys_and_labels
 
     keys = set(found[key].to_list())
-    valued = found.filter(pl.col(key) != MISSING)
-    lowest, highest = cast("int | None", valued[f"{key}_lo"].min()), cast("int | None", valued[f"{key}_hi"].max())
+    lowest = highest = None
+    if f"{key}_low" in found.columns:  # the axis's labels are clamped to the data
+        valued = found.filter(pl.col(key) != MISSING)
+        lowest, highest = cast("int | None", valued[f"{key}_low"].min()), cast("int | None", valued[f"{key}_high"].max())
     ordered, labels = _keys_and_labels(spec, spec.rule, keys - {MISSING}, spec.keep_empty, lowest, highest)
     if MISSING in keys:
         return [*ordered, MISSING], [*labels, spec.missing_label]
@@ -55,7 +57,7 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
     """The spec's matrix (its `across` set): raises the table module's spec problem when a field or rule does not fit."""
     import polars as pl
 
-    from generator.pool.strats import _row_key, _SpecProblem
+    from generator.pool.strats import _range_aggregations, _row_key, _SpecProblem
 
     assert spec.across is not None
     across = spec.model_copy(update={"field": spec.across.field, "rule": spec.across.rule, "keep_empty": spec.across.keep_empty})
@@ -67,10 +69,10 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
         across_key = _row_key(loans, across)
     except _SpecProblem as problem:  # a problem of the across axis is placed under `across`
         raise _SpecProblem(("across", *problem.loc), problem.value, problem.message) from None
-    down, side = pl.col(spec.field.value), pl.col(across.field.value)
+    ranges = [e.name.prefix(f"{axis}_") for axis, one in (("r", spec), ("c", across)) for e in _range_aggregations(one)]
     grouped = loans.group_by(down_key.alias("r"), across_key.alias("c")).agg(
-        n=pl.len(), b=pl.col("balance").cast(pl.Int128).sum(), r_lo=down.min(), r_hi=down.max(), c_lo=side.min(), c_hi=side.max()
-    )  # one group-by: the axes' keys and value ranges come from its cells
+        pl.len().alias("n"), pl.col("balance").cast(pl.Int128).sum().alias("b"), *ranges
+    )  # one group-by: the axes' keys (and value ranges, for labels clamped to the data) come from its cells
     try:
         cols, column_labels = _axis(grouped, across, "c")
     except _SpecProblem as problem:

@@ -207,3 +207,15 @@ def test_check_reports_file_line_and_rule(tmp_path: Path) -> None:
     assert result.exit_code == 1
     for expected in ("a.txt:2 [width]", "a.txt:3 [tab]", "a.txt:4 [page]", "b.htm:2 [nested-table]", "b.htm:3 [element]"):
         assert expected in result.output, result.output
+
+
+def test_check_names_a_pdf_beside_the_documents_once_instead_of_reading_it_as_ascii(tmp_path: Path) -> None:
+    """A render folder holds PDFs and DOCX too: each is one problem (not an EDGAR document), not a line per byte run."""
+    from generator.cli import app
+
+    (tmp_path / "a.txt").write_text("fine\n")
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.7\n\xe2\x80\x99\t" + b"x" * 200 + b"\n" * 50)
+    result = runner.invoke(app, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "a.pdf" in line]
+    assert len(lines) == 1 and "[file-name]" in lines[0] and "end in .htm" in lines[0], result.output

@@ -144,15 +144,19 @@ class _HtmlChecker(HTMLParser):
 
 
 def file_problems(path: Path, folder: Path | None = None) -> list[Problem]:
-    """One file, by its extension: .htm/.html as EDGAR HTML, anything else as EDGAR ASCII; its name checked too."""
+    """One file, by its extension: .htm/.html as EDGAR HTML, .txt as EDGAR ASCII; its name checked too.
+
+    Any other file (a PDF or DOCX beside the EDGAR documents) is no EDGAR document: its name's
+    one problem says so, and its bytes are not read as ASCII (that listed thousands of lines).
+    """
     source = str(path)
-    data = path.read_bytes()
-    text = data.decode("latin-1")  # every byte a character: non-ASCII bytes are reported, never a decoding error
     found = name_problems(path.name, source)
-    if path.suffix.lower() in (".htm", ".html"):
-        return found + html_problems(text, source, folder if folder is not None else path.parent)
-    if path.suffix.lower() in (".jpg", ".gif"):
+    suffix = path.suffix.lower()
+    if suffix not in (".htm", ".html", ".txt"):
         return found
+    text = path.read_bytes().decode("latin-1")  # every byte a character: non-ASCII bytes are reported, never a decoding error
+    if suffix in (".htm", ".html"):
+        return found + html_problems(text, source, folder if folder is not None else path.parent)
     return found + text_problems(text, source)
 
 

@@ -152,3 +152,56 @@ def test_the_8k_layout_refuses_what_only_the_modern_one_prints(tmp_path: Path) -
         assert f"[term_sheet.pool.tables.tables.{crosstab}.across]: error: the Form 8-K layout prints no cross-tab" in result.output
         assert "[term_sheet.pool.groups]: error: the Form 8-K layout prints no loan groups" in result.output
         assert "set term_sheet.layout: modern" in result.output
+
+
+MANY_GROUPS = "labels: {" + ", ".join(f'"{n}": Group {n}' for n in range(1, 13)) + "}"
+LONG_LABELS = 'labels: {"1": Group 1 of Fixed-Rate Thirty-Year Prime Jumbo Mortgage Loans, "2": Group 2 of Hybrid Adjustable-Rate Prime Jumbo Mortgage Loans}'
+POOL_WIDE = "the pool-data block (pool.summary) is too wide for EDGAR text"
+
+
+def _grouped(tmp_path: Path, labels: str) -> Path:
+    shutil.copytree(PRIME, tmp_path / "deal")
+    deal = tmp_path / "deal" / "deal.yaml"
+    deal.write_text(deal.read_text().replace('labels: {"1": Group 1, "2": Group 2}', labels))
+    return deal
+
+
+@pytest.mark.parametrize("labels", [MANY_GROUPS, LONG_LABELS], ids=["12-groups", "long-labels"])
+@pytest.mark.parametrize("with_tape", [True, False])
+def test_a_pool_data_block_too_wide_is_a_validate_error_at_the_groups_line(tmp_path: Path, labels: str, with_tape: bool) -> None:
+    deal = _grouped(tmp_path, labels)
+    lines = deal.read_text().splitlines()
+    groups = range(lines.index("    groups:") + 1, lines.index("    summary:"))  # the pool.groups block's lines
+    if with_tape:  # measured on the pool's figures
+        result = runner.invoke(app, ["validate", str(deal)])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        found = re.findall(r"deal\.yaml:(\d+) \[term_sheet\.pool\.groups\]: error: (.*)", result.output)
+        assert len(found) == 1 and int(found[0][0]) in groups, result.output
+        message = found[0][1]
+    else:  # no tape read: measured on the group labels and the narrowest figures
+        from generator.pool.analysis import check_deal
+
+        problems = check_deal(load_deal(deal))
+        assert len(problems) == 1 and problems[0].line in groups, problems
+        message = problems[0].message
+    assert message.startswith(POOL_WIDE) and "more than 132" in message
+    assert re.search(r"its \d+ figure columns take \d+ characters", message)
+    assert message.endswith("shorten the group labels and total_label, or group the loans into fewer groups")
+
+
+def test_render_refuses_a_pool_data_block_too_wide_and_writes_nothing(tmp_path: Path) -> None:
+    deal = _grouped(tmp_path, MANY_GROUPS)
+    result = runner.invoke(app, ["render", str(deal), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and POOL_WIDE in result.output and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_the_example_pool_data_block_fits() -> None:
+    from generator.documents.grids import pool_width_problems
+    from generator.pool.analysis import analyse, term_sheet_of
+
+    loaded = load_deal(PRIME / "deal.yaml")
+    pool = term_sheet_of(loaded).pool
+    assert pool.groups is not None and pool.summary
+    assert pool_width_problems(loaded, pool, analyse(loaded, None).pool_data) == []
+    assert pool_width_problems(loaded, pool) == []

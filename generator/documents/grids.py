@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, cast
 from generator.formats import edgar
 
 if TYPE_CHECKING:
-    from generator.deal.models import TableSpec
+    from generator.deal.loading import LoadedDeal
+    from generator.deal.models import Pool, TableSpec
     from generator.errors import Problem
     from generator.pool.columns import Figure
     from generator.pool.crosstab import CrossTab
@@ -31,6 +32,8 @@ NOT_AVAILABLE = "N/A"
 """A figure over no loans: a weighted average of loans that all lack the field."""
 NOMINAL = {"count": 5, "balance": 13, "percent": 6, "average_balance": 9, "share": 6}
 """Widths a column's figures take at most in a real pool, for the check made before any tape is read."""
+POOL_LEAST = {"balance": 9, "largest_state": 9}
+"""Widths a pool-data line's figures take at least in a real pool ('1,000,000', '0.00 (CA)'), for the check made before any tape is read."""
 
 
 @dataclass(frozen=True)
@@ -248,3 +251,32 @@ def width_problems(places: TablePlaces, specs: Sequence[TableSpec], tables: Sequ
 
 def _too_wide(table: str, why: Exception) -> str:
     return f"table `{table}` is too wide for EDGAR text: {why}; drop columns or shorten their headings"
+
+
+def pool_width_problems(loaded: LoadedDeal, pool: Pool, block: PoolData | None = None) -> list[Problem]:
+    """The pool-data block, if too wide for 132 characters, as a problem at the deal file's `pool.groups` line.
+
+    Measured as `text_table` lays it out: on the computed `block` when given, else (before any
+    tape is read) on its headings and the narrowest figures a real pool prints, so that a block
+    that may fit is not refused before its figures are known.
+    """
+    if not pool.summary or pool.groups is None:  # one column: never too wide
+        return []
+    if block is not None:
+        blank = {"characteristic": "", "pool": "", "pool_data": ""}
+        grid = pool_grid(block, blank)
+        widths, natural = _widths(grid), _natural(grid)
+    else:
+        least = max(POOL_LEAST.get(item.kind, 1) for item in pool.summary)
+        widths = [max(len(label), least) for label in [*pool.groups.labels.values(), pool.groups.total_label]]
+        natural = max(len(item.label) for item in pool.summary)
+    try:
+        text_width(widths, natural)
+    except TooWide as exc:
+        groups = len(pool.groups.labels)
+        message = (
+            f"the pool-data block (pool.summary) is too wide for EDGAR text ({groups} groups and the total, a column each): "
+            f"{exc}; shorten the group labels and total_label, or group the loans into fewer groups"
+        )
+        return [loaded.problem(("term_sheet", "pool", "groups"), None, message)]
+    return []

@@ -22,12 +22,13 @@ def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
 
 def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     """The modern term sheet's context: the 8-K's, the pool-data block, and every table checked to fit EDGAR text."""
-    from generator.documents.grids import width_problems
+    from generator.documents.grids import pool_width_problems, width_problems
     from generator.errors import DealFileError
     from generator.pool.strats import TablePlaces
 
     analysis = analyse(loaded, tape)
-    if problems := width_problems(TablePlaces(loaded), [], analysis.tables):
+    widths = width_problems(TablePlaces(loaded), [], analysis.tables)
+    if problems := widths + pool_width_problems(loaded, term_sheet_of(loaded).pool, analysis.pool_data):
         raise DealFileError(problems)
     return {
         "deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary,

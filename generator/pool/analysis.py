@@ -185,7 +185,7 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
     Returns:
         The problems found, each at its line of the deal file; empty when it would render.
     """
-    from generator.documents.grids import width_problems
+    from generator.documents.grids import pool_width_problems, width_problems
     from generator.documents.term_sheet import eight_k_problems
     from generator.templating.folders import template_dirs  # render imports this module: the same check render makes
 
@@ -200,6 +200,10 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
         places = TablePlaces(loaded)
         found, computed = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
         problems += found or width_problems(places, resolve_tables(term_sheet.pool.tables, places), computed)
-        problems += pool_problems(loaded, loans)
+        found = pool_problems(loaded, loans)
+        problems += found
+        if not found and term_sheet.layout != "8k":  # the 8-K layout prints no pool-data block: `eight_k_problems` says so
+            block = None if loans is None else pool_data(loans, term_sheet.pool)
+            problems += pool_width_problems(loaded, term_sheet.pool, block)
         problems += eight_k_problems(loaded)
     return problems

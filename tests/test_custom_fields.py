@@ -293,8 +293,12 @@ def test_a_percents_decimals_default_to_3_and_bound_what_is_read(tmp_path: Path)
 def test_a_blank_can_be_declared_an_error_or_zero(tmp_path: Path) -> None:
     """`blank: error` reports each blank row; `blank: zero` reads it as 0, so a weighted average counts those loans."""
     deal = make_deal(tmp_path, fields=FIELDS.replace("kind: money}", "kind: money, blank: error}"))
-    refused(deal, "loans.csv:4 [ESCROW]: error: missing value")
-    refused(deal, "loans.csv:8 [ESCROW]: error: missing value")
+    fix = "missing value: fill it in on the tape, or declare blank: not_available or blank: zero on custom field escrow in the deal file"
+    refused(deal, f"loans.csv:4 [ESCROW]: error: {fix}")
+    refused(deal, f"loans.csv:8 [ESCROW]: error: {fix}")
+    deal = make_deal(tmp_path, fields=FIELDS.replace("kind: date}", "kind: date, blank: error}"), cells={(3, "LOCK_DT"): ""})
+    fix = "missing value: fill it in on the tape, or declare blank: not_available on custom field lock_date in the deal file"  # a date is never zero
+    refused(deal, f"loans.csv:3 [LOCK_DT]: error: {fix}")
     summary = "    summary:\n      - {label: WA Escrow, kind: weighted_average, field: escrow}\n"
     deal = make_deal(tmp_path, summary, fields=FIELDS.replace("kind: money}", "kind: money, blank: zero}"))
     block = analyse(load_deal(deal)).pool_data
@@ -531,7 +535,9 @@ DEAL_MISTAKES = [  # id, custom fields, pool sections, text on the line, key pat
     ("unknown-kind", custom("{name: teaser, column: TSPRD, kind: percentage}"), "", "TSPRD", "custom_fields.0.kind",
      "Input should be 'money', 'percent', 'integer', 'category', 'flag' or 'date' (value 'percentage')"),
     ("codes-for-money", custom("{name: escrow, column: ESCROW, kind: money, codes: {A: a}}"), "", "ESCROW", "custom_fields.0.codes",
-     "a money field has no codes (only category and flag fields do): remove codes"),
+     "a money field has no codes (only category and flag fields do): remove codes (value 'A')"),
+    ("codes-for-a-date", custom("{name: lock_date, column: LOCK_DT, kind: date, codes: {Y: true, N: false}}"), "", "LOCK_DT", "custom_fields.0.codes",
+     "a date field has no codes (only category and flag fields do): remove codes (value 'Y, N')"),
     ("category-without-codes", custom("{name: program, column: PROG, kind: category}"), "", "PROG", "custom_fields.0.codes",
      "a category field needs its codes: {tape code: a category name}"),
     ("flag-without-codes", custom("{name: prepay, column: PPP, kind: flag}"), "", "PPP", "custom_fields.0.codes",

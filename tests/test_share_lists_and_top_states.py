@@ -302,7 +302,9 @@ TABLE = """tables:
 """
 MISTAKES = [  # id, pool YAML, text on the line, key under term_sheet.pool, message
     ("rank-0", SUMMARY + "  - {label: L, kind: largest_state, rank: 0}\n", "rank: 0", "summary.0.rank",
-     "Input should be greater than or equal to 1 (value '0')"),
+     "rank counts from 1 (1 = the largest state, 2 = the second largest...): write rank: 1 for the largest state, or leave rank out (value '0')"),
+    ("rank-negative", SUMMARY + "  - {label: L, kind: largest_state, rank: -2}\n", "rank: -2", "summary.0.rank",
+     "rank counts from 1 (1 = the largest state, 2 = the second largest...): write rank: 1 for the largest state, or leave rank out (value '-2')"),
     ("rank-of-a-share", SUMMARY + "  - {label: L, kind: largest_state}\n  - {label: S, kind: share, field: state, value: CA, rank: 2}\n", "rank: 2",
      "summary.1.rank", "only a largest_state line has a rank, and this is a share line: remove rank (value '2')"),
     ("rank-1-of-a-count", SUMMARY + "  - {label: N, kind: count, rank: 1}\n", "rank: 1", "summary.0.rank",

@@ -308,6 +308,7 @@ CASES = {
 }  # fmt: skip
 # a blank cell is a missing value in every column but the additional collateral
 CASES |= {f"{h} blank": ({h: " "}, [(E, h, "missing value")]) for h in HEADERS if h != "ADDL_COLLATERAL"}
+CASES["LOAN_NO blank"] = ({"LOAN_NO": " "}, [(E, "LOAN_NO", "missing value: every loan needs one: fill it in on the tape")])
 
 
 @pytest.mark.parametrize(("cells", "expected"), list(CASES.values()), ids=list(CASES))

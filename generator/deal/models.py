@@ -174,7 +174,8 @@ class CustomField(Strict):
         if coded and not self.codes:
             problems.append(FieldProblem(("codes",), None, f"a {self.kind} field needs its codes: {{tape code: {maps_to}}}"))
         elif not coded and self.codes is not None:
-            problems.append(FieldProblem(("codes",), "codes", f"a {self.kind} field has no codes (only category and flag fields do): remove codes"))
+            given = ", ".join(map(str, self.codes))  # the tape codes written, not the key's name
+            problems.append(FieldProblem(("codes",), given, f"a {self.kind} field has no codes (only category and flag fields do): remove codes"))
         elif self.codes and (wrong := [k for k, v in self.codes.items() if isinstance(v, bool) != (self.kind == "flag")]):
             problems.append(FieldProblem(("codes", wrong[0]), str(self.codes[wrong[0]]), f"a {self.kind} code maps to {maps_to}"))
         if self.decimals is not None and self.kind != "percent":
@@ -424,13 +425,16 @@ class SummaryItem(Strict):  # noqa: D101 (see Address)
     value: ShareValue | None = Field(None, description=SHARE_VALUE)
     decimals: int | None = Field(None, ge=0, le=6)
     rank: StrictInt = Field(
-        1, ge=1, description="For largest_state: which state by balance, 1 the largest, 2 the second largest...; N/A in a group with fewer states."
+        1, description="For largest_state: which state by balance, 1 the largest, 2 the second largest...; N/A in a group with fewer states."
     )
 
     @model_validator(mode="after")
     def _rank_of_a_state(self) -> SummaryItem:
         if "rank" in self.model_fields_set and self.kind != "largest_state":
             reason = f"only a largest_state line has a rank, and this is a {self.kind} line: remove rank"
+            raise_problems("SummaryItem", [FieldProblem(("rank",), str(self.rank), reason)])
+        if self.rank < 1:
+            reason = "rank counts from 1 (1 = the largest state, 2 = the second largest...): write rank: 1 for the largest state, or leave rank out"
             raise_problems("SummaryItem", [FieldProblem(("rank",), str(self.rank), reason)])
         return self
 

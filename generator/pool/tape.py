@@ -883,6 +883,14 @@ ODD_SPACE = r"[^\x20-\x7e]"
 """Anything but printable ASCII: control characters and any space but the ASCII one (a date is ASCII)."""
 
 
+def _missing(field: str, spec: LoanField) -> str:
+    """A blank cell where a value is required, and what to do: fill it in, or (a custom field) declare what a blank means."""
+    if field in loan_fields.FIELDS:
+        return "missing value: every loan needs one: fill it in on the tape"
+    instead = "blank: not_available or blank: zero" if spec.numeric else "blank: not_available"
+    return f"missing value: fill it in on the tape, or declare {instead} on custom field {field} in the deal file"
+
+
 def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
     """Every rule as (severity, field reported, condition true on a bad row, reason) over the raw (`_raw`) and loan columns."""
     import polars as pl
@@ -898,7 +906,7 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
         elif spec.arm:  # blank exactly on fixed-rate loans: `_checks` compares it with `amortization`
             pass
         elif not spec.blank_means_zero:
-            rules.append(Rule(Severity.ERROR, field, text.is_null(), "missing value"))
+            rules.append(Rule(Severity.ERROR, field, text.is_null(), _missing(field, spec)))
         if spec.kind is Kind.TEXT:
             rules.append(Rule(Severity.ERROR, field, text.str.contains(CONTROL), "control character in the value (a corrupted cell?)"))
         else:

@@ -425,7 +425,9 @@ class SummaryItem(Strict):  # noqa: D101 (see Address)
     value: ShareValue | None = Field(None, description=SHARE_VALUE)
     decimals: int | None = Field(None, ge=0, le=6)
     rank: StrictInt = Field(
-        1, description="For largest_state: which state by balance, 1 the largest, 2 the second largest...; N/A in a group with fewer states."
+        1,
+        description="For largest_state: which state by balance, 1 the largest, 2 the second largest...; N/A in a group with fewer states.",
+        json_schema_extra={"minimum": 1},  # for editors; the model's own check words the message
     )
 
     @model_validator(mode="after")

@@ -203,7 +203,7 @@ MISTAKES: list[tuple[str, str, str, str, str]] = [  # id, pool YAML, text on the
      "only_groups", "tables.tables.0.only_groups.0", "Group 2 is not a group: use one of pool.groups.labels' keys (1, 2) (value 'Group 2')"),
     ("of-on-a-share", f"groups: {GROUPS}\n" + TABLE + "      columns:\n        - {id: s, kind: share, field: state, value: CA, of: pool, header: [S]}\n",
      "of: pool", "tables.tables.0.columns.0.of",
-     "only a percent column is of the group or the pool, and this is a share column: remove of (value 'pool')"),
+     "only a percent column can be of the pool, and this is a share column: remove of (value 'pool')"),
     ("of-neither-group-nor-pool", f"groups: {GROUPS}\n" + TABLE + "      columns:\n        - {id: p, kind: percent, of: deal, header: [P]}\n",
      "of: deal", "tables.tables.0.columns.0.of", "Input should be 'group' or 'pool'"),
 ]  # fmt: skip

@@ -379,8 +379,8 @@ class Column(Strict):  # noqa: D101 (see Address)
 
     @model_validator(mode="after")
     def _of_a_percent(self) -> Column:
-        if "of" in self.model_fields_set and self.kind != "percent":
-            reason = f"only a percent column is of the group or the pool, and this is a {self.kind} column: remove of"
+        if self.of == "pool" and self.kind != "percent":  # `of: group`, the default, is what a dumped spec carries on every column
+            reason = f"only a percent column can be of the pool, and this is a {self.kind} column: remove of"
             raise_problems("Column", [FieldProblem(("of",), self.of, reason)])
         return self
 

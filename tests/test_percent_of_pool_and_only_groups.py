@@ -182,6 +182,15 @@ def test_a_pool_data_line_for_some_groups_prints_blank_cells_for_the_others_and_
     lines = {ln["label"]: ln for ln in json.loads((tmp_path / "s.json").read_text())["pool_data"]["lines"]}
     assert lines["Weighted Average Months to Roll"]["figures"] == [None, *expected["Weighted Average Months to Roll"][1:]]
     assert lines["Weighted Average Months to Roll"]["only_groups"] == ["2"] and "only_groups" not in lines["Number of Mortgage Loans"]
+    # XLSX: an empty cell, the figures stored as numbers
+    openpyxl = pytest.importorskip("openpyxl")
+    code, output = cli("strats", deal, "-f", "xlsx", "-o", tmp_path / "s.xlsx")
+    assert code == 0, output
+    sheet = openpyxl.load_workbook(tmp_path / "s.xlsx")["Summary"]
+    cells = {row[0]: row[1:] for row in sheet.iter_rows(values_only=True)}
+    roll = expected["Weighted Average Months to Roll"]
+    assert cells["Weighted Average Months to Roll"] == (None, int(roll[1]), int(roll[2]))
+    assert cells["California (%)"][1] is None and cells["California (%)"][0] == float(Fraction(expected["California (%)"][0]) / 100)
 
 
 GROUPS = '{field: loan_group, labels: {"1": Group 1, "2": Group 2}}'

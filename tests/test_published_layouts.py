@@ -10,7 +10,8 @@ the tape's text with integers and Fractions (not with the product's code):
 - JPMorgan Mortgage Trust 2004-S2's pool data, one column per loan group and the total, with
   its top three states;
 - J.P. Morgan Alternative Loan Trust 2006-A1's ARM data, printed for the ARM group only,
-  with a "% of Aggregate Current Principal" column;
+  with a "% of Aggregate Current Principal" column of the whole pool (`of: pool`) and ARM
+  pool-data lines for the ARM group only (`only_groups`);
 - a FICO by LTV matrix, footed to 100.00;
 - three loan groups (Groups I-III), each table printed per group and for the pool.
 
@@ -240,7 +241,7 @@ HEADINGS_2006 = [["Number", "of Loans"], ["Aggregate", "Principal", "Balance ($)
 def credit_scores_2006(table: str, headings: list[list[str]]) -> str:
     """The 2006 FWP's "Range of credit scores" table as a deal file's pool sections, with these column headings."""
     kinds = [
-        "kind: count", "kind: balance", "kind: percent", "kind: share, field: state, value: CA",
+        "kind: count", "kind: balance", "kind: percent, of: pool", "kind: share, field: state, value: CA",
         "kind: share, field: interest_only_term, value: [60, 120]", "kind: weighted_average, field: fico",
         "kind: weighted_average, field: ltv, decimals: 2", "kind: weighted_average, field: cltv, decimals: 2",
         "kind: share, field: occupancy, value: investor", "kind: share, field: pmi, value: true",
@@ -292,7 +293,7 @@ def test_2006_fwp_range_of_credit_scores_prints_its_ten_columns_within_132_chara
         assert investor == share(rows, lambda r: r["OCC"] == "I") and pmi == share(rows, lambda r: r["MI_FLAG"] == "Y")
     bands = [label for label in table.labels if label != "Total"]
     total = balance(loans)
-    assert table.row("Total")[1:3] == [shown(Fraction(total, 100)), "100.00"]
+    assert table.row("Total")[1:3] == [shown(Fraction(total, 100)), "100.00"]  # % of Deal is `of: pool`: in the pool's own table, the ordinary percent
     assert_footed([table.row(b)[1] for b in bands], [Fraction(balance(by_row[b]), 100) for b in bands], 0, table.row("Total")[1])
     assert_footed([table.row(b)[2] for b in bands], [Fraction(100 * balance(by_row[b]), total) for b in bands], 2, "100.00")
     # the other formats print the same headings and cells
@@ -388,7 +389,7 @@ def test_jpmmt_2004_s2_pool_data_prints_a_column_per_loan_group_and_the_total(tm
 ARM_COLUMNS = """
         - {id: count, kind: count, header: [Number of, Loans]}
         - {id: balance, kind: balance, header: [Aggregate, Current, Principal ($)]}
-        - {id: pct, kind: percent, header: ["% of Aggregate", Current, Principal]}
+        - {id: pct, kind: percent, of: pool, header: ["% of Aggregate", Current, Principal]}
         - {id: wa_margin, kind: weighted_average, field: margin, header: [WA Gross, Margin (%)]}
         - {id: wa_max_rate, kind: weighted_average, field: maximum_rate, header: [WA Maximum, Rate (%)]}
         - {id: wa_roll, kind: weighted_average, field: months_to_roll, header: [WA Months, to Roll]}
@@ -396,9 +397,9 @@ ARM_COLUMNS = """
 ARM_DATA_2006 = f"""
 groups: {{field: loan_group, labels: {{"1": Group 1, "2": Group 2}}, total_label: Total Pool}}
 summary:
-  - {{label: Weighted Average Gross Margin (%), kind: weighted_average, field: margin}}
-  - {{label: Weighted Average Maximum Rate (%), kind: weighted_average, field: maximum_rate}}
-  - {{label: Weighted Average Months to Roll, kind: weighted_average, field: months_to_roll}}
+  - {{label: Weighted Average Gross Margin (%), kind: weighted_average, field: margin, only_groups: ["2"]}}
+  - {{label: Weighted Average Maximum Rate (%), kind: weighted_average, field: maximum_rate, only_groups: ["2"]}}
+  - {{label: Weighted Average Months to Roll, kind: weighted_average, field: months_to_roll, only_groups: ["2"]}}
   - {{label: Interest-Only (%), kind: share, field: interest_only_term, value: 120}}
 tables:
   defaults: false
@@ -475,14 +476,14 @@ def test_jpalt_2006_a1_arm_data_prints_for_the_arm_group_only_with_percent_of_ag
             if rows:
                 assert table.row(label)[0] == f"{len(rows):,}" and table.row(label)[3:] == figures(rows), (title, label)
         labels = [label for label, rows in rows_by_label.items() if rows]
-        total = balance(arms)
-        assert table.row("Total")[1:3] == [shown(Fraction(total, 100)), "100.00"]
-        assert_footed([table.row(lb)[2] for lb in labels], [Fraction(100 * balance(rows_by_label[lb]), total) for lb in labels], 2, "100.00")
+        total, pool = balance(arms), balance(loans)  # of: pool: each row's share of the whole pool, footed to the ARM group's share
+        assert table.row("Total")[1:3] == [shown(Fraction(total, 100)), shown(Fraction(100 * total, pool), 2)]
+        assert_footed([table.row(lb)[2] for lb in labels], [Fraction(100 * balance(rows_by_label[lb]), pool) for lb in labels], 2, table.row("Total")[2])
     block = printed(text, "POOL DATA")
     assert block.heads == ["Characteristic", "Group 1", "Group 2", "Total Pool"]
     expected = figures(arms)
     for n, label in enumerate(["Weighted Average Gross Margin (%)", "Weighted Average Maximum Rate (%)", "Weighted Average Months to Roll"]):
-        assert block.row(label) == ["N/A", expected[n], expected[n]]  # the fixed-rate group has no ARM terms; the pool's are its ARMs'
+        assert block.row(label) == ["", expected[n], expected[n]]  # only_groups: blank for the fixed-rate group; the pool's are its ARMs'
     assert block.row("Interest-Only (%)") == ["0.00", expected[3], share(loans, lambda r: r["IO_MONTHS"] == "120")]
 
 

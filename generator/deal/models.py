@@ -372,6 +372,18 @@ class Column(Strict):  # noqa: D101 (see Address)
     field: FieldRef | None = Field(None, description="The loan field a weighted average, minimum, maximum or share is of.")
     value: ShareValue | None = Field(None, description=SHARE_VALUE)
     decimals: int | None = Field(None, ge=0, le=6, description="Decimals printed; by default 2 for percents and shares, the field's own otherwise.")
+    of: Literal["group", "pool"] = Field(
+        "group",
+        description="For a percent: of the table's own loans (group, the default: footed to 100.00), or of the whole pool's balance "
+        "(pool: a group's table foots to the group's rounded share of the pool, the pool's table to 100.00).",
+    )
+
+    @model_validator(mode="after")
+    def _of_a_percent(self) -> Column:
+        if self.of == "pool" and self.kind != "percent":  # `of: group`, the default, is what a dumped spec carries on every column
+            reason = f"only a percent column can be of the pool, and this is a {self.kind} column: remove of"
+            raise_problems("Column", [FieldProblem(("of",), self.of, reason)])
+        return self
 
 
 class Axis(Strict):  # noqa: D101 (see Address)
@@ -428,6 +440,11 @@ class SummaryItem(Strict):  # noqa: D101 (see Address)
         1,
         description="For largest_state: which state by balance, 1 the largest, 2 the second largest...; N/A in a group with fewer states.",
         json_schema_extra={"minimum": 1},  # for editors; the model's own check words the message
+    )
+    only_groups: list[str] | None = Field(
+        None,
+        description="With pool.groups: the groups (their tape values) whose columns print this line; the others' cells are blank, "
+        "and the total column prints the whole pool's figure.",
     )
 
     @model_validator(mode="after")

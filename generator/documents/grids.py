@@ -113,13 +113,15 @@ def pool_grid(block: PoolData, words: Mapping[str, str]) -> Grid:
             `pool` (an ungrouped pool's column) and `pool_data` (the title).
 
     Returns:
-        Its grid; the largest state's share carries the state's code, '40.21 (CA)'.
+        Its grid; the largest state's share carries the state's code, '40.21 (CA)'; a group's
+        cell of a line not printed for it (`only_groups`) is empty.
     """
     heads = [[words["characteristic"]], *([label or words["pool"]] for label in block.columns)]
     rows = []
     for line in block.lines:
         cells = [figure(value) for value in line.figures]
         cells = [f"{cell} ({note})" if note else cell for cell, note in zip(cells, line.notes, strict=True)]
+        cells = ["" if blank else cell for cell, blank in zip(cells, line.blank or [False] * len(cells), strict=True)]  # only_groups
         rows.append([line.item.label, *cells])
     return Grid(id="pool-data", title=[words["pool_data"]], group=None, heads=heads, rows=rows, total=None)
 

@@ -159,6 +159,7 @@ def pool_problems(loaded: LoadedDeal, loans: pl.DataFrame | None = None) -> list
         loaded.problem((*base, "summary", n, *problem.path), problem.value, problem.message)
         for n, problem in summary_problems(pool, None if loans is None else loans.schema)
     ]
+    found += _group_key_problems(loaded)
     if pool.groups is None or loans is None:
         return found
     if strays := unknown_groups(loans, pool.groups):
@@ -170,6 +171,29 @@ def pool_problems(loaded: LoadedDeal, loans: pl.DataFrame | None = None) -> list
             f"{blank} loan{'s' * (blank != 1)} with a blank {name} would be in no group: fill in the tape's {pool.headers()[name]} "
             "(blank: error on the custom field lists their rows)",
         ))  # fmt: skip
+    return found
+
+
+def _group_key_problems(loaded: LoadedDeal) -> list[Problem]:
+    """`only_groups` of the deal file's tables and summary lines naming no group of `pool.groups`, each at its place in the list."""
+    pool = term_sheet_of(loaded).pool
+    base = ("term_sheet", "pool")
+    Lists = list[tuple[tuple[str | int, ...], list[str] | None]]
+    lists: Lists = [((*base, "tables", "tables", i), spec.only_groups) for i, spec in enumerate(pool.tables.tables)]
+    lists += [((*base, "summary", n), item.only_groups) for n, item in enumerate(pool.summary)]
+    found = []
+    for loc, keys in lists:
+        if keys is None:
+            continue
+        if pool.groups is None:
+            found.append(loaded.problem((*loc, "only_groups"), ", ".join(keys), "only_groups needs pool.groups: define the groups or remove only_groups"))
+            continue
+        known = ", ".join(pool.groups.labels)
+        found += [
+            loaded.problem((*loc, "only_groups", j), key, f"{key} is not a group: use one of pool.groups.labels' keys ({known})")
+            for j, key in enumerate(keys)
+            if key not in pool.groups.labels
+        ]
     return found
 
 

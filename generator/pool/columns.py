@@ -333,8 +333,14 @@ def merge_expressions(columns: list[Column], names: list[str]) -> list[pl.Expr]:
     return out
 
 
-def figures(columns: list[Column], sums: dict[str, int | None], count: int, cents: int, dollars: int, percent: Decimal) -> tuple[Figure, ...]:
-    """One row's printed figures, one per column, from its count, balance, footed figures and the sums of `aggregations`."""
+def figures(
+    columns: list[Column], sums: dict[str, int | None], count: int, cents: int, dollars: int, percent: Decimal, of_pool: Decimal | None = None
+) -> tuple[Figure, ...]:
+    """One row's printed figures, one per column, from its count, balance, footed figures and the sums of `aggregations`.
+
+    `of_pool` is the row's footed percent of the whole pool (`of: pool`); without it (a table of
+    the whole pool) such a column prints `percent`, which is then the same figure.
+    """
     out: list[Figure] = []
     for column in columns:
         n, d = sums.get(f"_{column.id}_n"), sums.get(f"_{column.id}_d")
@@ -344,7 +350,7 @@ def figures(columns: list[Column], sums: dict[str, int | None], count: int, cent
         elif kind == "balance":
             out.append(dollars)
         elif kind == "percent":
-            out.append(percent)
+            out.append(of_pool if column.of == "pool" and of_pool is not None else percent)
         elif kind == "average_balance":
             out.append(int(round_half_up(Fraction(cents, 100 * count))) if count else None)
         elif kind == "weighted_average":

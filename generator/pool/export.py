@@ -131,7 +131,8 @@ def as_dict(analysis: PoolAnalysis) -> dict[str, Any]:
 def _line_dict(line: PoolDataLine) -> dict[str, Any]:
     """A pool-data line as plain data; a largest_state line below the largest names its rank."""
     rank = {"rank": line.item.rank} if line.item.rank != 1 else {}
-    return {"label": line.item.label, "kind": line.item.kind, **rank, "figures": _plain(line.figures), "notes": line.notes}
+    only = {"only_groups": line.item.only_groups} if line.item.only_groups is not None else {}  # the other groups' figures are null
+    return {"label": line.item.label, "kind": line.item.kind, **rank, **only, "figures": _plain(line.figures), "notes": line.notes}
 
 
 def to_json(analysis: PoolAnalysis) -> str:

@@ -1,7 +1,8 @@
 """Loan groups: the pool split by a field (`pool.groups`), each table printed per group, for the pool, or both.
 
 Percent columns are relative to the table's own loans, so a group's table is simply the table
-computed over the group's loans; this module decides which tables print and labels them.
+computed over the group's loans (a percent column `of: pool` is of the whole pool's balance
+instead); this module decides which tables print and labels them.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def _by_group(
         except _SpecProblem as problem:
             raise DealFileError([where.spec(spec, problem.loc, problem.value, problem.message)]) from None
     sums = {id(spec): frame for spec, frame in zip(one_way, pl.collect_all(plans), strict=True)}
+    pool_cents = int(loans["balance"].cast(pl.Int128).sum() or 0)  # what a group's `of: pool` percent is of
     crosstabs = iter(compute_many([(frame, spec) for spec, _, _, frame in chosen if spec.across is not None], places))
     out: list[Table | CrossTab] = []
     for spec, key, _, frame in chosen:
@@ -92,7 +94,7 @@ def _by_group(
             ranges = [pl.col("low").min(), pl.col("high").max()] if "low" in by_group.columns else []
             grouped = by_group.group_by("key").agg(pl.col("count").sum(), pl.col("balance").sum(), *ranges, *merged).sort("key", nulls_last=True)
         try:
-            out.append(finish_table(frame, spec, grouped))
+            out.append(finish_table(frame, spec, grouped, pool_cents if key is not None else None))
         except _SpecProblem as problem:
             raise DealFileError([where.spec(spec, problem.loc, problem.value, problem.message)]) from None
     return out

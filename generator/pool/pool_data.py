@@ -2,12 +2,13 @@
 
 Each line is a figure column over a whole group (`columns.figures`), so a weighted average,
 share or minimum here is computed exactly as the same column in a table; the largest state's
-share (or the second's, third's...: `rank`) names its state.
+share (or the second's, third's...: `rank`) names its state. A line `only_groups` leaves the
+other groups' cells blank; its total column is still the whole pool's figure.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -24,11 +25,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PoolDataLine:
-    """One line of the block: its label and a figure per column (groups, then the total); a note names the largest state."""
+    """One line of the block: its label and a figure per column (groups, then the total); a note names the largest state.
+
+    `blank` is True for a group's column the line is not printed for (`only_groups`): its
+    figure and note are None, and it prints as an empty cell, not N/A.
+    """
 
     item: SummaryItem
     figures: list[Figure]
     notes: list[str | None]
+    blank: list[bool] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -116,8 +122,10 @@ def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
             if item.kind == "largest_state":
                 out[f"s{n}"], out[f"s{n}_note"] = _largest_state(frame, cents, 2 if item.decimals is None else item.decimals, item.rank)
         per_frame.append(out)
-    lines = [
-        PoolDataLine(item, [f[f"s{n}"] for f in per_frame], [f.get(f"s{n}_note") for f in per_frame])  # type: ignore[misc]
-        for n, item in enumerate(items)
-    ]
+    lines = []
+    for n, item in enumerate(items):
+        blank = [key is not None and item.only_groups is not None and key not in item.only_groups for key, _, _ in frames]
+        shown = [None if b else f[f"s{n}"] for b, f in zip(blank, per_frame, strict=True)]
+        notes = [None if b else f.get(f"s{n}_note") for b, f in zip(blank, per_frame, strict=True)]
+        lines.append(PoolDataLine(item, shown, notes, blank))  # type: ignore[arg-type]
     return PoolData([label or "" for _, label, _ in frames], lines)

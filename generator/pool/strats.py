@@ -375,8 +375,14 @@ def _range_aggregations(spec: TableSpec) -> list[pl.Expr]:
     return [pl.col(spec.field.value).min().alias("low"), pl.col(spec.field.value).max().alias("high")]
 
 
-def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame) -> Table:
-    """The rows, labels and footed figures from the group-by's sums (`plan_table`); `loans` only name strays in a problem."""
+def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame, pool_cents: int | None = None) -> Table:
+    """The rows, labels and footed figures from the group-by's sums (`plan_table`); `loans` only name strays in a problem.
+
+    `pool_cents`, the whole pool's balance when the table is a group's, is what an `of: pool`
+    percent column is of: its rows are footed (largest remainder) to the group's share of the
+    pool rounded half-up to 0.01, which its total row prints. Without it the column is the
+    ordinary percent (the pool's own table).
+    """
     import polars as pl
 
     columns = spec.columns or []
@@ -397,12 +403,17 @@ def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame) ->
     total = sum(cents)
     dollars = allocate(cents, 100)
     shares = [Decimal(s).scaleb(-2) for s in (allocate([c * 10_000 for c in cents], total) if total else [0] * len(cents))]
+    of_pool: list[Decimal | None] = [None] * len(cents)
+    whole_of_pool: Decimal | None = None
+    if pool_cents and any(c.kind == "percent" and c.of == "pool" for c in columns):
+        hundredths = allocate([c * 10_000 for c in cents], pool_cents)
+        of_pool, whole_of_pool = [Decimal(h).scaleb(-2) for h in hundredths], Decimal(sum(hundredths)).scaleb(-2)
     rows = [
-        Row(label, n, c, d, p, figure_columns.figures(columns, r, n, c, d, p) if columns else ())
-        for label, n, c, d, p, r in zip(labels, counts, cents, dollars, shares, chosen, strict=True)
+        Row(label, n, c, d, p, figure_columns.figures(columns, r, n, c, d, p, q) if columns else ())
+        for label, n, c, d, p, q, r in zip(labels, counts, cents, dollars, shares, of_pool, chosen, strict=True)
     ]
     hundred = Decimal("100.00") if total else Decimal("0.00")
-    whole = figure_columns.figures(columns, figure_columns.merge(columns, chosen), sum(counts), total, sum(dollars), hundred)
+    whole = figure_columns.figures(columns, figure_columns.merge(columns, chosen), sum(counts), total, sum(dollars), hundred, whole_of_pool)
     return Table(spec, rows, sum(counts), total, sum(dollars), whole if columns else ())
 
 

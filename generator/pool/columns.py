@@ -163,7 +163,7 @@ def _date_problem(field: LoanField, shown: str) -> str | None:
         date = None
     if date is None:
         return f"{shown} is not a date as {field.name} is compared: write it as YYYY-MM-DD"
-    if bounds is not None and not _within(date, bounds.low, bounds.high, bounds.low_open, bounds.high_open):
+    if bounds is not None and not bounds.holds(date):
         return f"{shown} is outside {field.name}'s plausible range ({_span(field)}): no loan can have it; use a date within it"
     return None
 
@@ -182,19 +182,11 @@ def _number_problem(field: LoanField, value: ShareScalar) -> str | None:
         return f"{shown} is finer than {field.name} is stored ({decimals} decimals): no loan can have it; write {fix}"
     bounds = field.plausible
     if bounds is not None:
-        low, high = bounds.scaled(decimals)
-        if not _within(int(stored), low, high, bounds.low_open, bounds.high_open):
+        if not bounds.holds(int(stored), decimals):
             return f"{shown} is outside {field.name}'s plausible range ({_span(field)}): no loan can have it; use a value within it"
     if abs(stored) > INT64_MAX:
         return f"{shown} is larger than any {field.name} a tape can hold: no loan can have it"
     return None
-
-
-def _within(value: Any, low: Any, high: Any, low_open: bool, high_open: bool) -> bool:
-    """`value` within the bounds (None: unbounded; open bounds exclusive), as the tape's row checks read them."""
-    above = low is None or (value > low if low_open else value >= low)
-    below = high is None or (value < high if high_open else value <= high)
-    return above and below
 
 
 def _span(field: LoanField) -> str:
@@ -225,7 +217,7 @@ def places(column: Column) -> int:
     return _field(column).decimals or 0
 
 
-def _match(field: LoanField, value: ShareScalar | tuple[ShareScalar, ...], dtype: pl.DataType) -> pl.Expr:
+def _match(field: LoanField, value: ShareScalar | tuple[ShareScalar, ...]) -> pl.Expr:
     """The loans whose field is the value, or any of a list's values (`check` has admitted each)."""
     import polars as pl
 
@@ -292,7 +284,7 @@ def aggregations(columns: list[Column], schema: pl.Schema, narrow: frozenset[str
             exprs.append(pl.when(value.is_not_null()).then(balance).sum().alias(f"_{column.id}_d"))  # a third faster than filter()
         elif column.kind == "share":
             assert column.value is not None  # check() above
-            exprs.append(pl.when(_match(field, column.value, schema[field.name]).fill_null(False)).then(balance).sum().alias(f"_{column.id}_n"))
+            exprs.append(pl.when(_match(field, column.value).fill_null(False)).then(balance).sum().alias(f"_{column.id}_n"))
         elif column.kind == "minimum":
             exprs.append(value.min().cast(pl.Int128).alias(f"_{column.id}_n"))
         else:
@@ -306,15 +298,15 @@ def merge(columns: list[Column], rows: list[dict[str, int | None]]) -> dict[str,
     for column in columns:
         for part in ("n", "d"):
             key = f"_{column.id}_{part}"
-            values = [r[key] for r in rows if r.get(key) is not None]
             if key not in (rows[0] if rows else {}):
                 continue
+            values = [v for r in rows if (v := r.get(key)) is not None]
             if column.kind == "minimum":
-                out[key] = min(values, default=None)  # type: ignore[type-var]
+                out[key] = min(values, default=None)
             elif column.kind == "maximum":
-                out[key] = max(values, default=None)  # type: ignore[type-var]
+                out[key] = max(values, default=None)
             else:
-                out[key] = sum(v for v in values if v is not None)
+                out[key] = sum(values)
     return out
 
 

@@ -80,6 +80,13 @@ class Range:
 
         return one(self.low), one(self.high)  # type: ignore[arg-type]
 
+    def holds(self, value: int | dt.date, decimals: int | None = None) -> bool:
+        """Whether `value` is within the range: a date, or an integer stored at `decimals` (the field's scale)."""
+        low, high = (self.low, self.high) if decimals is None else self.scaled(decimals)
+        above = low is None or (value > low if self.low_open else value >= low)  # type: ignore[operator]
+        below = high is None or (value < high if self.high_open else value <= high)  # type: ignore[operator]
+        return above and below
+
     def words(self, kind: Kind) -> str:
         """The range as messages state it: '0% to 20%', '1 to 480 months', '1 to 4'."""
         if kind is Kind.PERCENT:

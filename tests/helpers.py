@@ -5,13 +5,20 @@ Fixtures live in conftest.py; test modules import from here, never from one anot
 
 from __future__ import annotations
 
+import csv
 import re
+import shutil
+import textwrap
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 from anyascii import anyascii
 from typer.testing import CliRunner
+
+from generator.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -51,3 +58,57 @@ def docx_words(data: bytes, footnote_label: str = "{}") -> Counter[str]:
     from generator.api import docx_text
 
     return Counter(normalised(docx_text(data, footnote_label)))
+
+
+# --- the oracle: figures computed from a tape's text, never by the product's code ----------------
+
+Loan = dict[str, str]
+"""A tape row as text, header to cell."""
+
+
+def half_up(value: Fraction, places: int = 2) -> str:
+    """An exact value rounded half-up and printed with `places` decimals: '0.679'."""
+    scaled = value * 10**places
+    whole = str((scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)).rjust(places + 1, "0")
+    return f"{whole[:-places]}.{whole[-places:]}" if places else whole
+
+
+def cents(loan: Loan) -> int:
+    """A prime-jumbo loan's scheduled balance (CUR_UPB) in cents."""
+    whole, _, fraction = loan["CUR_UPB"].partition(".")
+    return int(whole) * 100 + int((fraction + "00")[:2])
+
+
+def loans_of(deal: Path) -> list[Loan]:
+    """The loans of the tape beside a deal file, as text."""
+    with (deal.parent / "loans.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def prime_deal(tmp_path: Path, pool: str, edit: Callable[[list[Loan]], None] | None = None) -> Path:
+    """A copy of the prime-jumbo example with `pool` (YAML at the pool's level) in place of its pool sections; `edit` changes tape rows first."""
+    folder = tmp_path / "deal"
+    shutil.copytree(EXAMPLES / "prime-jumbo-2024-1", folder)
+    deal = folder / "deal.yaml"
+    head = deal.read_text().split("    custom_fields:\n", 1)[0]  # the example's pool sections run from its custom fields to the end
+    deal.write_text(head + textwrap.indent(textwrap.dedent(pool).lstrip("\n"), "    "))
+    if edit is not None:
+        loans = loans_of(deal)
+        edit(loans)
+        with (folder / "loans.csv").open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, list(loans[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(loans)
+    return deal.resolve()
+
+
+def cli(*args: str | Path) -> tuple[int, str]:
+    """Run `dealdocs` in-process: its exit status and everything it printed, which never holds a traceback."""
+    result = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+def line_of(deal: Path, text: str) -> int:
+    """The deal file's first line holding `text`."""
+    return next(n for n, line in enumerate(deal.read_text().splitlines(), 1) if text in line)

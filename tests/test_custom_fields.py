@@ -24,10 +24,9 @@ from typing import NamedTuple
 import pytest
 
 from generator.api import Severity, Table, analyse, check_tape, load_deal
-from generator.cli import app
 from generator.pool.crosstab import CrossTab
 
-from .helpers import EXAMPLES, runner
+from .helpers import EXAMPLES, Loan, cents, cli, half_up, line_of, loans_of
 
 EXAMPLE = EXAMPLES / "prime-jumbo-2024-1"
 _LINES = (EXAMPLE / "deal.yaml").read_text().splitlines(keepends=True)
@@ -62,7 +61,6 @@ NAMES = {"ESCROW": "escrow", "TSPRD": "teaser", "RESERVES": "reserve months", "P
 DECIMALS = {"ESCROW": 2, "TSPRD": 3, "RESERVES": 0}
 PROGRAM = {"A": "agency_plus", "J": "jumbo", "X": "expanded"}
 PREPAY = {"Y": True, "N": False}
-Loan = dict[str, str]
 E = Severity.ERROR
 
 
@@ -81,17 +79,8 @@ def make_deal(folder: Path, pool: str = "", fields: str = FIELDS, cells: dict[tu
     return (folder / "deal.yaml").resolve()
 
 
-def loans_of(deal: Path) -> list[Loan]:
-    """The tape's loans as text, header to cell: what the oracle computes from."""
-    with (deal.parent / "loans.csv").open() as handle:
-        return list(csv.DictReader(handle))
 
 
-def cli(*args: str | Path) -> tuple[int, str]:
-    """Run `dealdocs` in-process; its exit status and everything it printed (standard error included)."""
-    result = runner.invoke(app, [str(a) for a in args])
-    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    return result.exit_code, result.output
 
 
 def refused(deal: Path, *parts: str) -> None:
@@ -103,9 +92,6 @@ def refused(deal: Path, *parts: str) -> None:
         assert any(pattern.search(line) for line in out.splitlines()), f"{command}: {parts} not in:\n{out}"
 
 
-def line_of(deal: Path, text: str) -> int:
-    """The deal file's first line holding `text`."""
-    return next(n for n, line in enumerate(deal.read_text().splitlines(), 1) if text in line)
 
 
 COLUMNS = [
@@ -149,15 +135,8 @@ def scaled(text: str, decimals: int) -> int:
     return int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0")
 
 
-def cents(loan: Loan) -> int:
-    return scaled(loan["CUR_UPB"], 2)
 
 
-def half_up(value: Fraction, places: int) -> str:
-    """An exact value rounded half-up, as printed: '0.679'."""
-    scaled_value = value * 10**places
-    whole = str((scaled_value.numerator * 2 + scaled_value.denominator) // (2 * scaled_value.denominator)).rjust(places + 1, "0")
-    return f"{whole[:-places]}.{whole[-places:]}" if places else whole
 
 
 def weighted(loans: list[Loan], column: str, places: int) -> str | None:

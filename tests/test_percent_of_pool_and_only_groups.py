@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-import textwrap
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from generator.cli import app
 from generator.deal.loading import load_deal
 from generator.documents.grids import pool_grid, table_grid
 from generator.pool.analysis import analyse
 from generator.pool.strats import Table
 
-from .helpers import EXAMPLES, runner
+from .helpers import Loan, cents, cli, half_up, line_of, loans_of, prime_deal
 
-EXAMPLE = EXAMPLES / "prime-jumbo-2024-1"
-Loan = dict[str, str]
 WORDS = {"count": "Count", "balance": "Balance", "total": "Total", "characteristic": "Characteristic", "pool": "Pool", "pool_data": "POOL DATA"}
 
 LAYOUT = """
@@ -53,41 +48,16 @@ tables:
 OCCUPANCY = {"O": "Primary", "S": "Second Home", "I": "Investor"}
 
 
-def make_deal(tmp_path: Path, pool: str) -> Path:
-    """A copy of the example with `pool` (YAML at the pool's level) in place of its pool sections."""
-    folder = tmp_path / "deal"
-    shutil.copytree(EXAMPLE, folder)
-    deal = folder / "deal.yaml"
-    head = deal.read_text().split("    custom_fields:\n", 1)[0]
-    deal.write_text(head + textwrap.indent(textwrap.dedent(pool).lstrip("\n"), "    "))
-    return deal.resolve()
 
 
-def loans_of(deal: Path) -> list[Loan]:
-    with (deal.parent / "loans.csv").open(newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
-def cli(*args: str | Path) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    return result.exit_code, result.output
 
 
-def line_of(deal: Path, text: str) -> int:
-    return next(n for n, line in enumerate(deal.read_text().splitlines(), 1) if text in line)
 
 
-def cents(loan: Loan) -> int:
-    whole, _, fraction = loan["CUR_UPB"].partition(".")
-    return int(whole) * 100 + int((fraction + "00")[:2])
 
 
-def half_up(value: Fraction, places: int = 2) -> str:
-    scaled = value * 10**places
-    whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
-    text = str(whole).rjust(places + 1, "0")
-    return f"{text[:-places]}.{text[-places:]}" if places else text
 
 
 def largest_remainder(parts: list[int], unit: int) -> list[int]:
@@ -111,7 +81,7 @@ def weighted(loans: list[Loan], column: str, places: int, decimals: int) -> str:
 
 
 def test_a_groups_percent_of_the_pool_foots_to_the_groups_share_and_the_pools_is_the_ordinary_percent(tmp_path: Path) -> None:
-    deal = make_deal(tmp_path, LAYOUT)
+    deal = prime_deal(tmp_path, LAYOUT)
     loans = loans_of(deal)
     pool_cents = sum(map(cents, loans))
     analysis = analyse(load_deal(deal))
@@ -151,7 +121,7 @@ def test_a_groups_percent_of_the_pool_foots_to_the_groups_share_and_the_pools_is
 
 
 def test_a_pool_data_line_for_some_groups_prints_blank_cells_for_the_others_and_the_pools_figure(tmp_path: Path) -> None:
-    deal = make_deal(tmp_path, LAYOUT)
+    deal = prime_deal(tmp_path, LAYOUT)
     loans = loans_of(deal)
     groups = {"1": [r for r in loans if r["GRP"] == "1"], "2": [r for r in loans if r["GRP"] == "2"]}
     assert all(r["AMORT_TYPE"] == "FIXED" for r in groups["1"]) and all(r["AMORT_TYPE"] == "ARM" for r in groups["2"])
@@ -220,7 +190,7 @@ MISTAKES: list[tuple[str, str, str, str, str]] = [  # id, pool YAML, text on the
 
 @pytest.mark.parametrize(("pool", "text", "key", "message"), [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES])
 def test_a_mistake_is_a_message_at_its_line(tmp_path: Path, pool: str, text: str, key: str, message: str) -> None:
-    deal = make_deal(tmp_path, pool)
+    deal = prime_deal(tmp_path, pool)
     expected = f"{deal}:{line_of(deal, text)} [term_sheet.pool.{key}]: error: {message}"
     for command in ("validate", "strats"):
         code, out = cli(command, deal)

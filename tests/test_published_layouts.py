@@ -22,12 +22,9 @@ its exact share rounded down or up to 0.01; balances likewise to the dollar. Eve
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 import re
-import shutil
-import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -39,40 +36,13 @@ from docx import Document as WordDocument
 from generator.api import pdf_pages
 from generator.cli import app
 
-from .helpers import EXAMPLES, runner
+from .helpers import Loan, loans_of, prime_deal, runner
 
-PRIME = EXAMPLES / "prime-jumbo-2024-1"
 CUT_OFF = 2024 * 12 + 3  # the example's cut-off date, March 2024, as a month number
 DOCUMENT = "collateral-term-sheet"
-Row = dict[str, str]
 
 
-# --- the deal folder ------------------------------------------------------------------------
-
-
-def deal_folder(tmp_path: Path, layout: str, tape: Callable[[list[Row]], None] | None = None) -> Path:
-    """A copy of the prime jumbo example with the layout's pool sections (custom fields, groups, summary, tables) in place of its own.
-
-    `layout` is YAML at the pool's level; `tape` edits the copied tape's rows (adds or sets a column) before it is written back.
-    """
-    folder = tmp_path / "deal"
-    shutil.copytree(PRIME, folder)
-    deal = folder / "deal.yaml"
-    head = deal.read_text().split("    custom_fields:\n", 1)[0]  # the example's pool sections run from its custom fields to the end
-    deal.write_text(head + textwrap.indent(textwrap.dedent(layout).lstrip("\n"), "    "))
-    if tape is not None:
-        rows = tape_rows(folder)
-        tape(rows)
-        with (folder / "loans.csv").open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-    return deal
-
-
-def tape_rows(folder: Path) -> list[Row]:
-    with (folder / "loans.csv").open(newline="") as handle:
-        return list(csv.DictReader(handle))
+# --- the deal folder (tests.helpers.prime_deal) and its rendering ------------------------------
 
 
 def dealdocs(*args: str, code: int = 0) -> str:
@@ -174,7 +144,7 @@ def scaled(text: str, places: int) -> int:
     return int(whole) * 10**places + int(frac.ljust(places, "0") or 0)
 
 
-def cents(row: Row) -> int:
+def cents(row: Loan) -> int:
     return scaled(row["CUR_UPB"], 2)
 
 
@@ -186,11 +156,11 @@ def shown(value: Fraction, places: int = 0) -> str:
     return f"{integer:,}" + (f".{fraction:0{places}d}" if places else "")
 
 
-def balance(loans: list[Row]) -> int:
+def balance(loans: list[Loan]) -> int:
     return sum(map(cents, loans))
 
 
-def weighted(loans: list[Row], column: str, places: int, decimals: int = 0) -> str:
+def weighted(loans: list[Loan], column: str, places: int, decimals: int = 0) -> str:
     """The balance-weighted average of a tape column over the loans that report it (N/A for none)."""
     pairs = [(cents(r), scaled(r[column], places)) for r in loans if r[column]]
     if not pairs:
@@ -198,12 +168,12 @@ def weighted(loans: list[Row], column: str, places: int, decimals: int = 0) -> s
     return shown(Fraction(sum(c * v for c, v in pairs), sum(c for c, _ in pairs) * 10**places), decimals)
 
 
-def share(loans: list[Row], test: Callable[[Row], bool]) -> str:
+def share(loans: list[Loan], test: Callable[[Loan], bool]) -> str:
     """The percent of the loans' balance in those passing `test`, to 0.01."""
     return shown(Fraction(100 * sum(cents(r) for r in loans if test(r)), balance(loans)), 2)
 
 
-def loan_age(row: Row) -> int:
+def loan_age(row: Loan) -> int:
     month, _, year = row["NOTE_DATE"].split("/")
     return CUT_OFF - (int(year) * 12 + int(month))
 
@@ -263,7 +233,7 @@ tables:
 """
 
 
-def insure_high_ltv_loans(rows: list[Row]) -> None:
+def insure_high_ltv_loans(rows: list[Loan]) -> None:
     """Primary mortgage insurance on nine in ten loans above 80% LTV, drawn from a seeded generator (the example's tape has none)."""
     rng = random.Random(2006)
     for row in rows:
@@ -272,14 +242,14 @@ def insure_high_ltv_loans(rows: list[Row]) -> None:
 
 
 def test_2006_fwp_range_of_credit_scores_prints_its_ten_columns_within_132_characters(tmp_path: Path) -> None:
-    deal = deal_folder(tmp_path, credit_scores_2006("credit-scores", HEADINGS_2006), insure_high_ltv_loans)
+    deal = prime_deal(tmp_path, credit_scores_2006("credit-scores", HEADINGS_2006), insure_high_ltv_loans)
     out = render(deal, "txt,docx,pdf,htm")
     table = printed(edgar_text(out), "RANGE OF CREDIT SCORES")
     assert table.heads == ["Range of Credit Scores", *(" ".join(h) for h in HEADINGS_2006)]
     assert table.marked and 80 < max(map(len, table.lines)) <= 132  # too wide for 80 columns: set as a <TABLE>
-    loans = tape_rows(deal.parent)
+    loans = loans_of(deal)
     assert sum(r["MI_FLAG"] == "Y" for r in loans) > 0
-    by_row: dict[str, list[Row]] = {}
+    by_row: dict[str, list[Loan]] = {}
     for r in loans:
         by_row.setdefault("Not Available" if not r["FICO_SCORE"] else FICO_LABELS[band(int(r["FICO_SCORE"]), FICO_EDGES)], []).append(r)
     assert table.labels == [*(label for label in FICO_LABELS if label in by_row), "Not Available", "Total"]
@@ -308,7 +278,7 @@ def test_2006_fwp_range_of_credit_scores_prints_its_ten_columns_within_132_chara
 
 def test_2006_fwp_with_one_line_headings_is_too_wide_and_validate_says_why_at_its_line(tmp_path: Path) -> None:
     one_line = [[" ".join(heading)] for heading in HEADINGS_2006]
-    deal = deal_folder(tmp_path, credit_scores_2006("credit-scores-one-line", one_line), insure_high_ltv_loans)
+    deal = prime_deal(tmp_path, credit_scores_2006("credit-scores-one-line", one_line), insure_high_ltv_loans)
     output = dealdocs("validate", str(deal), code=2)
     widths = [len(heading) for [heading] in one_line]  # each as wide as its figures or wider: 2,000; 3,764,692,482; 100.00; 750; 74.19
     assert sum(w + 2 for w in widths) == 127  # 5 characters left for labels 13 wide ("Credit Scores", "699 and below")
@@ -346,7 +316,7 @@ tables: {defaults: false}
 """
 
 
-def largest_state(loans: list[Row], rank: int = 1) -> str:
+def largest_state(loans: list[Loan], rank: int = 1) -> str:
     """The `rank`-th state by balance (ties by code), its share and code as printed: '39.55 (CA)'; N/A when the loans are in fewer states."""
     by_state: dict[str, int] = {}
     for r in loans:
@@ -359,11 +329,11 @@ def largest_state(loans: list[Row], rank: int = 1) -> str:
 
 
 def test_jpmmt_2004_s2_pool_data_prints_a_column_per_loan_group_and_the_total(tmp_path: Path) -> None:
-    deal = deal_folder(tmp_path, POOL_DATA_2004)
+    deal = prime_deal(tmp_path, POOL_DATA_2004)
     text = edgar_text(render(deal))
     block = printed(text, "POOL DATA")
     assert block.heads == ["Characteristic", "Group 1", "Group 2", "Total"]
-    loans = tape_rows(deal.parent)
+    loans = loans_of(deal)
     columns = [[r for r in loans if r["GRP"] == "1"], [r for r in loans if r["GRP"] == "2"], loans]
     expected = {
         "Aggregate Current Principal Balance ($)": [shown(Fraction(balance(c), 100)) for c in columns],
@@ -438,13 +408,13 @@ ARM_HEADINGS = ["Number of Loans", "Aggregate Current Principal ($)", "% of Aggr
 
 
 def test_jpalt_2006_a1_arm_data_prints_for_the_arm_group_only_with_percent_of_aggregate_current_principal(tmp_path: Path) -> None:
-    deal = deal_folder(tmp_path, ARM_DATA_2006)
+    deal = prime_deal(tmp_path, ARM_DATA_2006)
     text = edgar_text(render(deal))
-    loans = tape_rows(deal.parent)
+    loans = loans_of(deal)
     arms = [r for r in loans if r["GRP"] == "2"]
     assert arms and all(r["AMORT_TYPE"] == "ARM" for r in arms) and all(r["AMORT_TYPE"] == "FIXED" for r in loans if r["GRP"] == "1")
 
-    def figures(rows: list[Row]) -> list[str]:  # the weighted averages and the IO share of a row
+    def figures(rows: list[Loan]) -> list[str]:  # the weighted averages and the IO share of a row
         margin, top = weighted(rows, "GROSS_MARGIN", 3, 3), weighted(rows, "MAX_RATE", 3, 3)
         return [margin, top, weighted(rows, "MTR", 0), share(rows, lambda r: r["IO_MONTHS"] == "120")]
 
@@ -455,7 +425,7 @@ def test_jpalt_2006_a1_arm_data_prints_for_the_arm_group_only_with_percent_of_ag
         "INTEREST-ONLY TERM": {"None": [r for r in arms if r["IO_MONTHS"] == "0"], "120 Months": [r for r in arms if r["IO_MONTHS"] == "120"]},
     }
     rates = sorted({scaled(r["MAX_RATE"], 3) for r in arms})
-    bands: dict[int, list[Row]] = {}
+    bands: dict[int, list[Loan]] = {}
     for r in arms:
         bands.setdefault(band(scaled(r["MAX_RATE"], 3), [11_499, 11_999, 12_499]), []).append(r)
     lows = {1: 11_500, 2: 12_000, 3: 12_500}
@@ -516,11 +486,11 @@ ACROSS = ["<= 60", "60-70", "70-80", "> 80"]  # '{{ lo | fixed(0) }}': 60.001 pr
 
 
 def test_fico_by_ltv_matrix_foots_to_100_for_each_group_and_the_pool(tmp_path: Path) -> None:
-    deal = deal_folder(tmp_path, FICO_BY_LTV)
+    deal = prime_deal(tmp_path, FICO_BY_LTV)
     text = edgar_text(render(deal))
-    loans = tape_rows(deal.parent)
+    loans = loans_of(deal)
 
-    def cell(r: Row) -> tuple[str, str]:
+    def cell(r: Loan) -> tuple[str, str]:
         down = "Not Available" if not r["FICO_SCORE"] else DOWN[band(int(r["FICO_SCORE"]), [719, 759, 799])]
         return down, ACROSS[band(scaled(r["ORIG_LTV"], 3), [60_000, 70_000, 80_000])]
 
@@ -589,17 +559,17 @@ tables:
 GROUPS = ["Group I", "Group II", "Group III"]
 
 
-def three_groups(rows: list[Row]) -> None:
+def three_groups(rows: list[Loan]) -> None:
     """Groups I-III as a tape column: the fixed-rate loans, the 7/1 ARMs (84 months or less to roll) and the 10/1 ARMs."""
     for row in rows:
         row["DEAL_GRP"] = "I" if row["GRP"] == "1" else "II" if int(row["MTR"]) <= 84 else "III"
 
 
 def test_three_loan_groups_print_each_table_per_group_and_for_the_pool(tmp_path: Path) -> None:
-    deal = deal_folder(tmp_path, THREE_GROUPS, three_groups)
+    deal = prime_deal(tmp_path, THREE_GROUPS, three_groups)
     out = render(deal, "txt,htm")
     text = edgar_text(out)
-    loans = tape_rows(deal.parent)
+    loans = loans_of(deal)
     members = {label: [r for r in loans if r["DEAL_GRP"] == code] for label, code in zip(GROUPS, ("I", "II", "III"), strict=True)}
     members["Total Pool"] = loans
     assert all(members.values()) and sum(len(members[g]) for g in GROUPS) == len(loans)

@@ -12,8 +12,6 @@ import csv
 import io
 import json
 import re
-import shutil
-import textwrap
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -23,61 +21,26 @@ import openpyxl
 import pytest
 
 from generator.api import Table, analyse, load_deal
-from generator.cli import app
 from generator.pool.usps import STATE_NAMES
 
-from .helpers import EXAMPLES, runner
+from .helpers import Loan, cents, cli, half_up, line_of, loans_of, prime_deal
 
-EXAMPLE = EXAMPLES / "prime-jumbo-2024-1"
-Loan = dict[str, str]
 GROUPS = '{field: loan_group, labels: {"1": Group 1, "2": Group 2}, total_label: Total Pool}'
 
 
 # --- the deal folder and the oracle -------------------------------------------------------------
 
 
-def make_deal(tmp_path: Path, pool: str, edit: Callable[[list[Loan]], None] | None = None) -> Path:
-    """A copy of the example with `pool` (YAML at the pool's level) in place of its pool sections; `edit` changes tape rows first."""
-    folder = tmp_path / "deal"
-    shutil.copytree(EXAMPLE, folder)
-    deal = folder / "deal.yaml"
-    head = deal.read_text().split("    custom_fields:\n", 1)[0]
-    deal.write_text(head + textwrap.indent(textwrap.dedent(pool).lstrip("\n"), "    "))
-    if edit is not None:
-        loans = loans_of(deal)
-        edit(loans)
-        with (folder / "loans.csv").open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, list(loans[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(loans)
-    return deal.resolve()
 
 
-def loans_of(deal: Path) -> list[Loan]:
-    with (deal.parent / "loans.csv").open(newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
-def cli(*args: str | Path) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args])
-    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    return result.exit_code, result.output
 
 
-def line_of(deal: Path, text: str) -> int:
-    return next(n for n, line in enumerate(deal.read_text().splitlines(), 1) if text in line)
 
 
-def cents(loan: Loan) -> int:
-    whole, _, fraction = loan["CUR_UPB"].partition(".")
-    return int(whole) * 100 + int((fraction + "00")[:2])
 
 
-def half_up(value: Fraction, places: int = 2) -> str:
-    scaled = value * 10**places
-    whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
-    text = str(whole).rjust(places + 1, "0")
-    return f"{text[:-places]}.{text[-places:]}"
 
 
 def share(loans: list[Loan], counted: Callable[[Loan], bool]) -> str:
@@ -116,7 +79,7 @@ tables: {{defaults: false}}
 
 def test_top_three_states_per_group_and_pool_match_an_independent_computation(tmp_path: Path) -> None:
     """Ranks 1-3 name each column's first three states by balance; rank 12 is N/A (each group and the pool are in 11 states)."""
-    deal = make_deal(tmp_path, TOP_STATES)
+    deal = prime_deal(tmp_path, TOP_STATES)
     columns = columns_of(loans_of(deal))
     assert [len({r["PROP_ST"] for r in c}) for c in columns] == [11, 11, 11]
     block = analyse(load_deal(deal)).pool_data
@@ -154,7 +117,7 @@ def one_state_in_group_2(loans: list[Loan]) -> None:
 
 
 def test_a_rank_beyond_a_groups_states_prints_na_in_that_group_only(tmp_path: Path) -> None:
-    deal = make_deal(tmp_path, TOP_STATES, one_state_in_group_2)
+    deal = prime_deal(tmp_path, TOP_STATES, one_state_in_group_2)
     columns = columns_of(loans_of(deal))
     assert len({r["PROP_ST"] for r in columns[1]}) == 1
     block = analyse(load_deal(deal)).pool_data
@@ -220,7 +183,7 @@ def _fields() -> list[tuple[str, str, str]]:
 
 
 def test_shares_of_several_values_and_unquoted_decimals_match_an_independent_computation(tmp_path: Path) -> None:
-    deal = make_deal(tmp_path, shares_layout(), some_io_terms_of_60)
+    deal = prime_deal(tmp_path, shares_layout(), some_io_terms_of_60)
     loans = loans_of(deal)
     assert {"60", "120"} <= {r["IO_MONTHS"] for r in loans} and any(Decimal(r["CURR_RATE"]) == Decimal("6.25") for r in loans)
     code, out = cli("validate", deal)
@@ -271,7 +234,7 @@ summary:
   - {{label: D, kind: share, field: dti, value: 0.3}}
 tables: {{defaults: false}}
 """
-    deal = make_deal(tmp_path, pool)
+    deal = prime_deal(tmp_path, pool)
     code, out = cli("validate", deal)
     assert code == 0, out
     loaded = load_deal(deal)
@@ -326,7 +289,7 @@ MISTAKES = [  # id, pool YAML, text on the line, key under term_sheet.pool, mess
 
 @pytest.mark.parametrize(("pool", "text", "key", "message"), [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES])
 def test_a_mistake_is_a_message_at_its_line(tmp_path: Path, pool: str, text: str, key: str, message: str) -> None:
-    deal = make_deal(tmp_path, pool)
+    deal = prime_deal(tmp_path, pool)
     expected = f"{deal}:{line_of(deal, text)} [term_sheet.pool.{key}]: error: {message}"
     for command in ("validate", "strats"):
         code, out = cli(command, deal)
@@ -338,7 +301,7 @@ def test_every_bad_value_of_every_list_is_reported_at_once(tmp_path: Path) -> No
     pool = SUMMARY + "  - label: S\n    kind: share\n    field: state\n    value:\n      - ca\n      - TX\n      - California\n"
     pool += TABLE + "        - {id: s, kind: share, field: occupancy, value: [I, primary, investr], header: [S]}\n"
     pool += "        - {id: e, kind: share, field: state, value: [], header: [E]}\n"
-    deal = make_deal(tmp_path, pool)
+    deal = prime_deal(tmp_path, pool)
     expected = [
         (line_of(deal, "- ca"), "summary.0.value.0", "ca is not a state code as loans hold it: write it in capitals, CA"),
         (line_of(deal, "- California"), "summary.0.value.2", "California is a state's name, not its code: write its USPS code, CA"),

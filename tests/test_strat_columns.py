@@ -22,6 +22,8 @@ from generator.pool.strats import Table, compute_table
 from generator.pool.tape import load_tape
 from generator.pool.usps import STATE_NAMES
 
+from .helpers import half_up
+
 EXAMPLE = Path(__file__).parent.parent / "examples" / "prime-jumbo-2024-1"
 
 
@@ -30,11 +32,6 @@ def _cents(text: str) -> int:
     return int(whole) * 100 + int((frac + "00")[:2])
 
 
-def _half_up(value: Fraction, places: int) -> str:
-    scaled = value * 10**places
-    whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
-    text = str(whole).rjust(places + 1, "0")
-    return f"{text[:-places]}.{text[-places:]}" if places else text
 
 
 def test_columns_groups_crosstab_and_pool_data_match_an_independent_computation() -> None:
@@ -50,7 +47,7 @@ def test_columns_groups_crosstab_and_pool_data_match_an_independent_computation(
         assert sum(r.balance for r in table.rows) == table.balance
         assert sum(r.percent for r in table.rows) == 100
         with_fico = [(c, int(r["FICO_SCORE"])) for c, r in zip(cents, loans, strict=True) if r["FICO_SCORE"]]
-        wa_fico = _half_up(Fraction(sum(c * f for c, f in with_fico), sum(c for c, _ in with_fico)), 0)
+        wa_fico = half_up(Fraction(sum(c * f for c, f in with_fico), sum(c for c, _ in with_fico)), 0)
         ids = [c.id for c in table.spec.columns or []]
         assert str(table.figures[ids.index("wa_fico")]) == wa_fico
         fico = tables["fico", key]
@@ -66,7 +63,7 @@ def test_columns_groups_crosstab_and_pool_data_match_an_independent_computation(
     assert block is not None and block.columns == ["Group 1", "Group 2", "Total Pool"]
     io = next(line for line in block.lines if line.item.label.startswith("Interest-Only"))
     arm = [r for r in rows if r["GRP"] == "2"]
-    expected = _half_up(Fraction(100 * sum(_cents(r["CUR_UPB"]) for r in arm if r["IO_MONTHS"] == "120"), sum(_cents(r["CUR_UPB"]) for r in arm)), 2)
+    expected = half_up(Fraction(100 * sum(_cents(r["CUR_UPB"]) for r in arm if r["IO_MONTHS"] == "120"), sum(_cents(r["CUR_UPB"]) for r in arm)), 2)
     assert str(io.figures[1]) == expected and str(io.figures[0]) == "0.00"
     margin = next(line for line in block.lines if "Margin" in line.item.label)
     assert margin.figures[0] is None  # no fixed-rate loan has a margin
@@ -82,16 +79,16 @@ def test_average_balance_minimum_maximum_share_and_the_custom_field_match_an_ind
     for column, key in enumerate(("1", "2", None)):
         loans = [r for r in rows if key is None or r["GRP"] == key]
         cents = [_cents(r["CUR_UPB"]) for r in loans]
-        assert str(lines["Average Current Principal Balance"][column]) == _half_up(Fraction(sum(cents), 100 * len(loans)), 0)
+        assert str(lines["Average Current Principal Balance"][column]) == half_up(Fraction(sum(cents), 100 * len(loans)), 0)
         rates = [int(r["CURR_RATE"].replace(".", "")) for r in loans]  # thousandths of a percent
-        assert str(lines["Minimum Mortgage Rate (%)"][column]) == _half_up(Fraction(min(rates), 1000), 3)
-        assert str(lines["Maximum Mortgage Rate (%)"][column]) == _half_up(Fraction(max(rates), 1000), 3)
+        assert str(lines["Minimum Mortgage Rate (%)"][column]) == half_up(Fraction(min(rates), 1000), 3)
+        assert str(lines["Maximum Mortgage Rate (%)"][column]) == half_up(Fraction(max(rates), 1000), 3)
         ficos = [int(r["FICO_SCORE"]) for r in loans if r["FICO_SCORE"]]
         assert (lines["Minimum FICO"][column], lines["Maximum FICO"][column]) == (min(ficos), max(ficos))
         investor = sum(c for c, r in zip(cents, loans, strict=True) if r["OCC"] == "I")
-        assert str(lines["Investor Properties (%)"][column]) == _half_up(Fraction(100 * investor, sum(cents)), 2)
+        assert str(lines["Investor Properties (%)"][column]) == half_up(Fraction(100 * investor, sum(cents)), 2)
         reserves = [(c, int(r["RESERVES"])) for c, r in zip(cents, loans, strict=True) if r["RESERVES"]]  # the custom field; blanks left out
-        wa = _half_up(Fraction(sum(c * m for c, m in reserves), sum(c for c, _ in reserves)), 0)
+        wa = half_up(Fraction(sum(c * m for c, m in reserves), sum(c for c, _ in reserves)), 0)
         assert str(lines["Weighted Average Reserves (months)"][column]) == wa
         table = tables["reserves", key]
         assert isinstance(table, Table)
@@ -123,7 +120,7 @@ def test_canonical_flags_are_share_columns_and_categories_tables_like_custom_fla
         loans_in = [r for r in rows if r["SELF_EMP"] == code]
         fthb = sum(_cents(r["CUR_UPB"]) for r in loans_in if r["FTHB"] == "Y")
         assert row.count == len(loans_in)
-        assert str(row.figures[1]) == _half_up(Fraction(100 * fthb, sum(_cents(r["CUR_UPB"]) for r in loans_in)), 2)
+        assert str(row.figures[1]) == half_up(Fraction(100 * fthb, sum(_cents(r["CUR_UPB"]) for r in loans_in)), 2)
         assert str(row.figures[2]) == "0.00"  # no loan of the example has primary mortgage insurance
     wrong = TableSpec.model_validate({**spec.model_dump(), "rule": {**rule, "categories": [{"value": "Y", "label": "Self-Employed"}]}})
     with pytest.raises(DealdocsError) as raised:
@@ -151,7 +148,7 @@ def test_a_share_of_a_valid_value_matches_an_independent_computation_and_an_abse
     for row in table.rows:
         loans_in = [r for r in rows if r["PROP_ST"] == names[row.label]]
         investor = sum(_cents(r["CUR_UPB"]) for r in loans_in if r["OCC"] == "I")
-        assert str(row.figures[1]) == _half_up(Fraction(100 * investor, sum(_cents(r["CUR_UPB"]) for r in loans_in)), 2), row.label
+        assert str(row.figures[1]) == half_up(Fraction(100 * investor, sum(_cents(r["CUR_UPB"]) for r in loans_in)), 2), row.label
         assert row.figures[2:] == (Decimal("0.00"), Decimal("0.00")), row.label
     assert table.figures[2:] == (Decimal("0.00"), Decimal("0.00"))
 

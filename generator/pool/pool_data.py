@@ -73,17 +73,20 @@ def summary_problems(pool: Pool, schema: pl.Schema | None = None) -> list[tuple[
     return found
 
 
-def _largest_state(frame: pl.DataFrame, cents: int, decimals: int, rank: int = 1) -> tuple[Figure, str | None]:
-    """The share of the `rank`-th state by balance (ties: by state code) and its code; (None, None) in a group with fewer states."""
+def _states_by_balance(frame: pl.DataFrame) -> list[tuple[str, int]]:
+    """The frame's states and their balances, largest first (ties: by state code): one group-by for every rank a block asks for."""
     import polars as pl
 
-    if not cents:
-        return None, None
     by_state = frame.group_by("state").agg(pl.col("balance").cast(pl.Int128).sum().alias("b")).sort(["b", "state"], descending=[True, False])
-    if by_state.height < rank:
+    return [(str(state), int(balance)) for state, balance in by_state.iter_rows()]
+
+
+def _largest_state(states: list[tuple[str, int]], cents: int, decimals: int, rank: int = 1) -> tuple[Figure, str | None]:
+    """The share of the `rank`-th state by balance and its code; (None, None) in a group with fewer states."""
+    if not cents or len(states) < rank:
         return None, None
-    state, balance = by_state.row(rank - 1)
-    return round_half_up(Fraction(balance * 100, cents), decimals), str(state)
+    state, balance = states[rank - 1]
+    return round_half_up(Fraction(balance * 100, cents), decimals), state
 
 
 _ORDINALS = ("", "", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth")
@@ -107,7 +110,11 @@ def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
         return None
     items = pool.summary
     columns = [_column(item, n) for n, item in enumerate(items) if item.kind != "largest_state"]
-    frames = group_frames(loans, pool.groups)
+    ranked = any(item.kind == "largest_state" for item in items)
+    needed = {"balance", *(["state"] if ranked else []), *(c.field.value for c in columns if c.field is not None)}
+    if pool.groups is not None:
+        needed.add(pool.groups.field.value)
+    frames = group_frames(loans.select(sorted(needed & set(loans.columns))), pool.groups)  # each group's copy holds only what the block reads
     narrow = figure_columns.narrow(loans, columns)  # Int64 sums where they cannot overflow on the pool, hence on any group
     per_frame: list[dict[str, Figure | str | None]] = []
     for _, _, frame in frames:
@@ -118,9 +125,10 @@ def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
         dollars = int(round_half_up(Fraction(cents, 100)))
         values = dict(zip((c.id for c in columns), figure_columns.figures(columns, row, count, cents, dollars, Decimal("100.00")), strict=True))
         out: dict[str, Figure | str | None] = dict(values)
+        states = _states_by_balance(frame) if ranked else []
         for n, item in enumerate(items):
             if item.kind == "largest_state":
-                out[f"s{n}"], out[f"s{n}_note"] = _largest_state(frame, cents, 2 if item.decimals is None else item.decimals, item.rank)
+                out[f"s{n}"], out[f"s{n}_note"] = _largest_state(states, cents, 2 if item.decimals is None else item.decimals, item.rank)
         per_frame.append(out)
     lines = []
     for n, item in enumerate(items):

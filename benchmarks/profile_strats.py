@@ -53,7 +53,7 @@ def main() -> None:
         ts = term_sheet_of(loaded)
         pool, cut_off, path = ts.pool, ts.cut_off_date, tape_path(loaded)
         if args.stages:
-            frame, rows = timed("  read_raw: pl.read_csv (all text)", lambda path=path: tape._read_text_frame(path, None))
+            frame, rows, _ = timed("  read_raw: pl.read_csv (all text), with _lines_in", lambda path=path: tape._read_frame(path, None, "%Y-%m-%d", set()))
             timed("  read_raw: _lines_in (newline count)", lambda path=path: tape._lines_in(path))
             mapping = {f: h for f, h in pool.headers().items() if h is not None}
             edged = timed("  read_raw: _edged (which columns have edge whitespace)", lambda frame=frame, mapping=mapping: tape._edged(frame, mapping.values()))

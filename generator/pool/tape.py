@@ -110,16 +110,16 @@ def _lines_in(path: Path) -> int:
     return count + (last != b"\n")
 
 
-def _csv_lines(path: Path, frame: pl.DataFrame, lines: int | None = None) -> pl.Expr:
+def _csv_lines(frame: pl.DataFrame, lines: int) -> pl.Expr:
     """Each record's line number; a quoted value spanning lines pushes later records down.
 
-    The lines in the file are counted first (a fast scan); only when the file has more
+    `lines` is the file's count (`_lines_in`, a fast scan); only when the file has more
     lines than records are the newlines inside each record's values counted.
     """
     import polars as pl
 
     header_lines = 1 + sum(name.count("\n") for name in frame.columns)
-    if (_lines_in(path) if lines is None else lines) <= frame.height + header_lines:
+    if lines <= frame.height + header_lines:
         return _counted(1 + header_lines)
     inside = pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).fill_null(0)).cast(pl.Int64)
     return _counted(1 + header_lines) + inside.cum_sum() - inside
@@ -271,12 +271,6 @@ def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) ->
     return frame.select(exprs), problems, integers
 
 
-def _read_text_frame(path: Path, sheet: str | None, date_format: str = "%Y-%m-%d", wanted: set[str] | None = None) -> tuple[pl.DataFrame, pl.Expr]:
-    """All columns as text, plus an expression for the row number each record has for users."""
-    frame, rows, _ = _read_frame(path, sheet, date_format, wanted or set())
-    return frame, rows
-
-
 @dataclass(frozen=True)
 class _Read:
     lines: int | None = None  # CSV: lines in the file
@@ -294,7 +288,7 @@ def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str
         except pl.exceptions.ComputeError:
             frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
         lines = _lines_in(path)
-        return frame, _csv_lines(path, frame, lines), _Read(lines=lines)  # line 1 is the header
+        return frame, _csv_lines(frame, lines), _Read(lines=lines)  # line 1 is the header
     if suffix in {".xlsx", ".xlsm"}:
         options = {"sheet_name": sheet} if sheet else {"sheet_id": 1}
         # blank rows are kept here (and skipped in read_raw) so that later rows keep their sheet row numbers

@@ -41,7 +41,7 @@ def test_batch_renders_the_good_reports_the_broken_and_exits_1(deals: Path, tmp_
     result = runner.invoke(app, ["batch", str(deals), "--out", str(out), "--jobs", "2", "--format", "txt,docx"])
     assert result.exit_code == 1
     assert "8 of 9 deals rendered" in result.output
-    assert "broken" in result.output and "[depositor.short_name]" in result.output and "Field required" in result.output
+    assert "broken" in result.output and "[depositor.short_name]" in result.output and "required: add this key" in result.output
     good = sorted(p.name for p in out.iterdir() if (p / "manifest.json").is_file())
     assert good == [
         "cmsi-2003-1", "cmsi-2003-2", "cmsi-2003-shelf", "cmsi-2006-1", "prime-jumbo-2024-1",

@@ -512,7 +512,7 @@ DEAL_MISTAKES = [  # id, custom fields, pool sections, text on the line, key pat
     ("declared-twice", custom(TEASER, "{name: teaser, column: ESCROW, kind: money}"), "", "ESCROW", "custom_fields.1.name",
      "custom field teaser is declared twice: rename or remove one of them (value 'teaser')"),
     ("unknown-kind", custom("{name: teaser, column: TSPRD, kind: percentage}"), "", "TSPRD", "custom_fields.0.kind",
-     "Input should be 'money', 'percent', 'integer', 'category', 'flag' or 'date' (value 'percentage')"),
+     "must be one of money, percent, integer, category, flag, date (value 'percentage')"),
     ("codes-for-money", custom("{name: escrow, column: ESCROW, kind: money, codes: {A: a}}"), "", "ESCROW", "custom_fields.0.codes",
      "a money field has no codes (only category and flag fields do): remove codes (value 'A')"),
     ("codes-for-a-date", custom("{name: lock_date, column: LOCK_DT, kind: date, codes: {Y: true, N: false}}"), "", "LOCK_DT", "custom_fields.0.codes",

@@ -61,7 +61,7 @@ def test_every_problem_at_once_with_its_line(deal_dir: Path) -> None:
 def test_missing_field_is_named(deal_dir: Path) -> None:
     path = edit(deal_dir, lambda d: d["term_sheet"]["pool"]["columns"].pop("balance"))
     (problem,) = problems_of(path)
-    assert "[term_sheet.pool.columns.balance]" in problem and "Field required" in problem
+    assert "[term_sheet.pool.columns.balance]" in problem and "required: add this key" in problem
 
 
 def test_invalid_yaml_names_its_line(deal_dir: Path) -> None:

@@ -184,7 +184,7 @@ MISTAKES: list[tuple[str, str, str, str, str]] = [  # id, pool YAML, text on the
      "of: pool", "tables.tables.0.columns.0.of",
      "only a percent column can be of the pool, and this is a share column: remove of (value 'pool')"),
     ("of-neither-group-nor-pool", f"groups: {GROUPS}\n" + TABLE + "      columns:\n        - {id: p, kind: percent, of: deal, header: [P]}\n",
-     "of: deal", "tables.tables.0.columns.0.of", "Input should be 'group' or 'pool'"),
+     "of: deal", "tables.tables.0.columns.0.of", "must be one of group, pool (value 'deal')"),
 ]  # fmt: skip
 
 

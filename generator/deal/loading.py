@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import enum
 import errno
 import os
 import stat
@@ -10,7 +11,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, RootModel, ValidationError
@@ -434,12 +435,12 @@ def _problems(model: type[BaseModel], errors: list[Any], path: Path, root: yaml.
             continue
         dotted = _shown(".".join(str(k) for k in loc)) or "(top level)"
         value = None if err["type"] == "missing" or isinstance(err.get("input"), dict | list) else str(err.get("input"))
-        message = err["msg"]
+        message = _message(model, loc, err)
         if err["type"] == "extra_forbidden" and loc:
             name = _shown(str(loc[-1]))
             if i in meant:
                 j = next(j for j, k in folded.items() if k == i)
-                why = "is required" if errors[j]["msg"] == "Field required" else f"is missing: {errors[j]['msg']}"
+                why = "is required" if _message(model, locs[j], errors[j]) == REQUIRED else f"is missing: {_message(model, locs[j], errors[j])}"
                 message = f"unknown key `{name}`: did you mean `{meant[i]}`? (`{meant[i]}` {why})"
             else:
                 known = fields.setdefault(loc[:-1], _fields_at(model, loc[:-1]))
@@ -448,6 +449,24 @@ def _problems(model: type[BaseModel], errors: list[Any], path: Path, root: yaml.
                 message = f"unknown key `{name}`: " + fix
         problems.append(Problem(str(path), _line_of(root, loc, keys), dotted, value, message))
     return problems, total
+
+
+REQUIRED = "required: add this key"
+
+
+def _message(model: type[BaseModel], loc: tuple[Key, ...], err: Any) -> str:
+    """A pydantic error in dealdocs' own words where its type is one a deal team meets often; pydantic's text otherwise.
+
+    Messages stay the same when pydantic rewords its own (deal teams' scripts and the tests read them).
+    """
+    kind = err["type"]
+    if "reason" in (err.get("ctx") or {}):  # dealdocs' own check (field_checks), already in its words
+        return str(err["msg"])
+    if kind == "missing":
+        return REQUIRED
+    if kind in ("literal_error", "enum") and (choices := _choices(model, loc)):
+        return f"must be one of {', '.join(choices)}"
+    return str(err["msg"])
 
 
 def _shown(text: str) -> str:
@@ -467,8 +486,8 @@ def _leaves(annotation: Any) -> Iterator[Any]:
         yield annotation
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[Key, ...]) -> list[str]:
-    """The keys the models allow at a location (for 'did you mean'), or none when it is not a model."""
+def _annotations_at(model: type[BaseModel], loc: tuple[Key, ...]) -> list[Any]:
+    """The annotations the models give a location, through nested models, lists and mappings."""
     current: list[Any] = [model.model_fields["root"].annotation if issubclass(model, RootModel) else model]
     for key in loc:
         following = []
@@ -482,8 +501,25 @@ def _fields_at(model: type[BaseModel], loc: tuple[Key, ...]) -> list[str]:
             elif origin is dict and len(args) == 2:
                 following.append(args[1])
         current = following
+    return current
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Key, ...]) -> list[str]:
+    """The keys the models allow at a location (for 'did you mean'), or none when it is not a model."""
+    current = _annotations_at(model, loc)
     names = {n for a in current for t in _leaves(a) if isinstance(t, type) and issubclass(t, BaseModel) for n in t.model_fields}
     return sorted(names)
+
+
+def _choices(model: type[BaseModel], loc: tuple[Key, ...]) -> list[str]:
+    """The values a Literal or Enum location admits, in declaration order (for "must be one of")."""
+    out: list[str] = []
+    for leaf in (t for a in _annotations_at(model, loc) for t in _leaves(a)):
+        if get_origin(leaf) is Literal:
+            out += [str(v).lower() if isinstance(v, bool) else str(v) for v in get_args(leaf)]
+        elif isinstance(leaf, type) and issubclass(leaf, enum.Enum):
+            out += [str(m.value) for m in leaf]
+    return list(dict.fromkeys(out))
 
 
 # pydantic names the branch of a tagged union in an error's location; the YAML has no such key.

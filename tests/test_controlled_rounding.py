@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,7 +28,10 @@ CENTS = st.one_of(st.just(0), st.integers(1, 99), st.integers(1, 10**6), st.inte
 
 def matrices(rows: int, columns: int) -> st.SearchStrategy[list[list[int]]]:
     """Matrices of cents, at most `rows` x `columns`, with zeros, pennies and the largest balances a cell can hold."""
-    return st.integers(1, rows).flatmap(lambda m: st.integers(1, columns).flatmap(lambda n: st.lists(st.lists(CENTS, min_size=n, max_size=n), min_size=m, max_size=m)))
+    def of(m: int, n: int) -> st.SearchStrategy[list[list[int]]]:
+        return st.lists(st.lists(CENTS, min_size=n, max_size=n), min_size=m, max_size=m)
+
+    return st.integers(1, rows).flatmap(lambda m: st.integers(1, columns).flatmap(lambda n: of(m, n)))
 
 
 def scaled(cents: list[list[int]], percent: bool) -> tuple[list[list[int]], int]:

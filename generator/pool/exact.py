@@ -69,20 +69,20 @@ def control(parts: Sequence[Sequence[int]], unit: int) -> list[list[int]]:
     A controlled rounding: every cell is floored or raised one unit (a part already a multiple
     stays exact, so an empty cell prints zero), and each row's and column's sum is `allocate`
     of the row sums and of the column sums, the totals a one-way table of either field prints.
+    Of all such roundings it raises the best-ranked cells, in `allocate`'s order (remainder, then
+    larger part, then position, row by row): the first is raised if any rounding raises it, the
+    next if any rounding raising the ones chosen does, and so on. A min-cost flow finds it; its
+    weights are powers of two, so the answer is unique whatever the solver's path.
     Returns counts of `unit`, [row][column].
 
-    The cells raised are the ones with the largest remainders, in `allocate`'s order (remainder,
-    then larger part, then position, row by row): each cell is raised whenever any rounding that
-    keeps the totals can raise it and the cells ranked before it. A min-cost flow finds it; its
-    weights are powers of two, so the answer is unique whatever the solver's path.
-
     Such a rounding does not always exist: in [[0, 3436, 49, 0], [229, 0, 0, 38]] cents, as percents
-    of the whole, the second row's one-way total is 7.12 but its cells lie in the first and last
-    columns, whose one-way totals 6.10 and 1.01 (the only cells of those columns) add to 7.11. Then
-    the fewest totals move to their other rounding (floor for ceiling, or back), later ones first,
-    columns before rows. That always succeeds: the exact matrix is a fractional flow between
-    floored and raised totals whose value lies within a unit of the rounded grand total, and a flow
-    network with integer bounds takes every integer value between its least and greatest.
+    of the whole, the second row's one-way total is 7.12 but its cells are the only cells of the
+    first and last columns, whose one-way totals 6.10 and 1.01 add to 7.11, so no cells at all meet
+    both. Then the fewest totals move to their other neighbour (floored for raised or back), later
+    ones first, so columns before rows; the cells stay neighbours. That always succeeds: with every
+    total free between its floor and ceiling, the exact parts are a fractional flow, the flow values
+    a network with integer bounds admits are an interval with integer ends, the rounded grand total
+    is within a unit of the exact one and so in it, and a flow of an integer value can be integral.
     """
     import networkx as nx
 

@@ -169,3 +169,6 @@ def test_the_example_crosstab_totals_are_the_one_way_tables_of_its_axes_and_with
         assert printed.row_totals == [row.percent for row in fico.rows] and printed.column_totals == [row.percent for row in ltv.rows]
         assert printed.row_labels == [row.label for row in fico.rows] and printed.total == 100
         assert [sum(row) for row in printed.cells] == printed.row_totals
+        dollars = compute_crosstab(frame, same_bands.model_copy(update={"cell": "balance"}))  # whole dollars: the tables' dollars
+        assert dollars.row_totals == [row.balance for row in fico.rows] and dollars.column_totals == [row.balance for row in ltv.rows]
+        assert dollars.total == fico.balance == sum(map(sum, dollars.cells))

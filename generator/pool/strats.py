@@ -305,16 +305,18 @@ def category_of(spec: TableSpec, value: bool | int | str) -> int | None:
     """The row key of a categories table's category holding exactly the loans whose field is `value` (as `columns.stored` gives it).
 
     Categories compare as `_value_key` reads them: a flag's true or false, a number's stored
-    whole number, else text. None when no category holds it alone (or the table is no categories table).
+    whole number, else text (a value listed twice: its last category). None when no category
+    holds it (or the table is no categories table).
     """
     if not isinstance(spec.rule, CategoriesRule):
         return None
     field = spec.field.loan_field
+    found = None
     for i, category in enumerate(spec.rule.categories):
         held = category.value if field.kind is Kind.FLAG else int(category.value) if field.numeric else str(category.value)
         if held == value and type(held) is type(value):
-            return i
-    return None
+            found = i
+    return found
 
 
 def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int, highest: int) -> list[str]:

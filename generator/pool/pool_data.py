@@ -112,10 +112,15 @@ def state_heading(rank: int) -> str:
     return f"{rank}{suffix} Largest State"
 
 
+def _one_value(item: SummaryItem) -> str | int | bool | Decimal | None:
+    """The one value a share line counts (written alone or as a list of one), else None."""
+    value = item.value[0] if isinstance(item.value, tuple) and len(item.value) == 1 else item.value
+    return value if isinstance(value, str | int | bool | Decimal) else None
+
+
 def _matched(item: SummaryItem) -> bool:
     """Whether the line prints a table row's figure where one states it: a share of one value or a state's share, at 2 decimals."""
-    one = item.value is not None and (not isinstance(item.value, tuple) or len(item.value) == 1)
-    return item.match_table and item.decimals in (None, 2) and (item.kind == "largest_state" or (item.kind == "share" and one))
+    return item.match_table and item.decimals in (None, 2) and (item.kind == "largest_state" or (item.kind == "share" and _one_value(item) is not None))
 
 
 def stating(spec: TableSpec, item: SummaryItem) -> bool:
@@ -133,8 +138,8 @@ def _stated_key(spec: TableSpec, item: SummaryItem, state: str | None) -> Any:
         return None
     if item.kind == "largest_state":
         return state
-    assert item.field is not None and item.value is not None  # `stating`
-    value = item.value[0] if isinstance(item.value, tuple) else item.value
+    value = _one_value(item)
+    assert value is not None  # `stating`
     if spec.field.loan_field.kind is Kind.STATE:
         return str(value)
     return category_of(spec, figure_columns.stored(spec.field.loan_field, value))

@@ -73,6 +73,19 @@ def half_up(value: Fraction, places: int = 2) -> str:
     return f"{whole[:-places]}.{whole[-places:]}" if places else whole
 
 
+def footed(parts: list[int], places: int = 2) -> list[str]:
+    """Each part's percent of their sum as a table prints it: floored to `places`, the units still owed to 100 to the largest remainders.
+
+    Ties go to the larger part, then the earlier one; the parts are whole numbers (cents).
+    """
+    scale = 100 * 10**places
+    exact = [Fraction(p * scale, sum(parts)) for p in parts]
+    units = [e.numerator // e.denominator for e in exact]
+    for i in sorted(range(len(parts)), key=lambda i: (units[i] - exact[i], -parts[i], i))[: scale - sum(units)]:
+        units[i] += 1
+    return [f"{u // 10**places}.{u % 10**places:0{places}d}" if places else str(u) for u in units]
+
+
 def cents(loan: Loan) -> int:
     """A prime-jumbo loan's scheduled balance (CUR_UPB) in cents."""
     whole, _, fraction = loan["CUR_UPB"].partition(".")

@@ -22,7 +22,7 @@ from generator.pool.strats import Table, compute_table
 from generator.pool.tape import load_tape
 from generator.pool.usps import STATE_NAMES
 
-from .helpers import half_up
+from .helpers import footed, half_up
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "prime-jumbo-2024-1"
 
@@ -85,8 +85,8 @@ def test_average_balance_minimum_maximum_share_and_the_custom_field_match_an_ind
         assert str(lines["Maximum Mortgage Rate (%)"][column]) == half_up(Fraction(max(rates), 1000), 3)
         ficos = [int(r["FICO_SCORE"]) for r in loans if r["FICO_SCORE"]]
         assert (lines["Minimum FICO"][column], lines["Maximum FICO"][column]) == (min(ficos), max(ficos))
-        investor = sum(c for c, r in zip(cents, loans, strict=True) if r["OCC"] == "I")
-        assert str(lines["Investor Properties (%)"][column]) == half_up(Fraction(100 * investor, sum(cents)), 2)
+        occupancy = [sum(c for c, r in zip(cents, loans, strict=True) if r["OCC"] == code) for code in "OSI"]  # the occupancy table's rows
+        assert str(lines["Investor Properties (%)"][column]) == footed(occupancy)[2]  # the Investor row's footed figure (match_table)
         reserves = [(c, int(r["RESERVES"])) for c, r in zip(cents, loans, strict=True) if r["RESERVES"]]  # the custom field; blanks left out
         wa = half_up(Fraction(sum(c * m for c, m in reserves), sum(c for c, _ in reserves)), 0)
         assert str(lines["Weighted Average Reserves (months)"][column]) == wa

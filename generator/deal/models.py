@@ -446,6 +446,19 @@ class SummaryItem(Strict):  # noqa: D101 (see Address)
         description="With pool.groups: the groups (their tape values) whose columns print this line; the others' cells are blank, "
         "and the total column prints the whole pool's figure.",
     )
+    match_table: bool = Field(
+        True,
+        description="For share and largest_state (2 decimals): where a printed table's row states the same share (a category or state of "
+        "the same field and value, for the same group or the pool), print that row's footed percent, so both read alike; "
+        "false rounds this line's own figure half-up.",
+    )
+
+    @model_validator(mode="after")
+    def _match_table_of_a_share(self) -> SummaryItem:
+        if "match_table" in self.model_fields_set and self.kind not in ("share", "largest_state"):
+            reason = f"only a share or largest_state line can match a table's row, and this is a {self.kind} line: remove match_table"
+            raise_problems("SummaryItem", [FieldProblem(("match_table",), str(self.match_table).lower(), reason)])
+        return self
 
     @model_validator(mode="after")
     def _rank_of_a_state(self) -> SummaryItem:

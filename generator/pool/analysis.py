@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.deal.loading import LoadedDeal, check_path
-from generator.deal.models import TermSheet
+from generator.deal.models import Pool, TermSheet
 from generator.errors import DealdocsError, DealFileError, Problem, Severity, TapeError
 from generator.pool.crosstab import CrossTab
 from generator.pool.groups import blank_groups, grouped_tables, unknown_groups
-from generator.pool.pool_data import PoolData, pool_data, summary_problems
+from generator.pool.pool_data import PoolData, pool_data, stating, summary_problems
 from generator.pool.strats import Table, TablePlaces, check_tables, column_problems, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
@@ -144,7 +144,7 @@ def analyse(loaded: LoadedDeal, override: Path | None = None) -> PoolAnalysis:
     if problems := column_problems(pool.tables, places) + pool_problems(loaded, report.loans):
         raise DealFileError(problems)
     tables = grouped_tables(report.loans, resolve_tables(pool.tables, places), pool.groups, places)
-    return PoolAnalysis(report, summarize(report.loans, pool), tables, pool_data(report.loans, pool))
+    return PoolAnalysis(report, summarize(report.loans, pool), tables, pool_data(report.loans, pool, tables))
 
 
 def pool_problems(loaded: LoadedDeal, loans: pl.DataFrame | None = None) -> list[Problem]:
@@ -224,10 +224,18 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
         places = TablePlaces(loaded)
         found, computed = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
         problems += found or width_problems(places, resolve_tables(term_sheet.pool.tables, places), computed)
-        found = pool_problems(loaded, loans)
+        tables_found, found = found, pool_problems(loaded, loans)
         problems += found
         if not found and term_sheet.layout != "8k":  # the 8-K layout prints no pool-data block: `eight_k_problems` says so
-            block = None if loans is None else pool_data(loans, term_sheet.pool)
+            block = None
+            if loans is not None:  # the lines matched with the tables as render matches them (none when a table cannot be computed)
+                block = pool_data(loans, term_sheet.pool, [] if tables_found else _stating_tables(loans, term_sheet.pool, places))
             problems += pool_width_problems(loaded, term_sheet.pool, block)
         problems += eight_k_problems(loaded)
     return problems
+
+
+def _stating_tables(loans: pl.DataFrame, pool: Pool, places: TablePlaces) -> list[Table | CrossTab]:
+    """The tables whose rows may state a pool-data line's figure, for each group they print for: what `render` matches the lines with."""
+    specs = [spec for spec in resolve_tables(pool.tables, places) if any(stating(spec, item) for item in pool.summary)]
+    return grouped_tables(loans, specs, pool.groups, places) if specs else []

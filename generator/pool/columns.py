@@ -217,20 +217,26 @@ def places(column: Column) -> int:
     return _field(column).decimals or 0
 
 
+def stored(field: LoanField, value: ShareScalar) -> bool | int | str:
+    """A share's value as the loans hold it (`check` has admitted it): a flag's true or false, a number's scaled integer, else its text."""
+    if field.kind is Kind.FLAG:
+        return value if isinstance(value, bool) else str(value).lower() == "true"
+    if field.numeric:  # exact: a decimal's text scaled to the integer the field is stored as
+        return field.scaled(Decimal(str(value)))
+    return str(value)
+
+
 def _match(field: LoanField, value: ShareScalar | tuple[ShareScalar, ...]) -> pl.Expr:
     """The loans whose field is the value, or any of a list's values (`check` has admitted each)."""
     import polars as pl
 
     col = pl.col(field.name)
-    values = value if isinstance(value, tuple) else (value,)
-    if field.kind is Kind.FLAG:  # `check` admits true and false only
-        flags = list(dict.fromkeys(v if isinstance(v, bool) else str(v).lower() == "true" for v in values))
-        return col == flags[0] if len(flags) == 1 else col.is_not_null()
-    if field.numeric:  # exact: a decimal's text scaled to the integer the field is stored as
-        stored = list(dict.fromkeys(field.scaled(Decimal(str(v))) for v in values))
-        return col == stored[0] if len(stored) == 1 else col.is_in(stored)
-    texts = list(dict.fromkeys(str(v) for v in values))
-    return col.cast(pl.String) == texts[0] if len(texts) == 1 else col.cast(pl.String).is_in(texts)
+    held = list(dict.fromkeys(stored(field, v) for v in (value if isinstance(value, tuple) else (value,))))
+    if field.kind is Kind.FLAG:  # true and false both: every loan with the flag
+        return col == held[0] if len(held) == 1 else col.is_not_null()
+    if not field.numeric:
+        col = col.cast(pl.String)
+    return col == held[0] if len(held) == 1 else col.is_in(held)
 
 
 INT64_MAX = 2**63 - 1

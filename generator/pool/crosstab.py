@@ -2,8 +2,9 @@
 
 The rows and columns are a table spec's own rule and its `across` axis, keyed and labelled
 exactly as a one-way table's rows (`strats`), blanks last in the missing-label row or column.
-Percent cells are footed across the whole matrix to 100.00, balance cells to the rounded
-total; row and column totals are the sums of the printed cells, so the matrix adds up both ways.
+Percent and balance cells are a controlled rounding (`exact.control`): each cell its exact
+figure floored or raised a unit, the row and column totals those a one-way table of the down
+or across field prints, and every total the sum of its printed cells.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from generator.deal.models import TableSpec
-from generator.pool.exact import allocate
+from generator.pool.exact import control
 
 if TYPE_CHECKING:
     import polars as pl
@@ -82,18 +83,16 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
     found = {(r, c): (n, b) for r, c, n, b in grouped.iter_rows()}
     counts = [[found.get((r, c), (0, 0))[0] for c in cols] for r in rows]
     cents = [[found.get((r, c), (0, 0))[1] for c in cols] for r in rows]
-    flat = [x for row in cents for x in row]
-    total_cents = sum(flat)
+    total_cents = sum(map(sum, cents))
     width = len(cols)
-    figures: list[int | Decimal]
+    cells: list[list[int | Decimal]]
     if spec.cell == "count":
-        figures = [x for row in counts for x in row]
+        cells = [list(row) for row in counts]
     elif spec.cell == "balance":
-        figures = list(allocate(flat, 100))
+        cells = [list(row) for row in control(cents, 100)]
     else:
-        shares = allocate([x * 10_000 for x in flat], total_cents) if total_cents else [0] * len(flat)
-        figures = [Decimal(s).scaleb(-2) for s in shares]
-    cells = [figures[i * width : (i + 1) * width] for i in range(len(rows))]
+        hundredths = control([[x * 10_000 for x in row] for row in cents], total_cents) if total_cents else [[0] * width for _ in rows]
+        cells = [[Decimal(h).scaleb(-2) for h in row] for row in hundredths]
     zero: int | Decimal = Decimal("0.00") if spec.cell == "percent" else 0
     row_totals = [sum(row, zero) for row in cells]
     column_totals = [sum((row[j] for row in cells), zero) for j in range(width)]

@@ -61,3 +61,58 @@ def allocate(parts: Sequence[int], unit: int) -> list[int]:
 def share_percent(part: int, total: int) -> Fraction:
     """A part's exact share of a total, in percent."""
     return Fraction(part * 100, total)
+
+
+def control(parts: Sequence[Sequence[int]], unit: int) -> list[list[int]]:
+    """Round a matrix's parts to multiples of `unit` so that it adds up both ways and its totals are the one-way tables'.
+
+    A controlled rounding: every cell is floored or raised one unit (a part already a multiple
+    stays exact, so an empty cell prints zero), and each row's and column's sum is `allocate`
+    of the row sums and of the column sums, the totals a one-way table of either field prints.
+    Of all such roundings it raises the best-ranked cells, in `allocate`'s order (remainder, then
+    larger part, then position, row by row): the first is raised if any rounding raises it, the
+    next if any rounding raising the ones chosen does, and so on. A min-cost flow finds it; its
+    weights are powers of two, so the answer is unique whatever the solver's path.
+    Returns counts of `unit`, [row][column].
+
+    Such a rounding does not always exist: in [[0, 3436, 49, 0], [229, 0, 0, 38]] cents, as percents
+    of the whole, the second row's one-way total is 7.12 but its cells are the only cells of the
+    first and last columns, whose one-way totals 6.10 and 1.01 add to 7.11, so no cells at all meet
+    both. Then the fewest totals move to their other neighbour (floored for raised or back), later
+    ones first, so columns before rows; the cells stay neighbours. That always succeeds: with every
+    total free between its floor and ceiling, the exact parts are a fractional flow, the flow values
+    a network with integer bounds admits are an interval with integer ends, the rounded grand total
+    is within a unit of the exact one and so in it, and a flow of an integer value can be integral.
+    """
+    import networkx as nx
+
+    rows = [list(row) for row in parts]
+    cells = [[p // unit for p in row] for row in rows]
+    fractional = sorted(
+        ((i, j) for i, row in enumerate(rows) for j, p in enumerate(row) if p % unit),
+        key=lambda ij: (-(rows[ij[0]][ij[1]] % unit), -rows[ij[0]][ij[1]], ij),
+    )
+    if not fractional:
+        return cells
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    margins = [(("row", i), sum(row), sum(cells[i])) for i, row in enumerate(rows)]
+    margins += [(("column", j), sum(column), sum(row[j] for row in cells)) for j, column in enumerate(columns)]
+    targets = allocate([sum(row) for row in rows], unit) + allocate([sum(column) for column in columns], unit)
+    grand = sum(targets[: len(rows)])  # the rounded grand total (the columns' targets add to it too)
+    cost = len(fractional) << len(fractional)  # of moving a total: more than any choice of cells costs
+    graph: nx.DiGraph[tuple[str, int] | str] = nx.DiGraph()
+    for q, ((node, total, floored), target) in enumerate(zip(margins, targets, strict=True)):
+        owed = total // unit - floored  # what the row's or column's cells are raised by in any case
+        graph.add_node(node, demand=-owed if node[0] == "row" else owed)
+        if total % unit:  # one more unit may pass: free when it is the one-way total's, else a move
+            free = target > total // unit
+            weight = 0 if free else cost * ((1 << len(margins)) + (1 << (len(margins) - 1 - q)))
+            graph.add_edge(*(("rows", node) if node[0] == "row" else (node, "columns")), capacity=1, weight=weight)
+    graph.add_node("rows", demand=sum(total // unit for (node, total, _) in margins if node[0] == "row") - grand)
+    graph.add_node("columns", demand=grand - sum(total // unit for (node, total, _) in margins if node[0] == "column"))
+    for rank, (i, j) in enumerate(fractional):  # raising a cell costs less the higher it ranks
+        graph.add_edge(("row", i), ("column", j), capacity=1, weight=(1 << len(fractional)) - (1 << (len(fractional) - 1 - rank)))
+    _, flow = nx.network_simplex(graph)
+    for i, j in fractional:
+        cells[i][j] += flow[("row", i)][("column", j)]
+    return cells

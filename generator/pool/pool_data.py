@@ -4,23 +4,33 @@ Each line is a figure column over a whole group (`columns.figures`), so a weight
 share or minimum here is computed exactly as the same column in a table; the largest state's
 share (or the second's, third's...: `rank`) names its state. A line `only_groups` leaves the
 other groups' cells blank; its total column is still the whole pool's figure.
+
+A share or state line states the same quantity as a table row when the row is a category
+(or state) of the line's field holding exactly its value, in a one-way table printed for the
+same group or the pool: it then prints that row's footed percent (`match_table`, by default),
+so that the block and the table read alike; its own half-up figure differs by 0.01 at most.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from generator.deal.models import Column, Pool, SummaryItem
+from generator.deal.models import CategoriesRule, Column, Pool, StatesRule, SummaryItem, TableSpec
 from generator.pool import columns as figure_columns
 from generator.pool.columns import ColumnProblem, Figure
 from generator.pool.exact import round_half_up
+from generator.pool.fields import Kind
 from generator.pool.groups import group_frames
+from generator.pool.strats import Table, category_of
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from generator.pool.crosstab import CrossTab
 
 
 @dataclass(frozen=True)
@@ -102,8 +112,53 @@ def state_heading(rank: int) -> str:
     return f"{rank}{suffix} Largest State"
 
 
-def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
-    """The block the deal file's `pool.summary` asks for, or None when it asks for none."""
+def _one_value(item: SummaryItem) -> str | int | bool | Decimal | None:
+    """The one value a share line counts (written alone or as a list of one), else None."""
+    value = item.value[0] if isinstance(item.value, tuple) and len(item.value) == 1 else item.value
+    return value if isinstance(value, str | int | bool | Decimal) else None
+
+
+def _matched(item: SummaryItem) -> bool:
+    """Whether the line prints a table row's figure where one states it: a share of one value or a state's share, at 2 decimals."""
+    return item.match_table and item.decimals in (None, 2) and (item.kind == "largest_state" or (item.kind == "share" and _one_value(item) is not None))
+
+
+def stating(spec: TableSpec, item: SummaryItem) -> bool:
+    """Whether rows of `spec`'s one-way table may state `item`'s figure: a states table for a state's share, a categories or states table of a share's field."""
+    if spec.across is not None or not _matched(item):
+        return False
+    if item.kind == "largest_state":
+        return isinstance(spec.rule, StatesRule) and spec.field.value == "state"
+    return item.field is not None and spec.field.value == item.field.value and isinstance(spec.rule, CategoriesRule | StatesRule)
+
+
+def _stated_key(spec: TableSpec, item: SummaryItem, state: str | None) -> Any:
+    """The key of the row of `spec`'s table stating the line's figure (`state`'s, for a largest_state line), or None."""
+    if not stating(spec, item):
+        return None
+    if item.kind == "largest_state":
+        return state
+    value = _one_value(item)
+    assert value is not None  # `stating`
+    if spec.field.loan_field.kind is Kind.STATE:
+        return str(value)
+    return category_of(spec, figure_columns.stored(spec.field.loan_field, value))
+
+
+def _table_figure(tables: Sequence[Table | CrossTab], key: str | None, item: SummaryItem, state: str | None) -> Figure:
+    """The footed percent of the first printed row stating the line's figure in the group `key` (None: the pool), or None."""
+    for table in tables:
+        if isinstance(table, Table) and table.group_key == key and (wanted := _stated_key(table.spec, item, state)) is not None:
+            return next((row.percent for row in table.rows if row.key == wanted), None)
+    return None
+
+
+def pool_data(loans: pl.DataFrame, pool: Pool, tables: Sequence[Table | CrossTab] = ()) -> PoolData | None:
+    """The block the deal file's `pool.summary` asks for, or None when it asks for none.
+
+    `tables` are the deal's computed tables, as printed (`groups.grouped_tables`): a share or
+    state line that a row of one states prints that row's footed percent (`match_table`).
+    """
     import polars as pl
 
     if not pool.summary:
@@ -117,7 +172,7 @@ def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
     frames = group_frames(loans.select(sorted(needed & set(loans.columns))), pool.groups)  # each group's copy holds only what the block reads
     narrow = figure_columns.narrow(loans, columns)  # Int64 sums where they cannot overflow on the pool, hence on any group
     per_frame: list[dict[str, Figure | str | None]] = []
-    for _, _, frame in frames:
+    for key, _, frame in frames:
         balance = pl.col("balance").cast(pl.Int128).sum().alias("balance")
         sums = frame.select(pl.len().alias("count"), balance, *figure_columns.aggregations(columns, frame.schema, narrow))
         row = sums.row(0, named=True)
@@ -129,6 +184,9 @@ def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
         for n, item in enumerate(items):
             if item.kind == "largest_state":
                 out[f"s{n}"], out[f"s{n}_note"] = _largest_state(states, cents, 2 if item.decimals is None else item.decimals, item.rank)
+            state = out.get(f"s{n}_note")
+            if out[f"s{n}"] is not None and (footed := _table_figure(tables, key, item, state if isinstance(state, str) else None)) is not None:
+                out[f"s{n}"] = footed
         per_frame.append(out)
     lines = []
     for n, item in enumerate(items):

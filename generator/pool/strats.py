@@ -57,6 +57,7 @@ class Row:
     balance: int  # whole dollars, footed to the table's total
     percent: Decimal  # share of the table's balance, 2 decimals, footed to 100.00
     figures: tuple[Figure, ...] = ()  # one per column of `spec.columns`, when the spec lists columns
+    key: Any = None  # the row's key (`_row_key`): a band, category or year number, a state code; MISSING for blanks
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,24 @@ def _value_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
     return field
 
 
+def category_of(spec: TableSpec, value: bool | int | str) -> int | None:
+    """The row key of a categories table's category holding exactly the loans whose field is `value` (as `columns.stored` gives it).
+
+    Categories compare as `_value_key` reads them: a flag's true or false, a number's stored
+    whole number, else text (a value listed twice: its last category). None when no category
+    holds it (or the table is no categories table).
+    """
+    if not isinstance(spec.rule, CategoriesRule):
+        return None
+    field = spec.field.loan_field
+    found = None
+    for i, category in enumerate(spec.rule.categories):
+        held = category.value if field.kind is Kind.FLAG else int(category.value) if field.numeric else str(category.value)
+        if held == value and type(held) is type(value):
+            found = i
+    return found
+
+
 def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int, highest: int) -> list[str]:
     """Labels of the bands `keys`; `spec` names the banded field (its `field` and `rule` are the axis's)."""
     scale = _scale(spec)
@@ -398,6 +417,7 @@ def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame, po
     if missing is not None:
         chosen.append(missing)
         labels.append(spec.missing_label)
+        keys.append(MISSING)
     counts = [r["count"] for r in chosen]
     cents = [r["balance"] for r in chosen]
     total = sum(cents)
@@ -409,8 +429,8 @@ def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame, po
         hundredths = allocate([c * 10_000 for c in cents], pool_cents)
         of_pool, whole_of_pool = [Decimal(h).scaleb(-2) for h in hundredths], Decimal(sum(hundredths)).scaleb(-2)
     rows = [
-        Row(label, n, c, d, p, figure_columns.figures(columns, r, n, c, d, p, q) if columns else ())
-        for label, n, c, d, p, q, r in zip(labels, counts, cents, dollars, shares, of_pool, chosen, strict=True)
+        Row(label, n, c, d, p, figure_columns.figures(columns, r, n, c, d, p, q) if columns else (), k)
+        for label, n, c, d, p, q, r, k in zip(labels, counts, cents, dollars, shares, of_pool, chosen, keys, strict=True)
     ]
     hundred = Decimal("100.00") if total else Decimal("0.00")
     whole = figure_columns.figures(columns, figure_columns.merge(columns, chosen), sum(counts), total, sum(dollars), hundred, whole_of_pool)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from generator.deal.models import Codes, Column, ShareScalar
-from generator.pool.exact import round_half_up
+from generator.pool.exact import INT64_MAX, INT128_MAX, fits, round_half_up
 from generator.pool.fields import Kind, LoanField, table_fields
 from generator.pool.usps import STATE_NAMES
 
@@ -184,7 +185,7 @@ def _number_problem(field: LoanField, value: ShareScalar) -> str | None:
     if bounds is not None:
         if not bounds.holds(int(stored), decimals):
             return f"{shown} is outside {field.name}'s plausible range ({_span(field)}): no loan can have it; use a value within it"
-    if abs(stored) > INT64_MAX:
+    if not fits(INT64_MAX, 1, int(stored)):
         return f"{shown} is larger than any {field.name} a tape can hold: no loan can have it"
     return None
 
@@ -233,54 +234,121 @@ def _match(field: LoanField, value: ShareScalar | tuple[ShareScalar, ...]) -> pl
     return col.cast(pl.String) == texts[0] if len(texts) == 1 else col.cast(pl.String).is_in(texts)
 
 
-INT64_MAX = 2**63 - 1
+Width = Literal["Int64", "Int128", "limbs"]
+"""How a sum is computed exactly: in Int64, in Int128, or (a product sum past 128 bits) as two Int128 sums of limbs."""
+
+LIMB = 2**32
+"""The split of a factor for `limbs` sums: value = high x LIMB + low, with 0 <= low < LIMB."""
+
+HIGH = "_h"
+"""Suffix of the column holding a limbs sum's high part (`product_sums`)."""
 
 
-def narrow(loans: pl.DataFrame, columns: list[Column]) -> frozenset[str]:
-    """The weighted fields whose balance x value sums cannot leave Int64 on these loans (or any subset), "balance" when its sum cannot.
+def width(rows: int, *factors: int) -> Width:
+    """The narrowest exact way to sum `rows` products of factors no larger in magnitude than `factors` (`exact.fits` proves each).
+
+    Int64 where it holds every partial sum, else Int128; a product of two factors past 128 bits
+    (a 19-digit value of a custom field times the largest balances) is summed in two limbs of
+    the second factor, each of which `fits` Int128 while that factor is within +-LIMB**2.
+    """
+    if fits(INT64_MAX, rows, *factors):
+        return "Int64"
+    if fits(INT128_MAX, rows, *factors):
+        return "Int128"
+    if len(factors) == 2 and fits(LIMB * LIMB, 1, factors[1]) and fits(INT128_MAX, rows, factors[0], LIMB):
+        return "limbs"
+    raise OverflowError(f"no exact sum of {rows} products of factors up to {factors} is implemented")
+
+
+def sum_type(width: Width) -> pl.DataType:
+    """The polars type a sum of this width is computed in (a limbs sum's two parts are Int128)."""
+    import polars as pl
+
+    return pl.Int64() if width == "Int64" else pl.Int128()
+
+
+@dataclass(frozen=True)
+class Widths:
+    """How every sum over a set of loans, or any subset of them, is computed exactly (`widths`)."""
+
+    balance: Width  # sums of balances (totals, shares, a weighted average's denominator)
+    weighted: Mapping[str, Width]  # sums of balance x field, by field
+
+
+def widths(loans: pl.DataFrame, fields: Iterable[str]) -> Widths:
+    """The widths of the balance's sums and of balance x each of `fields` (numeric ones) on these loans, from their largest magnitudes.
 
     Int128 arithmetic costs polars about a third more in a group-by; the bound (loans x largest
-    |balance| x largest |value|) makes Int64 exact wherever it is used, so figures do not change.
+    |balance| x largest |value|, the balance itself when weighting the balance) makes Int64
+    exact wherever it is used, so figures do not change.
     """
-    weighted = {c.field.value for c in columns if c.kind == "weighted_average" and c.field is not None}
-    return int64_sums(loans, weighted)
-
-
-def int64_sums(loans: pl.DataFrame, fields: Iterable[str]) -> frozenset[str]:
-    """Of `fields`, those whose balance x value sums fit Int64 on these loans (or any subset), and "balance" when its sum does."""
     import polars as pl
 
     schema = loans.schema
-    names = sorted(n for n in set(fields) if n in schema and schema[n].is_integer())
-    if not loans.height or "balance" not in loans.columns:
-        return frozenset()
+    names = sorted({n for n in fields if n in schema and schema[n].is_integer()})
     tops = loans.select(pl.col(["balance", *names]).cast(pl.Int128).abs().max()).row(0, named=True)
-    largest = (tops.pop("balance") or 0) * loans.height
-    if largest > INT64_MAX:
-        return frozenset()
-    return frozenset(["balance", *(n for n, top in tops.items() if largest * (top or 0) <= INT64_MAX)])
+    rows, balance = loans.height, int(tops["balance"] or 0)
+    return Widths(width(rows, balance), {n: width(rows, balance, int(tops[n] or 0)) for n in names})
 
 
-def aggregations(columns: list[Column], schema: pl.Schema, narrow: frozenset[str] = frozenset()) -> list[pl.Expr]:
-    """The per-row sums the columns need, named `_<id>_n` (numerator) and `_<id>_d` (weight), for a group_by's agg.
+def table_widths(loans: pl.DataFrame, columns: list[Column]) -> Widths:
+    """`widths` for the weighted averages among `columns`."""
+    return widths(loans, [c.field.value for c in columns if c.kind == "weighted_average" and c.field is not None])
 
-    Sums are Int128 unless `narrow` (from `narrow()`) shows Int64 cannot overflow for the field.
+
+def product_sums(balance: pl.Expr, value: pl.Expr, width: Width, name: str) -> list[pl.Expr]:
+    """The sum of balance x value in the given width, named `name` (with `name` + HIGH, the high limb's, for a limbs sum).
+
+    Read it back with `product_total`; nulls add nothing.
     """
     import polars as pl
 
-    balance = pl.col("balance").cast(pl.Int64 if "balance" in narrow else pl.Int128)
+    if width != "limbs":
+        wide = sum_type(width)
+        return [(balance.cast(wide) * value.cast(wide)).sum().alias(name)]
+    weight, whole = balance.cast(pl.Int128), value.cast(pl.Int128)
+    high = whole // LIMB  # floor division: low = whole - high x LIMB is in [0, LIMB)
+    return [(weight * (whole - high * LIMB)).sum().alias(name), (weight * high).sum().alias(name + HIGH)]
+
+
+def product_total(sums: Mapping[str, Any], name: str) -> int | None:
+    """The exact sum `product_sums` computed under `name` (None where there is none)."""
+    low, high = sums.get(name), sums.get(name + HIGH)
+    return low if high is None else int(low or 0) + int(high) * LIMB
+
+
+def unsummable(column: Column, schema: pl.Schema) -> ColumnProblem | None:
+    """Why `aggregations` cannot sum the column over loans of this schema: a misfit (`check`) or a field the tape lacks."""
+    if column.kind in (*OWN, "average_balance"):
+        return None
+    try:
+        check(column)
+        field = _field(column)
+    except ColumnProblem as problem:
+        return problem
+    if field.name not in schema:
+        return ColumnProblem("field", field.name, f"the tape has no {field.name} column: map it under pool.columns")
+    return None
+
+
+def aggregations(columns: list[Column], schema: pl.Schema, widths: Widths) -> list[pl.Expr]:
+    """The per-row sums the columns need, named `_<id>_n` (numerator) and `_<id>_d` (weight), for a group_by's agg.
+
+    Each sum is computed in the width `widths` (from `table_widths` on these loans or a superset) proves exact.
+    """
+    import polars as pl
+
+    balance = pl.col("balance").cast(sum_type(widths.balance))
     exprs: list[pl.Expr] = []
     for column in columns:
         if column.kind in (*OWN, "average_balance"):
             continue
-        check(column)
+        if (problem := unsummable(column, schema)) is not None:
+            raise problem
         field = _field(column)
-        if field.name not in schema:
-            raise ColumnProblem("field", field.name, f"the tape has no {field.name} column: map it under pool.columns")
         value = pl.col(field.name)
         if column.kind == "weighted_average":  # over the loans that have the field
-            wide = pl.Int64 if field.name in narrow else pl.Int128
-            exprs.append((balance.cast(wide) * value.cast(wide)).sum().alias(f"_{column.id}_n"))
+            exprs += product_sums(pl.col("balance"), value, widths.weighted[field.name], f"_{column.id}_n")
             exprs.append(pl.when(value.is_not_null()).then(balance).sum().alias(f"_{column.id}_d"))  # a third faster than filter()
         elif column.kind == "share":
             assert column.value is not None  # check() above
@@ -292,11 +360,15 @@ def aggregations(columns: list[Column], schema: pl.Schema, narrow: frozenset[str
     return exprs
 
 
+_PARTS = ("n", f"n{HIGH}", "d")
+"""The sums a column may have (`aggregations`): numerator, its high limb, weight."""
+
+
 def merge(columns: list[Column], rows: list[dict[str, int | None]]) -> dict[str, int | None]:
     """Several rows' sums as one (a table's total from its rows): sums add, minimums and maximums compare."""
     out: dict[str, int | None] = {}
     for column in columns:
-        for part in ("n", "d"):
+        for part in _PARTS:
             key = f"_{column.id}_{part}"
             if key not in (rows[0] if rows else {}):
                 continue
@@ -314,7 +386,7 @@ def merge_expressions(columns: list[Column], names: list[str]) -> list[pl.Expr]:
     """`merge` over a frame of sums (`names` its columns), for a polars group-by: minimums and maximums compare, the rest add."""
     import polars as pl
 
-    kinds = {f"_{c.id}_{part}": c.kind for c in columns for part in ("n", "d")}
+    kinds = {f"_{c.id}_{part}": c.kind for c in columns for part in _PARTS}
     out = []
     for name in names:
         kind = kinds.get(name)
@@ -335,7 +407,7 @@ def figures(
     """
     out: list[Figure] = []
     for column in columns:
-        n, d = sums.get(f"_{column.id}_n"), sums.get(f"_{column.id}_d")
+        n, d = product_total(sums, f"_{column.id}_n"), sums.get(f"_{column.id}_d")
         kind = column.kind
         if kind == "count":
             out.append(count)

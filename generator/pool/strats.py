@@ -353,14 +353,14 @@ def plan_table(loans: pl.DataFrame, spec: TableSpec, by: pl.Expr | None = None) 
     if spec.field.value not in loans.columns:
         raise _SpecProblem(("field",), spec.field.value, f"the tape has no {spec.field.value} column: map it under pool.columns")
     try:
-        narrow = figure_columns.narrow(loans, columns)
-        extra = figure_columns.aggregations(columns, loans.schema, narrow)
+        widths = figure_columns.table_widths(loans, columns)
+        extra = figure_columns.aggregations(columns, loans.schema, widths)
     except ColumnProblem as problem:
         at = next(i for i, c in enumerate(columns) if _column_fails(c, loans.schema))
         raise _SpecProblem(("columns", at, *problem.path), problem.value, problem.message) from None
     return (
         loans.lazy().group_by(*([] if by is None else [by]), _row_key(loans, spec).alias("key"))
-        .agg(pl.len().alias("count"), pl.col("balance").cast(pl.Int64 if "balance" in narrow else pl.Int128).sum().alias("balance"),
+        .agg(pl.len().alias("count"), pl.col("balance").cast(figure_columns.sum_type(widths.balance)).sum().alias("balance"),
              *(_range_aggregations(spec)), *extra)
         .sort("key", nulls_last=True)
     )  # fmt: skip
@@ -444,11 +444,7 @@ def compute_many(jobs: list[tuple[pl.DataFrame, TableSpec]], places: TablePlaces
 
 
 def _column_fails(column: Any, schema: pl.Schema) -> bool:
-    try:
-        figure_columns.aggregations([column], schema)
-    except ColumnProblem:
-        return True
-    return False
+    return figure_columns.unsummable(column, schema) is not None
 
 
 def _keys_and_labels(spec: TableSpec, rule: Any, found: set[Any], keep_empty: bool, lowest: int | None, highest: int | None) -> tuple[list[Any], list[str]]:

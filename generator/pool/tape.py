@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, Severity, TapeError
 from generator.pool import fields as loan_fields
+from generator.pool.exact import INT64_MAX, fits
 from generator.pool.fields import CODED, DATE_MAX, DATE_MIN, Kind, LoanField, Range
 from generator.pool.usps import STATE_NAMES
 
@@ -553,13 +554,20 @@ def _fixed(raw: pl.Expr, scale: int, lenient: bool = False) -> pl.Expr:
     if scale == 0 and not lenient:
         return raw.cast(pl.Int64, strict=False)
     fraction = rf"(\.[0-9]{{0,{scale}}}0*)?$"
-    exact = raw.str.contains(rf"^[+-]?[0-9]{{1,15}}{fraction}")
+    plain = rf"^[+-]?[0-9]{{1,{_whole_digits(scale)}}}{fraction}"
+    exact = raw.str.contains(plain)
     text = raw
     if lenient:  # a '$' and commas between groups of three digits: '1,234' is 1234, '12,34' is not a number
         text = raw.str.replace("$", "", literal=True)
-        exact = text.str.contains(rf"^[+-]?([0-9]{{1,15}}|[0-9]{{1,3}}(,[0-9]{{3}}){{1,4}}){fraction}")
+        grouped = text.str.contains(rf"^[+-]?([0-9]{{1,15}}|[0-9]{{1,3}}(,[0-9]{{3}}){{1,4}}){fraction}")
         text = text.str.replace_all(",", "", literal=True)
+        exact = grouped & text.str.contains(plain)
     return pl.when(exact).then(text.cast(pl.Decimal(38, scale), strict=False).to_physical().cast(pl.Int64))  # the decimal's integer of 10**-scale
+
+
+def _whole_digits(scale: int) -> int:
+    """Digits before the point a number at `scale` decimals may have: 15, fewer where its integer of 10**-scale could pass Int64."""
+    return next(d for d in range(15, 0, -1) if fits(INT64_MAX, 1, 10 ** (d + scale) - 1))
 
 
 def _date(raw: pl.Expr, fmt: str, times: bool = True) -> pl.Expr:

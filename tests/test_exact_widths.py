@@ -91,3 +91,199 @@ def test_the_largest_number_a_tape_holds_at_each_scale_is_exact_and_one_digit_mo
     code, output = cli("strats", deal, "--format", "json")
     assert code == 2
     assert [line for line in output.splitlines() if "[RESERVES]: error:" in line and f"(value '9{largest}')" in line and "loans.csv:" in line]
+
+
+# --- a million loans, each at the largest single balance --------------------------------------
+
+MAXIMUM = "99999999.99"
+"""The largest single balance the issue names: every loan of the million has it."""
+
+MILLION = 1_000_000
+
+TEMPLATES = {
+    "A": {"CUR_UPB": MAXIMUM, "ORIG_UPB": MAXIMUM, "CURR_RATE": "7.125", "SVC_FEE": "0.250", "AMORT_TERM": "360", "RTM": "354",
+          "NOTE_DATE": "08/15/2023", "MAT_DATE": "09/01/2053", "APPR_VAL": "124999999.99", "ORIG_LTV": "80.000", "FICO_SCORE": "819",
+          "PROPERTY": "SF", "UNIT_CNT": "1", "OCC": "O", "PROP_ST": "MD", "PROP_ZIP": "20815", "DOC_LVL": "FULL", "GRP": "1"},
+    "B": {"CUR_UPB": MAXIMUM, "ORIG_UPB": MAXIMUM, "CURR_RATE": "6.250", "SVC_FEE": "0.250", "AMORT_TERM": "360", "RTM": "353",
+          "NOTE_DATE": "07/15/2023", "MAT_DATE": "08/01/2053", "APPR_VAL": "142857142.84", "ORIG_LTV": "70.000", "FICO_SCORE": "739",
+          "PROPERTY": "PUD", "UNIT_CNT": "1", "OCC": "I", "PROP_ST": "CA", "PROP_ZIP": "90210", "DOC_LVL": "ALT", "GRP": "2"},
+}  # fmt: skip
+"""The two loans the tape alternates (A, B, A, ...): a fixed-rate primary residence in group 1, an investor property in group 2."""
+
+COLUMNS_MAP = {
+    "loan_number": "LN_ID", "balance": "CUR_UPB", "original_balance": "ORIG_UPB", "note_rate": "CURR_RATE", "servicing_fee": "SVC_FEE",
+    "original_term": "AMORT_TERM", "remaining_term": "RTM", "origination_date": "NOTE_DATE", "maturity_date": "MAT_DATE",
+    "appraised_value": "APPR_VAL", "ltv": "ORIG_LTV", "fico": "FICO_SCORE", "property_type": "PROPERTY", "units": "UNIT_CNT",
+    "occupancy": "OCC", "state": "PROP_ST", "zip": "PROP_ZIP", "doc_type": "DOC_LVL", "loan_group": "GRP",
+}  # fmt: skip
+
+FIGURES = """
+        - {id: count, kind: count, header: [Number]}
+        - {id: balance, kind: balance, header: [Balance]}
+        - {id: percent, kind: percent, header: [Percent]}
+        - {id: of_pool, kind: percent, of: pool, header: [Of Pool]}
+        - {id: average, kind: average_balance, header: [Average]}
+        - {id: wa_balance, kind: weighted_average, field: balance, header: [WA Balance]}
+        - {id: wa_rate, kind: weighted_average, field: note_rate, header: [WA Rate]}
+        - {id: wa_fico, kind: weighted_average, field: fico, header: [WA FICO]}
+        - {id: investor, kind: share, field: occupancy, value: investor, header: [Investor]}
+        - {id: max_ltv, kind: maximum, field: ltv, header: [Max LTV]}"""
+
+MILLION_POOL = f"""
+groups:
+  field: loan_group
+  labels: {{"1": Group 1, "2": Group 2}}
+  total_label: Total Pool
+summary:
+  - {{label: Number of Mortgage Loans, kind: count}}
+  - {{label: Aggregate Current Principal Balance, kind: balance}}
+  - {{label: Average Current Principal Balance, kind: average_balance}}
+  - {{label: Weighted Average Current Principal Balance ($), kind: weighted_average, field: balance}}
+  - {{label: Weighted Average Mortgage Rate (%), kind: weighted_average, field: note_rate}}
+  - {{label: Minimum Mortgage Rate (%), kind: minimum, field: note_rate}}
+  - {{label: Maximum Mortgage Rate (%), kind: maximum, field: note_rate}}
+  - {{label: Weighted Average Remaining Term (months), kind: weighted_average, field: remaining_term, decimals: 2}}
+  - {{label: Weighted Average Original LTV (%), kind: weighted_average, field: ltv, decimals: 2}}
+  - {{label: Weighted Average FICO, kind: weighted_average, field: fico, decimals: 1}}
+  - {{label: Largest State Concentration (%), kind: largest_state}}
+  - {{label: Investor Properties (%), kind: share, field: occupancy, value: investor}}
+tables:
+  defaults: false
+  tables:
+    - id: rate
+      title: [MORTGAGE RATES]
+      header: [Mortgage Rate (%)]
+      field: note_rate
+      rule: {{kind: bands, edges: [6.499, 6.999], first_label: '{{{{ hi }}}} and below', label: '{{{{ lo }}}} - {{{{ hi }}}}',
+             last_label: '{{{{ lo }}}} and above'}}
+      columns: {FIGURES}
+    - id: occupancy
+      title: [OCCUPANCY]
+      header: [Occupancy]
+      field: occupancy
+      rule: {{kind: categories, categories: [{{value: primary, label: Primary}}, {{value: investor, label: Investor}}]}}
+      columns: {FIGURES}
+    - id: fico-ltv
+      title: [CREDIT SCORE BY ORIGINAL LTV]
+      header: [Credit Score]
+      field: fico
+      rule: {{kind: bands, edges: [759], first_label: '{{{{ hi }}}} and below', last_label: '{{{{ lo }}}} and above', label: '{{{{ lo }}}}'}}
+      across:
+        field: ltv
+        header: [Original LTV (%)]
+        rule: {{kind: bands, edges: [75], first_label: '{{{{ hi }}}} and below', last_label: '{{{{ lo }}}} and above', label: '{{{{ lo }}}}'}}
+      cell: percent
+"""
+
+ROWS = {"rate": ("B", "A"), "occupancy": ("A", "B")}
+"""Each one-way table's rows, by the template whose loans fill them: 6.250% is at most 6.499, 7.125% above 6.999; primary, then investor."""
+
+
+def _million(tmp_path: Path) -> Path:
+    """The deal: the prime-jumbo example's cover, its columns cut to those the templates fill, and a million loans alternating A and B."""
+    deal = prime_deal(tmp_path, MILLION_POOL)
+    head, rest = deal.read_text().split("    columns:\n", 1)
+    mapping = "".join(f"      {field}: {header}\n" for field, header in COLUMNS_MAP.items())
+    deal.write_text(head + "    columns:\n" + mapping + "    codes:\n" + rest.split("    codes:\n", 1)[1])
+    headers = list(TEMPLATES["A"])
+    rows = [",".join(TEMPLATES[name][h] for h in headers) for name in "AB"]
+    with (deal.parent / "loans.csv").open("w", newline="") as handle:
+        handle.write(",".join(["LN_ID", *headers]) + "\n")
+        handle.writelines(f"L{i:07d},{rows[i % 2]}\n" for i in range(MILLION))
+    return deal
+
+
+def _expected(loans: dict[str, int], table: dict[str, int], pool: dict[str, int]) -> dict[str, Any]:
+    """The figures of a row holding `loans` (template: count) in a table of `table`'s loans, of a pool of `pool`'s, computed exactly."""
+    n = sum(loans.values())
+    balance = Fraction(MAXIMUM)
+
+    def weighted(header: str, places: int) -> str:  # every balance is the same: the weighted average is the plain mean
+        return half_up(sum((Fraction(TEMPLATES[t][header]) * k for t, k in loans.items()), Fraction(0)) / n, places)
+
+    def share_of(whole: dict[str, int]) -> str:
+        return half_up(Fraction(100 * n, sum(whole.values())), 2)
+
+    return {
+        "count": n,
+        "balance": int(half_up(balance * n, 0)),
+        "percent": share_of(table),
+        "of_pool": share_of(pool),
+        "average": int(half_up(balance, 0)),
+        "wa_balance": half_up(balance, 2),
+        "wa_rate": weighted("CURR_RATE", 3),
+        "wa_fico": weighted("FICO_SCORE", 0),
+        "investor": half_up(Fraction(100 * loans.get("B", 0), n), 2),
+        "max_ltv": half_up(max(Fraction(TEMPLATES[t]["ORIG_LTV"]) for t in loans), 3),
+    }
+
+
+def test_a_million_loans_at_the_largest_balance_print_exact_figures_through_the_cli(tmp_path: Path) -> None:
+    """1,000,000 loans of $99,999,999.99: every figure of `strats --format json` equals its exact value (balance x balance is ~10^26)."""
+    data = _strats(_million(tmp_path))
+    half = MILLION // 2
+    pool = {"A": half, "B": half}
+    groups = [("Group 1", {"A": half}), ("Group 2", {"B": half}), ("Total Pool", pool)]
+
+    tables = {(t["id"], t.get("group")): t for t in data["tables"]}
+    assert set(tables) == {(i, g) for i in ("rate", "occupancy", "fico-ltv") for g, _ in groups}
+    for table_id, order in ROWS.items():
+        for group, members in groups:
+            table = tables[table_id, group]
+            rows = [{t: members[t]} for t in order if t in members]
+            assert [r["figures"] for r in table["rows"]] == [_expected(r, members, pool) for r in rows], (table_id, group)
+            assert [r["count"] for r in table["rows"]] == [sum(r.values()) for r in rows]
+            assert [r["balance_exact"] for r in table["rows"]] == [half_up(Fraction(MAXIMUM) * sum(r.values()), 2) for r in rows]
+            whole = _expected(members, members, pool)
+            assert table["total"]["figures"] == whole | ({"of_pool": "100.00"} if group == "Total Pool" else {}), (table_id, group)
+            assert (table["total"]["count"], table["total"]["balance"]) == (whole["count"], whole["balance"])
+    for group, members in groups:  # FICO 739 and LTV 70 (B) in the first row and column, 819 and 80 (A) in the second
+        cross = tables["fico-ltv", group]
+        share = {t: half_up(Fraction(100 * k, sum(members.values())), 2) for t, k in members.items()}
+        cells = [[share["B"], *(["0.00"] if "A" in members else [])]] if "B" in members else []
+        cells += [[*(["0.00"] if "B" in members else []), share["A"]]] if "A" in members else []
+        assert (cross["cells"], cross["total"]) == (cells, "100.00"), group
+        assert cross["row_totals"] == cross["column_totals"] == [share[t] for t in "BA" if t in members]
+
+    lines = {line["label"]: (line["figures"], line["notes"]) for line in data["pool_data"]["lines"]}
+    columns = [members for _, members in groups]
+    by_column = [_expected(m, m, m) for m in columns]
+
+    def mean(header: str, places: int) -> list[str]:
+        return [half_up(sum((Fraction(TEMPLATES[t][header]) * k for t, k in m.items()), Fraction(0)) / sum(m.values()), places) for m in columns]
+
+    def extreme(pick: Any, header: str, places: int) -> list[str]:
+        return [half_up(pick(Fraction(TEMPLATES[t][header]) for t in m), places) for m in columns]
+
+    assert lines == {
+        "Number of Mortgage Loans": ([e["count"] for e in by_column], [None] * 3),
+        "Aggregate Current Principal Balance": ([e["balance"] for e in by_column], [None] * 3),
+        "Average Current Principal Balance": ([e["average"] for e in by_column], [None] * 3),
+        "Weighted Average Current Principal Balance ($)": ([e["wa_balance"] for e in by_column], [None] * 3),
+        "Weighted Average Mortgage Rate (%)": (mean("CURR_RATE", 3), [None] * 3),
+        "Minimum Mortgage Rate (%)": (extreme(min, "CURR_RATE", 3), [None] * 3),
+        "Maximum Mortgage Rate (%)": (extreme(max, "CURR_RATE", 3), [None] * 3),
+        "Weighted Average Remaining Term (months)": (mean("RTM", 2), [None] * 3),
+        "Weighted Average Original LTV (%)": (mean("ORIG_LTV", 2), [None] * 3),
+        "Weighted Average FICO": (mean("FICO_SCORE", 1), [None] * 3),
+        "Largest State Concentration (%)": (["100.00", "100.00", "50.00"], ["MD", "CA", "CA"]),  # a tie goes to the first code
+        "Investor Properties (%)": ([e["investor"] for e in by_column], [None] * 3),
+    }
+
+    summary = data["summary"]
+    total = Fraction(MAXIMUM) * MILLION
+    keys = ("pool_count", "pool_balance", "pool_wa_note_rate", "pool_wa_remaining_term", "pool_wa_ltv", "wa_original_term", "max_zip_balance",
+            "max_original_balance", "premium_count", "premium_balance", "primary_residence_share_at_least")  # fmt: skip
+    assert {k: summary[k] for k in keys} == {
+        "pool_count": MILLION,
+        "pool_balance": half_up(total, 2),
+        "pool_wa_note_rate": mean("CURR_RATE", 3)[2],
+        "pool_wa_remaining_term": mean("RTM", 2)[2],
+        "pool_wa_ltv": mean("ORIG_LTV", 1)[2],
+        "wa_original_term": "360.00",
+        "max_zip_balance": half_up(total / 2, 0),
+        "max_original_balance": MAXIMUM,
+        "premium_count": MILLION,
+        "premium_balance": half_up(total, 2),
+        "primary_residence_share_at_least": "50",
+    }

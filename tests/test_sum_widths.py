@@ -16,6 +16,7 @@ import pytest
 
 from generator.deal.models import Column, TableSpec
 from generator.pool import columns as figure_columns
+from generator.pool import sums
 from generator.pool.exact import INT64_MAX
 from generator.pool.strats import Table, compute_table
 
@@ -153,7 +154,7 @@ def test_pool_summary_keeps_exact_sums_when_balances_would_wrap_int64_and_int128
     scale = 10**12
     huge = loans.with_columns(pl.col("balance").cast(pl.Int128) * scale, pl.col("effective_ltv") * scale)
     assert int(huge["balance"].sum()) > 2**63  # an Int64 sum would wrap
-    widths = figure_columns.widths(huge, ["note_rate", "effective_ltv"])
+    widths = sums.widths(huge, ["note_rate", "effective_ltv"])
     assert (widths.balance, widths.weighted["note_rate"], widths.weighted["effective_ltv"]) == ("Int128", "Int128", "limbs")
     small, big = summarize(loans, pool), summarize(huge, pool)
     assert big.pool.balance == small.pool.balance * scale

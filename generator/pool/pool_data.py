@@ -18,6 +18,7 @@ from generator.pool import columns as figure_columns
 from generator.pool.columns import ColumnProblem, Figure
 from generator.pool.exact import round_half_up
 from generator.pool.groups import group_frames
+from generator.pool.sums import sum_type
 
 if TYPE_CHECKING:
     import polars as pl
@@ -115,7 +116,7 @@ def pool_data(loans: pl.DataFrame, pool: Pool) -> PoolData | None:
     widths = figure_columns.table_widths(loans, columns)  # proven on the pool, hence on any group
     per_frame: list[dict[str, Figure | str | None]] = []
     for _, _, frame in frames:
-        balance = pl.col("balance").cast(figure_columns.sum_type(widths.balance)).sum().alias("balance")
+        balance = pl.col("balance").cast(sum_type(widths.balance)).sum().alias("balance")
         sums = frame.select(pl.len().alias("count"), balance, *figure_columns.aggregations(columns, frame.schema, widths))
         row = sums.row(0, named=True)
         count, cents = row["count"], row["balance"] or 0

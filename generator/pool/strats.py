@@ -21,6 +21,7 @@ from generator.pool import columns as figure_columns
 from generator.pool.columns import ColumnProblem, Figure, categories
 from generator.pool.exact import allocate
 from generator.pool.fields import Kind, LoanField, by_unit, table_fields
+from generator.pool.sums import sum_type
 from generator.pool.usps import STATE_NAMES
 from generator.templating.environment import environment
 from generator.templating.folders import templates_dir
@@ -360,7 +361,7 @@ def plan_table(loans: pl.DataFrame, spec: TableSpec, by: pl.Expr | None = None) 
         raise _SpecProblem(("columns", at, *problem.path), problem.value, problem.message) from None
     return (
         loans.lazy().group_by(*([] if by is None else [by]), _row_key(loans, spec).alias("key"))
-        .agg(pl.len().alias("count"), pl.col("balance").cast(figure_columns.sum_type(widths.balance)).sum().alias("balance"),
+        .agg(pl.len().alias("count"), pl.col("balance").cast(sum_type(widths.balance)).sum().alias("balance"),
              *(_range_aggregations(spec)), *extra)
         .sort("key", nulls_last=True)
     )  # fmt: skip

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.deal.models import Column, TableSpec
 from generator.pool import columns as figure_columns
@@ -164,3 +166,40 @@ def test_pool_summary_keeps_exact_sums_when_balances_would_wrap_int64_and_int128
     )
     balances, ltvs = loans["balance"].to_list(), loans["effective_ltv"].to_list()
     assert small.pool.effective_ltv == Fraction(sum(b * v for b, v in zip(balances, ltvs, strict=True)), sum(balances) * 1000)
+
+
+@pytest.mark.parametrize(("balance", "width"), [(INT64_MAX // 49, "Int64"), (INT64_MAX // 49 + 1, "Int128")])
+def test_pool_summary_at_the_balance_sums_bound_and_one_past_it(balance: int, width: str) -> None:
+    """49 loans of one balance: 49 x balance is exactly 2^63 - 1 (Int64), or past it by 49 cents (Int128); the figures are exact either way."""
+    from generator.api import load_deal, load_tape, summarize, tape_path, term_sheet_of
+
+    loaded = load_deal(Path(__file__).parent.parent / "examples" / "cmsi-2003-1" / "deal.yaml")
+    pool, cut_off = term_sheet_of(loaded).pool, term_sheet_of(loaded).cut_off_date
+    loans = load_tape(tape_path(loaded), pool, cut_off).loans.head(49).with_columns(balance=pl.lit(balance, pl.Int64))
+    assert sums.widths(loans, []).balance == width
+    summary = summarize(loans, pool)
+    rates, terms = loans["note_rate"].to_list(), loans["remaining_term"].to_list()
+    assert summary.pool.count == 49
+    assert summary.pool.balance * 100 == 49 * balance
+    assert summary.pool.note_rate == Fraction(sum(balance * r for r in rates), 49 * balance * 1000)
+    assert summary.pool.remaining_term == Fraction(sum(balance * t for t in terms), 49 * balance)
+    assert summary.primary_share == Fraction(100 * balance * loans["occupancy"].to_list().count("primary"), 49 * balance)
+
+
+MAGNITUDE = st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(-1000, 1000), st.sampled_from([2**31, 2**32, 2**62, -(2**63), 2**63 - 1]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**63 - 1) | st.integers(0, 10**4), MAGNITUDE | st.none()), min_size=1, max_size=40))
+def test_every_product_sum_in_its_proven_width_equals_the_python_sum(pairs: list[tuple[int, int | None]]) -> None:
+    """For any loans (balances, values of both signs, blanks), the sums in the widths `widths` picks read back as the exact Python sums."""
+    loans = pl.DataFrame({"balance": [b for b, _ in pairs], "value": [v for _, v in pairs]}, schema={"balance": pl.Int64, "value": pl.Int64})
+    widths = sums.widths(loans, ["value", "balance"])
+    row = loans.select(
+        pl.col("balance").cast(sums.sum_type(widths.balance)).sum().alias("total"),
+        *sums.product_sums(pl.col("balance"), pl.col("value"), widths.weighted["value"], "bv"),
+        *sums.product_sums(pl.col("balance"), pl.col("balance"), widths.weighted["balance"], "bb"),
+    ).row(0, named=True)
+    assert row["total"] == sum(b for b, _ in pairs)
+    assert sums.product_total(row, "bv") == sum(b * v for b, v in pairs if v is not None)
+    assert sums.product_total(row, "bb") == sum(b * b for b, _ in pairs)

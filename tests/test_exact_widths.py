@@ -306,3 +306,24 @@ def test_a_term_near_2_63_and_an_ltv_past_int64_are_messages_not_wrapped_figures
     assert f"loans.csv:2 [MAT_DATE]: warning: maturity date is not the first payment date plus the original term: expected " \
            f"{expected // 12}-{expected % 12 + 1:02d}" in output  # fmt: skip
     assert "loans.csv:3 [APPR_VAL]: error: appraised value too small: the original balance is over 9,223,372,036,854,775.806% of it" in output
+
+
+@pytest.mark.parametrize("huge", [2**63 - 1, 2**63])
+def test_a_number_category_past_int64_is_a_row_no_loan_reaches_not_an_internal_error(tmp_path: Path, huge: int) -> None:
+    """Categories of an integer field are matched in Int64: a value no Int64 holds (2^63) matches no loan, like any value no loan has."""
+    pool = f"""
+tables:
+  defaults: false
+  tables:
+    - id: units
+      title: [UNITS]
+      header: [Units]
+      field: units
+      keep_empty: true
+      rule: {{kind: categories, categories: [{{value: 1, label: One}}, {{value: {huge}, label: Huge}}], other_label: Other}}
+"""
+    deal = prime_deal(tmp_path, pool)
+    assert cli("validate", deal)[0] == 0
+    (table,) = _strats(deal)["tables"]
+    units = [loan["UNIT_CNT"] for loan in loans_of(deal)]
+    assert [(r["label"], r["count"]) for r in table["rows"]] == [("One", units.count("1")), ("Huge", 0), ("Other", len(units) - units.count("1"))]

@@ -19,7 +19,7 @@ from generator.deal.models import BandsRule, CategoriesRule, StatesRule, Tables,
 from generator.errors import DealdocsError, DealFileError, Problem
 from generator.pool import columns as figure_columns
 from generator.pool.columns import ColumnProblem, Figure, categories
-from generator.pool.exact import allocate
+from generator.pool.exact import INT64_MAX, allocate, fits
 from generator.pool.fields import Kind, LoanField, by_unit, table_fields
 from generator.pool.sums import sum_type
 from generator.pool.usps import STATE_NAMES
@@ -295,7 +295,8 @@ def _value_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
         dtype = loans.schema[spec.field.value]
         cast = bool if dtype == pl.Boolean else int if dtype.is_integer() else str  # a flag's categories are true and false
         index = {cast(c.value): i for i, c in enumerate(rule.categories)}
-        return field.replace_strict(index, default=len(index) if rule.other_label else None, return_dtype=pl.Int64)
+        held = {k: i for k, i in index.items() if not isinstance(k, int) or fits(INT64_MAX, 1, k)}  # no loan has a value past Int64
+        return field.replace_strict(held, default=len(index) if rule.other_label else None, return_dtype=pl.Int64)
     if isinstance(rule, YearlyRule):
         return field.dt.year().cast(pl.Int64)
     return field

@@ -14,17 +14,20 @@ import pytest
 
 from .helpers import Loan, cents, cli, half_up, loans_of, prime_deal
 
-WA_BALANCE = """
+GROUPS = """
 groups:
   field: loan_group
   labels: {"1": Group 1, "2": Group 2}
   total_label: Total Pool
+"""
+WA_LINES = """
 summary:
   - {label: Weighted Average Current Principal Balance ($), kind: weighted_average, field: balance}
   - {label: Weighted Average Current Principal Balance (whole $), kind: weighted_average, field: balance, decimals: 0}
   - {label: Aggregate Current Principal Balance, kind: balance}
 tables: {defaults: false, tables: []}
 """
+WA_BALANCE = GROUPS + WA_LINES
 
 
 def _strats(deal: Path) -> dict[str, Any]:
@@ -327,3 +330,23 @@ tables:
     (table,) = _strats(deal)["tables"]
     units = [loan["UNIT_CNT"] for loan in loans_of(deal)]
     assert [(r["label"], r["count"]) for r in table["rows"]] == [("One", units.count("1")), ("Huge", 0), ("Other", len(units) - units.count("1"))]
+
+
+def test_an_xlsx_figure_past_excels_15_digits_is_its_exact_text(tmp_path: Path) -> None:
+    """Excel keeps 15 significant digits of a number: a 17-digit weighted-average balance is written as text, a 15-digit total as a number."""
+    openpyxl = pytest.importorskip("openpyxl")
+    big = "123456789012345.67"
+
+    def one_loan(loans: list[Loan]) -> None:
+        del loans[1:]
+        loans[0]["CUR_UPB"] = loans[0]["ORIG_UPB"] = big
+
+    deal = prime_deal(tmp_path, WA_LINES, one_loan)  # no groups: one column
+    out = tmp_path / "strats.xlsx"
+    code, output = cli("strats", deal, "--format", "xlsx", "--out", out)
+    assert code == 0, output
+    sheet = openpyxl.load_workbook(out)["Summary"]
+    rows = {row[0].value: row[1:] for row in sheet.iter_rows()}
+    wa, aggregate = rows["Weighted Average Current Principal Balance ($)"], rows["Aggregate Current Principal Balance"]
+    assert [(c.data_type, c.value) for c in wa] == [("s", big)]
+    assert [(c.data_type, c.value) for c in aggregate] == [("n", 123456789012346)]

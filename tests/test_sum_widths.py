@@ -203,3 +203,16 @@ def test_every_product_sum_in_its_proven_width_equals_the_python_sum(pairs: list
     assert row["total"] == sum(b for b, _ in pairs)
     assert sums.product_total(row, "bv") == sum(b * v for b, v in pairs if v is not None)
     assert sums.product_total(row, "bb") == sum(b * b for b, _ in pairs)
+
+
+def test_a_total_after_kept_empty_rows_still_has_its_figures() -> None:
+    """The first rows kept empty (no loans, so no sums): the total's weighted average is still the loans' (it printed N/A)."""
+    bands = {"kind": "bands", "edges": [1, 2], "first_label": "1 or less", "label": "{{ hi }}", "last_label": "Above"}
+    spec = TableSpec.model_validate({**SPEC.model_dump(mode="json", exclude_none=True), "field": "note_rate", "keep_empty": True, "rule": bands})
+    balances, rates = [100, 200, 2**40], [6_000, 7_000, 6_500]
+    loans = pl.DataFrame({"balance": balances, "note_rate": rates, "units": [1, 1, 1]}, schema=TYPES)
+    table = compute_table(loans, spec)
+    assert isinstance(table, Table)
+    assert [r.count for r in table.rows] == [0, 0, 3]
+    expected = half_up(Fraction(sum(b * r for b, r in zip(balances, rates, strict=True)), sum(balances) * 1000), 3)
+    assert str(table.figures[4]) == str(table.rows[2].figures[4]) == expected

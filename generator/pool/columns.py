@@ -15,12 +15,13 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, get_args
 
 from generator.deal.models import Codes, Column, ShareScalar
-from generator.pool.exact import round_half_up
+from generator.pool.exact import INT64_MAX, fits, round_half_up
 from generator.pool.fields import Kind, LoanField, table_fields
+from generator.pool.sums import HIGH, Widths, product_sums, product_total, sum_type, widths
 from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
     import polars as pl
 
@@ -184,7 +185,7 @@ def _number_problem(field: LoanField, value: ShareScalar) -> str | None:
     if bounds is not None:
         if not bounds.holds(int(stored), decimals):
             return f"{shown} is outside {field.name}'s plausible range ({_span(field)}): no loan can have it; use a value within it"
-    if abs(stored) > INT64_MAX:
+    if not fits(INT64_MAX, 1, int(stored)):
         return f"{shown} is larger than any {field.name} a tape can hold: no loan can have it"
     return None
 
@@ -239,54 +240,43 @@ def _match(field: LoanField, value: ShareScalar | tuple[ShareScalar, ...]) -> pl
     return col == held[0] if len(held) == 1 else col.is_in(held)
 
 
-INT64_MAX = 2**63 - 1
+def table_widths(loans: pl.DataFrame, columns: list[Column]) -> Widths:
+    """`widths` for the weighted averages among `columns`."""
+    return widths(loans, [c.field.value for c in columns if c.kind == "weighted_average" and c.field is not None])
 
 
-def narrow(loans: pl.DataFrame, columns: list[Column]) -> frozenset[str]:
-    """The weighted fields whose balance x value sums cannot leave Int64 on these loans (or any subset), "balance" when its sum cannot.
-
-    Int128 arithmetic costs polars about a third more in a group-by; the bound (loans x largest
-    |balance| x largest |value|) makes Int64 exact wherever it is used, so figures do not change.
-    """
-    weighted = {c.field.value for c in columns if c.kind == "weighted_average" and c.field is not None}
-    return int64_sums(loans, weighted)
-
-
-def int64_sums(loans: pl.DataFrame, fields: Iterable[str]) -> frozenset[str]:
-    """Of `fields`, those whose balance x value sums fit Int64 on these loans (or any subset), and "balance" when its sum does."""
-    import polars as pl
-
-    schema = loans.schema
-    names = sorted(n for n in set(fields) if n in schema and schema[n].is_integer())
-    if not loans.height or "balance" not in loans.columns:
-        return frozenset()
-    tops = loans.select(pl.col(["balance", *names]).cast(pl.Int128).abs().max()).row(0, named=True)
-    largest = (tops.pop("balance") or 0) * loans.height
-    if largest > INT64_MAX:
-        return frozenset()
-    return frozenset(["balance", *(n for n, top in tops.items() if largest * (top or 0) <= INT64_MAX)])
+def unsummable(column: Column, schema: pl.Schema) -> ColumnProblem | None:
+    """Why `aggregations` cannot sum the column over loans of this schema: a misfit (`check`) or a field the tape lacks."""
+    if column.kind in (*OWN, "average_balance"):
+        return None
+    try:
+        check(column)
+        field = _field(column)
+    except ColumnProblem as problem:
+        return problem
+    if field.name not in schema:
+        return ColumnProblem("field", field.name, f"the tape has no {field.name} column: map it under pool.columns")
+    return None
 
 
-def aggregations(columns: list[Column], schema: pl.Schema, narrow: frozenset[str] = frozenset()) -> list[pl.Expr]:
+def aggregations(columns: list[Column], schema: pl.Schema, widths: Widths) -> list[pl.Expr]:
     """The per-row sums the columns need, named `_<id>_n` (numerator) and `_<id>_d` (weight), for a group_by's agg.
 
-    Sums are Int128 unless `narrow` (from `narrow()`) shows Int64 cannot overflow for the field.
+    Each sum is computed in the width `widths` (from `table_widths` on these loans or a superset) proves exact.
     """
     import polars as pl
 
-    balance = pl.col("balance").cast(pl.Int64 if "balance" in narrow else pl.Int128)
+    balance = pl.col("balance").cast(sum_type(widths.balance))
     exprs: list[pl.Expr] = []
     for column in columns:
         if column.kind in (*OWN, "average_balance"):
             continue
-        check(column)
+        if (problem := unsummable(column, schema)) is not None:
+            raise problem
         field = _field(column)
-        if field.name not in schema:
-            raise ColumnProblem("field", field.name, f"the tape has no {field.name} column: map it under pool.columns")
         value = pl.col(field.name)
         if column.kind == "weighted_average":  # over the loans that have the field
-            wide = pl.Int64 if field.name in narrow else pl.Int128
-            exprs.append((balance.cast(wide) * value.cast(wide)).sum().alias(f"_{column.id}_n"))
+            exprs += product_sums(pl.col("balance"), value, widths.weighted[field.name], f"_{column.id}_n")
             exprs.append(pl.when(value.is_not_null()).then(balance).sum().alias(f"_{column.id}_d"))  # a third faster than filter()
         elif column.kind == "share":
             assert column.value is not None  # check() above
@@ -298,13 +288,17 @@ def aggregations(columns: list[Column], schema: pl.Schema, narrow: frozenset[str
     return exprs
 
 
+_PARTS = ("n", f"n{HIGH}", "d")
+"""The sums a column may have (`aggregations`): numerator, its high limb, weight."""
+
+
 def merge(columns: list[Column], rows: list[dict[str, int | None]]) -> dict[str, int | None]:
     """Several rows' sums as one (a table's total from its rows): sums add, minimums and maximums compare."""
     out: dict[str, int | None] = {}
     for column in columns:
-        for part in ("n", "d"):
+        for part in _PARTS:
             key = f"_{column.id}_{part}"
-            if key not in (rows[0] if rows else {}):
+            if all(key not in r for r in rows):  # a kept empty row has no sums
                 continue
             values = [v for r in rows if (v := r.get(key)) is not None]
             if column.kind == "minimum":
@@ -320,7 +314,7 @@ def merge_expressions(columns: list[Column], names: list[str]) -> list[pl.Expr]:
     """`merge` over a frame of sums (`names` its columns), for a polars group-by: minimums and maximums compare, the rest add."""
     import polars as pl
 
-    kinds = {f"_{c.id}_{part}": c.kind for c in columns for part in ("n", "d")}
+    kinds = {f"_{c.id}_{part}": c.kind for c in columns for part in _PARTS}
     out = []
     for name in names:
         kind = kinds.get(name)
@@ -341,7 +335,7 @@ def figures(
     """
     out: list[Figure] = []
     for column in columns:
-        n, d = sums.get(f"_{column.id}_n"), sums.get(f"_{column.id}_d")
+        n, d = product_total(sums, f"_{column.id}_n"), sums.get(f"_{column.id}_d")
         kind = column.kind
         if kind == "count":
             out.append(count)

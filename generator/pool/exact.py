@@ -58,6 +58,26 @@ def allocate(parts: Sequence[int], unit: int) -> list[int]:
     return floors
 
 
+INT64_MAX = 2**63 - 1
+"""The largest Int64; polars wraps an Int64 sum or product past it without an error."""
+
+INT128_MAX = 2**127 - 1
+"""The largest Int128, polars' widest integer."""
+
+
+def fits(limit: int, rows: int, *factors: int) -> bool:
+    """Whether any sum of at most `rows` products, each factor no larger in magnitude than its bound here, stays within +-`limit`.
+
+    The one proof behind every narrower integer type: the bound rows x |factor| x ... holds
+    for every partial sum in any order and for every subset of the rows, so a sum proven
+    here for a pool is proven for each of its groups and table rows.
+    """
+    bound = rows
+    for factor in factors:
+        bound *= abs(factor)
+    return bound <= limit
+
+
 def share_percent(part: int, total: int) -> Fraction:
     """A part's exact share of a total, in percent."""
     return Fraction(part * 100, total)

@@ -232,13 +232,27 @@ def _number_format(kind: str, places: int) -> str:
     return f"0{decimals}"
 
 
+EXCEL_DIGITS = 15
+"""Significant digits Excel keeps of a number (a double shows them exactly); a figure with more is written as text."""
+
+
 def _cell(value: Any, kind: str) -> float | int | str | None:
-    """A figure as the number Excel stores: exact, since each is already rounded to at most 6 decimals (percents scaled to fractions)."""
+    """A figure as the number Excel stores (percents scaled to fractions): exact, as it has at most EXCEL_DIGITS digits, else its text."""
     if value is None or isinstance(value, str):
         return value
+    if len(Decimal(value).normalize().as_tuple().digits) > EXCEL_DIGITS:  # past a double's exact decimals: a balance of 10**15 dollars
+        return str(value)
     if isinstance(value, Decimal):
         return float(value.scaleb(-2) if kind in ("percent", "share", "largest_state") else value)
     return int(value)
+
+
+def _write(ws: Any, row: int, column: int, cell: float | int | str | None, number_format: Any) -> None:
+    """A `_cell` that is not blank: a number in its format, or the text of a figure too long for one."""
+    if isinstance(cell, str):
+        ws.write_string(row, column, cell, number_format)
+    else:
+        ws.write_number(row, column, cell, number_format)
 
 
 class _Book:
@@ -328,7 +342,7 @@ def _summary_sheet(book: _Book, analysis: PoolAnalysis) -> None:
             if isinstance(value, dt.date):
                 ws.write_datetime(i, 1, dt.datetime.combine(value, dt.time()), book.format("yyyy-mm-dd"))
             else:
-                ws.write_number(i, 1, _cell(value, kind), book.format(_number_format(kind, places)))
+                _write(ws, i, 1, _cell(value, kind), book.format(_number_format(kind, places)))
         ws.freeze_panes(1, 1)
         ws.autofit()
         return
@@ -349,7 +363,7 @@ def _summary_sheet(book: _Book, analysis: PoolAnalysis) -> None:
             if value is None:
                 ws.write_blank(i, j, None, book.format(number))
             else:
-                ws.write_number(i, j, value, book.format(number))
+                _write(ws, i, j, value, book.format(number))
         if kind == "largest_state":
             i += 1
             ws.write_string(i, 0, state_heading(line.item.rank))

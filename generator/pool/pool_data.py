@@ -26,6 +26,7 @@ from generator.pool.exact import round_half_up
 from generator.pool.fields import Kind
 from generator.pool.groups import group_frames
 from generator.pool.strats import Table, category_of
+from generator.pool.sums import sum_type
 
 if TYPE_CHECKING:
     import polars as pl
@@ -75,10 +76,7 @@ def summary_problems(pool: Pool, schema: pl.Schema | None = None) -> list[tuple[
         if misfits := figure_columns.misfits(column, code_maps):
             found += [(n, problem) for problem in misfits]
             continue
-        try:
-            if schema is not None:
-                figure_columns.aggregations([column], schema)
-        except ColumnProblem as problem:
+        if schema is not None and (problem := figure_columns.unsummable(column, schema)) is not None:
             found.append((n, problem))
     return found
 
@@ -170,11 +168,11 @@ def pool_data(loans: pl.DataFrame, pool: Pool, tables: Sequence[Table | CrossTab
     if pool.groups is not None:
         needed.add(pool.groups.field.value)
     frames = group_frames(loans.select(sorted(needed & set(loans.columns))), pool.groups)  # each group's copy holds only what the block reads
-    narrow = figure_columns.narrow(loans, columns)  # Int64 sums where they cannot overflow on the pool, hence on any group
+    widths = figure_columns.table_widths(loans, columns)  # proven on the pool, hence on any group
     per_frame: list[dict[str, Figure | str | None]] = []
     for key, _, frame in frames:
-        balance = pl.col("balance").cast(pl.Int128).sum().alias("balance")
-        sums = frame.select(pl.len().alias("count"), balance, *figure_columns.aggregations(columns, frame.schema, narrow))
+        balance = pl.col("balance").cast(sum_type(widths.balance)).sum().alias("balance")
+        sums = frame.select(pl.len().alias("count"), balance, *figure_columns.aggregations(columns, frame.schema, widths))
         row = sums.row(0, named=True)
         count, cents = row["count"], row["balance"] or 0
         dollars = int(round_half_up(Fraction(cents, 100)))

@@ -19,8 +19,9 @@ from generator.deal.models import BandsRule, CategoriesRule, StatesRule, Tables,
 from generator.errors import DealdocsError, DealFileError, Problem
 from generator.pool import columns as figure_columns
 from generator.pool.columns import ColumnProblem, Figure, categories
-from generator.pool.exact import allocate
+from generator.pool.exact import INT64_MAX, allocate, fits
 from generator.pool.fields import Kind, LoanField, by_unit, table_fields
+from generator.pool.sums import sum_type
 from generator.pool.usps import STATE_NAMES
 from generator.templating.environment import environment
 from generator.templating.folders import templates_dir
@@ -295,7 +296,8 @@ def _value_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
         dtype = loans.schema[spec.field.value]
         cast = bool if dtype == pl.Boolean else int if dtype.is_integer() else str  # a flag's categories are true and false
         index = {cast(c.value): i for i, c in enumerate(rule.categories)}
-        return field.replace_strict(index, default=len(index) if rule.other_label else None, return_dtype=pl.Int64)
+        held = {k: i for k, i in index.items() if not isinstance(k, int) or fits(INT64_MAX, 1, k)}  # no loan has a value past Int64
+        return field.replace_strict(held, default=len(index) if rule.other_label else None, return_dtype=pl.Int64)
     if isinstance(rule, YearlyRule):
         return field.dt.year().cast(pl.Int64)
     return field
@@ -372,14 +374,14 @@ def plan_table(loans: pl.DataFrame, spec: TableSpec, by: pl.Expr | None = None) 
     if spec.field.value not in loans.columns:
         raise _SpecProblem(("field",), spec.field.value, f"the tape has no {spec.field.value} column: map it under pool.columns")
     try:
-        narrow = figure_columns.narrow(loans, columns)
-        extra = figure_columns.aggregations(columns, loans.schema, narrow)
+        widths = figure_columns.table_widths(loans, columns)
+        extra = figure_columns.aggregations(columns, loans.schema, widths)
     except ColumnProblem as problem:
         at = next(i for i, c in enumerate(columns) if _column_fails(c, loans.schema))
         raise _SpecProblem(("columns", at, *problem.path), problem.value, problem.message) from None
     return (
         loans.lazy().group_by(*([] if by is None else [by]), _row_key(loans, spec).alias("key"))
-        .agg(pl.len().alias("count"), pl.col("balance").cast(pl.Int64 if "balance" in narrow else pl.Int128).sum().alias("balance"),
+        .agg(pl.len().alias("count"), pl.col("balance").cast(sum_type(widths.balance)).sum().alias("balance"),
              *(_range_aggregations(spec)), *extra)
         .sort("key", nulls_last=True)
     )  # fmt: skip
@@ -464,11 +466,7 @@ def compute_many(jobs: list[tuple[pl.DataFrame, TableSpec]], places: TablePlaces
 
 
 def _column_fails(column: Any, schema: pl.Schema) -> bool:
-    try:
-        figure_columns.aggregations([column], schema)
-    except ColumnProblem:
-        return True
-    return False
+    return figure_columns.unsummable(column, schema) is not None
 
 
 def _keys_and_labels(spec: TableSpec, rule: Any, found: set[Any], keep_empty: bool, lowest: int | None, highest: int | None) -> tuple[list[Any], list[str]]:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from generator.deal.models import Pool
 from generator.errors import Problem, TapeError
-from generator.pool.columns import int64_sums
 from generator.pool.exact import allocate, share_percent
 from generator.pool.fields import FIELDS
+from generator.pool.sums import Widths, product_sums, product_total, sum_type
+from generator.pool.sums import widths as sum_widths
 
 if TYPE_CHECKING:
     import polars as pl
@@ -74,20 +75,17 @@ WEIGHTED = ("note_rate", "remaining_term", "effective_ltv", "ltv")
 """The fields whose balance-weighted averages the summary states per group."""
 
 
-def _sum_of(name: str, narrow: frozenset[str]) -> pl.DataType:
-    """Int64 where `int64_sums` proves the sum of balance x `name` fits it, else Int128."""
-    import polars as pl
-
-    return pl.Int64() if name in narrow else pl.Int128()
-
-
-def _group_aggs(name: str, mask: pl.Expr, narrow: frozenset[str]) -> list[pl.Expr]:
-    """Count, balance and weighted sums of the loans under `mask`, as columns prefixed `name`."""
+def _group_aggs(name: str, mask: pl.Expr, widths: Widths) -> list[pl.Expr]:
+    """Count, balance and weighted sums of the loans under `mask`, as columns prefixed `name`, each in its proven width."""
     import polars as pl
 
     bal = pl.col("balance").filter(mask)
-    weighted = [(bal.cast(_sum_of(f, narrow)) * pl.col(f).filter(mask)).sum().alias(f"{name}.w_{f}") for f in WEIGHTED]
-    return [bal.len().alias(f"{name}.count"), bal.cast(_sum_of("balance", narrow)).sum().alias(f"{name}.balance"), *weighted]
+    weighted = [agg for f in WEIGHTED for agg in product_sums(bal, pl.col(f).filter(mask), widths.weighted[f], f"{name}.w_{f}")]
+    return [bal.len().alias(f"{name}.count"), bal.cast(sum_type(widths.balance)).sum().alias(f"{name}.balance"), *weighted]
+
+
+def _total(stats: dict[str, Any], name: str) -> int:
+    return int(product_total(stats, name) or 0)
 
 
 def _group(stats: dict[str, Any], name: str) -> Group | None:
@@ -97,10 +95,10 @@ def _group(stats: dict[str, Any], name: str) -> Group | None:
     return Group(
         count=stats[f"{name}.count"],
         balance=_dollars(bal),
-        note_rate=Fraction(int(stats[f"{name}.w_note_rate"]), bal * FIELDS["note_rate"].unit),
-        remaining_term=Fraction(int(stats[f"{name}.w_remaining_term"]), bal * FIELDS["remaining_term"].unit),
-        effective_ltv=Fraction(int(stats[f"{name}.w_effective_ltv"]), bal * FIELDS["effective_ltv"].unit),
-        ltv=Fraction(int(stats[f"{name}.w_ltv"]), bal * FIELDS["ltv"].unit),
+        note_rate=Fraction(_total(stats, f"{name}.w_note_rate"), bal * FIELDS["note_rate"].unit),
+        remaining_term=Fraction(_total(stats, f"{name}.w_remaining_term"), bal * FIELDS["remaining_term"].unit),
+        effective_ltv=Fraction(_total(stats, f"{name}.w_effective_ltv"), bal * FIELDS["effective_ltv"].unit),
+        ltv=Fraction(_total(stats, f"{name}.w_ltv"), bal * FIELDS["ltv"].unit),
     )
 
 
@@ -124,8 +122,8 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
     if loans.height == 0 or loans["balance"].cast(pl.Int128).sum() == 0:
         raise TapeError([Problem(pool.tape, None, None, None, "the tape has no loans with a balance")])
     c = pl.col
-    narrow = int64_sums(loans, [*WEIGHTED, "original_term"])  # Int128 only where a 64-bit sum could wrap
-    bal = c("balance").cast(_sum_of("balance", narrow))
+    widths = sum_widths(loans, [*WEIGHTED, "original_term"])  # Int64 only where it cannot wrap
+    bal = c("balance").cast(sum_type(widths.balance))
     discount = c("net_rate") < FIELDS["net_rate"].scaled(pool.discount_threshold)
     high_ltv = c("effective_ltv") > FIELDS["effective_ltv"].scaled(pool.high_ltv_threshold)
     no_pmi = ~c("pmi").fill_null(False) if "pmi" in loans.columns else pl.lit(True)
@@ -136,8 +134,8 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
         "premium": ~discount,
     }
     stats = loans.select(
-        *(agg for name, mask in groups.items() for agg in _group_aggs(name, mask, narrow)),
-        (c("balance").cast(_sum_of("original_term", narrow)) * c("original_term")).sum().alias("w_original_term"),
+        *(agg for name, mask in groups.items() for agg in _group_aggs(name, mask, widths)),
+        *product_sums(c("balance"), c("original_term"), widths.weighted["original_term"], "w_original_term"),
         c("original_term").min().alias("min_term"),
         c("original_term").max().alias("max_term"),
         c("origination_date").min().alias("first_orig"),
@@ -159,7 +157,7 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
     step = FIELDS["effective_ltv"].scaled(pool.ltv_cap_step)
     return Summary(
         pool=pool_group,
-        original_term=Fraction(int(stats["w_original_term"]), total),
+        original_term=Fraction(_total(stats, "w_original_term"), total),
         min_original_years=stats["min_term"] // 12,
         max_original_years=-(-stats["max_term"] // 12),
         originated_from=_month_start(stats["first_orig"]),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, Severity, TapeError
 from generator.pool import fields as loan_fields
+from generator.pool.exact import INT64_MAX, fits
 from generator.pool.fields import CODED, DATE_MAX, DATE_MIN, Kind, LoanField, Range
 from generator.pool.usps import STATE_NAMES
 
@@ -553,13 +554,20 @@ def _fixed(raw: pl.Expr, scale: int, lenient: bool = False) -> pl.Expr:
     if scale == 0 and not lenient:
         return raw.cast(pl.Int64, strict=False)
     fraction = rf"(\.[0-9]{{0,{scale}}}0*)?$"
-    exact = raw.str.contains(rf"^[+-]?[0-9]{{1,15}}{fraction}")
+    plain = rf"^[+-]?[0-9]{{1,{_whole_digits(scale)}}}{fraction}"
+    exact = raw.str.contains(plain)
     text = raw
     if lenient:  # a '$' and commas between groups of three digits: '1,234' is 1234, '12,34' is not a number
         text = raw.str.replace("$", "", literal=True)
-        exact = text.str.contains(rf"^[+-]?([0-9]{{1,15}}|[0-9]{{1,3}}(,[0-9]{{3}}){{1,4}}){fraction}")
+        grouped = text.str.contains(rf"^[+-]?([0-9]{{1,15}}|[0-9]{{1,3}}(,[0-9]{{3}}){{1,4}}){fraction}")
         text = text.str.replace_all(",", "", literal=True)
+        exact = grouped & text.str.contains(plain)
     return pl.when(exact).then(text.cast(pl.Decimal(38, scale), strict=False).to_physical().cast(pl.Int64))  # the decimal's integer of 10**-scale
+
+
+def _whole_digits(scale: int) -> int:
+    """Digits before the point a number at `scale` decimals may have: 15, fewer where its integer of 10**-scale could pass Int64."""
+    return next(d for d in range(15, 0, -1) if fits(INT64_MAX, 1, 10 ** (d + scale) - 1))
 
 
 def _date(raw: pl.Expr, fmt: str, times: bool = True) -> pl.Expr:
@@ -671,13 +679,17 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
 # --- derived fields ----------------------------------------------------------------------
 
 
+LTV_CAP = f"{loan_fields.FIELDS['computed_ltv'].value(INT64_MAX - 1):,}"
+"""The largest LTV a loan can have, in percent: a larger ratio is capped at Int64's largest (`_ratio_thousandths`) and refused."""
+
+
 def _ratio_thousandths(numerator_cents: pl.Expr, denominator_cents: pl.Expr) -> pl.Expr:
     """Numerator / denominator x 100, half-up to 3 decimals, in thousandths of a percent."""
     import polars as pl
 
     num, den = numerator_cents.cast(pl.Int128) * 100_000, denominator_cents.cast(pl.Int128)  # cents x 10**5 overflow 64 bits
-    limit = 2**63 - 1  # a ratio past 64 bits (a 15-digit balance over a 1-cent value) is capped, not wrapped
-    return ((2 * num + den) // (2 * den)).clip(-limit, limit).cast(pl.Int64)
+    # a ratio past 64 bits (a 15-digit balance over a 1-cent value) is capped, not wrapped, and the cap is a row error (`_checks`)
+    return ((2 * num + den) // (2 * den)).clip(-INT64_MAX, INT64_MAX).cast(pl.Int64)
 
 
 def _month_index(date: pl.Expr) -> pl.Expr:
@@ -761,6 +773,7 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[_Check]:
         (E, "original_balance", _outside("original_balance"), "original balance must be positive"),
         (E, "balance", c("balance") > c("original_balance"), "scheduled balance above original balance"),
         (E, "appraised_value", _outside("appraised_value"), "appraised value must be positive"),
+        (E, "appraised_value", c("computed_ltv").abs() == INT64_MAX, f"appraised value too small: the original balance is over {LTV_CAP}% of it"),
         (E, "note_rate", _outside("note_rate"), f"note rate outside {_span('note_rate')}"),
         (W, "note_rate", _outside("note_rate", usual=True), f"unusual note rate (outside {_span('note_rate', usual=True)})"),
         (E, "original_term", _outside("original_term"), f"original term outside {_span('original_term')}"),
@@ -792,7 +805,7 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[_Check]:
         checks.append((E, "additional_collateral", collateral_wrong, "additional collateral negative or above the original balance"))
     if "first_payment_date" in cols:
         first, term = _month_index(c("first_payment_date")), c("original_term")
-        maturity_reason = pl.format("{}: expected {}", pl.lit(MATURITY_RULE), _month_text(first + term - 1))
+        maturity_reason = pl.format("{}: expected {}", pl.lit(MATURITY_RULE), _month_text(first + term.cast(pl.Int128) - 1))  # a term near 2**63 would wrap
         checks += [
             (E, "first_payment_date", c("first_payment_date") <= c("origination_date"), "first payment not after origination"),
             Rule(W, "maturity_date", _month_index(c("maturity_date")) - first + 1 != term, maturity_reason, MATURITY_RULE),

@@ -487,12 +487,12 @@ def _fields_at(model: type[BaseModel], loc: tuple[Key, ...]) -> list[str]:
 
 
 # pydantic names the branch of a tagged union in an error's location; the YAML has no such key.
-_UNION_TAGS = {"bands", "categories", "yearly", "states"}
+_UNION_TAGS = {"rule": {"bands", "categories", "distinct", "yearly", "states"}, "value": {"one", "list", "comparison"}}
 
 
 def _without_union_tags(loc: tuple[Key, ...]) -> tuple[Key, ...]:
-    """An error's location as the YAML spells it: the union tag after `rule` dropped, a `categories` key kept."""
-    return tuple(k for i, k in enumerate(loc) if not (isinstance(k, str) and k in _UNION_TAGS and i and loc[i - 1] == "rule"))
+    """An error's location as the YAML spells it: the union tag after `rule` or a share's `value` dropped, a `categories` key kept."""
+    return tuple(k for i, k in enumerate(loc) if not (isinstance(k, str) and i and k in _UNION_TAGS.get(str(loc[i - 1]), ())))
 
 
 def load_deal(path: str | Path) -> LoadedDeal:

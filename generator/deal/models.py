@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from generator.deal.base import Date, NonEmpty, Strict
 from generator.deal.field_checks import FieldProblem, raise_problems
@@ -314,17 +314,25 @@ class BandsRule(Strict):
         return self
 
 
-def _exact_decimal(value: Any) -> Any:
-    """A number written with a decimal point (YAML reads it as a float) as the decimal written: 6.25 exactly, never a binary float.
+def _one_value(value: Any) -> Any:
+    """One value as written: a number with a decimal point (YAML reads it as a float) as the decimal written, 6.25 exactly, never a binary float.
 
     The float's shortest repr is the text YAML read (to the 17 significant digits a float holds).
+    Anything that is no single value (a mapping, a list in a list, a date with a time) is one
+    message here, not one per type the value could have been.
     """
-    return Decimal(repr(value)) if isinstance(value, float) else value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError("one_value", "a date has no time of day here: write it as YYYY-MM-DD", {})
+    if not isinstance(value, str | int | Decimal | dt.date):  # bool is an int
+        raise PydanticCustomError("one_value", "not a single value: write a category, code or text, a number, true or false, or a date (YYYY-MM-DD)", {})
+    return value
 
 
 ShareScalar = Annotated[
     str | int | bool | dt.date | Annotated[Decimal, Field(allow_inf_nan=True), WithJsonSchema({"type": "number"})],  # .nan is a share check's message
-    BeforeValidator(_exact_decimal),
+    BeforeValidator(_one_value),
 ]
 """One value a field can hold, as the tape writes it: a category, state, code or text (str), a whole number (int), a flag (bool),
 a date (YYYY-MM-DD), or a decimal written unquoted (2.250, read exactly)."""
@@ -386,12 +394,14 @@ class Comparison(Strict):
 
     @model_validator(mode="after")
     def _bounded_once(self) -> Comparison:
-        if self.greater_than is not None and self.at_least is not None:
-            raise ValueError("a comparison has one lower bound: keep greater_than or at_least")
-        if self.less_than is not None and self.at_most is not None:
-            raise ValueError("a comparison has one upper bound: keep less_than or at_most")
+        problems = [
+            FieldProblem((second,), str(getattr(self, second)), f"a comparison has one {which} bound: keep {first} or {second}, not both")
+            for first, second, which in (("greater_than", "at_least", "lower"), ("less_than", "at_most", "upper"))
+            if getattr(self, first) is not None and getattr(self, second) is not None
+        ]
         if not self.bounds():
-            raise ValueError("a comparison needs a bound: greater_than, at_least, less_than or at_most")
+            problems.append(FieldProblem((), "{}", "a comparison needs a bound: greater_than, at_least, less_than or at_most"))
+        raise_problems("Comparison", problems)
         return self
 
     def bounds(self) -> list[tuple[str, ShareScalar]]:

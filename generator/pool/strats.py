@@ -256,11 +256,16 @@ def _misfits(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None = None
         if date:
             return [_SpecProblem(("field",), name, "categories cannot group a date field (use a yearly table)")]
         codes = (code_maps or {}).get(name)
-        return [
-            _SpecProblem(("rule", "categories", i, "value"), written(c.value), why)
-            for i, c in enumerate(rule.categories)
-            if (why := _category_problem(field, c, codes)) is not None
-        ]
+        found: list[_SpecProblem] = []
+        seen: dict[object, int] = {}
+        for i, category in enumerate(rule.categories):
+            shown = written(category.value)
+            if (why := _category_problem(field, category, codes)) is not None:
+                found.append(_SpecProblem(("rule", "categories", i, "value"), shown, why))
+            elif (first := seen.setdefault(held(field, category.value), i)) != i:  # 2.25 and 2.250 are one value
+                twice = f"{shown} is {written(rule.categories[first].value)}, listed above: its loans fall in the first row; list each value once"
+                found.append(_SpecProblem(("rule", "categories", i, "value"), shown, twice))
+        return found
     return []
 
 
@@ -308,7 +313,7 @@ def _value_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
             field = field.cast(pl.String)  # a category, state or text, as the values' text
         return field.replace_strict(index, default=len(index) if rule.other_label else None, return_dtype=pl.Int64)
     if isinstance(rule, DistinctRule):  # the value itself, shifted clear of MISSING: every Int64 value is a key of 0 or more
-        return field.cast(pl.Int128) + DISTINCT_SHIFT
+        return field.cast(pl.Int128) + pl.lit(DISTINCT_SHIFT, pl.Int128)
     if isinstance(rule, YearlyRule):
         return field.dt.year().cast(pl.Int64)
     return field

@@ -14,15 +14,23 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+import polars as pl
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from generator.api import Table, analyse, load_deal
+from generator.deal.models import Comparison, TableSpec
+from generator.pool.columns import comparison_problems
 from generator.pool.crosstab import CrossTab
+from generator.pool.fields import FIELDS
+from generator.pool.strats import compute_table
 from generator.pool.usps import STATE_NAMES
 
 from .helpers import Loan, cents, cli, half_up, line_of, loans_of, prime_deal
@@ -389,3 +397,68 @@ def test_every_bad_category_is_reported_at_once(tmp_path: Path) -> None:
     assert len(listed) == len(expected), out
     for line, key in expected:
         assert any(entry.startswith(f"{deal}:{line} [term_sheet.pool.{key}]: error: ") for entry in listed), (key, out)
+
+
+# --- 6. every input: distinct rows and comparison shares against brute force ---------------------
+
+PROFILE = settings(max_examples=int(os.environ.get("DEALDOCS_FUZZ_EXAMPLES", "40")), deadline=None, derandomize=True)
+IO_TERM = FIELDS["interest_only_term"]  # months, plausible 0 to 480
+BOUND = st.one_of(st.none(), st.integers(-20, 520))
+
+
+def comparison_of(lower: tuple[str, int | None], upper: tuple[str, int | None]) -> dict[str, int]:
+    return {key: value for key, value in (lower, upper) if value is not None}
+
+
+def meets(value: int, bounds: dict[str, int]) -> bool:
+    tests = {"greater_than": value > bounds.get("greater_than", value - 1), "at_least": value >= bounds.get("at_least", value),
+             "less_than": value < bounds.get("less_than", value + 1), "at_most": value <= bounds.get("at_most", value)}  # fmt: skip
+    return all(tests.values())
+
+
+@PROFILE
+@given(
+    lower=st.tuples(st.sampled_from(["greater_than", "at_least"]), BOUND),
+    upper=st.tuples(st.sampled_from(["less_than", "at_most"]), BOUND),
+)
+def test_a_comparison_is_a_message_exactly_when_no_plausible_value_meets_it(lower: tuple[str, int | None], upper: tuple[str, int | None]) -> None:
+    """Of an interest-only term (0 to 480 months): problems name a comparison if and only if no whole month in range meets it."""
+    bounds = comparison_of(lower, upper)
+    assume(bounds)
+    problems = comparison_problems(IO_TERM, Comparison.model_validate(bounds))
+    assert bool(problems) == (not any(meets(v, bounds) for v in range(481)))
+
+
+TERMS = st.one_of(st.sampled_from([None, -1, 0, 60, 120]), st.integers(-(2**63), 2**63 - 1), st.integers(-3, 500))
+"""An interest-only term as a frame may hold it: blank, -1 (the blank row's own key before the shift), anything an Int64 holds,
+or a realistic value (repeats make rows of several loans)."""
+
+
+@PROFILE
+@given(
+    loans=st.lists(st.tuples(st.integers(0, 10**13), TERMS), min_size=1, max_size=40),
+    lower=st.tuples(st.sampled_from(["greater_than", "at_least"]), BOUND),
+    upper=st.tuples(st.sampled_from(["less_than", "at_most"]), BOUND),
+)
+def test_distinct_rows_and_comparison_shares_match_brute_force(loans: list[tuple[int, int | None]], lower: tuple[str, int | None],
+                                                                upper: tuple[str, int | None]) -> None:  # fmt: skip
+    """Any terms (negative, the Int64 extremes, blanks) and balances: a row per value present, ascending, and each row's share exact."""
+    bounds = comparison_of(lower, upper)
+    assume(bounds and not comparison_problems(IO_TERM, Comparison.model_validate(bounds)))
+    frame = pl.DataFrame({"balance": [b for b, _ in loans], "interest_only_term": [t for _, t in loans]},
+                         schema={"balance": pl.Int64, "interest_only_term": pl.Int64})  # fmt: skip
+    spec = TableSpec.model_validate({
+        "id": "t", "title": ["T"], "header": ["H"], "field": "interest_only_term", "rule": {"kind": "distinct"},
+        "columns": [{"id": "n", "kind": "count", "header": ["N"]}, {"id": "s", "kind": "share", "field": "interest_only_term", "value": bounds,
+                    "header": ["S"]}],
+    })  # fmt: skip
+    table = compute_table(frame, spec)
+    assert isinstance(table, Table)
+    values = sorted({t for _, t in loans if t is not None})
+    groups = [[(b, t) for b, t in loans if t == v] for v in values] + ([[(b, t) for b, t in loans if t is None]] if None in {t for _, t in loans} else [])
+    assert [r.label for r in table.rows] == [str(v) for v in values] + (["Not Available"] if len(groups) > len(values) else [])
+    for row, mine in zip(table.rows, groups, strict=True):
+        total = sum(b for b, _ in mine)
+        counted = sum(b for b, t in mine if t is not None and meets(t, bounds))
+        assert row.count == len(mine) and row.balance_cents == total
+        assert (None if row.figures[1] is None else str(row.figures[1])) == (half_up(Fraction(100 * counted, total)) if total else None)

@@ -233,9 +233,9 @@ STATES = tuple(f.name for f in table_fields() if f.kind is Kind.STATE)
 """The state fields a states table can group."""
 
 
-def _misfit(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None = None) -> _SpecProblem | None:
-    """The first of `_misfits`, which stops a table from being computed."""
-    return next(iter(_misfits(spec, code_maps)), None)
+def _misfit(spec: TableSpec) -> _SpecProblem | None:
+    """The first of `_misfits`, which stops a table from being computed (`check_tables` reports them all, naming tape codes)."""
+    return next(iter(_misfits(spec)), None)
 
 
 def _misfits(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None = None) -> list[_SpecProblem]:
@@ -331,12 +331,11 @@ def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int,
         if rule.clamp_to_data:
             lo = Decimal(lowest).scaleb(-scale) if n == 0 or lo is None else lo
             hi = Decimal(highest).scaleb(-scale) if n == len(keys) - 1 or hi is None else hi
-            labels.append(_label(rule.label, "label", lo=lo, hi=hi))
-        elif lo is None or hi is None:  # an open band: `edge` is its own edge, the first or the last
-            which, edge = ("first_label", edges[0]) if lo is None else ("last_label", edges[-1])
-            labels.append(_label(getattr(rule, which), which, lo=lo, hi=hi, edge=edge))
+            which = "label"
         else:
-            labels.append(_label(rule.label, "label", lo=lo, hi=hi))
+            which = "first_label" if lo is None else "last_label" if hi is None else "label"
+        edge = {"first_label": edges[0], "last_label": edges[-1]}.get(which)  # an open band's own edge
+        labels.append(_label(getattr(rule, which), which, lo=lo, hi=hi, **({} if edge is None else {"edge": edge})))
     return labels
 
 

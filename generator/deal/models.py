@@ -315,9 +315,8 @@ class BandsRule(Strict):
 
 
 def _one_value(value: Any) -> Any:
-    """One value as written: a number with a decimal point (YAML reads it as a float) as the decimal written, 6.25 exactly, never a binary float.
+    """One value as written: the deal file's loader reads 6.25 as Decimal('6.25'); a float (a model built in code) as its shortest text.
 
-    The float's shortest repr is the text YAML read (to the 17 significant digits a float holds).
     Anything that is no single value (a mapping, a list in a list, a date with a time) is one
     message here, not one per type the value could have been.
     """

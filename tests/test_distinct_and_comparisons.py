@@ -200,9 +200,9 @@ def test_number_categories_are_written_in_the_tapes_units(tmp_path: Path) -> Non
     categories = "{kind: categories, categories: [{value: 2.250, label: Low}, {value: '2.5', label: Mid}, {value: 2.75, label: High}], other_label: Other}"
     pool = pool_yaml(
         table_yaml("margin", "margin", categories, print_for="pool"),
-        table_yaml("cap", "initial_rate_cap", "{kind: categories, categories: [{value: 5, label: Five}]}", print_for="pool", only_groups='["2"]'),
+        table_yaml("cap", "initial_rate_cap", "{kind: categories, categories: [{value: 5, label: Five}]}", print_for="groups", only_groups='["2"]'),
     )
-    deal = prime_deal(tmp_path, pool.replace("print_for: pool\n      only_groups", "print_for: groups\n      only_groups"), several_margins)
+    deal = prime_deal(tmp_path, pool, several_margins)
     code, out = cli("validate", deal)
     assert code == 0, out
     loans = loans_of(deal)

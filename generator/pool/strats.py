@@ -558,7 +558,8 @@ def check_tables(
 ) -> tuple[list[Problem], list[Table | CrossTab]]:
     """Every problem that would stop the deal's tables from rendering, found without rendering a document.
 
-    Unknown ids dropped; rules that cannot group their field; band edges finer than the field
+    Unknown ids dropped; rules that cannot group their field (a table's or its `across` axis's),
+    each category value no loan can have or listed twice; band edges finer than the field
     is stored or absurdly large; labels that fail (a Jinja syntax error, an undefined name, a
     division by zero), tried with representative values: the first and last edges, `year`;
     figure columns no tape can compute (a share's value no loan can have), every one of them.

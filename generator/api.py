@@ -42,7 +42,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.deal.loading import LoadedDeal, load_deal
-from generator.deal.models import BandsRule, CategoriesRule, Deal, StatesRule, TableField, TableSpec, YearlyRule
+from generator.deal.models import BandsRule, CategoriesRule, Deal, DistinctRule, StatesRule, TableField, TableSpec, YearlyRule
 from generator.deal.schema import schema_texts, write_schemas
 from generator.documents.grids import Grid, pool_grid, table_grid, text_table
 from generator.documents.registry import DOCUMENTS, Document, documents_of, section_of
@@ -76,7 +76,7 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     "DealFileError", "TapeError", "TemplateProblemError", "OutputError", "ManifestError",
     # the deal file
     "Deal", "LoadedDeal", "load_deal", "schema_texts", "write_schemas",
-    "TableSpec", "TableField", "BandsRule", "CategoriesRule", "YearlyRule", "StatesRule",
+    "TableSpec", "TableField", "BandsRule", "CategoriesRule", "DistinctRule", "YearlyRule", "StatesRule",
     # the tape and the pool's figures
     "TapeReport", "load_tape", "check_tape", "tape_path", "term_sheet_of", "check_deal",
     "PoolAnalysis", "analyse", "Summary", "summarize",

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -183,7 +184,7 @@ def test_deal_file_is_parsed_once(deal_dir: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(yaml, "compose", second_parse)
     assert load_deal(deal_dir / "deal.yaml").deal.series.name == "2003-1"
     if yaml.__with_libyaml__:
-        assert deal_module._Loader is yaml.CSafeLoader
+        assert issubclass(deal_module._Loader, yaml.CSafeLoader)
 
 
 def test_many_unknown_keys_are_capped_and_looked_up_once_each_shown(deal_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -457,8 +458,28 @@ def test_deal_file_not_utf8_names_the_line(deal_dir: Path) -> None:
 
 @pytest.mark.parametrize("path", sorted([*ROOT.glob("examples/**/*.yaml"), ROOT / "templates" / "strat-tables.yaml"]), ids=lambda p: str(p.relative_to(ROOT)))
 def test_data_built_from_the_node_tree_is_what_safe_load_reads(path: Path) -> None:
+    """The same data, but a number with a decimal point is the Decimal written (safe_load's float is that text, in these files)."""
     data, _, _ = deal_module.parse_yaml_with_keys(path)
-    assert data == yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data == _decimals(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def _decimals(data: object) -> object:
+    """YAML data with each float as the Decimal of its shortest text: 5.5 as Decimal('5.5')."""
+    if isinstance(data, dict):
+        return {key: _decimals(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_decimals(value) for value in data]
+    return Decimal(repr(data)) if isinstance(data, float) else data
+
+
+def test_a_decimal_is_read_as_written_however_many_digits(tmp_path: Path) -> None:
+    """17 significant digits and more, which a binary float would round (2.25 and 99999999999999.98), are kept as written."""
+    path = tmp_path / "values.yaml"
+    path.write_text("a: 2.2500000000000001\nb: 99999999999999.99\nc: 1_000.5\nd: -0.125\ne: .inf\nf: 6.250\n")
+    data, _, _ = deal_module.parse_yaml_with_keys(path)
+    assert data == {"a": Decimal("2.2500000000000001"), "b": Decimal("99999999999999.99"), "c": Decimal("1000.5"), "d": Decimal("-0.125"),
+                    "e": float("inf"), "f": Decimal("6.250")}  # fmt: skip
+    assert str(data["f"]) == "6.250"
 
 
 def test_a_problem_inside_a_categories_rule_names_the_categories_key(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import Loan, cents, cli, half_up, loans_of, prime_deal
+from .helpers import Loan, cents, cli, half_up, line_of, loans_of, prime_deal
 
 GROUPS = """
 groups:
@@ -312,8 +312,8 @@ def test_a_term_near_2_63_and_an_ltv_past_int64_are_messages_not_wrapped_figures
 
 
 @pytest.mark.parametrize("huge", [2**63 - 1, 2**63])
-def test_a_number_category_past_int64_is_a_row_no_loan_reaches_not_an_internal_error(tmp_path: Path, huge: int) -> None:
-    """Categories of an integer field are matched in Int64: a value no Int64 holds (2^63) matches no loan, like any value no loan has."""
+def test_a_number_category_past_int64_is_a_message_at_its_line_not_an_internal_error(tmp_path: Path, huge: int) -> None:
+    """A category of an integer field no loan can have (past its plausible range, past Int64) is a message at its line, from validate and strats."""
     pool = f"""
 tables:
   defaults: false
@@ -326,10 +326,10 @@ tables:
       rule: {{kind: categories, categories: [{{value: 1, label: One}}, {{value: {huge}, label: Huge}}], other_label: Other}}
 """
     deal = prime_deal(tmp_path, pool)
-    assert cli("validate", deal)[0] == 0
-    (table,) = _strats(deal)["tables"]
-    units = [loan["UNIT_CNT"] for loan in loans_of(deal)]
-    assert [(r["label"], r["count"]) for r in table["rows"]] == [("One", units.count("1")), ("Huge", 0), ("Other", len(units) - units.count("1"))]
+    for command in ("validate", "strats"):
+        code, output = cli(command, deal)
+        assert code == 2, output
+        assert f"deal.yaml:{line_of(deal, 'Huge')} [term_sheet.pool.tables.tables.0.rule.categories.1.value]: error: {huge} " in output, output
 
 
 def test_an_xlsx_figure_past_excels_15_digits_is_its_exact_text(tmp_path: Path) -> None:

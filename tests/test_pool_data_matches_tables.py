@@ -17,7 +17,7 @@ import pytest
 from generator.deal.loading import load_deal
 from generator.deal.models import TableSpec
 from generator.pool.analysis import analyse
-from generator.pool.columns import stored
+from generator.pool.columns import held
 from generator.pool.strats import category_of
 
 from .helpers import EXAMPLES, Loan, cents, cli, footed, half_up, line_of, loans_of
@@ -121,8 +121,8 @@ def test_match_table_on_a_line_that_is_no_share_is_a_message_at_its_line(tmp_pat
 @pytest.mark.parametrize(
     ("field", "categories", "value", "row"),
     [
-        ("margin", [2250, 2750], Decimal("2.75"), 1),  # a number's category is written as stored, a share's value as the field reads
-        ("margin", [2250, 2750], Decimal("2.7"), None),
+        ("margin", [Decimal("2.250"), Decimal("2.750")], Decimal("2.75"), 1),  # a category and a share's value, both in the tape's units
+        ("margin", [Decimal("2.250"), Decimal("2.750")], Decimal("2.7"), None),
         ("interest_only_term", [0, 120], 120, 1),
         ("self_employed", [True, False], "false", 1),  # a flag's share value may be written as text
         ("self_employed", [True, False], True, 0),
@@ -133,4 +133,4 @@ def test_match_table_on_a_line_that_is_no_share_is_a_message_at_its_line(tmp_pat
 def test_the_category_holding_a_shares_value_is_found_in_the_fields_own_terms(field: str, categories: list[object], value: object, row: int | None) -> None:
     rule = {"kind": "categories", "categories": [{"value": c, "label": str(c)} for c in categories]}
     spec = TableSpec.model_validate({"id": "t", "title": ["T"], "header": ["H"], "field": field, "rule": rule})
-    assert category_of(spec, stored(spec.field.loan_field, value)) == row  # type: ignore[arg-type]
+    assert category_of(spec, held(spec.field.loan_field, value)) == row  # type: ignore[arg-type]

@@ -125,7 +125,7 @@ def test_canonical_flags_are_share_columns_and_categories_tables_like_custom_fla
     wrong = TableSpec.model_validate({**spec.model_dump(), "rule": {**rule, "categories": [{"value": "Y", "label": "Self-Employed"}]}})
     with pytest.raises(DealdocsError) as raised:
         compute_table(loans, wrong)
-    assert [p.message for p in raised.value.problems] == ["self_employed is a flag: its categories are true and false"]
+    assert [p.message for p in raised.value.problems] == ["Y is not a value of the flag self_employed: use true or false"]
 
 
 def _by_state(*columns: dict[str, object]) -> TableSpec:

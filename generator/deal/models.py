@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterator
@@ -11,17 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
+    Discriminator,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     StrictInt,
     StringConstraints,
+    Tag,
     WithJsonSchema,
     create_model,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from generator.deal.base import Date, NonEmpty, Strict
 from generator.deal.field_checks import FieldProblem, raise_problems
@@ -284,15 +287,19 @@ FieldRef = Annotated[TableField | CustomFieldName, Field(union_mode="left_to_rig
 class BandsRule(Strict):
     """Numeric bands with inclusive upper edges; below the first edge and above the last are open bands.
 
-    Labels are Jinja expressions over `lo` and `hi` (Decimal, in the field's units: dollars,
-    percent, months); `lo` is the previous edge plus one unit of the field's precision.
+    Labels are Jinja expressions over `lo`, `hi` and `edge` (Decimal, in the field's units:
+    dollars, percent, months, at the field's decimals): `hi` is the band's own upper edge, `lo`
+    the previous edge plus one unit of the field's precision, and `edge` the open band's edge
+    itself (the first edge in `first_label`, the last in `last_label`).
     """
 
     kind: Literal["bands"]
     edges: list[Decimal] = Field(min_length=1)
     label: NonEmpty = Field(description="Label of a closed band, e.g. '{{ lo | dollars }} through {{ hi | dollars(round=\"down\") }}'.")
-    first_label: NonEmpty | None = Field(None, description="Label of the open band at or below the first edge (uses `hi`).")
-    last_label: NonEmpty | None = Field(None, description="Label of the open band above the last edge (uses `lo`).")
+    first_label: NonEmpty | None = Field(None, description="Label of the open band at or below the first edge (uses `hi`, or `edge`: the same first edge).")
+    last_label: NonEmpty | None = Field(
+        None, description="Label of the open band above the last edge: `edge` is the last edge ('Greater than {{ edge }}%'), `lo` the edge plus one unit."
+    )
     clamp_to_data: bool = Field(
         False,
         description="Print the pool's lowest and highest values as the outer bounds of the first and last rows.",
@@ -307,8 +314,33 @@ class BandsRule(Strict):
         return self
 
 
+def _one_value(value: Any) -> Any:
+    """One value as written: the deal file's loader reads 6.25 as Decimal('6.25'); a float (a model built in code) as its shortest text.
+
+    Anything that is no single value (a mapping, a list in a list, a date with a time) is one
+    message here, not one per type the value could have been.
+    """
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError("one_value", "a date has no time of day here: write it as YYYY-MM-DD", {})
+    if not isinstance(value, str | int | Decimal | dt.date):  # bool is an int
+        raise PydanticCustomError("one_value", "not a single value: write a category, code or text, a number, true or false, or a date (YYYY-MM-DD)", {})
+    return value
+
+
+ShareScalar = Annotated[
+    str | int | bool | dt.date | Annotated[Decimal, Field(allow_inf_nan=True), WithJsonSchema({"type": "number"})],  # .nan is a share check's message
+    BeforeValidator(_one_value),
+]
+"""One value a field can hold, as the tape writes it: a category, state, code or text (str), a whole number (int), a flag (bool),
+a date (YYYY-MM-DD), or a decimal written unquoted (2.250, read exactly)."""
+
+
 class Category(Strict):  # noqa: D101 (see Address)
-    value: str | int | bool = Field(description="The category, number or flag value (true, false) of the row's loans.")
+    value: ShareScalar = Field(
+        description="The row's value, as the tape writes it: a category name, a flag (true, false), a number in the field's units (2.250 for a 2.250% margin)."
+    )
     label: NonEmpty
 
 
@@ -318,6 +350,17 @@ class CategoriesRule(Strict):
     kind: Literal["categories"]
     categories: list[Category] = Field(min_length=1)
     other_label: NonEmpty | None = None
+
+
+class DistinctRule(Strict):
+    """One row per distinct value of a number field on the tape (a margin, an initial cap), lowest first; blanks last.
+
+    The label is a Jinja expression over `value`: the row's value in the field's units at its
+    decimals (Decimal('2.250') for a margin), so that the default prints it as the tape writes it.
+    """
+
+    kind: Literal["distinct"]
+    label: NonEmpty = Field("{{ value }}", description="The row's label over `value`, e.g. '{{ value }}%'; by default the value at its decimals: 2.250.")
 
 
 class YearlyRule(Strict):
@@ -333,29 +376,56 @@ class StatesRule(Strict):
     kind: Literal["states"]
 
 
-Rule = Annotated[BandsRule | CategoriesRule | YearlyRule | StatesRule, Field(discriminator="kind")]
+Rule = Annotated[BandsRule | CategoriesRule | DistinctRule | YearlyRule | StatesRule, Field(discriminator="kind")]
 
 
-def _exact_decimal(value: Any) -> Any:
-    """A number written with a decimal point (YAML reads it as a float) as the decimal written: 6.25 exactly, never a binary float.
+class Comparison(Strict):
+    """A share's value as bounds on a number or date field: {greater_than: 0} counts the loans whose field is above 0.
 
-    The float's shortest repr is the text YAML read (to the 17 significant digits a float holds).
+    At most one lower bound (greater_than, at_least) and one upper (less_than, at_most); both
+    make a range, {at_least: 60, at_most: 120}.
     """
-    return Decimal(repr(value)) if isinstance(value, float) else value
+
+    greater_than: ShareScalar | None = Field(None, description="Counts the loans whose field is above this value.")
+    at_least: ShareScalar | None = Field(None, description="Counts the loans whose field is this value or above.")
+    less_than: ShareScalar | None = Field(None, description="Counts the loans whose field is below this value.")
+    at_most: ShareScalar | None = Field(None, description="Counts the loans whose field is this value or below.")
+
+    @model_validator(mode="after")
+    def _bounded_once(self) -> Comparison:
+        problems = [
+            FieldProblem((second,), str(getattr(self, second)), f"a comparison has one {which} bound: keep {first} or {second}, not both")
+            for first, second, which in (("greater_than", "at_least", "lower"), ("less_than", "at_most", "upper"))
+            if getattr(self, first) is not None and getattr(self, second) is not None
+        ]
+        if not self.bounds():
+            problems.append(FieldProblem((), "{}", "a comparison needs a bound: greater_than, at_least, less_than or at_most"))
+        raise_problems("Comparison", problems)
+        return self
+
+    def bounds(self) -> list[tuple[str, ShareScalar]]:
+        """The bounds written, lower first, as (key, value)."""
+        return [(key, value) for key in COMPARISONS if (value := getattr(self, key)) is not None]
 
 
-ShareScalar = Annotated[
-    str | int | bool | Annotated[Decimal, Field(allow_inf_nan=True), WithJsonSchema({"type": "number"})],  # .nan is a share check's message
-    BeforeValidator(_exact_decimal),
+COMPARISONS = ("greater_than", "at_least", "less_than", "at_most")
+"""A comparison's keys, lower bounds first."""
+
+
+def _share_form(value: Any) -> str:
+    """Which form a share's value is written in, so that a mistake is one message of that form rather than one per form."""
+    return "comparison" if isinstance(value, dict | Comparison) else "list" if isinstance(value, list | tuple) else "one"
+
+
+ShareValue = Annotated[
+    Annotated[ShareScalar, Tag("one")] | Annotated[tuple[ShareScalar, ...], Tag("list")] | Annotated[Comparison, Tag("comparison")],
+    Discriminator(_share_form),
 ]
-"""One value a share counts: a category, state, code or text (str), a whole number (int), a flag (bool), or a decimal written unquoted (6.25)."""
-
-ShareValue = ShareScalar | tuple[ShareScalar, ...]
-"""A share's `value`: one value, or a list of values, any of which a loan's field may equal."""
+"""A share's `value`: one value, a list of values any of which a loan's field may equal, or a comparison."""
 
 SHARE_VALUE = (
-    "For a share: the value counted ('CA', investor, true, 120, 6.25), or a list of values any of which counts "
-    "([60, 120], [condo_low, condo_high])."
+    "For a share: the value counted ('CA', investor, true, 120, 6.25), a list of values any of which counts "
+    "([60, 120], [condo_low, condo_high]), or a comparison on a number or date field ({greater_than: 0}, {at_least: 60, at_most: 120})."
 )
 
 

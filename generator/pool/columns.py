@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, get_args
 
-from generator.deal.models import Codes, Column, ShareScalar
+from generator.deal.models import Codes, Column, Comparison, ShareScalar
 from generator.pool.exact import INT64_MAX, fits, round_half_up
-from generator.pool.fields import Kind, LoanField, table_fields
+from generator.pool.fields import Kind, LoanField, Range, table_fields
 from generator.pool.sums import HIGH, Widths, product_sums, product_total, sum_type, widths
 from generator.pool.usps import STATE_NAMES
 
@@ -73,6 +73,8 @@ def misfits(column: Column, code_maps: Mapping[str, Mapping[str, Any]] | None = 
         if column.value is None:
             return [ColumnProblem("value", None, "a share column needs the `value` it counts")]
         codes = (code_maps or {}).get(field.name)
+        if isinstance(column.value, Comparison):
+            return comparison_problems(field, column.value)
         if not isinstance(column.value, tuple):
             why = share_value_problem(field, column.value, codes)
             return [] if why is None else [ColumnProblem("value", written(column.value), why)]
@@ -98,11 +100,24 @@ def categories(field: LoanField) -> list[str]:
     return [m.value for m in CATEGORIES[field.name]] if field.name in CATEGORIES else list(field.categories or ())
 
 
-def written(value: ShareScalar | tuple[ShareScalar, ...]) -> str:
-    """A deal file's value as YAML writes it: true and false for flags, a decimal as written (6.25), a list as [60, 120]."""
+def written(value: ShareScalar | tuple[ShareScalar, ...] | Comparison) -> str:
+    """A deal file's value as YAML writes it: true and false for flags, a decimal as written (6.25), a list as [60, 120], {greater_than: 0}."""
+    if isinstance(value, Comparison):
+        return "{" + ", ".join(f"{key}: {written(bound)}" for key, bound in value.bounds()) + "}"
     if isinstance(value, tuple):
         return f"[{', '.join(map(written, value))}]"
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def held(field: LoanField, value: ShareScalar) -> int | bool | dt.date | str:
+    """A deal file's value (checked by `share_value_problem`) as the loans hold it: a number stored at the field's decimals, a flag, a date, text."""
+    if field.kind is Kind.FLAG:
+        return value if isinstance(value, bool) else str(value).lower() == "true"
+    if field.numeric:  # exact: the decimal as written, scaled to the integer the field is stored as
+        return field.scaled(Decimal(written(value).strip()))
+    if field.kind is Kind.DATE:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value.strip() if isinstance(value, str) else str(value))
+    return str(value)
 
 
 def share_value_problem(field: LoanField, value: ShareScalar, codes: Mapping[str, Any] | None = None) -> str | None:
@@ -156,7 +171,7 @@ def _state_problem(shown: str) -> str | None:
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _date_problem(field: LoanField, shown: str) -> str | None:
+def _date_problem(field: LoanField, shown: str, plausible: bool = True) -> str | None:
     bounds = field.plausible
     try:
         date = dt.date.fromisoformat(shown) if _ISO_DATE.fullmatch(shown) else None
@@ -164,15 +179,16 @@ def _date_problem(field: LoanField, shown: str) -> str | None:
         date = None
     if date is None:
         return f"{shown} is not a date as {field.name} is compared: write it as YYYY-MM-DD"
-    if bounds is not None and not bounds.holds(date):
+    if plausible and bounds is not None and not bounds.holds(date):
         return f"{shown} is outside {field.name}'s plausible range ({_span(field)}): no loan can have it; use a date within it"
     return None
 
 
-def _number_problem(field: LoanField, value: ShareScalar) -> str | None:
+def _number_problem(field: LoanField, value: ShareScalar, plausible: bool = True) -> str | None:
+    """Why `value` is no number the field can hold: not a number, finer than its decimals, outside its plausible range (when `plausible`)."""
     shown, decimals = written(value), field.decimals or 0
     try:
-        number = None if isinstance(value, bool) else Decimal(value) if isinstance(value, int | Decimal) else Decimal(value.strip())
+        number = None if isinstance(value, bool | dt.date) else Decimal(value) if isinstance(value, int | Decimal) else Decimal(value.strip())
     except InvalidOperation:
         number = None
     fix = "a whole number" if not decimals else f"a number with at most {decimals} decimals"
@@ -182,12 +198,65 @@ def _number_problem(field: LoanField, value: ShareScalar) -> str | None:
     if stored != stored.to_integral_value():
         return f"{shown} is finer than {field.name} is stored ({decimals} decimals): no loan can have it; write {fix}"
     bounds = field.plausible
-    if bounds is not None:
-        if not bounds.holds(int(stored), decimals):
-            return f"{shown} is outside {field.name}'s plausible range ({_span(field)}): no loan can have it; use a value within it"
+    if plausible and bounds is not None and not bounds.holds(int(stored), decimals):
+        return f"{shown} is outside {field.name}'s plausible range ({_span(field)}): no loan can have it; use a value within it"
     if not fits(INT64_MAX, 1, int(stored)):
         return f"{shown} is larger than any {field.name} a tape can hold: no loan can have it"
     return None
+
+
+_PHRASES = {"greater_than": "above", "at_least": "at least", "less_than": "below", "at_most": "at most"}
+
+
+def comparison_problems(field: LoanField, comparison: Comparison) -> list[ColumnProblem]:
+    """Why a share's comparison cannot count loans: a field neither number nor date, a bound it cannot hold, or bounds no loan can meet.
+
+    Each bound is checked as a value is (its decimals, its form), but it may lie outside the
+    plausible range: {at_least: 0} of a FICO counts every loan. Bounds that together with the
+    field's plausible range leave no value (above 850 for a FICO; at least 10 and at most 5)
+    would print 0.00 on every row, so they are a message too.
+    """
+    shown = written(comparison)
+    if not (field.numeric or field.kind is Kind.DATE):
+        why = f"a comparison needs a number or date field, and {field.name} is a {field.kind.value} field: list the values the share counts"
+        return [ColumnProblem("value", shown, why)]
+    found = []
+    for key, bound in comparison.bounds():
+        problem = _number_problem(field, bound, plausible=False) if field.numeric else _date_problem(field, written(bound), plausible=False)
+        if problem is not None:
+            found.append(ColumnProblem(("value", key), written(bound), problem))
+    if found:
+        return found
+    low, high = _interval(field, comparison)
+    words = " and ".join(f"{_PHRASES[key]} {written(bound)}" for key, bound in comparison.bounds())
+    if low is not None and high is not None and low > high:
+        return [ColumnProblem("value", shown, f"no value is {words}: no loan can have it; check the bounds")]
+    if field.plausible is not None:
+        least, most = _interval(field, field.plausible)
+        if (low is not None and most is not None and low > most) or (high is not None and least is not None and high < least):
+            why = f"no plausible {field.name} is {words} ({_span(field)}): no loan can have it; check the bound"
+            return [ColumnProblem("value", shown, why)]
+    return []
+
+
+def _interval(field: LoanField, bounds: Comparison | Range) -> tuple[int | None, int | None]:
+    """A comparison's or a plausible range's values as an inclusive interval of stored integers (day numbers for dates); None is open."""
+    pairs: list[tuple[str, Decimal | int | bool | dt.date | str | None]]
+    if isinstance(bounds, Range):
+        low, high = bounds.scaled(field.decimals or 0) if field.numeric else (bounds.low, bounds.high)
+        pairs = [("greater_than" if bounds.low_open else "at_least", low), ("less_than" if bounds.high_open else "at_most", high)]
+    else:
+        pairs = [(key, held(field, bound)) for key, bound in bounds.bounds()]
+    out: dict[str, int] = {}
+    for key, bound in pairs:
+        if bound is None:
+            continue
+        number = bound.toordinal() if isinstance(bound, dt.date) else int(bound)
+        if key in ("greater_than", "at_least"):
+            out["low"] = number + (key == "greater_than")
+        else:
+            out["high"] = number - (key == "less_than")
+    return out.get("low"), out.get("high")
 
 
 def _span(field: LoanField) -> str:
@@ -218,26 +287,24 @@ def places(column: Column) -> int:
     return _field(column).decimals or 0
 
 
-def stored(field: LoanField, value: ShareScalar) -> bool | int | str:
-    """A share's value as the loans hold it (`check` has admitted it): a flag's true or false, a number's scaled integer, else its text."""
-    if field.kind is Kind.FLAG:
-        return value if isinstance(value, bool) else str(value).lower() == "true"
-    if field.numeric:  # exact: a decimal's text scaled to the integer the field is stored as
-        return field.scaled(Decimal(str(value)))
-    return str(value)
+_COMPARE = {"greater_than": "gt", "at_least": "ge", "less_than": "lt", "at_most": "le"}
+"""A comparison's keys as polars' comparison methods."""
 
 
-def _match(field: LoanField, value: ShareScalar | tuple[ShareScalar, ...]) -> pl.Expr:
-    """The loans whose field is the value, or any of a list's values (`check` has admitted each)."""
+def _match(field: LoanField, value: ShareScalar | tuple[ShareScalar, ...] | Comparison) -> pl.Expr:
+    """The loans whose field is the value, any of a list's values, or within a comparison's bounds (`check` has admitted each)."""
     import polars as pl
 
     col = pl.col(field.name)
-    held = list(dict.fromkeys(stored(field, v) for v in (value if isinstance(value, tuple) else (value,))))
-    if field.kind is Kind.FLAG:  # true and false both: every loan with the flag
-        return col == held[0] if len(held) == 1 else col.is_not_null()
-    if not field.numeric:
-        col = col.cast(pl.String)
-    return col == held[0] if len(held) == 1 else col.is_in(held)
+    if isinstance(value, Comparison):
+        tests = [getattr(col, _COMPARE[key])(pl.lit(held(field, bound))) for key, bound in value.bounds()]
+        return pl.all_horizontal(tests)
+    values = list(dict.fromkeys(held(field, v) for v in (value if isinstance(value, tuple) else (value,))))
+    if field.kind is Kind.FLAG and len(values) == 2:  # true and false: every loan with the flag
+        return col.is_not_null()
+    if not (field.numeric or field.kind in (Kind.FLAG, Kind.DATE)):
+        col = col.cast(pl.String)  # a category, state or text, compared as text
+    return col == values[0] if len(values) == 1 else col.is_in(values)
 
 
 def table_widths(loans: pl.DataFrame, columns: list[Column]) -> Widths:

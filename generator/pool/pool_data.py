@@ -140,7 +140,7 @@ def _stated_key(spec: TableSpec, item: SummaryItem, state: str | None) -> Any:
     assert value is not None  # `stating`
     if spec.field.loan_field.kind is Kind.STATE:
         return str(value)
-    return category_of(spec, figure_columns.stored(spec.field.loan_field, value))
+    return category_of(spec, figure_columns.held(spec.field.loan_field, value))
 
 
 def _table_figure(tables: Sequence[Table | CrossTab], key: str | None, item: SummaryItem, state: str | None) -> Figure:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import RootModel
 
-from generator.deal.models import BandsRule, CategoriesRule, StatesRule, Tables, TableSpec, YearlyRule
+from generator.deal.models import BandsRule, CategoriesRule, Category, DistinctRule, StatesRule, Tables, TableSpec, YearlyRule
 from generator.errors import DealdocsError, DealFileError, Problem
 from generator.pool import columns as figure_columns
-from generator.pool.columns import ColumnProblem, Figure, categories
+from generator.pool.columns import ColumnProblem, Figure, held, share_value_problem, written
 from generator.pool.exact import INT64_MAX, allocate, fits
 from generator.pool.fields import Kind, LoanField, by_unit, table_fields
 from generator.pool.sums import sum_type
@@ -27,6 +27,8 @@ from generator.templating.environment import environment
 from generator.templating.folders import templates_dir
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import polars as pl
     from jinja2 import Template
 
@@ -235,42 +237,59 @@ STATES = tuple(f.name for f in table_fields() if f.kind is Kind.STATE)
 """The state fields a states table can group."""
 
 
-def _whole(value: str | int) -> bool:
-    try:
-        int(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _misfit(spec: TableSpec) -> _SpecProblem | None:
-    """A rule that cannot group this field (a deal file's table), as a problem instead of a polars error."""
+    """The first of `_misfits`, which stops a table from being computed (`check_tables` reports them all, naming tape codes)."""
+    return next(iter(_misfits(spec)), None)
+
+
+def _misfits(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None = None) -> list[_SpecProblem]:
+    """A rule that cannot group this field (a deal file's table), or each category no loan can have, as problems instead of a polars error."""
     name, rule, field = spec.field.value, spec.rule, spec.field.loan_field
     date, state = field.kind is Kind.DATE, field.kind is Kind.STATE
     if isinstance(rule, BandsRule) and not field.band:
         other = "a yearly table" if date else "a states table" if state else "a categories table"
-        return _SpecProblem(("field",), name, f"bands need a numeric field ({', '.join(SCALES)}): use {other} for {name}")
+        return [_SpecProblem(("field",), name, f"bands need a numeric field ({', '.join(SCALES)}): use {other} for {name}")]
+    if isinstance(rule, DistinctRule) and not field.band:
+        other = "a yearly table" if date else "a states table" if state else "a categories table"
+        return [_SpecProblem(("field",), name, f"distinct lists the values of a numeric field ({', '.join(SCALES)}): use {other} for {name}")]
     if isinstance(rule, YearlyRule) and not date:
-        return _SpecProblem(("field",), name, f"a yearly table needs a date field ({', '.join(DATES)})")
+        return [_SpecProblem(("field",), name, f"a yearly table needs a date field ({', '.join(DATES)})")]
     if isinstance(rule, StatesRule) and not state:
-        return _SpecProblem(("field",), name, "a states table needs the state field")
+        return [_SpecProblem(("field",), name, "a states table needs the state field")]
     if isinstance(rule, CategoriesRule):
         if date:
-            return _SpecProblem(("field",), name, "categories cannot group a date field (use a yearly table)")
-        wrong = [str(c.value) for c in rule.categories if not _whole(c.value)]
-        if field.band and wrong:  # numeric fields are stored as whole numbers
-            return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"categories of {name} must be whole numbers")
-        if field.kind is Kind.FLAG and (wrong := [str(c.value) for c in rule.categories if not isinstance(c.value, bool)]):
-            return _SpecProblem(("rule", "categories"), ", ".join(wrong), f"{name} is a flag: its categories are true and false")
-        allowed = categories(field)
-        unknown = [str(c.value) for c in rule.categories if str(c.value) not in allowed]
-        if allowed and unknown:
-            return _SpecProblem(("rule", "categories"), ", ".join(unknown), f"not {name} categories: use {', '.join(allowed)}")
-    return None
+            return [_SpecProblem(("field",), name, "categories cannot group a date field (use a yearly table)")]
+        codes = (code_maps or {}).get(name)
+        found: list[_SpecProblem] = []
+        seen: dict[object, int] = {}
+        for i, category in enumerate(rule.categories):
+            shown = written(category.value)
+            if (why := _category_problem(field, category, codes)) is not None:
+                found.append(_SpecProblem(("rule", "categories", i, "value"), shown, why))
+            elif (first := seen.setdefault(held(field, category.value), i)) != i:  # 2.25 and 2.250 are one value
+                twice = f"{shown} is {written(rule.categories[first].value)}, listed above: its loans fall in the first row; list each value once"
+                found.append(_SpecProblem(("rule", "categories", i, "value"), shown, twice))
+        return found
+    return []
+
+
+def _category_problem(field: LoanField, category: Category, codes: dict[str, Any] | None) -> str | None:
+    """Why no loan can be in the category (`share_value_problem`); a number written in stored units says how the tape writes it."""
+    why = share_value_problem(field, category.value, codes)
+    value, places = category.value, field.decimals or 0
+    if why is None or not places or isinstance(value, bool) or not isinstance(value, int):
+        return why
+    tape = Decimal(value).scaleb(-places)
+    if share_value_problem(field, tape) is None:  # 2250 of a margin: the stored units of 2.250
+        return f"{why}. A number category is written as the tape writes it, in the field's units: {tape}, not the stored {value}"
+    return why
 
 
 MISSING = -1
 """The row key of loans whose field is blank: they print last, in the spec's `missing_label` row."""
+
+DISTINCT_SHIFT = 2**63
+"""What a distinct row's key adds to its stored value, so that no value (a negative one too) is MISSING's key."""
 
 
 def _row_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
@@ -293,18 +312,20 @@ def _value_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
         # band i holds edges[i-1] < value <= edges[i]: inclusive upper edges
         return pl.lit(pl.Series(_scaled_edges(spec, rule), dtype=pl.Int64)).search_sorted(field, side="left").cast(pl.Int64)
     if isinstance(rule, CategoriesRule):
-        dtype = loans.schema[spec.field.value]
-        cast = bool if dtype == pl.Boolean else int if dtype.is_integer() else str  # a flag's categories are true and false
-        index = {cast(c.value): i for i, c in enumerate(rule.categories)}
-        held = {k: i for k, i in index.items() if not isinstance(k, int) or fits(INT64_MAX, 1, k)}  # no loan has a value past Int64
-        return field.replace_strict(held, default=len(index) if rule.other_label else None, return_dtype=pl.Int64)
+        index = {held(spec.field.loan_field, c.value): i for i, c in enumerate(rule.categories)}
+        index = {k: i for k, i in index.items() if not isinstance(k, int) or fits(INT64_MAX, 1, k)}  # no loan has a value past Int64
+        if not (spec.field.loan_field.numeric or spec.field.loan_field.kind is Kind.FLAG):
+            field = field.cast(pl.String)  # a category, state or text, as the values' text
+        return field.replace_strict(index, default=len(rule.categories) if rule.other_label else None, return_dtype=pl.Int64)
+    if isinstance(rule, DistinctRule):  # the value itself, shifted clear of MISSING: every Int64 value is a key of 0 or more
+        return field.cast(pl.Int128) + pl.lit(DISTINCT_SHIFT, pl.Int128)
     if isinstance(rule, YearlyRule):
         return field.dt.year().cast(pl.Int64)
     return field
 
 
-def category_of(spec: TableSpec, value: bool | int | str) -> int | None:
-    """The row key of a categories table's category holding exactly the loans whose field is `value` (as `columns.stored` gives it).
+def category_of(spec: TableSpec, value: bool | int | dt.date | str) -> int | None:
+    """The row key of a categories table's category holding exactly the loans whose field is `value` (as `columns.held` gives it).
 
     Categories compare as `_value_key` reads them: a flag's true or false, a number's stored
     whole number, else text (a value listed twice: its last category). None when no category
@@ -315,8 +336,8 @@ def category_of(spec: TableSpec, value: bool | int | str) -> int | None:
     field = spec.field.loan_field
     found = None
     for i, category in enumerate(spec.rule.categories):
-        held = category.value if field.kind is Kind.FLAG else int(category.value) if field.numeric else str(category.value)
-        if held == value and type(held) is type(value):
+        value_held = held(field, category.value)
+        if value_held == value and type(value_held) is type(value):
             found = i
     return found
 
@@ -336,7 +357,8 @@ def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int,
             which = "label"
         else:
             which = "first_label" if lo is None else "last_label" if hi is None else "label"
-        labels.append(_label(getattr(rule, which), which, lo=lo, hi=hi))
+        edge = {"first_label": edges[0], "last_label": edges[-1]}.get(which)  # an open band's own edge
+        labels.append(_label(getattr(rule, which), which, lo=lo, hi=hi, **({} if edge is None else {"edge": edge})))
     return labels
 
 
@@ -486,6 +508,10 @@ def _keys_and_labels(spec: TableSpec, rule: Any, found: set[Any], keep_empty: bo
     if isinstance(rule, YearlyRule):
         years: list[int] = sorted(found)
         return years, [_label(rule.label, "label", year=k) for k in years]
+    if isinstance(rule, DistinctRule):
+        values: list[int] = sorted(found)
+        field = spec.field.loan_field
+        return values, [_label(rule.label, "label", value=field.value(k - DISTINCT_SHIFT)) for k in values]
     assert isinstance(rule, StatesRule)
     keys = sorted(found, key=lambda code: STATE_NAMES[code])
     return keys, [STATE_NAMES[k] for k in keys]
@@ -525,13 +551,26 @@ def _column_misfits(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None
     return found
 
 
+def _rule_misfits(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None) -> list[_SpecProblem]:
+    """`_misfits` of the table's rule and of its cross-tab's `across` axis (placed under `across`)."""
+    found = _misfits(spec, code_maps)
+    if spec.across is not None:
+        across = spec.model_copy(update={"field": spec.across.field, "rule": spec.across.rule})
+        found += [_SpecProblem(("across", *p.loc), p.value, p.message) for p in _misfits(across, code_maps)]
+    return found
+
+
 def column_problems(tables: Tables, places: TablePlaces) -> list[Problem]:
-    """Every figure column of the deal's tables that no tape can compute (`_column_misfits`), each at its deal-file line.
+    """Every rule and figure column of the deal's tables that no tape can compute (`_rule_misfits`, `_column_misfits`), each at its line.
 
     What `render` and `strats` check before computing a table, so that all are reported at once.
     """
     code_maps = places.code_maps()
-    return [places.spec(spec, p.loc, p.value, p.message) for spec in _chosen(tables) for p in _column_misfits(spec, code_maps)]
+    return [
+        places.spec(spec, p.loc, p.value, p.message)
+        for spec in _chosen(tables)
+        for p in [*_rule_misfits(spec, code_maps), *_column_misfits(spec, code_maps)]
+    ]
 
 
 def check_tables(
@@ -539,7 +578,8 @@ def check_tables(
 ) -> tuple[list[Problem], list[Table | CrossTab]]:
     """Every problem that would stop the deal's tables from rendering, found without rendering a document.
 
-    Unknown ids dropped; rules that cannot group their field; band edges finer than the field
+    Unknown ids dropped; rules that cannot group their field (a table's or its `across` axis's),
+    each category value no loan can have or listed twice; band edges finer than the field
     is stored or absurdly large; labels that fail (a Jinja syntax error, an undefined name, a
     division by zero), tried with representative values: the first and last edges, `year`;
     figure columns no tape can compute (a share's value no loan can have), every one of them.
@@ -550,12 +590,12 @@ def check_tables(
     computed: list[Table | CrossTab] = []
     code_maps = places.code_maps()
     for spec in _chosen(tables):
-        misfits = _column_misfits(spec, code_maps)
-        problems += [places.spec(spec, p.loc, p.value, p.message) for p in misfits]
+        rule_misfits, misfits = _rule_misfits(spec, code_maps), _column_misfits(spec, code_maps)
+        problems += [places.spec(spec, p.loc, p.value, p.message) for p in [*rule_misfits, *misfits]]
         try:
-            for _ in _trial_labels(spec, year):
+            for _ in [] if rule_misfits else _trial_labels(spec, year):
                 pass
-            if loans is not None and not misfits:
+            if loans is not None and not (rule_misfits or misfits):
                 computed.append(compute_table(loans, spec, places))
         except _SpecProblem as problem:
             problems.append(places.spec(spec, problem.loc, problem.value, problem.message))
@@ -571,6 +611,8 @@ def _trial_labels(spec: TableSpec, year: int) -> Iterator[str]:
     rule = spec.rule
     if isinstance(rule, YearlyRule):
         yield _label(rule.label, "label", year=year)
+    if isinstance(rule, DistinctRule):  # one unit of the field: 0.001 of a margin, 1 month
+        yield _label(rule.label, "label", value=spec.field.loan_field.value(1))
     if not isinstance(rule, BandsRule):
         return
     scale = _scale(spec)
@@ -581,8 +623,8 @@ def _trial_labels(spec: TableSpec, year: int) -> Iterator[str]:
         yield _label(rule.label, "label", lo=first, hi=first)
         yield _label(rule.label, "label", lo=last + unit, hi=last + unit)
     else:
-        yield _label(rule.first_label or "", "first_label", lo=None, hi=first)
-        yield _label(rule.last_label or "", "last_label", lo=last + unit, hi=None)
+        yield _label(rule.first_label or "", "first_label", lo=None, hi=first, edge=first)
+        yield _label(rule.last_label or "", "last_label", lo=last + unit, hi=None, edge=last)
     if len(edges) > 1:
         yield _label(rule.label, "label", lo=first + unit, hi=edges[1])
         yield _label(rule.label, "label", lo=edges[-2] + unit, hi=last)

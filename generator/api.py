@@ -58,12 +58,12 @@ from generator.formats.rendered import Rendered
 from generator.formats.text import render_text
 from generator.formats.typography import smart_quotes
 from generator.output.batch import BatchInterrupted, DealResult, deal_names, discover, render_one, run_batch
+from generator.output.export import as_dict, to_csv, to_json, write_xlsx
 from generator.output.manifest import Change, verify
 from generator.output.rendering import RENDERERS, render_deal
 from generator.output.scaffold import new_deal
 from generator.output.submission import SubmissionDocument, assemble, write_submission
 from generator.pool.analysis import PoolAnalysis, analyse, check_deal, check_tape, tape_path, term_sheet_of
-from generator.pool.export import as_dict, to_csv, to_json, write_xlsx
 from generator.pool.strats import Table, compute_table, compute_tables, default_tables, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape

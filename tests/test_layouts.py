@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator import edgar
 from generator.api import DOCUMENTS, Grid, documents_of, load_deal, render_document, section_of, text_table
 from generator.cli import app
 from generator.documents.grids import text_width
-from generator.formats import edgar
 
 from .helpers import EXAMPLES, runner
 

@@ -334,8 +334,8 @@ def strats(
 ) -> None:
     """The pool summary and every stratification table, for analysts."""
     from generator.deal.loading import load_deal
-    from generator.output.files import write_atomic
-    from generator.pool import export
+    from generator.files import write_atomic
+    from generator.output import export
     from generator.pool.analysis import analyse, term_sheet_of
 
     loaded = load_deal(deal)

@@ -26,7 +26,7 @@ from pydantic_core import core_schema
 from generator.deal.base import Date, NonEmpty, Strict
 from generator.deal.field_checks import FieldProblem, raise_problems
 from generator.deal.opinion_models import ShelfOpinion, TakedownOpinion
-from generator.pool.fields import FIELDS, Kind, LoanField, Range, table_fields, tape_fields
+from generator.fields import FIELDS, Kind, LoanField, Range, table_fields, tape_fields
 
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from generator.formats import edgar
+from generator import edgar
 
 if TYPE_CHECKING:
     from generator.deal.loading import LoadedDeal

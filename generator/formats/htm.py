@@ -26,9 +26,9 @@ from markupsafe import Markup
 from generator.deal.loading import LoadedDeal
 from generator.documents.paging import layout_letter
 from generator.documents.registry import Document
+from generator.edgar import PAGE
 from generator.errors import TemplateProblemError
 from generator.formats import edgar_check
-from generator.formats.edgar import PAGE
 from generator.formats.rendered import Rendered
 from generator.formats.text import render_text
 from generator.formats.typography import typographic

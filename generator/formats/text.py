@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from generator import edgar
 from generator.deal.loading import LoadedDeal
 from generator.documents.grids import text_table
 from generator.documents.registry import Document
 from generator.errors import Problem
-from generator.formats import edgar
 from generator.formats.rendered import Rendered
 from generator.templating.environment import environment
 from generator.templating.folders import templates_dir

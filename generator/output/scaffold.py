@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.errors import OutputError, Problem
-from generator.output.files import write_atomic
+from generator.files import write_atomic
 from generator.templating.folders import installed
 
 DEFAULT_EXAMPLE = "cmsi-2003-1"

@@ -15,8 +15,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, get_args
 
 from generator.deal.models import Codes, Column, ShareScalar
+from generator.fields import Kind, LoanField, table_fields
 from generator.pool.exact import round_half_up
-from generator.pool.fields import Kind, LoanField, table_fields
 from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:

@@ -17,10 +17,10 @@ from pydantic import RootModel
 
 from generator.deal.models import BandsRule, CategoriesRule, StatesRule, Tables, TableSpec, YearlyRule
 from generator.errors import DealdocsError, DealFileError, Problem
+from generator.fields import Kind, LoanField, by_unit, table_fields
 from generator.pool import columns as figure_columns
 from generator.pool.columns import ColumnProblem, Figure, categories
 from generator.pool.exact import allocate
-from generator.pool.fields import Kind, LoanField, by_unit, table_fields
 from generator.pool.usps import STATE_NAMES
 from generator.templating.environment import environment
 from generator.templating.folders import templates_dir

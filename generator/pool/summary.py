@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from generator.deal.models import Pool
 from generator.errors import Problem, TapeError
+from generator.fields import FIELDS
 from generator.pool.columns import int64_sums
 from generator.pool.exact import allocate, share_percent
-from generator.pool.fields import FIELDS
 
 if TYPE_CHECKING:
     import polars as pl

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from generator.output.files import write_atomic
+from generator.files import write_atomic
 from generator.pool.analysis import PoolAnalysis
 from generator.pool.crosstab import CrossTab
 from generator.pool.exact import quantize

@@ -9,9 +9,9 @@ balance headings of a table without columns) come from the prose module's `table
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from generator import edgar
 
@@ -124,6 +124,27 @@ def pool_grid(block: PoolData, words: Mapping[str, str]) -> Grid:
         cells = ["" if blank else cell for cell, blank in zip(cells, line.blank or [False] * len(cells), strict=True)]  # only_groups
         rows.append([line.item.label, *cells])
     return Grid(id="pool-data", title=[words["pool_data"]], group=None, heads=heads, rows=rows, total=None)
+
+
+# --- the templates' filters ------------------------------------------------------------
+
+
+def _grid_filter(table: Any, words: Mapping[str, str]) -> Any:
+    """A computed table or cross-tab as printed cells (`documents.grids`), the same in every format."""
+    from generator.templating.sandbox import plain
+
+    return plain(table_grid(table, words))
+
+
+def _pool_grid_filter(block: Any, words: Mapping[str, str]) -> Any:
+    """The pool-data block as printed cells, one column per group and the total."""
+    from generator.templating.sandbox import plain
+
+    return plain(pool_grid(block, words))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {"grid": _grid_filter, "pool_grid": _pool_grid_filter}
+"""The filters that give templates a table as printed cells; every format adds them to its environment."""
 
 
 # --- EDGAR text ------------------------------------------------------------------------------

@@ -285,7 +285,8 @@ class BandsRule(Strict):
     """Numeric bands with inclusive upper edges; below the first edge and above the last are open bands.
 
     Labels are Jinja expressions over `lo` and `hi` (Decimal, in the field's units: dollars,
-    percent, months); `lo` is the previous edge plus one unit of the field's precision.
+    percent, months); `lo` is the previous edge plus one unit of the field's precision. A band
+    that holds one value (`lo` equals `hi`) prints `single_label`, by default that value alone.
     """
 
     kind: Literal["bands"]
@@ -293,6 +294,9 @@ class BandsRule(Strict):
     label: NonEmpty = Field(description="Label of a closed band, e.g. '{{ lo | dollars }} through {{ hi | dollars(round=\"down\") }}'.")
     first_label: NonEmpty | None = Field(None, description="Label of the open band at or below the first edge (uses `hi`).")
     last_label: NonEmpty | None = Field(None, description="Label of the open band above the last edge (uses `lo`).")
+    single_label: NonEmpty | None = Field(
+        None, description="Label of a band that holds one value, `lo` equal to `hi` (by default the value alone, '{{ lo }}')."
+    )
     clamp_to_data: bool = Field(
         False,
         description="Print the pool's lowest and highest values as the outer bounds of the first and last rows.",
@@ -387,10 +391,24 @@ class Column(Strict):  # noqa: D101 (see Address)
 
 
 class Axis(Strict):  # noqa: D101 (see Address)
-    field: FieldRef
-    rule: Rule
-    header: list[NonEmpty] = Field(min_length=1, description="Heading over the columns: ['Original LTV'].")
+    field: FieldRef | None = Field(None, description="The field banded across, by `rule` (or name a one-way table with `table`).")
+    rule: Rule | None = None
+    table: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")] | None = Field(
+        None, description="The id of a one-way table whose field, rule and labels the columns take, instead of field and rule: 'ltv'."
+    )
+    header: list[NonEmpty] | None = Field(None, min_length=1, description="Heading over the columns: ['Original LTV']; by default the named table's.")
     keep_empty: bool = False
+
+    @model_validator(mode="after")
+    def _field_or_table(self) -> Axis:
+        if self.table is not None:
+            if self.field is not None or self.rule is not None:
+                reason = "across takes the named table's field and rule: remove table, or field and rule"
+                raise_problems("Axis", [FieldProblem(("table",), self.table, reason)])
+        else:
+            missing = [key for key in ("field", "rule", "header") if getattr(self, key) is None]
+            raise_problems("Axis", [FieldProblem((key,), None, f"across needs {key} (or a one-way table's id as table)") for key in missing])
+        return self
 
 
 class TableSpec(Strict):  # noqa: D101 (see Address)
@@ -507,7 +525,7 @@ class Pool(Strict):  # noqa: D101 (see Address)
     def _field_refs(self) -> Iterator[tuple[tuple[str | int, ...], TableField | CustomFieldName]]:
         for i, spec in enumerate(self.tables.tables):
             yield ("tables", "tables", i, "field"), spec.field
-            if spec.across is not None:
+            if spec.across is not None and spec.across.field is not None:
                 yield ("tables", "tables", i, "across", "field"), spec.across.field
             for j, column in enumerate(spec.columns or ()):
                 if column.field is not None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from generator.errors import OutputError, Problem
 from generator.files import write_atomic
-from generator.templating.folders import installed
+from generator.installation import installed
 
 DEFAULT_EXAMPLE = "cmsi-2003-1"
 

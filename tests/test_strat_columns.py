@@ -15,8 +15,8 @@ import pytest
 
 from generator.deal.loading import load_deal
 from generator.deal.models import TableSpec
-from generator.errors import DealdocsError
 from generator.documents.labels import analysed, labelled
+from generator.errors import DealdocsError
 from generator.pool.analysis import check_tape
 from generator.pool.crosstab import CrossTab
 from generator.pool.strats import Table, compute_table

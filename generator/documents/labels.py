@@ -88,8 +88,8 @@ def row_label(spec: TableSpec, key: RowKey) -> str:
         return spec.missing_label
     if isinstance(key, Band):
         assert isinstance(rule, BandsRule)
-        source = getattr(rule, key.label) or (SINGLE_LABEL if key.label == "single_label" else "")
-        return _label(source, ("rule", key.label), lo=key.lo, hi=key.hi)
+        source = getattr(rule, key.which) or (SINGLE_LABEL if key.which == "single_label" else "")
+        return _label(source, ("rule", key.which), lo=key.lo, hi=key.hi)
     if isinstance(rule, CategoriesRule):
         assert isinstance(key, int)
         return [c.label for c in rule.categories][key] if key < len(rule.categories) else rule.other_label or ""

@@ -52,7 +52,7 @@ class Band:
 
     lo: Decimal | None
     hi: Decimal | None
-    label: str  # "label", "first_label", "last_label", or "single_label" for a band whose lo equals its hi
+    which: str  # the rule's key that labels it: "label", "first_label", "last_label", or "single_label" for a band whose lo equals its hi
 
 
 RowKey = Band | int | str | None

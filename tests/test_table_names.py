@@ -20,6 +20,12 @@ from generator.pool.strats import Band, Table, compute_table
 from .helpers import PRIME, cli, line_of
 
 WORDS = {"count": "Count", "balance": "Balance", "total": "Total"}
+OWN_AXIS = """          across:
+            field: ltv
+            header: [Original LTV (%)]
+            rule: {kind: bands, edges: [60, 70, 80], first_label: '{{ hi | fixed(2) }} and below', label: '{{ lo | fixed(3) }} - {{ hi | fixed(3) }}',
+                   last_label: '{{ lo | fixed(3) }} and above'}"""
+"""The example cross-tab's across axis: its own four LTV bands, labelled as the LTV table labels its rows."""
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +97,17 @@ def test_a_single_label_that_fails_is_a_validate_error_at_its_line(tmp_path: Pat
     assert "division by zero" in output
 
 
-def test_the_crosstab_columns_are_the_ltv_tables_rows(prime: list[Table | CrossTab]) -> None:
-    ltv = {t.group: [r.label for r in t.rows if r.key is not None] for t in prime if isinstance(t, Table) and t.spec.id == "ltv"}
-    crosstabs = [t for t in prime if isinstance(t, CrossTab)]
+def test_the_examples_crosstab_columns_read_as_the_ltv_tables_rows(prime: list[Table | CrossTab]) -> None:
+    ltv = next(t for t in prime if isinstance(t, Table) and t.spec.id == "ltv" and t.group_key is None)
+    crosstab = next(t for t in prime if isinstance(t, CrossTab) and t.group_key is None)
+    assert crosstab.column_labels == ["60.00 and below", "60.001 - 70.000", "70.001 - 80.000", "80.001 and above"]
+    assert set(crosstab.column_labels[:2]) <= {r.label for r in ltv.rows}  # the buckets both have read the same
+
+
+def test_a_crosstab_across_a_table_takes_its_field_bands_labels_and_heading(tmp_path: Path) -> None:
+    tables = analysed(load_deal(_copy(tmp_path, OWN_AXIS, "          across: {table: ltv}"))).tables
+    ltv = {t.group: [r.label for r in t.rows if r.key is not None] for t in tables if isinstance(t, Table) and t.spec.id == "ltv"}
+    crosstabs = [t for t in tables if isinstance(t, CrossTab)]
     assert len(crosstabs) == 3
     for table in crosstabs:
         assert table.column_labels == [*ltv[table.group], *(["Not Available"] if None in table.column_keys else [])]
@@ -102,7 +116,7 @@ def test_the_crosstab_columns_are_the_ltv_tables_rows(prime: list[Table | CrossT
 
 
 def test_an_unknown_across_table_is_a_validate_error_at_its_line(tmp_path: Path) -> None:
-    deal = _copy(tmp_path, "across: {table: ltv}", "across: {table: ltvv}")
+    deal = _copy(tmp_path, OWN_AXIS, "          across: {table: ltvv}")
     code, output = cli("validate", deal)
     assert code == 2, output
     assert f"deal.yaml:{line_of(deal, 'table: ltvv')} [term_sheet.pool.tables.tables.13.across.table]" in output, output
@@ -110,15 +124,16 @@ def test_an_unknown_across_table_is_a_validate_error_at_its_line(tmp_path: Path)
 
 
 def test_an_across_table_with_a_field_is_a_message_at_its_line(tmp_path: Path) -> None:
-    deal = _copy(tmp_path, "across: {table: ltv}", "across: {table: ltv, field: ltv}")
+    deal = _copy(tmp_path, OWN_AXIS, "          across: {table: ltv, field: ltv}")
     code, output = cli("validate", deal)
     assert code == 2, output
     assert f"deal.yaml:{line_of(deal, 'table: ltv,')} [term_sheet.pool.tables.tables.13.across.table]" in output, output
 
 
 def test_an_across_label_that_fails_is_a_validate_error_at_its_line(tmp_path: Path) -> None:
-    across = "across: {field: ltv, header: [LTV], rule: {kind: bands, edges: [80], first_label: '{{ hi }} or less', label: x, last_label: '{{ hi | fixed(0) }} up'}}"
-    deal = _copy(tmp_path, "across: {table: ltv}", across)
+    rule = "{kind: bands, edges: [80], first_label: '{{ hi }} or less', label: x, last_label: '{{ hi | fixed(0) }} up'}"
+    across = f"across: {{field: ltv, header: [LTV], rule: {rule}}}"
+    deal = _copy(tmp_path, OWN_AXIS, "          " + across)
     code, output = cli("validate", deal)
     assert code == 2, output
     assert f"deal.yaml:{line_of(deal, 'across:')} [term_sheet.pool.tables.tables.13.across.rule.last_label]" in output, output

@@ -521,8 +521,7 @@ def check_tables(
         misfits = _column_misfits(spec, code_maps)
         problems += [places.spec(spec, p.loc, p.value, p.message) for p in misfits]
         try:
-            trial_keys(spec, 0, chosen)
-            across_trial_keys(spec, 0)
+            _check_spec(spec, chosen)
             if labels is not None:
                 labels(spec)
             if loans is not None and not misfits:
@@ -534,19 +533,37 @@ def check_tables(
     return problems, computed
 
 
-def trial_keys(spec: TableSpec, year: int, specs: Sequence[TableSpec] = ()) -> list[RowKey]:
+def _check_spec(spec: TableSpec, specs: Sequence[TableSpec]) -> None:
+    """The spec's problems that need no tape, raised: its rule's (`_check_rule`), its across axis's, or its `across.table` naming no table of `specs`."""
+    from generator.pool.crosstab import across_axis
+
+    _check_rule(spec)
+    if spec.across is None:
+        return
+    axis = across_axis(spec, specs)
+    if spec.across.table is None:  # a named table's rule is checked at that table
+        try:
+            _check_rule(axis)
+        except _SpecProblem as problem:
+            raise _SpecProblem(("across", *problem.loc), problem.value, problem.message) from None
+
+
+def _check_rule(spec: TableSpec) -> None:
+    """A rule that cannot group its field, band edges finer than the field is stored or absurdly large, raised."""
+    if problem := _misfit(spec):
+        raise problem
+    if isinstance(spec.rule, BandsRule):
+        _scaled_edges(spec, spec.rule)
+
+
+def trial_keys(spec: TableSpec, year: int) -> list[RowKey]:
     """Representative row keys of the spec, no data needed: its outer and inner bands (single-value too), `year` for a yearly rule.
 
-    What `validate` renders each label with; raises the spec's problems that need no tape (a
-    rule that cannot group its field, edges finer than the field or too large, a cross-tab's
-    `across.table` naming no table of `specs`, when `specs` are given).
+    What `validate` renders each label with; raises the rule's problems (a rule that cannot
+    group its field, edges finer than the field or too large).
     """
     if problem := _misfit(spec):
         raise problem
-    if spec.across is not None and spec.across.table is not None and specs:
-        from generator.pool.crosstab import across_axis
-
-        across_axis(spec, specs)
     rule = spec.rule
     if isinstance(rule, YearlyRule):
         return [year]

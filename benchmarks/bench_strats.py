@@ -97,7 +97,7 @@ def duckdb_sql(deal: Path) -> list[str]:
     """
     from generator.api import load_deal, resolve_tables, term_sheet_of
     from generator.deal.models import BandsRule, YearlyRule
-    from generator.pool.fields import FIELDS, Kind
+    from generator.fields import FIELDS, Kind
 
     pool = term_sheet_of(load_deal(deal)).pool
     headers = {f: h for f, h in pool.columns.model_dump().items() if h is not None}

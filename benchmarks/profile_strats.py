@@ -33,7 +33,7 @@ def main() -> None:
     start = time.perf_counter()
     import polars as pl
 
-    from generator.api import PoolAnalysis, load_deal, resolve_tables, summarize, tape_path, term_sheet_of, to_json
+    from generator.api import PoolAnalysis, labelled, load_deal, resolve_tables, summarize, tape_path, term_sheet_of, to_json
     from generator.pool import tape  # its inner steps, timed one by one (--stages)
     from generator.pool.groups import grouped_tables
     from generator.pool.pool_data import pool_data
@@ -75,7 +75,8 @@ def main() -> None:
         loans, problems = timed("validate (total)", lambda raw=raw, pool=pool, cut_off=cut_off: tape.validate(raw, pool, cut_off))
         report = tape.TapeReport(path, loans, problems)
         specs = resolve_tables(pool.tables)
-        tables = timed(f"grouped_tables ({len(specs)} specs)", lambda loans=loans, pool=pool, specs=specs: grouped_tables(loans, specs, pool.groups))
+        keyed = timed(f"grouped_tables ({len(specs)} specs)", lambda loans=loans, pool=pool, specs=specs: grouped_tables(loans, specs, pool.groups))
+        tables = timed("labelled", lambda keyed=keyed: labelled(keyed))
         block = timed("pool_data", lambda loans=loans, pool=pool: pool_data(loans, pool))
         summary = timed("summarize", lambda loans=loans, pool=pool: summarize(loans, pool))
         timed("export.to_json", lambda r=report, s=summary, t=tables, b=block: to_json(PoolAnalysis(r, s, t, b)))

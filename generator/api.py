@@ -11,13 +11,16 @@ stratification tables), render its documents, export the figures::
         loaded = load_deal("examples/cmsi-2003-1/deal.yaml")   # the YAML, validated; DealdocsError lists every problem
         report = check_tape(loaded)                              # every row checked; row problems are in the report
         print(report.count(Severity.ERROR), "errors,", report.count(Severity.WARNING), "warnings")
-        analysis = analyse(loaded)                               # summary and tables of a clean tape
+        analysis = analyse(loaded)                               # summary and labelled tables of a clean tape
         print(analysis.summary.pool.count, [table.spec.id for table in analysis.tables])
         text = render_document(loaded, "term-sheet-8k", "txt").text                  # one document, one format
         written = render_deal(loaded, Path("out/2003-1"), formats=("txt", "docx", "pdf"))  # every document, published together
     except DealdocsError as exc:
         for problem in exc.problems:
             print(problem)                                       # file:line [key]: error: message (value ...)
+
+`compute_table` gives a table's rows with their keys (a band's bounds, a category, a year, a
+state); `labelled` renders their labels, as `analyse` does for every table.
 
 Rendering one document in one format: `render_document(loaded, name, fmt)` with a name of
 `DOCUMENTS` and a format of `FORMATS`; or the per-format renderers (`render_text`,
@@ -44,7 +47,10 @@ from pathlib import Path
 from generator.deal.loading import LoadedDeal, load_deal
 from generator.deal.models import BandsRule, CategoriesRule, Deal, DistinctRule, StatesRule, TableField, TableSpec, YearlyRule
 from generator.deal.schema import schema_texts, write_schemas
+from generator.documents.checks import check_deal
 from generator.documents.grids import Grid, pool_grid, table_grid, text_table
+from generator.documents.labels import analysed as analyse
+from generator.documents.labels import labelled
 from generator.documents.registry import DOCUMENTS, Document, documents_of, section_of
 from generator.errors import DealdocsError, DealFileError, ExitCode, ManifestError, OutputError, Problem, Severity, TapeError, TemplateProblemError
 from generator.formats import FORMATS
@@ -58,12 +64,12 @@ from generator.formats.rendered import Rendered
 from generator.formats.text import render_text
 from generator.formats.typography import smart_quotes
 from generator.output.batch import BatchInterrupted, DealResult, deal_names, discover, render_one, run_batch
+from generator.output.export import as_dict, to_csv, to_json, write_xlsx
 from generator.output.manifest import Change, verify
 from generator.output.rendering import RENDERERS, render_deal
 from generator.output.scaffold import new_deal
 from generator.output.submission import SubmissionDocument, assemble, write_submission
-from generator.pool.analysis import PoolAnalysis, analyse, check_deal, check_tape, tape_path, term_sheet_of
-from generator.pool.export import as_dict, to_csv, to_json, write_xlsx
+from generator.pool.analysis import PoolAnalysis, check_tape, tape_path, term_sheet_of
 from generator.pool.strats import Table, compute_table, compute_tables, default_tables, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
@@ -80,7 +86,7 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     # the tape and the pool's figures
     "TapeReport", "load_tape", "check_tape", "tape_path", "term_sheet_of", "check_deal",
     "PoolAnalysis", "analyse", "Summary", "summarize",
-    "Table", "compute_table", "compute_tables", "default_tables", "resolve_tables",
+    "Table", "compute_table", "compute_tables", "labelled", "default_tables", "resolve_tables",
     "as_dict", "to_csv", "to_json", "write_xlsx",
     # documents and formats
     "DOCUMENTS", "Document", "documents_of", "FORMATS", "Rendered",

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.deal.loading import load_deal
-from generator.pool.analysis import analyse
+from generator.documents.labels import analysed as analyse
+from generator.documents.labels import labelled
 from generator.pool.crosstab import CrossTab, compute_crosstab
 from generator.pool.exact import allocate, control
 from generator.pool.groups import group_frames
@@ -165,7 +166,8 @@ def test_the_example_crosstab_totals_are_the_one_way_tables_of_its_axes_and_with
             one_way = compute_table(frame, spec)
             assert isinstance(one_way, Table) and totals == [row.percent for row in one_way.rows]
         same_bands = matrix.spec.model_copy(update={"rule": fico.spec.rule, "across": matrix.spec.across.model_copy(update={"rule": ltv.spec.rule})})
-        printed = compute_crosstab(frame, same_bands)
+        (printed,) = labelled([compute_crosstab(frame, same_bands)])
+        assert isinstance(printed, CrossTab)
         assert printed.row_totals == [row.percent for row in fico.rows] and printed.column_totals == [row.percent for row in ltv.rows]
         assert printed.row_labels == [row.label for row in fico.rows] and printed.total == 100
         assert [sum(row) for row in printed.cells] == printed.row_totals

@@ -27,9 +27,10 @@ from hypothesis import strategies as st
 
 from generator.api import Table, analyse, load_deal
 from generator.deal.models import Comparison, TableSpec
+from generator.documents.labels import labelled
+from generator.fields import FIELDS
 from generator.pool.columns import comparison_problems
 from generator.pool.crosstab import CrossTab
-from generator.pool.fields import FIELDS
 from generator.pool.strats import compute_table
 from generator.pool.usps import STATE_NAMES
 
@@ -452,7 +453,7 @@ def test_distinct_rows_and_comparison_shares_match_brute_force(loans: list[tuple
         "columns": [{"id": "n", "kind": "count", "header": ["N"]}, {"id": "s", "kind": "share", "field": "interest_only_term", "value": bounds,
                     "header": ["S"]}],
     })  # fmt: skip
-    table = compute_table(frame, spec)
+    (table,) = labelled([compute_table(frame, spec)])
     assert isinstance(table, Table)
     values = sorted({t for _, t in loans if t is not None})
     groups = [[(b, t) for b, t in loans if t == v] for v in values] + ([[(b, t) for b, t in loans if t is None]] if None in {t for _, t in loans} else [])

@@ -67,7 +67,8 @@ def test_modern_tables_are_word_tables_with_a_column_per_figure_and_a_repeated_h
     crosstab = next(table for table in tables if table.rows[0].cells[1].text == "Original LTV (%)")
     across, heads = crosstab.rows[:2]
     assert "<w:tblHeader/>" in across._tr.xml and "<w:tblHeader/>" in heads._tr.xml  # the across heading repeats with the column headings
-    assert len(across._tr.tc_lst) == 2 and [c.text for c in heads.cells] == ["Credit Score", "<= 60", "60-70", "70-80", "> 80", "Total"]
+    ltv = ["60.00 and below", "60.001 - 70.000", "70.001 - 80.000", "80.001 and above"]  # labelled as the LTV table's rows
+    assert len(across._tr.tc_lst) == 2 and [c.text for c in heads.cells] == ["Credit Score", *ltv, "Total"]
 
 
 def test_columns_share_the_width_as_automatic_table_layout_does() -> None:

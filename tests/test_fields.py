@@ -12,11 +12,11 @@ from typing import get_args
 import polars as pl
 import pytest
 
+from generator import fields as loan_fields
 from generator.api import Severity, load_deal, load_tape
 from generator.deal.models import Codes, Columns, TableField, columns_model, table_field_enum
-from generator.pool import fields as loan_fields
+from generator.fields import CODED, FIELDS, REGISTRY, Kind, LoanField, Range, table_fields, tape_fields
 from generator.pool import strats, tape
-from generator.pool.fields import CODED, FIELDS, REGISTRY, Kind, LoanField, Range, table_fields, tape_fields
 
 from .helpers import EXAMPLE, ROOT
 

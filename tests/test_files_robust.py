@@ -304,7 +304,7 @@ def test_two_batches_into_one_folder_leave_a_manifest_true_to_its_outputs(tmp_pa
 
 
 def test_a_run_waits_for_the_folder_lock_and_then_gives_up_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.output import files
+    from generator import files
 
     out = tmp_path / "out"
     out.mkdir()

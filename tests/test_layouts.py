@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator import edgar
 from generator.api import DOCUMENTS, Grid, documents_of, load_deal, render_document, section_of, text_table
 from generator.cli import app
 from generator.documents.grids import text_width
-from generator.formats import edgar
 
 from .helpers import EXAMPLES, runner
 
@@ -96,7 +96,7 @@ def test_a_table_too_wide_for_132_columns_is_a_validate_error_at_its_line(tmp_pa
         found = re.findall(r"deal\.yaml:(\d+) .*table `too-wide` is too wide", result.output)
         assert len(found) == 1 and int(found[0]) in block, result.output
     else:  # no tape read: measured on the headings
-        from generator.pool.analysis import check_deal
+        from generator.documents.checks import check_deal
 
         problems = check_deal(load_deal(deal))
         assert [p.line in block and "table `too-wide` is too wide" in p.message for p in problems] == [True]
@@ -179,7 +179,7 @@ def test_a_pool_data_block_too_wide_is_a_validate_error_at_the_groups_line(tmp_p
         assert len(found) == 1 and int(found[0][0]) in groups, result.output
         message = found[0][1]
     else:  # no tape read: measured on the group labels and the narrowest figures
-        from generator.pool.analysis import check_deal
+        from generator.documents.checks import check_deal
 
         problems = check_deal(load_deal(deal))
         assert len(problems) == 1 and problems[0].line in groups, problems

@@ -13,7 +13,7 @@ from jinja2 import TemplateRuntimeError
 
 from generator.api import DOCUMENTS, DealdocsError, load_deal, render_text
 from generator.cli import app
-from generator.documents.clauses import enumerate_items, join_words, number_clauses  # unit tests of the clause helpers
+from generator.templating.clauses import enumerate_items, join_words, number_clauses  # unit tests of the clause helpers
 
 from .helpers import REFERENCE, ROOT, SHELF, SNAPSHOTS, TAKEDOWN, VARIANTS, runner
 

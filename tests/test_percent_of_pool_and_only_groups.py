@@ -18,7 +18,7 @@ import pytest
 
 from generator.deal.loading import load_deal
 from generator.documents.grids import pool_grid, table_grid
-from generator.pool.analysis import analyse
+from generator.documents.labels import analysed as analyse
 from generator.pool.strats import Table
 
 from .helpers import Loan, cents, cli, half_up, line_of, loans_of, prime_deal

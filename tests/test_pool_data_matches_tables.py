@@ -16,7 +16,7 @@ import pytest
 
 from generator.deal.loading import load_deal
 from generator.deal.models import TableSpec
-from generator.pool.analysis import analyse
+from generator.documents.labels import analysed as analyse
 from generator.pool.columns import held
 from generator.pool.strats import category_of
 

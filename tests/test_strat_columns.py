@@ -15,8 +15,9 @@ import pytest
 
 from generator.deal.loading import load_deal
 from generator.deal.models import TableSpec
+from generator.documents.labels import analysed, labelled
 from generator.errors import DealdocsError
-from generator.pool.analysis import analyse, check_tape
+from generator.pool.analysis import check_tape
 from generator.pool.crosstab import CrossTab
 from generator.pool.strats import Table, compute_table
 from generator.pool.tape import load_tape
@@ -36,7 +37,7 @@ def _cents(text: str) -> int:
 
 def test_columns_groups_crosstab_and_pool_data_match_an_independent_computation() -> None:
     rows = list(csv.DictReader((EXAMPLE / "loans.csv").open()))
-    analysis = analyse(load_deal(EXAMPLE / "deal.yaml"))
+    analysis = analysed(load_deal(EXAMPLE / "deal.yaml"))
     tables = {(t.spec.id, t.group_key): t for t in analysis.tables}
     for key in ("1", "2", None):
         loans = [r for r in rows if key is None or r["GRP"] == key]
@@ -71,7 +72,7 @@ def test_columns_groups_crosstab_and_pool_data_match_an_independent_computation(
 
 def test_average_balance_minimum_maximum_share_and_the_custom_field_match_an_independent_computation() -> None:
     rows = list(csv.DictReader((EXAMPLE / "loans.csv").open()))
-    analysis = analyse(load_deal(EXAMPLE / "deal.yaml"))
+    analysis = analysed(load_deal(EXAMPLE / "deal.yaml"))
     block = analysis.pool_data
     assert block is not None
     lines = {line.item.label: line.figures for line in block.lines}
@@ -114,7 +115,7 @@ def test_canonical_flags_are_share_columns_and_categories_tables_like_custom_fla
     ]
     rule = {"kind": "categories", "categories": [{"value": True, "label": "Self-Employed"}, {"value": False, "label": "Salaried"}]}
     spec = TableSpec.model_validate({"id": "se", "title": ["T"], "header": ["H"], "field": "self_employed", "rule": rule, "columns": columns})
-    table = compute_table(loans, spec)
+    table = labelled([compute_table(loans, spec)])[0]
     assert isinstance(table, Table) and [r.label for r in table.rows] == ["Self-Employed", "Salaried"]
     for row, code in zip(table.rows, ("Y", "N"), strict=True):
         loans_in = [r for r in rows if r["SELF_EMP"] == code]
@@ -142,7 +143,7 @@ def test_a_share_of_a_valid_value_matches_an_independent_computation_and_an_abse
     assert not any(r["PROP_ST"] == "WY" for r in rows)
     loans = check_tape(load_deal(EXAMPLE / "deal.yaml")).loans
     shares = [("investor", "occupancy", "investor"), ("wy", "state", "WY"), ("streamlined", "doc_type", "streamlined")]
-    table = compute_table(loans, _by_state(*({"id": i, "kind": "share", "field": f, "value": v, "header": [i]} for i, f, v in shares)))
+    table = labelled([compute_table(loans, _by_state(*({"id": i, "kind": "share", "field": f, "value": v, "header": [i]} for i, f, v in shares)))])[0]
     assert isinstance(table, Table)
     names = {name: code for code, name in STATE_NAMES.items()}
     for row in table.rows:
@@ -184,7 +185,7 @@ def test_a_crosstab_axis_clamped_to_the_data_labels_its_outer_bands_with_the_low
     ltv = {"kind": "bands", "edges": ["70", "80"], "clamp_to_data": True, "label": "{{ lo }} - {{ hi }}"}
     across = {"field": "ltv", "header": ["LTV"], "rule": ltv}
     spec = TableSpec.model_validate({"id": "x", "title": ["T"], "header": ["Rate"], "field": "note_rate", "rule": rate, "across": across, "cell": "count"})
-    table = compute_table(loans, spec)
+    table = labelled([compute_table(loans, spec)])[0]
     assert isinstance(table, CrossTab)
     rates = sorted(Decimal(r["CURR_RATE"]) for r in rows)
     ltvs = sorted(Decimal(r["ORIG_LTV"]) for r in rows)

@@ -114,7 +114,7 @@ def test_long_values_render_in_every_format(tmp_path: Path) -> None:
 
 
 def test_wrapping_filters_keep_what_fits_and_wrap_what_does_not() -> None:
-    from generator.formats.edgar import at, center, right, row, widest
+    from generator.edgar import at, center, right, row, widest
 
     assert right("Exhibit 5.1") == " " * 69 + "Exhibit 5.1"
     assert center("FORM 8-K") == " " * 36 + "FORM 8-K"

@@ -288,8 +288,9 @@ def check(paths: Annotated[list[Path], typer.Argument(help="EDGAR documents (.tx
 def validate(deal: DealArg, tape: TapeOpt = None) -> None:
     """Check the deal file, its tables and templates folder, and every row of its loan tape; exit 2 on errors."""
     from generator.deal.loading import SHOWN_PROBLEMS, load_deal
+    from generator.documents.checks import check_deal
     from generator.errors import Severity
-    from generator.pool.analysis import check_deal, check_tape
+    from generator.pool.analysis import check_tape
 
     loaded = load_deal(deal)
     report, unread = None, None
@@ -334,13 +335,14 @@ def strats(
 ) -> None:
     """The pool summary and every stratification table, for analysts."""
     from generator.deal.loading import load_deal
-    from generator.output.files import write_atomic
-    from generator.pool import export
-    from generator.pool.analysis import analyse, term_sheet_of
+    from generator.documents.labels import analysed
+    from generator.files import write_atomic
+    from generator.output import export
+    from generator.pool.analysis import term_sheet_of
 
     loaded = load_deal(deal)
     with _tape_warnings():
-        analysis = analyse(loaded, tape)
+        analysis = analysed(loaded, tape)
     if format is StratsFormat.xlsx:
         if out is None:
             raise typer.BadParameter("xlsx needs --out FILE", param_hint="--out")

@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from generator.deal.base import Date, NonEmpty, Strict
 from generator.deal.field_checks import FieldProblem, raise_problems
 from generator.deal.opinion_models import ShelfOpinion, TakedownOpinion
-from generator.pool.fields import FIELDS, Kind, LoanField, Range, table_fields, tape_fields
+from generator.fields import FIELDS, Kind, LoanField, Range, table_fields, tape_fields
 
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 
@@ -290,7 +290,8 @@ class BandsRule(Strict):
     Labels are Jinja expressions over `lo`, `hi` and `edge` (Decimal, in the field's units:
     dollars, percent, months, at the field's decimals): `hi` is the band's own upper edge, `lo`
     the previous edge plus one unit of the field's precision, and `edge` the open band's edge
-    itself (the first edge in `first_label`, the last in `last_label`).
+    itself (the first edge in `first_label`, the last in `last_label`). A band that holds one
+    value (`lo` equals `hi`) prints `single_label`, by default that value alone.
     """
 
     kind: Literal["bands"]
@@ -299,6 +300,9 @@ class BandsRule(Strict):
     first_label: NonEmpty | None = Field(None, description="Label of the open band at or below the first edge (uses `hi`, or `edge`: the same first edge).")
     last_label: NonEmpty | None = Field(
         None, description="Label of the open band above the last edge: `edge` is the last edge ('Greater than {{ edge }}%'), `lo` the edge plus one unit."
+    )
+    single_label: NonEmpty | None = Field(
+        None, description="Label of a band that holds one value, `lo` equal to `hi` (by default the value alone, '{{ lo }}')."
     )
     clamp_to_data: bool = Field(
         False,
@@ -457,10 +461,24 @@ class Column(Strict):  # noqa: D101 (see Address)
 
 
 class Axis(Strict):  # noqa: D101 (see Address)
-    field: FieldRef
-    rule: Rule
-    header: list[NonEmpty] = Field(min_length=1, description="Heading over the columns: ['Original LTV'].")
+    field: FieldRef | None = Field(None, description="The field banded across, by `rule` (or name a one-way table with `table`).")
+    rule: Rule | None = None
+    table: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")] | None = Field(
+        None, description="The id of a one-way table whose field, rule and labels the columns take, instead of field and rule: 'ltv'."
+    )
+    header: list[NonEmpty] | None = Field(None, min_length=1, description="Heading over the columns: ['Original LTV']; by default the named table's.")
     keep_empty: bool = False
+
+    @model_validator(mode="after")
+    def _field_or_table(self) -> Axis:
+        if self.table is not None:
+            if self.field is not None or self.rule is not None:
+                reason = "across takes the named table's field and rule: remove table, or field and rule"
+                raise_problems("Axis", [FieldProblem(("table",), self.table, reason)])
+        else:
+            missing = [key for key in ("field", "rule", "header") if getattr(self, key) is None]
+            raise_problems("Axis", [FieldProblem((key,), None, f"across needs {key} (or a one-way table's id as table)") for key in missing])
+        return self
 
 
 class TableSpec(Strict):  # noqa: D101 (see Address)
@@ -590,7 +608,7 @@ class Pool(Strict):  # noqa: D101 (see Address)
     def _field_refs(self) -> Iterator[tuple[tuple[str | int, ...], TableField | CustomFieldName]]:
         for i, spec in enumerate(self.tables.tables):
             yield ("tables", "tables", i, "field"), spec.field
-            if spec.across is not None:
+            if spec.across is not None and spec.across.field is not None:
                 yield ("tables", "tables", i, "across", "field"), spec.across.field
             for j, column in enumerate(spec.columns or ()):
                 if column.field is not None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from generator.deal.models import Deal
-from generator.output.files import write_atomic
+from generator.files import write_atomic
 
 SCHEMAS = {"deal.schema.json": Deal}
 

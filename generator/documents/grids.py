@@ -9,11 +9,12 @@ balance headings of a table without columns) come from the prose module's `table
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from generator.formats import edgar
+from generator import edgar
+from generator.documents.labels import SCOPES, heading, scope_of
 
 if TYPE_CHECKING:
     from generator.deal.loading import LoadedDeal
@@ -81,25 +82,25 @@ def table_grid(table: Table | CrossTab, words: Mapping[str, str]) -> Grid:
 
 def _titled(table: Table | CrossTab, heads: list[list[str]], rows: list[list[str]], total: list[str], span: list[str] | None = None) -> Grid:
     spec = table.spec
-    return Grid(spec.id, list(spec.title), table.group, heads, rows, total, span, spec.footnote, spec.new_page)
+    return Grid(spec.id, heading(spec.title, scope_of(table)), table.group, heads, rows, total, span, spec.footnote, spec.new_page)
 
 
 def _crosstab_grid(table: CrossTab, words: Mapping[str, str]) -> Grid:
-    spec = table.spec
-    assert spec.across is not None
-    heads = [list(spec.header), *([label] for label in table.column_labels), [words["total"]]]
+    spec, scope = table.spec, scope_of(table)
+    assert table.across is not None
+    heads = [heading(spec.header, scope), *([label] for label in table.column_labels), [words["total"]]]
     rows = [[label, *map(figure, cells), figure(total)] for label, cells, total in zip(table.row_labels, table.cells, table.row_totals, strict=True)]
     total = [words["total"], *map(figure, table.column_totals), figure(table.total)]
-    return _titled(table, heads, rows, total, list(spec.across.header))
+    return _titled(table, heads, rows, total, heading(table.across.header, scope))
 
 
 def _strat_grid(table: Table, words: Mapping[str, str]) -> Grid:
-    spec = table.spec
+    spec, scope = table.spec, scope_of(table)
     if not spec.columns:  # a table without columns prints the count and balance, as the 8-K does
-        heads = [list(spec.header), [words["count"]], [words["balance"]]]
+        heads = [heading(spec.header, scope), [words["count"]], [words["balance"]]]
         rows = [[r.label, figure(r.count), figure(r.balance)] for r in table.rows]
         return _titled(table, heads, rows, [words["total"], figure(table.count), figure(table.balance)])
-    heads = [list(spec.header), *(list(c.header) for c in spec.columns)]
+    heads = [heading(spec.header, scope), *(heading(c.header, scope) for c in spec.columns)]
     rows = [[r.label, *map(figure, r.figures)] for r in table.rows]
     return _titled(table, heads, rows, [words["total"], *map(figure, table.figures)])
 
@@ -124,6 +125,27 @@ def pool_grid(block: PoolData, words: Mapping[str, str]) -> Grid:
         cells = ["" if blank else cell for cell, blank in zip(cells, line.blank or [False] * len(cells), strict=True)]  # only_groups
         rows.append([line.item.label, *cells])
     return Grid(id="pool-data", title=[words["pool_data"]], group=None, heads=heads, rows=rows, total=None)
+
+
+# --- the templates' filters ------------------------------------------------------------
+
+
+def _grid_filter(table: Any, words: Mapping[str, str]) -> Any:
+    """A computed table or cross-tab as printed cells (`documents.grids`), the same in every format."""
+    from generator.templating.sandbox import plain
+
+    return plain(table_grid(table, words))
+
+
+def _pool_grid_filter(block: Any, words: Mapping[str, str]) -> Any:
+    """The pool-data block as printed cells, one column per group and the total."""
+    from generator.templating.sandbox import plain
+
+    return plain(pool_grid(block, words))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {"grid": _grid_filter, "pool_grid": _pool_grid_filter}
+"""The filters that give templates a table as printed cells; every format adds them to its environment."""
 
 
 # --- EDGAR text ------------------------------------------------------------------------------
@@ -224,7 +246,7 @@ def nominal_widths(spec: TableSpec) -> list[int] | None:
     if spec.across is not None:
         return None
     columns = spec.columns or []
-    return [max([*map(len, c.header), NOMINAL.get(c.kind, 7)]) for c in columns]
+    return [max([*(len(line) for scope in SCOPES for line in heading(c.header, scope)), NOMINAL.get(c.kind, 7)]) for c in columns]
 
 
 def width_problems(places: TablePlaces, specs: Sequence[TableSpec], tables: Sequence[Table | CrossTab] = ()) -> list[Problem]:
@@ -245,7 +267,8 @@ def width_problems(places: TablePlaces, specs: Sequence[TableSpec], tables: Sequ
         for spec in specs:
             widths = nominal_widths(spec)
             try:
-                text_width(widths or [], max(map(len, spec.header)))  # the labels are not known: the heading's lines
+                natural = max(len(line) for scope in SCOPES for line in heading(spec.header, scope))  # the labels are not known: the heading's lines
+                text_width(widths or [], natural)
             except TooWide as exc:
                 problems.append(places.spec(spec, ("columns",), spec.id, _too_wide(spec.id, exc)))
     return problems

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from generator.formats.edgar import PAGE
+from generator.edgar import PAGE
 
 PAGE_LINES = 56
 """Lines of text on a page, header and footnote included."""

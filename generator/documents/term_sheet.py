@@ -7,26 +7,28 @@ from typing import Any
 
 from generator.deal.loading import LoadedDeal
 from generator.errors import Problem
-from generator.pool.analysis import analyse, term_sheet_of
+from generator.pool.analysis import term_sheet_of
 
 
 def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     """The tape is analysed here, once for every format of the term sheet."""
+    from generator.documents.labels import analysed
     from generator.errors import DealFileError
 
     if problems := eight_k_problems(loaded):
         raise DealFileError(problems)
-    analysis = analyse(loaded, tape)
+    analysis = analysed(loaded, tape)
     return {"deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary, "tables": analysis.tables}
 
 
 def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     """The modern term sheet's context: the 8-K's, the pool-data block, and every table checked to fit EDGAR text."""
     from generator.documents.grids import pool_width_problems, width_problems
+    from generator.documents.labels import analysed
     from generator.errors import DealFileError
     from generator.pool.strats import TablePlaces
 
-    analysis = analyse(loaded, tape)
+    analysis = analysed(loaded, tape)
     widths = width_problems(TablePlaces(loaded), [], analysis.tables)
     if problems := widths + pool_width_problems(loaded, term_sheet_of(loaded).pool, analysis.pool_data):
         raise DealFileError(problems)

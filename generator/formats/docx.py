@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.deal.loading import LoadedDeal
+from generator.documents.grids import FILTERS as GRID_FILTERS
 from generator.documents.registry import Document
 from generator.formats.rendered import Rendered
 from generator.formats.typography import typographic
@@ -49,7 +50,7 @@ def render_docx(
     from generator.formats.docx_package import normalise_docx
 
     template = DocxTemplate(str(template_file(f"{document.name}.docx", search_path)))
-    env = environment([*search_path, templates_dir()], autoescape=True)
+    env = environment([*search_path, templates_dir()], autoescape=True, filters=GRID_FILTERS)
     env.finalize = typographic  # curly quotes and dashes in Word; EDGAR text keeps ASCII
     data = plain({**(context or document.context(loaded, tape)), "footnote": _word_footnote})
     guarded(env, f"{document.name}.docx", lambda: template.render(data, env, autoescape=True))

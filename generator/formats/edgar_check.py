@@ -20,8 +20,8 @@ from html.entities import name2codepoint
 from html.parser import HTMLParser
 from pathlib import Path
 
+from generator import edgar
 from generator.errors import Problem
-from generator.formats import edgar
 
 ALLOWED = frozenset(
     "a address b big blockquote body br caption center cite code dd dfn dir div dl dt em font "

@@ -24,11 +24,12 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.deal.loading import LoadedDeal
+from generator.documents.grids import FILTERS as GRID_FILTERS
 from generator.documents.paging import layout_letter
 from generator.documents.registry import Document
+from generator.edgar import PAGE
 from generator.errors import TemplateProblemError
 from generator.formats import edgar_check
-from generator.formats.edgar import PAGE
 from generator.formats.rendered import Rendered
 from generator.formats.text import render_text
 from generator.formats.typography import typographic
@@ -78,7 +79,7 @@ def render_template(template: str, context: dict[str, Any], search_path: Sequenc
 
     Also used for the submission's Form 8-K, which has no other format.
     """
-    env = environment([*search_path, templates_dir()], autoescape=True)
+    env = environment([*search_path, templates_dir()], autoescape=True, filters=GRID_FILTERS)
     env.finalize = typographic  # curly quotes and dashes, written as character references by ascii_html
     text = ascii_html(run_template(env, template, context, layout))
     problems = edgar_check.html_problems(text, template.removesuffix(".j2"))

@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.deal.loading import LoadedDeal
+from generator.documents.grids import FILTERS as GRID_FILTERS
 from generator.documents.registry import Document
 from generator.errors import Problem, TemplateProblemError
 from generator.formats.rendered import Rendered
@@ -40,7 +41,7 @@ def render_html(
     """
     from generator.formats.fonts import faces
 
-    env = environment([*search_path, templates_dir()], autoescape=True)
+    env = environment([*search_path, templates_dir()], autoescape=True, filters=GRID_FILTERS)
     env.finalize = typographic  # curly quotes and dashes on the page; EDGAR text keeps ASCII
     page = {
         "title": document.title(loaded), "author": loaded.deal.depositor.name,

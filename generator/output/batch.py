@@ -128,7 +128,7 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
         The deal's result: its documents, or its first problem as `error`.
     """
     from generator.deal.loading import load_deal
-    from generator.output.files import publication
+    from generator.files import publication
     from generator.output.manifest import NAME, input_entries, manifest_text, options_of, up_to_date
     from generator.output.rendering import render_deal
 

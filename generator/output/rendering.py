@@ -41,7 +41,7 @@ def render_deal(
     Raises:
         DealdocsError: The deal, its tape or a template has problems, or a file cannot be written.
     """
-    from generator.output.files import publish
+    from generator.files import publish
 
     search_path = template_dirs(loaded, templates)
     rendered = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.errors import OutputError, Problem
-from generator.output.files import write_atomic
-from generator.templating.folders import installed
+from generator.files import write_atomic
+from generator.installation import installed
 
 DEFAULT_EXAMPLE = "cmsi-2003-1"
 

@@ -125,7 +125,7 @@ def write_submission(loaded: LoadedDeal, folder: Path, tape: Path | None = None,
     Raises:
         DealdocsError: As `assemble`; or the folder holds other files or cannot be written.
     """
-    from generator.output.files import publish
+    from generator.files import publish
 
     documents = assemble(loaded, tape, templates)
     names = {d.file for d in documents} | {MANIFEST}

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from generator.deal.loading import LoadedDeal, check_path
 from generator.deal.models import Pool, TermSheet
-from generator.errors import DealdocsError, DealFileError, Problem, Severity, TapeError
+from generator.errors import DealFileError, Problem, TapeError
 from generator.pool.crosstab import CrossTab
 from generator.pool.groups import blank_groups, grouped_tables, unknown_groups
 from generator.pool.pool_data import PoolData, pool_data, stating, summary_problems
-from generator.pool.strats import Table, TablePlaces, check_tables, column_problems, resolve_tables
+from generator.pool.strats import Table, TablePlaces, column_problems, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
 
@@ -197,45 +197,7 @@ def _group_key_problems(loaded: LoadedDeal) -> list[Problem]:
     return found
 
 
-def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Problem]:
-    """What would stop the deal from rendering, found without rendering: its tables and its templates folder.
-
-    With a tape report free of errors, each table is also computed from its loans.
-
-    Args:
-        loaded: The deal, from `load_deal`.
-        report: Its tape's report, from `check_tape`, if it was read.
-
-    Returns:
-        The problems found, each at its line of the deal file; empty when it would render.
-    """
-    from generator.documents.grids import pool_width_problems, width_problems
-    from generator.documents.term_sheet import eight_k_problems
-    from generator.templating.folders import template_dirs  # render imports this module: the same check render makes
-
-    problems = []
-    try:
-        template_dirs(loaded)
-    except DealdocsError as exc:  # placed at the deal file's `templates:` line
-        problems += [loaded.problem(("templates",), p.value, p.message) if p.column == "templates" else p for p in exc.problems]
-    term_sheet = loaded.deal.term_sheet
-    if term_sheet is not None:
-        loans = report.loans if report is not None and not report.count(Severity.ERROR) else None
-        places = TablePlaces(loaded)
-        found, computed = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
-        problems += found or width_problems(places, resolve_tables(term_sheet.pool.tables, places), computed)
-        tables_found, found = found, pool_problems(loaded, loans)
-        problems += found
-        if not found and term_sheet.layout != "8k":  # the 8-K layout prints no pool-data block: `eight_k_problems` says so
-            block = None
-            if loans is not None:  # the lines matched with the tables as render matches them (none when a table cannot be computed)
-                block = pool_data(loans, term_sheet.pool, [] if tables_found else _stating_tables(loans, term_sheet.pool, places))
-            problems += pool_width_problems(loaded, term_sheet.pool, block)
-        problems += eight_k_problems(loaded)
-    return problems
-
-
-def _stating_tables(loans: pl.DataFrame, pool: Pool, places: TablePlaces) -> list[Table | CrossTab]:
+def stating_tables(loans: pl.DataFrame, pool: Pool, places: TablePlaces) -> list[Table | CrossTab]:
     """The tables whose rows may state a pool-data line's figure, for each group they print for: what `render` matches the lines with."""
     specs = [spec for spec in resolve_tables(pool.tables, places) if any(stating(spec, item) for item in pool.summary)]
     return grouped_tables(loans, specs, pool.groups, places) if specs else []

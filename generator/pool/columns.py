@@ -15,8 +15,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, get_args
 
 from generator.deal.models import Codes, Column, Comparison, ShareScalar
+from generator.fields import Kind, LoanField, Range, table_fields
 from generator.pool.exact import INT64_MAX, fits, round_half_up
-from generator.pool.fields import Kind, LoanField, Range, table_fields
 from generator.pool.sums import HIGH, Widths, product_sums, product_total, sum_type, widths
 from generator.pool.usps import STATE_NAMES
 

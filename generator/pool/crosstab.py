@@ -1,7 +1,8 @@
 """Cross-tabs: loans banded by two fields (FICO down, LTV across), each cell a footed figure.
 
-The rows and columns are a table spec's own rule and its `across` axis, keyed and labelled
-exactly as a one-way table's rows (`strats`), blanks last in the missing-label row or column.
+The rows and columns are a table spec's own rule and its `across` axis (its own field and
+rule, or those of the one-way table `across.table` names), keyed exactly as a one-way table's
+rows (`strats`), blanks last in the missing-label row or column; `documents.labels` labels them.
 Percent and balance cells are a controlled rounding (`exact.control`): each cell its exact
 figure floored or raised a unit, the row and column totals those a one-way table of the down
 or across field prints, and every total the sum of its printed cells.
@@ -9,7 +10,8 @@ or across field prints, and every total the sum of its printed cells.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -19,14 +21,16 @@ from generator.pool.exact import control
 if TYPE_CHECKING:
     import polars as pl
 
+    from generator.pool.strats import RowKey
+
 
 @dataclass(frozen=True)
 class CrossTab:
-    """A computed cross-tab: labels down and across, the cells, and totals that are the cells' sums."""
+    """A computed cross-tab: row keys down and across, the cells, and totals that are the cells' sums; labels once rendered."""
 
     spec: TableSpec
-    row_labels: list[str]
-    column_labels: list[str]
+    row_keys: list[RowKey]
+    column_keys: list[RowKey]
     cells: list[list[int | Decimal]]  # [row][column]: counts, whole dollars or percents (2 decimals)
     row_totals: list[int | Decimal]
     column_totals: list[int | Decimal]
@@ -35,33 +39,59 @@ class CrossTab:
     balance_cents: int
     group: str | None = None
     group_key: str | None = None
+    across: TableSpec | None = None  # the across axis as a one-way spec (`across_axis`): its field, rule and heading
+    row_labels: list[str] = field(default_factory=list)  # rendered from the keys by the documents layer (`documents.labels`)
+    column_labels: list[str] = field(default_factory=list)
 
 
-def _axis(found: pl.DataFrame, spec: TableSpec, key: str) -> tuple[list[Any], list[str]]:
-    """The axis's keys in print order (blank last) and labels, from the cells' group-by (`key`, and `<key>_low`, `<key>_high` when clamped)."""
+def across_axis(spec: TableSpec, specs: Sequence[TableSpec]) -> TableSpec:
+    """The cross-tab's across axis as a one-way spec: its own field and rule, or those of the one-way table of `specs` it names.
+
+    Its `header` is the heading over the columns (`across.header`, else the named table's).
+    Raises the table module's spec problem, at `across.table`, when no one-way table has that id.
+    """
+    from generator.pool.strats import _SpecProblem
+
+    axis = spec.across
+    assert axis is not None
+    if axis.table is None:
+        assert axis.field is not None and axis.rule is not None and axis.header is not None  # the model requires them without a table
+        return spec.model_copy(update={"field": axis.field, "rule": axis.rule, "keep_empty": axis.keep_empty, "header": axis.header})
+    named = next((s for s in specs if s.id == axis.table and s.across is None), None)
+    if named is None:
+        known = ", ".join(s.id for s in specs if s.across is None) or "none"
+        raise _SpecProblem(("across", "table"), axis.table, f"no one-way table has this id (the deal's: {known})")
+    update = {"field": named.field, "rule": named.rule, "keep_empty": axis.keep_empty, "header": axis.header or named.header}
+    return spec.model_copy(update=update)
+
+
+def _axis(found: pl.DataFrame, spec: TableSpec, key: str) -> tuple[list[Any], list[RowKey]]:
+    """The axis's keys in print order (blank last) and row keys, from the cells' group-by (`key`, and `<key>_low`, `<key>_high` when clamped)."""
     import polars as pl
 
-    from generator.pool.strats import MISSING, _keys_and_labels
+    from generator.pool.strats import MISSING, _row_keys
 
     keys = set(found[key].to_list())
     lowest = highest = None
     if f"{key}_low" in found.columns:  # the axis's labels are clamped to the data
         valued = found.filter(pl.col(key) != MISSING)
         lowest, highest = cast("int | None", valued[f"{key}_low"].min()), cast("int | None", valued[f"{key}_high"].max())
-    ordered, labels = _keys_and_labels(spec, spec.rule, keys - {MISSING}, spec.keep_empty, lowest, highest)
+    ordered, rows = _row_keys(spec, spec.rule, keys - {MISSING}, spec.keep_empty, lowest, highest)
     if MISSING in keys:
-        return [*ordered, MISSING], [*labels, spec.missing_label]
-    return ordered, labels
+        return [*ordered, MISSING], [*rows, None]
+    return ordered, rows
 
 
-def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
-    """The spec's matrix (its `across` set): raises the table module's spec problem when a field or rule does not fit."""
+def compute_crosstab(loans: pl.DataFrame, spec: TableSpec, specs: Sequence[TableSpec] = ()) -> CrossTab:
+    """The spec's matrix (its `across` set; `specs` the tables `across.table` may name).
+
+    Raises the table module's spec problem when a field or rule does not fit.
+    """
     import polars as pl
 
     from generator.pool.strats import _range_aggregations, _row_key, _SpecProblem
 
-    assert spec.across is not None
-    across = spec.model_copy(update={"field": spec.across.field, "rule": spec.across.rule, "keep_empty": spec.across.keep_empty})
+    across = across_axis(spec, specs)
     for which, one in ((("field",), spec), (("across", "field"), across)):
         if one.field.value not in loans.columns:
             raise _SpecProblem(which, one.field.value, f"the tape has no {one.field.value} column: map it under pool.columns")
@@ -75,10 +105,10 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
         pl.len().alias("n"), pl.col("balance").cast(pl.Int128).sum().alias("b"), *ranges
     )  # one group-by: the axes' keys (and value ranges, for labels clamped to the data) come from its cells
     try:
-        cols, column_labels = _axis(grouped, across, "c")
+        cols, column_keys = _axis(grouped, across, "c")
     except _SpecProblem as problem:
         raise _SpecProblem(("across", *problem.loc), problem.value, problem.message) from None
-    rows, row_labels = _axis(grouped, spec, "r")
+    rows, row_keys = _axis(grouped, spec, "r")
     grouped = grouped.select("r", "c", "n", "b")
     found = {(r, c): (n, b) for r, c, n, b in grouped.iter_rows()}
     counts = [[found.get((r, c), (0, 0))[0] for c in cols] for r in rows]
@@ -96,4 +126,5 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
     zero: int | Decimal = Decimal("0.00") if spec.cell == "percent" else 0
     row_totals = [sum(row, zero) for row in cells]
     column_totals = [sum((row[j] for row in cells), zero) for j in range(width)]
-    return CrossTab(spec, row_labels, column_labels, cells, row_totals, column_totals, sum(row_totals, zero), sum(map(sum, counts)), total_cents)
+    total = sum(row_totals, zero)
+    return CrossTab(spec, row_keys, column_keys, cells, row_totals, column_totals, total, sum(map(sum, counts)), total_cents, across=across)

@@ -48,14 +48,18 @@ def grouped_tables(loans: pl.DataFrame, specs: list[TableSpec], groups: Groups |
                     continue
             chosen.append((spec, key, label, frame))
     if groups is None:
-        tables = compute_many([(frame, spec) for spec, _, _, frame in chosen], places)
+        tables = compute_many([(frame, spec) for spec, _, _, frame in chosen], places, specs)
     else:
-        tables = _by_group(loans, groups, chosen, places)
+        tables = _by_group(loans, groups, chosen, places, specs)
     return [dataclasses.replace(t, group=label, group_key=key) for t, (_, key, label, _) in zip(tables, chosen, strict=True)]
 
 
 def _by_group(
-    loans: pl.DataFrame, groups: Groups, chosen: list[tuple[TableSpec, str | None, str | None, pl.DataFrame]], places: TablePlaces | None
+    loans: pl.DataFrame,
+    groups: Groups,
+    chosen: list[tuple[TableSpec, str | None, str | None, pl.DataFrame]],
+    places: TablePlaces | None,
+    specs: list[TableSpec],
 ) -> list[Table | CrossTab]:
     """The chosen tables of a grouped deal: each one-way spec's group-by once, keyed by group, run together; cross-tabs per frame."""
     import polars as pl
@@ -80,7 +84,7 @@ def _by_group(
             raise DealFileError([where.spec(spec, problem.loc, problem.value, problem.message)]) from None
     sums = {id(spec): frame for spec, frame in zip(one_way, pl.collect_all(plans), strict=True)}
     pool_cents = int(loans["balance"].cast(pl.Int128).sum() or 0)  # what a group's `of: pool` percent is of
-    crosstabs = iter(compute_many([(frame, spec) for spec, _, _, frame in chosen if spec.across is not None], places))
+    crosstabs = iter(compute_many([(frame, spec) for spec, _, _, frame in chosen if spec.across is not None], places, specs))
     out: list[Table | CrossTab] = []
     for spec, key, _, frame in chosen:
         if spec.across is not None:

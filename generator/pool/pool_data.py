@@ -20,10 +20,10 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from generator.deal.models import CategoriesRule, Column, Pool, StatesRule, SummaryItem, TableSpec
+from generator.fields import Kind
 from generator.pool import columns as figure_columns
 from generator.pool.columns import ColumnProblem, Figure
 from generator.pool.exact import round_half_up
-from generator.pool.fields import Kind
 from generator.pool.groups import group_frames
 from generator.pool.strats import Table, category_of
 from generator.pool.sums import sum_type

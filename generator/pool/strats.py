@@ -1,15 +1,16 @@
-"""Stratification tables: a loan field, a banding rule and labels in; rows that foot out.
+"""Stratification tables: a loan field and a banding rule in; rows keyed and footed out.
 
 Tables are data (`templates/strat-tables.yaml` and the deal file's `pool.tables`); this
 module only groups the tape by the rule's row key in polars and rounds the sums so that
-every table's printed rows add up to its printed total.
+every table's printed rows add up to its printed total. Each row carries its key (a band's
+bounds, a category, a year, a state); the documents layer renders its label (`documents.labels`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -17,20 +18,18 @@ from pydantic import RootModel
 
 from generator.deal.models import BandsRule, CategoriesRule, Category, DistinctRule, StatesRule, Tables, TableSpec, YearlyRule
 from generator.errors import DealdocsError, DealFileError, Problem
+from generator.fields import Kind, LoanField, by_unit, table_fields
+from generator.installation import installed
 from generator.pool import columns as figure_columns
 from generator.pool.columns import ColumnProblem, Figure, held, share_value_problem, written
 from generator.pool.exact import INT64_MAX, allocate, fits
-from generator.pool.fields import Kind, LoanField, by_unit, table_fields
 from generator.pool.sums import sum_type
 from generator.pool.usps import STATE_NAMES
-from generator.templating.environment import environment
-from generator.templating.folders import templates_dir
 
 if TYPE_CHECKING:
     import datetime as dt
 
     import polars as pl
-    from jinja2 import Template
 
     from generator.deal.loading import LoadedDeal
     from generator.pool.crosstab import CrossTab
@@ -51,16 +50,31 @@ CATEGORIES = figure_columns.CATEGORIES
 
 
 @dataclass(frozen=True)
-class Row:
-    """One row of a table: its label, its loans and their balance, rounded so that the rows foot."""
+class Band:
+    """A band row's bounds in the field's units (None: the open side) and the rule's key of the label that prints it."""
 
-    label: str
+    lo: Decimal | None
+    hi: Decimal | None
+    which: str  # the rule's key that labels it: "label", "first_label", "last_label", or "single_label" for a band whose lo equals its hi
+    edge: Decimal | None = None  # an open band's own edge (`edge` in its label): the first edge below it, the last above it
+
+
+RowKey = Band | Decimal | int | str | None
+"""What a row stands for: a band, a distinct value (in the field's units), a category's index (one past the last: other_label), a year,
+a state code; None for blank loans."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a table: its key, its loans and their balance, rounded so that the rows foot; its label once rendered."""
+
+    key: RowKey
     count: int
     balance_cents: int
     balance: int  # whole dollars, footed to the table's total
     percent: Decimal  # share of the table's balance, 2 decimals, footed to 100.00
     figures: tuple[Figure, ...] = ()  # one per column of `spec.columns`, when the spec lists columns
-    key: Any = None  # the row's key (`_row_key`): a band, category or year number, a state code; MISSING for blanks
+    label: str = ""  # rendered from the key by the documents layer (`documents.labels.labelled`)
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ def default_tables() -> tuple[TableSpec, ...]:
     """
     from generator.deal.loading import parse_yaml, validate_model
 
-    path = templates_dir() / "strat-tables.yaml"
+    path = installed("templates") / "strat-tables.yaml"
     data, root = parse_yaml(path)
     return tuple(validate_model(TableList, data, path, root).root)
 
@@ -176,39 +190,6 @@ def _chosen(tables: Tables) -> list[TableSpec]:
         else:
             chosen[at] = spec
     return chosen
-
-
-@cache
-def _label_template(source: str) -> Template:
-    return environment().from_string(source)
-
-
-def _label(source: str, key: str, **values: Any) -> str:
-    """A label rendered from the rule's `key` (label, first_label, ...); a failing label is a problem at that key."""
-    try:
-        return _label_template(source).render(**values).strip()
-    except Exception as exc:  # a deal team's label template: name the table, do not crash
-        raise _SpecProblem(("rule", key), source, f"label template failed: {_why(exc, source, values)}") from None
-
-
-def _why(exc: Exception, source: str, values: dict[str, Any]) -> str:
-    """What went wrong in a label, in words: an undefined name (whatever filter it went through), a division by zero."""
-    from jinja2 import TemplateSyntaxError, meta
-
-    if isinstance(exc, TemplateSyntaxError):
-        return f"{exc.message} (line {exc.lineno} of the label)" if exc.lineno > 1 else str(exc.message)
-    env = environment()
-    unknown = sorted(meta.find_undeclared_variables(env.parse(source)) - set(values) - set(env.globals))
-    if unknown:
-        return f"{', '.join(f'`{n}`' for n in unknown)} is undefined: this label can use {', '.join(f'`{n}`' for n in values)}"
-    empty = sorted(n for n in meta.find_undeclared_variables(env.parse(source)) if n in values and values[n] is None)
-    if empty:
-        return f"{', '.join(f'`{n}`' for n in empty)} has no value here: the open first band has no `lo`, the open last band no `hi`"
-    if isinstance(exc, ZeroDivisionError):
-        return "division by zero"
-    if isinstance(exc, InvalidOperation):
-        return "invalid arithmetic (such as 0 / 0)"
-    return str(exc) or type(exc).__name__
 
 
 def _scale(spec: TableSpec) -> int:
@@ -342,12 +323,12 @@ def category_of(spec: TableSpec, value: bool | int | dt.date | str) -> int | Non
     return found
 
 
-def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int, highest: int) -> list[str]:
-    """Labels of the bands `keys`; `spec` names the banded field (its `field` and `rule` are the axis's)."""
+def _bands(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int, highest: int) -> list[Band]:
+    """The bands `keys`, their bounds and label; `spec` names the banded field (its `field` and `rule` are the axis's)."""
     scale = _scale(spec)
     edges = [Decimal(e).scaleb(-scale) for e in _scaled_edges(spec, rule)]
     unit = Decimal(1).scaleb(-scale)
-    labels = []
+    bands = []
     for n, key in enumerate(keys):
         lo = edges[key - 1] + unit if key > 0 else None
         hi = edges[key] if key < len(edges) else None
@@ -358,28 +339,29 @@ def _band_labels(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int,
         else:
             which = "first_label" if lo is None else "last_label" if hi is None else "label"
         edge = {"first_label": edges[0], "last_label": edges[-1]}.get(which)  # an open band's own edge
-        labels.append(_label(getattr(rule, which), which, lo=lo, hi=hi, **({} if edge is None else {"edge": edge})))
-    return labels
+        bands.append(Band(lo, hi, "single_label" if lo is not None and lo == hi else which, edge))
+    return bands
 
 
-def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None) -> Table | CrossTab:
+def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None, specs: Sequence[TableSpec] = ()) -> Table | CrossTab:
     """One stratification table of the loans, in exact arithmetic: its rounded rows foot to its rounded total.
 
     Args:
         loans: The canonical loans (`TapeReport.loans`).
         spec: What to stratify by and how (bands, categories, years, states) and the row labels.
         places: Where the spec is in the deal file, so that problems name its lines.
+        specs: The deal's tables, which a cross-tab's `across.table` names.
 
     Returns:
-        The table's rows (label, count, balance, percent) and total.
+        The table's rows (key, count, balance, percent) and total.
 
     Raises:
-        DealdocsError: The spec does not fit the field or its labels cannot be rendered.
+        DealdocsError: The spec does not fit the field (or names no table of `specs` across).
     """
     from generator.pool.crosstab import compute_crosstab
 
     try:
-        return compute_crosstab(loans, spec) if spec.across is not None else _compute_table(loans, spec)
+        return compute_crosstab(loans, spec, specs) if spec.across is not None else _compute_table(loans, spec)
     except _SpecProblem as problem:
         raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
 
@@ -436,12 +418,11 @@ def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame, po
     missing = sums.pop(MISSING, None)
     valued = grouped.filter(pl.col("key") != MISSING) if missing is not None else grouped
     lowest, highest = (cast("int | None", valued["low"].min()), cast("int | None", valued["high"].max())) if "low" in valued.columns else (None, None)
-    keys, labels = _keys_and_labels(spec, spec.rule, set(sums), spec.keep_empty, lowest, highest)
+    keys, row_keys = _row_keys(spec, spec.rule, set(sums), spec.keep_empty, lowest, highest)
     chosen = [sums.get(k, {"count": 0, "balance": 0}) for k in keys]
     if missing is not None:
         chosen.append(missing)
-        labels.append(spec.missing_label)
-        keys.append(MISSING)
+        row_keys.append(None)
     counts = [r["count"] for r in chosen]
     cents = [r["balance"] for r in chosen]
     total = sum(cents)
@@ -453,16 +434,20 @@ def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame, po
         hundredths = allocate([c * 10_000 for c in cents], pool_cents)
         of_pool, whole_of_pool = [Decimal(h).scaleb(-2) for h in hundredths], Decimal(sum(hundredths)).scaleb(-2)
     rows = [
-        Row(label, n, c, d, p, figure_columns.figures(columns, r, n, c, d, p, q) if columns else (), k)
-        for label, n, c, d, p, q, r, k in zip(labels, counts, cents, dollars, shares, of_pool, chosen, keys, strict=True)
+        Row(key, n, c, d, p, figure_columns.figures(columns, r, n, c, d, p, q) if columns else ())
+        for key, n, c, d, p, q, r in zip(row_keys, counts, cents, dollars, shares, of_pool, chosen, strict=True)
     ]
     hundred = Decimal("100.00") if total else Decimal("0.00")
     whole = figure_columns.figures(columns, figure_columns.merge(columns, chosen), sum(counts), total, sum(dollars), hundred, whole_of_pool)
     return Table(spec, rows, sum(counts), total, sum(dollars), whole if columns else ())
 
 
-def compute_many(jobs: list[tuple[pl.DataFrame, TableSpec]], places: TablePlaces | None = None) -> list[Table | CrossTab]:
+def compute_many(
+    jobs: list[tuple[pl.DataFrame, TableSpec]], places: TablePlaces | None = None, specs: Sequence[TableSpec] | None = None
+) -> list[Table | CrossTab]:
     """`compute_table` of each (loans, spec), the one-way tables' group-bys run together in one `collect_all`.
+
+    `specs` are the deal's tables a cross-tab's `across.table` may name (by default the jobs' own).
 
     Polars runs small group-bys one after another on too few threads; together they keep the
     cores busy (a deal's 40-odd group-bys take about half the time). Figures are the same.
@@ -478,10 +463,11 @@ def compute_many(jobs: list[tuple[pl.DataFrame, TableSpec]], places: TablePlaces
         except _SpecProblem as problem:
             raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
     done = iter(pl.collect_all([p for p in plans if p is not None]))
+    named = [spec for _, spec in jobs] if specs is None else specs
     out: list[Table | CrossTab] = []
     for (loans, spec), plan in zip(jobs, plans, strict=True):
         try:
-            out.append(compute_crosstab(loans, spec) if plan is None else finish_table(loans, spec, next(done)))
+            out.append(compute_crosstab(loans, spec, named) if plan is None else finish_table(loans, spec, next(done)))
         except _SpecProblem as problem:
             raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
     return out
@@ -491,30 +477,28 @@ def _column_fails(column: Any, schema: pl.Schema) -> bool:
     return figure_columns.unsummable(column, schema) is not None
 
 
-def _keys_and_labels(spec: TableSpec, rule: Any, found: set[Any], keep_empty: bool, lowest: int | None, highest: int | None) -> tuple[list[Any], list[str]]:
-    """The rows' keys in print order and their labels, for the keys found in the data (and the empty ones kept)."""
+def _row_keys(spec: TableSpec, rule: Any, found: set[Any], keep_empty: bool, lowest: int | None, highest: int | None) -> tuple[list[Any], list[RowKey]]:
+    """The rows' group-by keys in print order and their row keys, for the keys found in the data (and the empty ones kept)."""
     keys: list[Any]
     if isinstance(rule, BandsRule):
         bands: list[int] = list(range(len(rule.edges) + 1)) if keep_empty else sorted(found)
         if keep_empty and rule.clamp_to_data:
             bands = [k for k in bands if k in found or 0 < k < len(rule.edges)]
-        return bands, _band_labels(spec, rule, bands, lowest or 0, highest or 0)
+        return bands, list(_bands(spec, rule, bands, lowest or 0, highest or 0))
     if isinstance(rule, CategoriesRule):
-        names = [c.label for c in rule.categories] + [rule.other_label or ""]
         indexes: list[int] = list(range(len(rule.categories))) if keep_empty else sorted(found)
         if keep_empty and len(rule.categories) in found:
             indexes.append(len(rule.categories))
-        return indexes, [names[k] for k in indexes]
+        return indexes, list(indexes)
     if isinstance(rule, YearlyRule):
         years: list[int] = sorted(found)
-        return years, [_label(rule.label, "label", year=k) for k in years]
-    if isinstance(rule, DistinctRule):
+        return years, list(years)
+    if isinstance(rule, DistinctRule):  # the value itself, in the field's units
         values: list[int] = sorted(found)
-        field = spec.field.loan_field
-        return values, [_label(rule.label, "label", value=field.value(k - DISTINCT_SHIFT)) for k in values]
+        return values, [spec.field.loan_field.value(k - DISTINCT_SHIFT) for k in values]
     assert isinstance(rule, StatesRule)
     keys = sorted(found, key=lambda code: STATE_NAMES[code])
-    return keys, [STATE_NAMES[k] for k in keys]
+    return keys, list(keys)
 
 
 def compute_tables(loans: pl.DataFrame, specs: list[TableSpec], places: TablePlaces | None = None) -> list[Table | CrossTab]:
@@ -553,10 +537,11 @@ def _column_misfits(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None
 
 def _rule_misfits(spec: TableSpec, code_maps: dict[str, dict[str, Any]] | None) -> list[_SpecProblem]:
     """`_misfits` of the table's rule and of its cross-tab's `across` axis (placed under `across`)."""
+    from generator.pool.crosstab import across_axis
+
     found = _misfits(spec, code_maps)
-    if spec.across is not None:
-        across = spec.model_copy(update={"field": spec.across.field, "rule": spec.across.rule})
-        found += [_SpecProblem(("across", *p.loc), p.value, p.message) for p in _misfits(across, code_maps)]
+    if spec.across is not None and spec.across.table is None:  # a named table's rule is checked at that table
+        found += [_SpecProblem(("across", *p.loc), p.value, p.message) for p in _misfits(across_axis(spec, ()), code_maps)]
     return found
 
 
@@ -574,29 +559,33 @@ def column_problems(tables: Tables, places: TablePlaces) -> list[Problem]:
 
 
 def check_tables(
-    tables: Tables, places: TablePlaces, year: int, loans: pl.DataFrame | None = None
+    tables: Tables, places: TablePlaces, loans: pl.DataFrame | None = None, labels: Callable[[TableSpec], None] | None = None
 ) -> tuple[list[Problem], list[Table | CrossTab]]:
-    """Every problem that would stop the deal's tables from rendering, found without rendering a document.
+    """Every problem that would stop the deal's tables from being computed, found without rendering a document.
 
     Unknown ids dropped; rules that cannot group their field (a table's or its `across` axis's),
     each category value no loan can have or listed twice; band edges finer than the field
-    is stored or absurdly large; labels that fail (a Jinja syntax error, an undefined name, a
-    division by zero), tried with representative values: the first and last edges, `year`;
-    figure columns no tape can compute (a share's value no loan can have), every one of them.
-    With the tape's `loans`, each table is also computed (a category missing a code on the tape),
-    and the tables computed are returned with the problems, so that no caller computes them again.
+    is stored or absurdly large; a cross-tab's `across.table` naming no table; figure columns
+    no tape can compute (a share's value no loan can have), every one of them; `labels`, the
+    documents layer's trial of the spec's labels, raises what it finds placed. With the tape's
+    `loans`, each table is also computed (a category missing a code on the tape), and the tables
+    computed are returned with the problems, so that no caller computes them again.
     """
     problems = _unknown_drops(tables, places)
     computed: list[Table | CrossTab] = []
     code_maps = places.code_maps()
-    for spec in _chosen(tables):
+    chosen = _chosen(tables)
+    for spec in chosen:
         rule_misfits, misfits = _rule_misfits(spec, code_maps), _column_misfits(spec, code_maps)
         problems += [places.spec(spec, p.loc, p.value, p.message) for p in [*rule_misfits, *misfits]]
+        if rule_misfits:  # nothing more can be tried of a rule that cannot group its field
+            continue
         try:
-            for _ in [] if rule_misfits else _trial_labels(spec, year):
-                pass
-            if loans is not None and not (rule_misfits or misfits):
-                computed.append(compute_table(loans, spec, places))
+            _check_spec(spec, chosen)
+            if labels is not None:
+                labels(spec)
+            if loans is not None and not misfits:
+                computed.append(compute_table(loans, spec, places, chosen))
         except _SpecProblem as problem:
             problems.append(places.spec(spec, problem.loc, problem.value, problem.message))
         except DealdocsError as exc:
@@ -604,36 +593,66 @@ def check_tables(
     return problems, computed
 
 
-def _trial_labels(spec: TableSpec, year: int) -> Iterator[str]:
-    """Each label of the spec rendered as a table would, with representative values (no data needed)."""
+def _check_spec(spec: TableSpec, specs: Sequence[TableSpec]) -> None:
+    """The spec's problems that need no tape, raised: its rule's (`_check_rule`), its across axis's, or its `across.table` naming no table of `specs`."""
+    from generator.pool.crosstab import across_axis
+
+    _check_rule(spec)
+    if spec.across is None:
+        return
+    axis = across_axis(spec, specs)
+    if spec.across.table is None:  # a named table's rule is checked at that table
+        try:
+            _check_rule(axis)
+        except _SpecProblem as problem:
+            raise _SpecProblem(("across", *problem.loc), problem.value, problem.message) from None
+
+
+def _check_rule(spec: TableSpec) -> None:
+    """A rule that cannot group its field, band edges finer than the field is stored or absurdly large, raised."""
+    if problem := _misfit(spec):
+        raise problem
+    if isinstance(spec.rule, BandsRule):
+        _scaled_edges(spec, spec.rule)
+
+
+def trial_keys(spec: TableSpec, year: int) -> list[RowKey]:
+    """Representative row keys of the spec, no data needed: its outer and inner bands (single-value too), `year` for a yearly rule.
+
+    What `validate` renders each label with; raises the rule's problems (a rule that cannot
+    group its field, edges finer than the field or too large).
+    """
     if problem := _misfit(spec):
         raise problem
     rule = spec.rule
     if isinstance(rule, YearlyRule):
-        yield _label(rule.label, "label", year=year)
+        return [year]
     if isinstance(rule, DistinctRule):  # one unit of the field: 0.001 of a margin, 1 month
-        yield _label(rule.label, "label", value=spec.field.loan_field.value(1))
+        return [spec.field.loan_field.value(1)]
     if not isinstance(rule, BandsRule):
-        return
+        return []
     scale = _scale(spec)
     edges = [Decimal(e).scaleb(-scale) for e in _scaled_edges(spec, rule)]
     unit = Decimal(1).scaleb(-scale)
     first, last = edges[0], edges[-1]
+    keys: list[RowKey]
     if rule.clamp_to_data:  # every row is a closed band, its outer bounds from the data
-        yield _label(rule.label, "label", lo=first, hi=first)
-        yield _label(rule.label, "label", lo=last + unit, hi=last + unit)
+        keys = [Band(first, first, "label"), Band(last + unit, last + unit, "label")]
     else:
-        yield _label(rule.first_label or "", "first_label", lo=None, hi=first, edge=first)
-        yield _label(rule.last_label or "", "last_label", lo=last + unit, hi=None, edge=last)
+        keys = [Band(None, first, "first_label", first), Band(last + unit, None, "last_label", last)]
     if len(edges) > 1:
-        yield _label(rule.label, "label", lo=first + unit, hi=edges[1])
-        yield _label(rule.label, "label", lo=edges[-2] + unit, hi=last)
-    else:
-        _label_syntax(rule.label)  # never printed with one edge, but it must still be a template
+        keys += [Band(first + unit, edges[1], "label"), Band(edges[-2] + unit, last, "label")]
+    return [*keys, Band(last, last, "single_label")]
 
 
-def _label_syntax(source: str) -> None:
+def across_trial_keys(spec: TableSpec, year: int) -> tuple[TableSpec, list[RowKey]] | None:
+    """A cross-tab's across axis (`across_axis`) and its `trial_keys`; None without an own across rule (one named by `across.table` is tried at its table)."""
+    from generator.pool.crosstab import across_axis
+
+    if spec.across is None or spec.across.table is not None:
+        return None
+    axis = across_axis(spec, ())
     try:
-        _label_template(source)
-    except Exception as exc:
-        raise _SpecProblem(("rule", "label"), source, f"label template failed: {exc}") from None
+        return axis, trial_keys(axis, year)
+    except _SpecProblem as problem:
+        raise _SpecProblem(("across", *problem.loc), problem.value, problem.message) from None

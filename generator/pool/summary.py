@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from generator.deal.models import Pool
 from generator.errors import Problem, TapeError
+from generator.fields import FIELDS
 from generator.pool.exact import allocate, share_percent
-from generator.pool.fields import FIELDS
 from generator.pool.sums import Widths, product_sums, product_total, sum_type
 from generator.pool.sums import widths as sum_widths
 

@@ -16,11 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from generator import fields as loan_fields
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, Severity, TapeError
-from generator.pool import fields as loan_fields
+from generator.fields import CODED, DATE_MAX, DATE_MIN, Kind, LoanField, Range
 from generator.pool.exact import INT64_MAX, fits
-from generator.pool.fields import CODED, DATE_MAX, DATE_MIN, Kind, LoanField, Range
 from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:

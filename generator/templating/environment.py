@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
 from jinja2.loaders import split_template_path
 
-from generator.documents.clauses import GLOBALS, Mentions, Numbering
+from generator.templating.clauses import GLOBALS, Mentions, Numbering
 from generator.templating.filters import FILTERS
 from generator.templating.sandbox import SafeEnvironment, allow_methods, guard_filter, safe_range, within
 

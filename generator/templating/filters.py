@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -48,22 +48,6 @@ def oneline(text: str) -> str:
     return text.__class__(" ").join(text.split())
 
 
-def grid(table: Any, words: Mapping[str, str]) -> Any:
-    """A computed table or cross-tab as printed cells (`documents.grids`), the same in every format."""
-    from generator.documents.grids import table_grid
-    from generator.templating.sandbox import plain
-
-    return plain(table_grid(table, words))
-
-
-def pool_grid(block: Any, words: Mapping[str, str]) -> Any:
-    """The pool-data block as printed cells, one column per group and the total."""
-    from generator.documents.grids import pool_grid as laid
-    from generator.templating.sandbox import plain
-
-    return plain(laid(block, words))
-
-
 FILTERS: dict[str, Callable[..., Any]] = {
     "number": number,
     "fixed": fixed,
@@ -72,6 +56,4 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "long_date": long_date,
     "end_sentence": end_sentence,
     "oneline": oneline,
-    "grid": grid,
-    "pool_grid": pool_grid,
 }

@@ -9,18 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.errors import Problem, TemplateProblemError
+from generator.installation import installed
 
 if TYPE_CHECKING:
     from generator.deal.loading import LoadedDeal
-
-
-def installed(name: str) -> Path:
-    """A folder shipped with dealdocs: inside the package in a wheel (pyproject's force-include), beside it in a checkout."""
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package / name, package.parent / name):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"dealdocs' {name} are missing from this installation")
 
 
 @cache

@@ -11,7 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from generator.output.files import write_atomic
+from generator.documents.labels import heading, scope_of
+from generator.files import write_atomic
 from generator.pool.analysis import PoolAnalysis
 from generator.pool.crosstab import CrossTab
 from generator.pool.exact import quantize
@@ -79,13 +80,13 @@ def _table_dict(t: Table | CrossTab) -> dict[str, Any]:
     extra: dict[str, Any] = {} if t.group is None else {"group": t.group, "group_key": t.group_key}
     if isinstance(t, CrossTab):
         return {
-            "id": t.spec.id, "title": " ".join(t.spec.title), **extra, "spec": t.spec.model_dump(mode="json", exclude_none=True),
+            "id": t.spec.id, "title": " ".join(heading(t.spec.title, scope_of(t))), **extra, "spec": t.spec.model_dump(mode="json", exclude_none=True),
             "row_labels": t.row_labels, "column_labels": t.column_labels, "cells": _plain(t.cells),
             "row_totals": _plain(t.row_totals), "column_totals": _plain(t.column_totals), "total": _plain(t.total),
         }  # fmt: skip
     data: dict[str, Any] = {
         "id": t.spec.id,
-        "title": " ".join(t.spec.title),
+        "title": " ".join(heading(t.spec.title, scope_of(t))),
         **extra,
         "rows": [
             {
@@ -309,19 +310,20 @@ def _table_sheet(book: _Book, t: Table) -> None:
 
     rows: list[tuple[str, list[Any]]]
     if t.spec.columns:
-        header = [" ".join(c.header) for c in t.spec.columns]
+        header = [" ".join(heading(c.header, scope_of(t))) for c in t.spec.columns]
         kinds = [(c.kind, places(c)) for c in t.spec.columns]
         rows = [(r.label, list(r.figures)) for r in t.rows] + [("Total", list(t.figures))]
     else:
         header = ["Number of Loans", "Aggregate Principal Balance", "Percent"]
         kinds = [("count", 0), ("balance", 0), ("percent", 2)]
         rows = [(r.label, [r.count, r.balance, r.percent]) for r in t.rows] + [("Total", [t.count, t.balance, Decimal("100.00")])]
-    _grid(book, _sheet_name(t), [" ".join(t.spec.header), *header], rows, kinds)
+    _grid(book, _sheet_name(t), [" ".join(heading(t.spec.header, scope_of(t))), *header], rows, kinds)
 
 
 def _crosstab_sheet(book: _Book, t: CrossTab) -> None:
-    assert t.spec.across is not None
-    corner = f"{' '.join(t.spec.header)} / {' '.join(t.spec.across.header)}"
+    assert t.across is not None
+    scope = scope_of(t)
+    corner = f"{' '.join(heading(t.spec.header, scope))} / {' '.join(heading(t.across.header, scope))}"
     rows = [(label, [*cells, total]) for label, cells, total in zip(t.row_labels, t.cells, t.row_totals, strict=True)]
     rows.append(("Total", [*t.column_totals, t.total]))
     kinds = [(t.spec.cell, 2 if t.spec.cell == "percent" else 0)] * (len(t.column_labels) + 1)

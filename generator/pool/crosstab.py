@@ -57,7 +57,7 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
     """The spec's matrix (its `across` set): raises the table module's spec problem when a field or rule does not fit."""
     import polars as pl
 
-    from generator.pool.strats import _range_aggregations, _row_key, _SpecProblem
+    from generator.pool.strats import _range_aggregations, _row_key, _SpecProblem, no_category
 
     assert spec.across is not None
     across = spec.model_copy(update={"field": spec.across.field, "rule": spec.across.rule, "keep_empty": spec.across.keep_empty})
@@ -73,6 +73,10 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
     grouped = loans.group_by(down_key.alias("r"), across_key.alias("c")).agg(
         pl.len().alias("n"), pl.col("balance").cast(pl.Int128).sum().alias("b"), *ranges
     )  # one group-by: the axes' keys (and value ranges, for labels clamped to the data) come from its cells
+    for axis, one, at in (("r", spec, ()), ("c", across, ("across",))):
+        if grouped[axis].null_count():  # a categories axis without other_label: its strays would vanish from the matrix
+            problem = no_category(loans, one)
+            raise _SpecProblem((*at, *problem.loc), problem.value, problem.message)
     try:
         cols, column_labels = _axis(grouped, across, "c")
     except _SpecProblem as problem:

@@ -16,7 +16,7 @@ from generator.pool.crosstab import CrossTab
 from generator.pool.groups import blank_groups, grouped_tables, unknown_groups
 from generator.pool.pool_data import PoolData, pool_data, summary_problems
 from generator.pool.strats import Table, TablePlaces, check_tables, column_problems, resolve_tables
-from generator.pool.summary import Summary, summarize
+from generator.pool.summary import Summary, no_balance, summarize
 from generator.pool.tape import TapeReport, load_tape
 
 if TYPE_CHECKING:
@@ -221,6 +221,8 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
     term_sheet = loaded.deal.term_sheet
     if term_sheet is not None:
         loans = report.loans if report is not None and not report.count(Severity.ERROR) else None
+        if loans is not None and (empty := no_balance(loans, term_sheet.pool)):  # what `summarize` refuses
+            problems.append(empty)
         places = TablePlaces(loaded)
         found, computed = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
         problems += found or width_problems(places, resolve_tables(term_sheet.pool.tables, places), computed)

@@ -362,6 +362,7 @@ SHARE_VALUE = (
 RESERVED_COLUMN_IDS = ("group", "table", "label")
 """The CSV export's own leading columns (`group,table,label,<column ids>`): a figure column's id may not repeat one."""
 
+
 def _repeats(names: list[str]) -> Iterator[tuple[int, str, int]]:
     """(index, name, index of its first use) of each name an earlier item of the list already has."""
     first: dict[str, int] = {}

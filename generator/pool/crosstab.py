@@ -75,8 +75,8 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec) -> CrossTab:
     )  # one group-by: the axes' keys (and value ranges, for labels clamped to the data) come from its cells
     for axis, one, at in (("r", spec, ()), ("c", across, ("across",))):
         if grouped[axis].null_count():  # a categories axis without other_label: its strays would vanish from the matrix
-            problem = no_category(loans, one)
-            raise _SpecProblem((*at, *problem.loc), problem.value, problem.message)
+            stray = no_category(loans, one)
+            raise _SpecProblem((*at, *stray.loc), stray.value, stray.message)
     try:
         cols, column_labels = _axis(grouped, across, "c")
     except _SpecProblem as problem:

@@ -10,11 +10,12 @@ Errors (what stops a render) are elsewhere; `validate`, `render` and `strats` pr
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from generator.deal.models import BandsRule, TableSpec
+from generator.deal.models import BandsRule, Rule, TableSpec
 from generator.errors import DealdocsError, Problem, Severity
 from generator.pool.columns import _span
 from generator.pool.fields import LoanField, Range
@@ -68,7 +69,7 @@ def warning(problem: Problem) -> Problem:
 
 def band_warnings(spec: TableSpec, places: TablePlaces) -> list[Problem]:
     """The table's band edges that look mistyped or make a row no loan can reach, down and across (a cross-tab), each at its edge."""
-    axes = [((), spec.field.loan_field, spec.rule)]
+    axes: list[tuple[tuple[str, ...], LoanField, Rule]] = [((), spec.field.loan_field, spec.rule)]
     if spec.across is not None:
         axes.append((("across",), spec.across.field.loan_field, spec.across.rule))
     return [
@@ -93,7 +94,7 @@ def _out_of_scale(edges: list[Decimal]) -> Iterator[tuple[int, str]]:
 
     A first gap blames the first edge, any other the edge above it (the last edge of [..., 779, 7999]).
     """
-    gaps = [b - a for a, b in zip(edges, edges[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(edges)]
     if len(gaps) < 2:  # one gap has nothing to be out of scale with
         return
     for k, gap in enumerate(gaps):
@@ -101,7 +102,8 @@ def _out_of_scale(edges: list[Decimal]) -> Iterator[tuple[int, str]]:
         low, high = sorted((abs(edges[k]), abs(edges[k + 1])))
         if gap > OUT_OF_SCALE * others and (low == 0 or high >= MAGNITUDE * low):
             index = 0 if k == 0 else k + 1
-            yield index, f"far out of scale with its neighbours (the gap from {edges[k]} to {edges[k + 1]} is {gap / others:.0f} times the largest other, {others})"
+            times = f"{gap / others:.0f} times the largest other, {others}"
+            yield index, f"far out of scale with its neighbours (the gap from {edges[k]} to {edges[k + 1]} is {times})"
 
 
 def _unreachable(field: LoanField, edges: list[Decimal]) -> Iterator[tuple[int, str]]:

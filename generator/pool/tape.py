@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, Severity, TapeError
@@ -276,9 +276,33 @@ class _Read:
     lines: int | None = None  # CSV: lines in the file
     integers: frozenset[str] = frozenset()  # columns stored as numbers (ZIPs lose their leading zeros)
     problems: tuple[Problem, ...] = ()
+    native: tuple[tuple[str, pl.Series], ...] = ()  # XLSX: per date column, which cells are date cells (not text)
 
 
-def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str]) -> tuple[pl.DataFrame, pl.Expr, _Read]:
+NATIVE_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} 00:00:00$"
+"""How the XLSX reader writes a date cell (a spreadsheet date is a midnight datetime) when it reads the sheet as text."""
+
+
+def _xlsx_dates(path: Path, frame: pl.DataFrame, options: dict[str, Any], dates: set[str]) -> tuple[tuple[str, pl.Series], ...]:
+    """Per date column, which of its cells are spreadsheet dates rather than text that looks like one.
+
+    Read as text, a date cell and the text '2024-09-06 00:00:00' are the same; read as datetimes,
+    text is null. Only columns holding such text are read again (one more pass over the sheet).
+    """
+    import polars as pl
+
+    looks = [h for h in sorted(dates & set(frame.columns)) if frame[h].str.contains(NATIVE_DATE).any()]
+    if not looks:
+        return ()
+    typed = pl.read_excel(
+        path, engine="calamine", columns=looks, schema_overrides={h: pl.Datetime("ms") for h in looks}, drop_empty_rows=False, **options
+    )
+    if typed.height != frame.height:  # not the same rows: no cell is taken for a date cell
+        return ()
+    return tuple((h, (typed[h].is_not_null() & frame[h].str.contains(NATIVE_DATE)).fill_null(False).alias(h)) for h in looks)
+
+
+def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str], dates: set[str]) -> tuple[pl.DataFrame, pl.Expr, _Read]:
     import polars as pl
 
     suffix = path.suffix.lower()
@@ -293,7 +317,8 @@ def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str
         options = {"sheet_name": sheet} if sheet else {"sheet_id": 1}
         # blank rows are kept here (and skipped in read_raw) so that later rows keep their sheet row numbers
         frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=False, **options)
-        return frame, _counted(2), _Read(integers=frozenset(frame.columns))  # sheet row 1 is the header; numbers lose zeros
+        native = _xlsx_dates(path, frame, options, dates)
+        return frame, _counted(2), _Read(integers=frozenset(frame.columns), native=native)  # sheet row 1 is the header; numbers lose zeros
     if suffix in {".parquet", ".pq"}:
         text, problems, integers = _parquet_as_text(pl.read_parquet(path), wanted, date_format)
         return text, _counted(1), _Read(integers=frozenset(integers), problems=tuple(problems))  # record number
@@ -477,7 +502,8 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
     mapping = {field: header for field, header in pool.headers().items() if header is not None}
     try:
         with _quiet_stderr():
-            frame, rows, read = _read_frame(path, pool.tape_options.sheet, pool.tape_options.date_format, set(mapping.values()))
+            dates = {header for field, header in mapping.items() if pool.registry[field].kind is Kind.DATE}
+            frame, rows, read = _read_frame(path, pool.tape_options.sheet, pool.tape_options.date_format, set(mapping.values()), dates)
     except DealdocsError:
         raise
     except (Exception, PanicException) as exc:  # a reader's own error (or panic) on a malformed file: report it
@@ -500,9 +526,16 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
         short = text["zip"].str.contains(r"^[0-9]{1,4}$")
         extra.append(pl.when(short).then(text["zip"]).alias("_zip_given"))
         text["zip"] = pl.when(short).then(text["zip"].str.zfill(5)).otherwise(text["zip"])
+    native = dict(read.native)
+    extra += [pl.lit(native[header]).alias(_native(field)) for field, header in mapping.items() if header in native]
     raw = frame.select(rows.alias("_row"), *(expr.alias(field) for field, expr in text.items()), *extra)
     blank = pl.all_horizontal(pl.col(list(mapping)).is_null())
     return raw.filter(~blank) if raw.select(blank.any()).item() else raw  # filtering copies every column: only when needed
+
+
+def _native(field: str) -> str:
+    """The name of a date field's mask of spreadsheet date cells beside its text: '_native_origination_date'."""
+    return f"_native_{field}"
 
 
 def _edged(frame: pl.DataFrame, headers: Iterable[str]) -> tuple[bool, ...]:
@@ -648,6 +681,8 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
         elif kind is Kind.DATE:  # the date parser skips whitespace (a newline, a vertical tab) before numbers
             times = bool(raw[field].str.contains(":", literal=True).any())
             expr = pl.when(~col.str.contains(ODD_SPACE)).then(_date(col, pool.tape_options.date_format, times))
+            if _native(field) in raw.columns:  # a spreadsheet's date cell is a date, whatever form its text would take
+                expr = pl.when(pl.col(_native(field))).then(col.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)).otherwise(expr)
         elif kind in CODED:
             expr = col.replace_strict(codes[field], default=None, return_dtype=pl.Boolean if kind is Kind.FLAG else pl.String)
         elif kind is Kind.STATE:  # two ASCII letters in any case; 'ıl' upper-cases to 'IL' but is not a code
@@ -800,6 +835,9 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[_Check]:
     return checks + _modern_checks(cols)
 
 
+ARM_PART = "ARM terms given in part"
+"""The rule of a loan with some ARM terms and not others, on a tape that does not say which loans are ARMs."""
+
 ARM_FIELDS = tuple(f.name for f in loan_fields.REGISTRY if f.arm)
 """The fields an adjustable-rate loan carries and a fixed-rate loan leaves blank."""
 
@@ -828,12 +866,18 @@ def _modern_checks(cols: set[str]) -> list[_Check]:
         checks.append((E, "months_to_roll", c("months_to_roll") > c("remaining_term"), "months to roll beyond the remaining term"))
     if "loan_age" in cols:
         checks.append((E, "loan_age", c("loan_age") > c("original_term"), "loan age longer than the original term"))
-    for name in ARM_FIELDS if "amortization" in cols else ():  # without it, the tape does not say which loans are ARMs
-        if name not in cols:
-            continue
+    arms = [name for name in ARM_FIELDS if name in cols]
+    for name in arms if "amortization" in cols else ():  # without it, the tape does not say which loans are ARMs
         arm = c("amortization") == "arm"
         checks.append((E, name, arm & c(_raw(name)).is_null(), f"ARM without {name.replace('_', ' ')}"))
         checks.append((E, name, (c("amortization") == "fixed") & c(_raw(name)).is_not_null(), f"{name.replace('_', ' ')} on a fixed-rate loan"))
+    if "amortization" not in cols and len(arms) > 1:  # the ARM terms can still be checked against one another
+        given = [c(_raw(name)).is_not_null() for name in arms]
+        blank = pl.concat_str([pl.when(~g).then(pl.lit(name)) for g, name in zip(given, arms, strict=True)], separator=", ", ignore_nulls=True)
+        rule = f"{ARM_PART}: an ARM missing some, or a fixed-rate loan with stray ones? (map amortization to check them by loan type)"
+        reason = pl.format("{}: {} blank; an ARM missing them, or a fixed-rate loan with stray ARM terms? (map amortization to check them by loan type)",
+                           pl.lit(ARM_PART), blank)  # fmt: skip
+        checks.append(Rule(W, arms[0], pl.any_horizontal(given) & ~pl.all_horizontal(given), reason, rule))
     return checks
 
 
@@ -920,6 +964,15 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
         padded = pl.format("ZIP stored as a number without its leading zeros: read as {}", pl.col(_raw("zip")))
         given = pl.col(_raw("_zip_given"))
         rules.append(Rule(Severity.WARNING, "zip", given.is_not_null(), padded, "ZIP stored as a number: zero-padded to 5 digits", given))
+    if (native := [f for f in fields if _native(f) in raw.columns]) and "date_format" in pool.tape_options.model_fields_set:
+        dated = pl.any_horizontal(pl.col(_native(f)) for f in native)
+        rows = raw.select(dated.sum()).item()
+        unused = (
+            f"the date cells of {rows} row{'s' * (rows != 1)} are already dates and are read as such: tape_options.date_format "
+            f"({pool.tape_options.date_format}) is only for dates written as text; remove it from the deal file unless some dates are text"
+        )  # one warning, on the first such row: a fact about the tape, not about each loan
+        first = pl.any_horizontal(pl.col(_raw(_native(f))) for f in native)
+        rules.append(Rule(Severity.WARNING, native[0], first & (first.cast(pl.Int64).cum_sum() == 1), unused))
     return rules
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, Severity, TapeError
@@ -283,20 +283,19 @@ NATIVE_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} 00:00:00$"
 """How the XLSX reader writes a date cell (a spreadsheet date is a midnight datetime) when it reads the sheet as text."""
 
 
-def _xlsx_dates(path: Path, frame: pl.DataFrame, options: dict[str, Any], dates: set[str]) -> tuple[tuple[str, pl.Series], ...]:
+def _xlsx_dates(path: Path, frame: pl.DataFrame, sheet: str | None, dates: set[str]) -> tuple[tuple[str, pl.Series], ...]:
     """Per date column, which of its cells are spreadsheet dates rather than text that looks like one.
 
-    Read as text, a date cell and the text '2024-09-06 00:00:00' are the same; read as datetimes,
-    text is null. Only columns holding such text are read again (one more pass over the sheet).
+    Read as text, a date cell and the text '2024-09-06 00:00:00' are the same; read by the XLSX
+    reader as datetimes, text is null (polars' own datetime reading would parse the text). Only
+    columns holding such text are read again (one more pass over the sheet).
     """
-    import polars as pl
+    import fastexcel
 
     looks = [h for h in sorted(dates & set(frame.columns)) if frame[h].str.contains(NATIVE_DATE).any()]
     if not looks:
         return ()
-    typed = pl.read_excel(
-        path, engine="calamine", columns=looks, schema_overrides={h: pl.Datetime("ms") for h in looks}, drop_empty_rows=False, **options
-    )
+    typed = fastexcel.read_excel(path).load_sheet(sheet if sheet else 0, use_columns=looks, dtypes=dict.fromkeys(looks, "datetime")).to_polars()
     if typed.height != frame.height:  # not the same rows: no cell is taken for a date cell
         return ()
     return tuple((h, (typed[h].is_not_null() & frame[h].str.contains(NATIVE_DATE)).fill_null(False).alias(h)) for h in looks)
@@ -317,7 +316,7 @@ def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str
         options = {"sheet_name": sheet} if sheet else {"sheet_id": 1}
         # blank rows are kept here (and skipped in read_raw) so that later rows keep their sheet row numbers
         frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=False, **options)
-        native = _xlsx_dates(path, frame, options, dates)
+        native = _xlsx_dates(path, frame, sheet, dates)
         return frame, _counted(2), _Read(integers=frozenset(frame.columns), native=native)  # sheet row 1 is the header; numbers lose zeros
     if suffix in {".parquet", ".pq"}:
         text, problems, integers = _parquet_as_text(pl.read_parquet(path), wanted, date_format)

@@ -286,3 +286,25 @@ def test_xlsx_text_that_looks_like_a_date_cell_still_follows_the_date_format(tmp
     code, out = cli("validate", xlsx_deal(tmp_path, "%m/%d/%Y", text_cell=True))
     assert code == 2, out
     assert re.search(r"loans\.xlsx:2 \[NOTE_DATE\]: error: not a date in the form %m/%d/%Y.*2023-08-15 00:00:00", out), out
+
+
+# --- validate checks what render --submission refuses ----------------------------------------
+
+
+def test_validate_lists_the_filing_problems_render_submission_refuses(tmp_path: Path) -> None:
+    """An exhibit file not found and two exhibits of one type: before, validate said ok and only `render --submission` refused."""
+    folder = tmp_path / "deal"
+    shutil.copytree(EXAMPLES / "cmsi-2006-1", folder)
+    deal = folder / "deal.yaml"
+    exhibits = (
+        "  exhibits:\n"
+        "    - {type: EX-4.1, description: Pooling and Servicing Agreement, file: missing.htm}\n"
+        "    - {type: EX-5.1, description: Another opinion, file: deal.yaml}\n"
+    )
+    deal.write_text(deal.read_text().replace("filing:\n", "filing:\n" + exhibits))
+    for args in (("validate", deal), ("render", deal, "--submission", tmp_path / "sub")):
+        code, out = cli(*args)
+        assert code == 2, out
+        assert f"{deal}:{line_of(deal, 'missing.htm')} [filing.exhibits.0.file]: error: not found" in out, out
+        assert "two exhibits share the exhibit type EX-5.1" in out, out
+    assert not (tmp_path / "sub").exists()

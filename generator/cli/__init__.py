@@ -312,6 +312,10 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
         except DealdocsError as exc:  # the tape cannot be read: list the deal file's problems with it
             unread = exc
     found = check_deal(loaded, report)
+    if loaded.deal.filing is not None:  # what `render --submission` refuses before rendering
+        from generator.output.submission import filing_problems
+
+        found += filing_problems(loaded)
     errors = 0 if report is None else report.count(Severity.ERROR)
     if report is not None:
         _print_tape_warnings(report)

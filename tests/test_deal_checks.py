@@ -142,7 +142,7 @@ def test_a_mistyped_fico_edge_is_one_warning_at_its_line_from_every_command(tmp_
         assert code == 0, out
         found = warnings_of(out, key)
         assert len(found) == 1 and found[0].strip().startswith(f"{deal}:{line_of(deal, '7999')} [{key}]"), out
-        assert "band edge 7999: far out of scale" in found[0] and "above the last edge" in found[0] and "300 to 850" in found[0]
+        assert "band edge 7999: far out of scale" in found[0] and "the band above the last edge can hold no loan" in found[0] and "300 to 850" in found[0]
 
 
 @pytest.mark.parametrize(
@@ -308,3 +308,23 @@ def test_validate_lists_the_filing_problems_render_submission_refuses(tmp_path: 
         assert f"{deal}:{line_of(deal, 'missing.htm')} [filing.exhibits.0.file]: error: not found" in out, out
         assert "two exhibits share the exhibit type EX-5.1" in out, out
     assert not (tmp_path / "sub").exists()
+
+
+def test_parquet_dates_are_read_as_dates_whatever_the_date_format(tmp_path: Path) -> None:
+    """A date column read through a two-digit-year format would be 2065 for 1965; a date cell is a date, and date_format gets one hint."""
+    import polars as pl
+
+    folder = tmp_path / "deal"
+    shutil.copytree(EXAMPLES / "prime-jumbo-2024-1", folder)
+    tape = pl.read_csv(folder / "loans.csv", infer_schema=False)
+    tape = tape.with_columns(pl.col(h).str.strptime(pl.Date, "%m/%d/%Y") for h in DATES)
+    tape.with_columns(pl.col("NOTE_DATE").cast(pl.Datetime("us"))).write_parquet(folder / "loans.parquet")
+    deal = folder / "deal.yaml"
+    deal.write_text(deal.read_text().replace("tape: loans.csv", "tape: loans.parquet").replace('"%m/%d/%Y"', '"%d.%m.%y"'))
+    code, out = cli("validate", deal)
+    assert code == 0, out
+    assert sum("are already dates" in line for line in out.splitlines()) == 2 and "(%d.%m.%y)" in out, out
+    loans = analyse(load_deal(deal)).tape.loans
+    expected = analyse(load_deal(PRIME)).tape.loans
+    for field in ("origination_date", "first_payment_date", "maturity_date"):
+        assert loans[field].to_list() == expected[field].to_list()

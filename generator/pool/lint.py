@@ -86,7 +86,7 @@ def edge_warnings(field: LoanField, edges: list[Decimal]) -> Iterator[tuple[int,
     for index, reason in [*_out_of_scale(edges), *_unreachable(field, edges)]:
         reasons.setdefault(index, []).append(reason)
     for index in sorted(reasons):
-        yield index, f"band edge {edges[index]}: {'; '.join(reasons[index])}: check this edge for a typo"
+        yield index, f"band edge {edges[index]}: {'; '.join(reasons[index])}: check this edge"
 
 
 def _out_of_scale(edges: list[Decimal]) -> Iterator[tuple[int, str]]:
@@ -121,7 +121,7 @@ def _unreachable(field: LoanField, edges: list[Decimal]) -> Iterator[tuple[int, 
         if (high is not None and lo is not None and lo > high) or (low is not None and hi is not None and hi < low):
             at = band - 1 if lo is not None and high is not None and lo > high else band
             which = "below the first edge" if band == 0 else "above the last edge" if band == rows - 1 else f"from {lo} to {hi}"
-            yield at, f"no {field.name} can be in the band {which} ({field.name} is {shown}), so that row never prints"
+            yield at, f"the band {which} can hold no loan ({field.name} is {shown})"
 
 
 def _lowest_and_highest(bounds: Range, decimals: int) -> tuple[Decimal | None, Decimal | None]:

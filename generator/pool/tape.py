@@ -299,7 +299,10 @@ def _xlsx_dates(path: Path, frame: pl.DataFrame, sheet: str | None, dates: set[s
     looks = [h for h in sorted(dates & set(frame.columns)) if frame[h].str.contains(NATIVE_DATE).any()]
     if not looks:
         return ()
-    typed = fastexcel.read_excel(path).load_sheet(sheet if sheet else 0, use_columns=looks, dtypes=dict.fromkeys(looks, "datetime")).to_polars()
+    try:
+        typed = fastexcel.read_excel(path).load_sheet(sheet if sheet else 0, use_columns=looks, dtypes=dict.fromkeys(looks, "datetime")).to_polars()
+    except Exception:  # a header the reader names otherwise (a repeated one): its cells are read as text, as before
+        return ()
     if typed.height != frame.height:  # not the same rows: no cell is taken for a date cell
         return ()
     return tuple((h, typed.select(pl.when(frame[h].str.contains(NATIVE_DATE)).then(pl.col(h).dt.date()))[h]) for h in looks)

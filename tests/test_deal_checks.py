@@ -330,3 +330,18 @@ def test_parquet_dates_are_read_as_dates_whatever_the_date_format(tmp_path: Path
     expected = analyse(load_deal(PRIME)).tape.loans
     for field in ("origination_date", "first_payment_date", "maturity_date"):
         assert loans[field].to_list() == expected[field].to_list()
+
+
+@pytest.mark.parametrize(
+    ("labels", "total", "text", "key", "message"),
+    [
+        ('{"1": Fixed, "2": Fixed}', "Total Pool", '"2": Fixed', "groups.labels.2", "group 1 has this label too"),
+        ('{"1": Fixed, "2": ARM}', "ARM", "total_label: ARM", "groups.total_label", "a group has this label too"),
+    ],
+)
+def test_two_groups_or_a_group_and_the_pool_with_one_label_are_a_message(tmp_path: Path, labels: str, total: str, text: str, key: str, message: str) -> None:
+    """The CSV's group column and the JSON's group would not tell the two apart."""
+    pool = f"groups: {{field: loan_group, labels: {labels}, total_label: {total}}}\ntables: {{defaults: false}}\n"
+    deal = prime_deal(tmp_path, pool)
+    deal.write_text(deal.read_text().replace(f"labels: {labels}, total_label: {total}}}", f"labels: {labels},\n         total_label: {total}}}"))
+    refused_at(deal, text, key, message)

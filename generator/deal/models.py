@@ -471,6 +471,20 @@ class Groups(Strict):  # noqa: D101 (see Address)
     labels: dict[str, NonEmpty] = Field(min_length=1, description="Each group's tape value and its label, in print order: {'1': 'Group 1'}.")
     total_label: NonEmpty = Field("Total Pool", description="Label of the whole pool's column and tables.")
 
+    @model_validator(mode="after")
+    def _labels_unique(self) -> Groups:
+        """Exports name each group's tables and pool-data column by its label: two groups, or a group and the pool, may not share one."""
+        keys = list(self.labels)
+        problems = [
+            FieldProblem(("labels", keys[j]), label, f"group {keys[k]} has this label too: exports name each group's tables by its label, "
+                         "so the two could not be told apart; give each group its own label")
+            for j, label, k in _repeats(list(self.labels.values()))
+        ]  # fmt: skip
+        if self.total_label in self.labels.values():
+            problems.append(FieldProblem(("total_label",), self.total_label, "a group has this label too: give the whole pool another total_label"))
+        raise_problems("Groups", problems)
+        return self
+
 
 class SummaryItem(Strict):  # noqa: D101 (see Address)
     label: NonEmpty = Field(description="The line's label: 'Weighted Average FICO'.")

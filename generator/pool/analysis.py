@@ -225,6 +225,11 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
             problems.append(empty)
         places = TablePlaces(loaded)
         found, computed = check_tables(term_sheet.pool.tables, places, term_sheet.cut_off_date.year, loans)
+        if not found and loans is not None and term_sheet.pool.groups is not None:  # the tables render prints: each group's too
+            try:
+                computed = grouped_tables(loans, resolve_tables(term_sheet.pool.tables, places), term_sheet.pool.groups, places)
+            except DealdocsError as exc:
+                found = exc.problems
         problems += found or width_problems(places, resolve_tables(term_sheet.pool.tables, places), computed)
         found = pool_problems(loaded, loans)
         problems += found

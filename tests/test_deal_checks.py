@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pytest
 from hypothesis import given, settings
@@ -345,3 +347,76 @@ def test_two_groups_or_a_group_and_the_pool_with_one_label_are_a_message(tmp_pat
     deal = prime_deal(tmp_path, pool)
     deal.write_text(deal.read_text().replace(f"labels: {labels}, total_label: {total}}}", f"labels: {labels},\n         total_label: {total}}}"))
     refused_at(deal, text, key, message)
+
+
+# --- validate refuses exactly what render and strats refuse -----------------------------------
+
+
+EDGES = {
+    "fico": ["[719, 759]", "[699, 719, 739, 759, 779, 7999]", "[1]", "[719.5]"],
+    "note_rate": ["[6.5, 7.0]", "[6.2501]", "[0, 5, 6]"],
+    "margin": ["[2.499, 2.749]"],
+    "reserve_months": ["[11, 23]"],
+}
+CATEGORIES = {
+    "occupancy": ["[{value: primary, label: P}]", "[{value: primary, label: P}, {value: investor, label: I}, {value: second_home, label: S}]",
+                  "[{value: primry, label: P}]"],
+    "amortization": ["[{value: fixed, label: F}, {value: arm, label: A}]", "[{value: arm, label: A}]"],
+    "state": ["[{value: CA, label: C}]"],
+}  # fmt: skip
+COLUMNS = [
+    "{id: count, kind: count, header: [N]}",
+    "{id: wa, kind: weighted_average, field: fico, header: [F]}",
+    "{id: wa_margin, kind: weighted_average, field: margin, header: [M]}",
+    "{id: ca, kind: share, field: state, value: CA, header: [CA]}",
+]
+MISTAKES = [
+    "{id: count, kind: percent, header: [P]}",  # the count column's id
+    "{id: wa, kind: weighted_average, field: margin, header: [M]}",  # the FICO column's id
+    "{id: bad, kind: share, field: occupancy, value: investr, header: [I]}",
+    "{id: label, kind: count, header: [L]}",
+    "{id: avg, kind: weighted_average, field: occupancy, header: [O]}",
+]
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> tuple[str, str]:
+    """A field and a rule for it, right or wrong: bands (some mistyped), categories (some with strays, with or without other_label), years."""
+    kind = draw(st.sampled_from(["bands", "categories", "yearly", "states"]))
+    if kind == "bands":
+        field = draw(st.sampled_from(sorted(EDGES)))
+        return field, f"{{kind: bands, edges: {draw(st.sampled_from(EDGES[field]))}, first_label: a, label: '{{{{ lo }}}}', last_label: c}}"
+    if kind == "categories":
+        field = draw(st.sampled_from(sorted(CATEGORIES)))
+        other = ", other_label: Other" if draw(st.booleans()) else ""
+        return field, f"{{kind: categories, categories: {draw(st.sampled_from(CATEGORIES[field]))}{other}}}"
+    return ("origination_date", "{kind: yearly}") if kind == "yearly" else ("state", "{kind: states}")
+
+
+@st.composite
+def pools(draw: st.DrawFn) -> str:
+    """One or two tables of the prime-jumbo pool, each maybe a cross-tab, maybe with figure columns."""
+    entries = []
+    for n in range(draw(st.integers(1, 2))):
+        field, rule = draw(rules())
+        lines = [f"- id: t{n}", "  title: [T]", "  header: [By]", f"  field: {field}", f"  rule: {rule}"]
+        if draw(st.booleans()):
+            across, across_rule = draw(rules())
+            lines.append(f"  across: {{field: {across}, header: [X], rule: {across_rule}}}")
+        elif columns := draw(st.lists(st.sampled_from(COLUMNS), max_size=3, unique=True)):
+            wrong = draw(st.sampled_from(MISTAKES)) if draw(st.integers(0, 2)) == 0 else None  # a third with a mistake
+            lines += ["  columns:", *(f"    - {c}" for c in [*columns, *([wrong] if wrong else [])])]
+        entries += [f"    {line}" for line in lines]
+    custom = "custom_fields:\n  - {name: reserve_months, column: RESERVES, kind: integer, range: [0, 120]}\n"
+    return custom + "tables:\n  defaults: false\n  tables:\n" + "\n".join(entries) + "\n"
+
+
+@settings(max_examples=int(os.environ.get("DEALDOCS_FUZZ_EXAMPLES", "8")), deadline=None, derandomize=True)
+@given(pools())
+def test_validate_refuses_exactly_what_render_and_strats_refuse(pool: str) -> None:
+    """Random tables, right and wrong: validate exits 2 exactly when render or strats would, never with an internal error."""
+    with TemporaryDirectory() as folder:
+        deal = prime_deal(Path(folder), pool)
+        validated, out = cli("validate", deal)
+        refused = [cli(*args)[0] for args in (("strats", deal, "-o", Path(folder) / "s.json"), ("render", deal, "-f", "txt", "-o", Path(folder) / "out"))]
+        assert validated == max(refused) and validated in (0, 2), f"validate {validated}, strats and render {refused}:\n{pool}\n{out}"

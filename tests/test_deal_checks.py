@@ -379,6 +379,9 @@ MISTAKES = [
 ]
 
 
+SUMMARY = ["{label: Loans, kind: count}", "{label: WA FICO, kind: weighted_average, field: fico}", "{label: CA, kind: share, field: state, value: CA}"]
+
+
 @st.composite
 def rules(draw: st.DrawFn) -> tuple[str, str]:
     """A field and a rule for it, right or wrong: bands (some mistyped), categories (some with strays, with or without other_label), years."""
@@ -395,7 +398,7 @@ def rules(draw: st.DrawFn) -> tuple[str, str]:
 
 @st.composite
 def pools(draw: st.DrawFn) -> str:
-    """One or two tables of the prime-jumbo pool, each maybe a cross-tab, maybe with figure columns."""
+    """One or two tables of the prime-jumbo pool, each maybe a cross-tab, maybe with figure columns; maybe groups and summary lines."""
     entries = []
     for n in range(draw(st.integers(1, 2))):
         field, rule = draw(rules())
@@ -408,7 +411,10 @@ def pools(draw: st.DrawFn) -> str:
             lines += ["  columns:", *(f"    - {c}" for c in [*columns, *([wrong] if wrong else [])])]
         entries += [f"    {line}" for line in lines]
     custom = "custom_fields:\n  - {name: reserve_months, column: RESERVES, kind: integer, range: [0, 120]}\n"
-    return custom + "tables:\n  defaults: false\n  tables:\n" + "\n".join(entries) + "\n"
+    groups = 'groups: {field: loan_group, labels: {"1": Group 1, "2": Group 2}}\n' if draw(st.booleans()) else ""
+    lines = draw(st.lists(st.sampled_from(SUMMARY), max_size=3))  # two alike share a label
+    summary = "summary:\n" + "".join(f"  - {line}\n" for line in lines) if lines else ""
+    return custom + groups + summary + "tables:\n  defaults: false\n  tables:\n" + "\n".join(entries) + "\n"
 
 
 @settings(max_examples=int(os.environ.get("DEALDOCS_FUZZ_EXAMPLES", "8")), deadline=None, derandomize=True)

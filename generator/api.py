@@ -70,6 +70,7 @@ from generator.output.rendering import RENDERERS, render_deal
 from generator.output.scaffold import new_deal
 from generator.output.submission import SubmissionDocument, assemble, write_submission
 from generator.pool.analysis import PoolAnalysis, check_tape, tape_path, term_sheet_of
+from generator.pool.lint import deal_warnings
 from generator.pool.strats import Table, compute_table, compute_tables, default_tables, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
@@ -84,7 +85,7 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     "Deal", "LoadedDeal", "load_deal", "schema_texts", "write_schemas",
     "TableSpec", "TableField", "BandsRule", "CategoriesRule", "DistinctRule", "YearlyRule", "StatesRule",
     # the tape and the pool's figures
-    "TapeReport", "load_tape", "check_tape", "tape_path", "term_sheet_of", "check_deal",
+    "TapeReport", "load_tape", "check_tape", "tape_path", "term_sheet_of", "check_deal", "deal_warnings",
     "PoolAnalysis", "analyse", "Summary", "summarize",
     "Table", "compute_table", "compute_tables", "labelled", "default_tables", "resolve_tables",
     "as_dict", "to_csv", "to_json", "write_xlsx",

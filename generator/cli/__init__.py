@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # for annotations only: --help must not import them
     from rich.console import Console
     from typer._click import Context  # what the framework passes commands' groups; typer.Context is a subclass of it
 
+    from generator.deal.loading import LoadedDeal
     from generator.pool.tape import TapeReport
 
 # What the command-line framework raises to end a command its own way (usage errors, --help, typer.Exit).
@@ -193,6 +194,16 @@ def _print_tape_warnings(report: TapeReport) -> None:
             console.print(f"    ... and {group.count - len(group.first)} more")
 
 
+def _deal_warnings(loaded: LoadedDeal) -> int:
+    """Print the deal file's warnings (likely mistakes at their lines, `pool.lint`); returns how many."""
+    from generator.pool.lint import deal_warnings
+
+    found = deal_warnings(loaded)
+    if found:
+        _print_problems(f"{len(found)} warning{'s' * (len(found) != 1)} in the deal file", found, len(found), "yellow")
+    return len(found)
+
+
 @contextmanager
 def _tape_warnings() -> Iterator[None]:
     """Print the warnings of every tape read inside the block, as `validate` does, also when the block fails."""
@@ -228,16 +239,18 @@ def render(
     from generator.output.rendering import render_deal
 
     chosen = _formats(formats)
+    loaded = load_deal(deal)
+    _deal_warnings(loaded)
     if submission is not None:
         from generator.output.submission import write_submission
 
         with _tape_warnings():
-            paths = write_submission(load_deal(deal), submission, tape, templates)
+            paths = write_submission(loaded, submission, tape, templates)
         for path in paths:
             typer.echo(f"wrote {path}")
         return
     with _tape_warnings():
-        written = render_deal(load_deal(deal), out, tape, chosen, templates)
+        written = render_deal(loaded, out, tape, chosen, templates)
     for path, rendered in written:
         if rendered.warnings:
             _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")
@@ -300,10 +313,14 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
         except DealdocsError as exc:  # the tape cannot be read: list the deal file's problems with it
             unread = exc
     found = check_deal(loaded, report)
+    if loaded.deal.filing is not None:  # what `render --submission` refuses before rendering
+        from generator.output.submission import filing_problems
+
+        found += filing_problems(loaded)
     errors = 0 if report is None else report.count(Severity.ERROR)
-    warnings = 0 if report is None else report.count(Severity.WARNING)
     if report is not None:
         _print_tape_warnings(report)
+    warnings = _deal_warnings(loaded) + (0 if report is None else report.count(Severity.WARNING))
     if found:
         _print_problems(f"{len(found)} error{'s' * (len(found) != 1)} in the deal file", found[:SHOWN_PROBLEMS], len(found), "red")
     if unread is not None:
@@ -341,6 +358,7 @@ def strats(
     from generator.pool.analysis import term_sheet_of
 
     loaded = load_deal(deal)
+    _deal_warnings(loaded)
     with _tape_warnings():
         analysis = analysed(loaded, tape)
     if format is StratsFormat.xlsx:

@@ -433,6 +433,19 @@ SHARE_VALUE = (
 )
 
 
+RESERVED_COLUMN_IDS = ("group", "table", "label")
+"""The CSV export's own leading columns (`group,table,label,<column ids>`): a figure column's id may not repeat one."""
+
+
+def _repeats(names: list[str]) -> Iterator[tuple[int, str, int]]:
+    """(index, name, index of its first use) of each name an earlier item of the list already has."""
+    first: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if name in first:
+            yield j, name, first[name]
+        first.setdefault(name, j)
+
+
 ColumnKind = Literal["count", "balance", "percent", "average_balance", "weighted_average", "share", "minimum", "maximum"]
 
 
@@ -500,6 +513,23 @@ class TableSpec(Strict):  # noqa: D101 (see Address)
     across: Axis | None = Field(None, description="A cross-tab: the field banded across, each cell a figure of `cell`.")
     cell: Literal["percent", "count", "balance"] = Field("percent", description="A cross-tab's cells: percent of the group's balance, count or balance.")
 
+    @model_validator(mode="after")
+    def _column_ids_unique(self) -> TableSpec:
+        """Exports key a row's figures by column id, and the sums behind them are named after it: two columns may not share one."""
+        ids = [c.id for c in self.columns or ()]
+        problems = [
+            FieldProblem(("columns", j, "id"), c, f"column id {c} is already used by column {k + 1} of this table: exports key each "
+                         "row's figures by column id, so one would overwrite the other; give each column its own id")
+            for j, c, k in _repeats(ids)
+        ]  # fmt: skip
+        problems += [
+            FieldProblem(("columns", j, "id"), c, f"{c} is the name of the CSV export's own {c} column: give this column another id")
+            for j, c in enumerate(ids)
+            if c in RESERVED_COLUMN_IDS
+        ]
+        raise_problems("TableSpec", problems)
+        return self
+
 
 class Tables(Strict):
     """The shelf's default tables, with this deal's changes."""
@@ -511,11 +541,37 @@ class Tables(Strict):
         description="Tables to add; one with a default table's id replaces it in place.",
     )
 
+    @model_validator(mode="after")
+    def _table_ids_unique(self) -> Tables:
+        """A second table with an id would silently replace the first (as one replaces a default table), and exports name tables by id."""
+        ids = [t.id for t in self.tables]
+        problems = [
+            FieldProblem(("tables", j, "id"), i, f"table id {i} is already used by table {k + 1} of tables.tables: the later table would "
+                         "replace the earlier one, and exports name tables by id; give each table its own id")
+            for j, i, k in _repeats(ids)
+        ]  # fmt: skip
+        raise_problems("Tables", problems)
+        return self
+
 
 class Groups(Strict):  # noqa: D101 (see Address)
     field: FieldRef = Field(TableField("loan_group"), description="The field whose values are the groups.")
     labels: dict[str, NonEmpty] = Field(min_length=1, description="Each group's tape value and its label, in print order: {'1': 'Group 1'}.")
     total_label: NonEmpty = Field("Total Pool", description="Label of the whole pool's column and tables.")
+
+    @model_validator(mode="after")
+    def _labels_unique(self) -> Groups:
+        """Exports name each group's tables and pool-data column by its label: two groups, or a group and the pool, may not share one."""
+        keys = list(self.labels)
+        problems = [
+            FieldProblem(("labels", keys[j]), label, f"group {keys[k]} has this label too: exports name each group's tables by its label, "
+                         "so the two could not be told apart; give each group its own label")
+            for j, label, k in _repeats(list(self.labels.values()))
+        ]  # fmt: skip
+        if self.total_label in self.labels.values():
+            problems.append(FieldProblem(("total_label",), self.total_label, "a group has this label too: give the whole pool another total_label"))
+        raise_problems("Groups", problems)
+        return self
 
 
 class SummaryItem(Strict):  # noqa: D101 (see Address)
@@ -579,6 +635,17 @@ class Pool(Strict):  # noqa: D101 (see Address)
     def _servicing_fee_known(self) -> Pool:
         if self.columns.servicing_fee is None and self.servicing_fee is None:
             raise ValueError("the tape has no servicing fee column: set servicing_fee")
+        return self
+
+    @model_validator(mode="after")
+    def _summary_labels_unique(self) -> Pool:
+        """Exports name each pool-data line by its label (a CSV row, an XLSX row): two lines may not share one."""
+        problems = [
+            FieldProblem(("summary", j, "label"), label, f"summary line {k + 1} has this label too: exports name each line by its label, "
+                         "so the two could not be told apart; give each line its own label")
+            for j, label, k in _repeats([item.label for item in self.summary])
+        ]  # fmt: skip
+        raise_problems("Pool", problems)
         return self
 
     @model_validator(mode="after")

@@ -67,25 +67,16 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
             does not describe, lacks a signatory, or supplies an exhibit EDGAR would refuse; or a
             template has problems.
     """
-    deal, problems = loaded.deal, []
-    filing = deal.filing
-    drafted = [d.name for d in documents_of(loaded) if d.name in EXHIBITS]
+    deal, filing = loaded.deal, loaded.deal.filing
+    chosen, drafted = _chosen(loaded)
     if not drafted and filing is None:
         raise DealFileError([Problem(str(loaded.path), None, None, None, (
             "this deal file has no Form 8-K to file: a shelf opinion is an exhibit to a Form S-3 registration statement, "
             "which dealdocs does not draft; render it with --format htm and attach it to the S-3"
         ))])  # fmt: skip
-    chosen = list(filing.documents) if filing is not None and filing.documents is not None else drafted
-    for name in chosen:
-        if name not in drafted:
-            section = section_of(name)
-            problems.append(loaded.problem(("filing", "documents"), name, f"the deal file has no {section} section, so it has no {name} to file"))
-    signatory = _signatory(loaded)
-    if signatory is None:
-        problems.append(loaded.problem(("filing",), None, "the 8-K needs a signatory: add filing.signatory (name and title)"))
-    supplied = [] if filing is None else [_supplied(loaded, index, exhibit.file, problems) for index, exhibit in enumerate(filing.exhibits)]
-    if problems:
+    if problems := filing_problems(loaded):
         raise DealFileError(problems)
+    signatory = _signatory(loaded)
     assert signatory is not None
     search_path = template_dirs(loaded, templates)
     exhibits: list[tuple[SubmissionDocument, str]] = []  # each with the drafted document it is ('' if supplied)
@@ -93,9 +84,9 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
         number, file = EXHIBITS[name]
         content = render_htm(loaded, DOCUMENTS[name], tape, search_path).text.encode("ascii")
         exhibits.append((SubmissionDocument(f"EX-{number}", "", file, content), name))
-    for exhibit, (file, content) in zip(filing.exhibits if filing else [], supplied, strict=True):
-        exhibits.append((SubmissionDocument(exhibit.type, exhibit.description, file, content), ""))
-    _unique(loaded, [d for d, _ in exhibits])
+    for exhibit in filing.exhibits if filing else []:
+        path = loaded.resolve(exhibit.file)
+        exhibits.append((SubmissionDocument(exhibit.type, exhibit.description, path.name, path.read_bytes()), ""))
     exhibits.sort(key=lambda pair: tuple(int(part) for part in pair[0].type.removeprefix("EX-").split(".")))
     context: dict[str, Any] = {"deal": deal, "filing": {"report_date": _report_date(loaded), "signatory": signatory}, "exhibits": []}
     drafted_words = _descriptions(search_path, context)
@@ -165,28 +156,55 @@ def _signatory(loaded: LoadedDeal) -> Person | None:
     return deal.term_sheet.signatory if deal.term_sheet is not None else None
 
 
-def _supplied(loaded: LoadedDeal, index: int, file: str, problems: list[Problem]) -> tuple[str, bytes]:
-    """A supplied exhibit's name and bytes, its EDGAR problems added to `problems` at the deal file's line."""
+def _chosen(loaded: LoadedDeal) -> tuple[list[str], list[str]]:
+    """The drafted documents the 8-K is to carry (the filing's list, else every one drafted), and those the deal file describes."""
+    filing = loaded.deal.filing
+    drafted = [d.name for d in documents_of(loaded) if d.name in EXHIBITS]
+    return (list(filing.documents) if filing is not None and filing.documents is not None else drafted), drafted
+
+
+def filing_problems(loaded: LoadedDeal) -> list[Problem]:
+    """What stops the 8-K submission before anything is rendered, each at its deal-file line (`validate` lists them too).
+
+    A document to file that the deal file does not describe, no signatory, a supplied exhibit not
+    found or that EDGAR would refuse, two exhibits with one type or file name.
+    """
+    filing = loaded.deal.filing
+    chosen, drafted = _chosen(loaded)
+    problems = [
+        loaded.problem(("filing", "documents"), name, f"the deal file has no {section_of(name)} section, so it has no {name} to file")
+        for name in chosen
+        if name not in drafted
+    ]
+    if _signatory(loaded) is None:
+        problems.append(loaded.problem(("filing",), None, "the 8-K needs a signatory: add filing.signatory (name and title)"))
+    supplied = [] if filing is None else filing.exhibits
+    for index, exhibit in enumerate(supplied):
+        problems += _supplied_problems(loaded, index, exhibit.file)
+    named = [(f"EX-{EXHIBITS[name][0]}", EXHIBITS[name][1]) for name in chosen if name in drafted]
+    return problems + _unique(loaded, named + [(e.type, loaded.resolve(e.file).name) for e in supplied])
+
+
+def _supplied_problems(loaded: LoadedDeal, index: int, file: str) -> list[Problem]:
+    """A supplied exhibit not found, or each thing EDGAR would refuse in it, at the deal file's line."""
     path = loaded.resolve(file)
     where = ("filing", "exhibits", index, "file")
     if not path.is_file():
-        problems.append(loaded.problem(where, file, "not found (relative to the deal file)"))
-        return path.name, b""
-    problems += [loaded.problem(where, file, f"EDGAR would refuse it: {p}") for p in edgar_check.file_problems(path)]
-    return path.name, path.read_bytes()
+        return [loaded.problem(where, file, "not found (relative to the deal file)")]
+    return [loaded.problem(where, file, f"EDGAR would refuse it: {p}") for p in edgar_check.file_problems(path)]
 
 
-def _unique(loaded: LoadedDeal, exhibits: list[SubmissionDocument]) -> None:
+def _unique(loaded: LoadedDeal, exhibits: list[tuple[str, str]]) -> list[Problem]:
+    """Two exhibits (type, file name) with one type or file name, or a file named as the 8-K or the manifest."""
     problems = []
-    for key, label in (("type", "exhibit type"), ("file", "file name")):
+    for at, label in ((0, "exhibit type"), (1, "file name")):
         seen: set[str] = set()
-        for document in exhibits:
-            value = getattr(document, key)
-            if value in seen or (key == "file" and value in (MAIN, MANIFEST)):
+        for exhibit in exhibits:
+            value = exhibit[at]
+            if value in seen or (at == 1 and value in (MAIN, MANIFEST)):
                 problems.append(loaded.problem(("filing", "exhibits"), value, f"two exhibits share the {label} {value}"))
             seen.add(value)
-    if problems:
-        raise DealFileError(problems)
+    return problems
 
 
 def _descriptions(search_path: Sequence[Path], context: dict[str, Any]) -> dict[str, str]:

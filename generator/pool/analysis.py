@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.deal.loading import LoadedDeal, check_path
-from generator.deal.models import Pool, TermSheet
+from generator.deal.models import TermSheet
 from generator.errors import DealFileError, Problem, TapeError
 from generator.pool.crosstab import CrossTab
 from generator.pool.groups import blank_groups, grouped_tables, unknown_groups
-from generator.pool.pool_data import PoolData, pool_data, stating, summary_problems
+from generator.pool.pool_data import PoolData, pool_data, summary_problems
 from generator.pool.strats import Table, TablePlaces, column_problems, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
@@ -197,7 +197,3 @@ def _group_key_problems(loaded: LoadedDeal) -> list[Problem]:
     return found
 
 
-def stating_tables(loans: pl.DataFrame, pool: Pool, places: TablePlaces) -> list[Table | CrossTab]:
-    """The tables whose rows may state a pool-data line's figure, for each group they print for: what `render` matches the lines with."""
-    specs = [spec for spec in resolve_tables(pool.tables, places) if any(stating(spec, item) for item in pool.summary)]
-    return grouped_tables(loans, specs, pool.groups, places) if specs else []

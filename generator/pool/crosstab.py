@@ -89,7 +89,7 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec, specs: Sequence[Table
     """
     import polars as pl
 
-    from generator.pool.strats import _range_aggregations, _row_key, _SpecProblem
+    from generator.pool.strats import _range_aggregations, _row_key, _SpecProblem, no_category
 
     across = across_axis(spec, specs)
     for which, one in ((("field",), spec), (("across", "field"), across)):
@@ -104,6 +104,10 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec, specs: Sequence[Table
     grouped = loans.group_by(down_key.alias("r"), across_key.alias("c")).agg(
         pl.len().alias("n"), pl.col("balance").cast(pl.Int128).sum().alias("b"), *ranges
     )  # one group-by: the axes' keys (and value ranges, for labels clamped to the data) come from its cells
+    for axis, one, at in (("r", spec, ()), ("c", across, ("across",))):
+        if grouped[axis].null_count():  # a categories axis without other_label: its strays would vanish from the matrix
+            stray = no_category(loans, one)
+            raise _SpecProblem((*at, *stray.loc), stray.value, stray.message)
     try:
         cols, column_keys = _axis(grouped, across, "c")
     except _SpecProblem as problem:

@@ -400,6 +400,12 @@ def _range_aggregations(spec: TableSpec) -> list[pl.Expr]:
     return [pl.col(spec.field.value).min().alias("low"), pl.col(spec.field.value).max().alias("high")]
 
 
+def no_category(loans: pl.DataFrame, spec: TableSpec) -> _SpecProblem:
+    """The problem of a categories rule without other_label that some loans' values fit no row of: they would vanish from the table."""
+    strays = loans.filter(_row_key(loans, spec).is_null())[spec.field.value].unique().sort().to_list()
+    return _SpecProblem(("rule", "categories"), ", ".join(map(str, strays)), "loans with these values fall in no category (add them or set other_label)")
+
+
 def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame, pool_cents: int | None = None) -> Table:
     """The rows, labels and footed figures from the group-by's sums (`plan_table`); `loans` only name strays in a problem.
 
@@ -412,8 +418,7 @@ def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame, po
 
     columns = spec.columns or []
     if isinstance(spec.rule, CategoriesRule) and grouped["key"].null_count():
-        strays = loans.filter(_row_key(loans, spec).is_null())[spec.field.value].unique().sort().to_list()
-        raise _SpecProblem(("rule", "categories"), ", ".join(map(str, strays)), "loans with these values fall in no category (add them or set other_label)")
+        raise no_category(loans, spec)
     sums: dict[Any, dict[str, Any]] = {r["key"]: r for r in grouped.iter_rows(named=True)}
     missing = sums.pop(MISSING, None)
     valued = grouped.filter(pl.col("key") != MISSING) if missing is not None else grouped

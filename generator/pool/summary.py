@@ -107,6 +107,15 @@ def _month_start(day: dt.date, months_later: int = 0) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def no_balance(loans: pl.DataFrame, pool: Pool) -> Problem | None:
+    """The problem of a tape whose loans add up to no balance (every figure would be a share of nothing), else None."""
+    import polars as pl
+
+    if loans.height == 0 or loans["balance"].cast(pl.Int128).sum() == 0:
+        return Problem(pool.tape, None, None, None, "the tape has no loans with a balance")
+    return None
+
+
 def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
     """Every figure the term sheet's prose quotes, in one aggregate pass over the loans plus two small group-bys (ZIP, programme).
 
@@ -119,8 +128,8 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
     """
     import polars as pl
 
-    if loans.height == 0 or loans["balance"].cast(pl.Int128).sum() == 0:
-        raise TapeError([Problem(pool.tape, None, None, None, "the tape has no loans with a balance")])
+    if problem := no_balance(loans, pool):
+        raise TapeError([problem])
     c = pl.col
     widths = sum_widths(loans, [*WEIGHTED, "original_term"])  # Int64 only where it cannot wrap
     bal = c("balance").cast(sum_type(widths.balance))

@@ -221,18 +221,19 @@ def _first_line(exc: BaseException) -> str:
     return text[0].strip() if text else type(exc).__name__
 
 
-def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) -> tuple[pl.DataFrame, list[Problem], set[str]]:
+def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) -> tuple[pl.DataFrame, list[Problem], set[str], list[pl.Expr]]:
     """Parquet columns as text: dates through their day numbers, floats by their shortest decimal.
 
     Dates are checked as integers before polars formats them (a date past year 262143 would
     make it panic); a float16 cannot hold cents and is refused; a float whose shortest
     decimal has more significant digits than its type holds (6 for float32, 15 for float64)
     is not the number that was written, and is marked so that it is reported.
-    Returns the text frame, column problems and the integer columns (for ZIP padding).
+    Returns the text frame, column problems, the integer columns (for ZIP padding) and the dates
+    of the date columns (a date, or a midnight datetime, within range), named as their columns.
     """
     import polars as pl
 
-    problems, exprs, integers = [], [], set()
+    problems, exprs, integers, dates = [], [], set(), []
     lo, hi = (DATE_MIN - EPOCH).days, (DATE_MAX - EPOCH).days
     for name, dtype in frame.schema.items():
         if dtype.is_nested():  # lists and structs have no text form
@@ -242,6 +243,7 @@ def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) ->
             days = col.to_physical().cast(pl.Int64)
             safe = pl.when(days.is_between(lo, hi)).then(col)  # out-of-range values never reach the formatter
             expr = pl.when(days.is_between(lo, hi)).then(safe.dt.strftime(date_format)).otherwise(pl.format("day {} from 1970-01-01", days))
+            dates.append(safe.alias(name))
         elif isinstance(dtype, pl.Datetime):
             per_day = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000}[dtype.time_unit or "us"]
             days = col.to_physical() // per_day
@@ -249,6 +251,7 @@ def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) ->
             midnight = safe.dt.truncate("1d") == safe
             text = pl.when(midnight).then(safe.dt.strftime(date_format)).otherwise(safe.dt.strftime("%Y-%m-%d %H:%M:%S"))
             expr = pl.when(days.is_between(lo, hi)).then(text).otherwise(pl.format("day {} from 1970-01-01", days))
+            dates.append(pl.when(midnight).then(safe.dt.date()).alias(name))
         elif dtype == getattr(pl, "Float16", None):
             if name in wanted:
                 problems.append(Problem(
@@ -269,7 +272,7 @@ def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) ->
                 integers.add(name)
             expr = col.cast(pl.String)
         exprs.append(expr.alias(name))
-    return frame.select(exprs), problems, integers
+    return frame.select(exprs), problems, integers, dates
 
 
 @dataclass(frozen=True)
@@ -277,9 +280,36 @@ class _Read:
     lines: int | None = None  # CSV: lines in the file
     integers: frozenset[str] = frozenset()  # columns stored as numbers (ZIPs lose their leading zeros)
     problems: tuple[Problem, ...] = ()
+    native: tuple[tuple[str, pl.Series], ...] = ()  # XLSX, Parquet: per date column, the dates of its date cells (null: text)
 
 
-def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str]) -> tuple[pl.DataFrame, pl.Expr, _Read]:
+NATIVE_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} 00:00:00$"
+"""How the XLSX reader writes a date cell (a spreadsheet date is a midnight datetime) when it reads the sheet as text."""
+
+
+def _xlsx_dates(path: Path, frame: pl.DataFrame, sheet: str | None, dates: set[str]) -> tuple[tuple[str, pl.Series], ...]:
+    """Per date column, the dates of its cells that are spreadsheet dates rather than text that looks like one (null elsewhere).
+
+    Read as text, a date cell and the text '2024-09-06 00:00:00' are the same; read by the XLSX
+    reader as datetimes, text is null (polars' own datetime reading would parse the text). Only
+    columns holding such text are read again (one more pass over the sheet).
+    """
+    import fastexcel
+    import polars as pl
+
+    looks = [h for h in sorted(dates & set(frame.columns)) if frame[h].str.contains(NATIVE_DATE).any()]
+    if not looks:
+        return ()
+    try:
+        typed = fastexcel.read_excel(path).load_sheet(sheet if sheet else 0, use_columns=looks, dtypes=dict.fromkeys(looks, "datetime")).to_polars()
+    except Exception:  # a header the reader names otherwise (a repeated one): its cells are read as text, as before
+        return ()
+    if typed.height != frame.height:  # not the same rows: no cell is taken for a date cell
+        return ()
+    return tuple((h, typed.select(pl.when(frame[h].str.contains(NATIVE_DATE)).then(pl.col(h).dt.date()))[h]) for h in looks)
+
+
+def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str], dates: set[str]) -> tuple[pl.DataFrame, pl.Expr, _Read]:
     import polars as pl
 
     suffix = path.suffix.lower()
@@ -294,10 +324,13 @@ def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str
         options = {"sheet_name": sheet} if sheet else {"sheet_id": 1}
         # blank rows are kept here (and skipped in read_raw) so that later rows keep their sheet row numbers
         frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=False, **options)
-        return frame, _counted(2), _Read(integers=frozenset(frame.columns))  # sheet row 1 is the header; numbers lose zeros
+        native = _xlsx_dates(path, frame, sheet, dates)
+        return frame, _counted(2), _Read(integers=frozenset(frame.columns), native=native)  # sheet row 1 is the header; numbers lose zeros
     if suffix in {".parquet", ".pq"}:
-        text, problems, integers = _parquet_as_text(pl.read_parquet(path), wanted, date_format)
-        return text, _counted(1), _Read(integers=frozenset(integers), problems=tuple(problems))  # record number
+        typed = pl.read_parquet(path)
+        text, problems, integers, days = _parquet_as_text(typed, wanted, date_format)
+        native = tuple((s.name, s) for s in typed.select(days).get_columns()) if days else ()
+        return text, _counted(1), _Read(integers=frozenset(integers), problems=tuple(problems), native=native)  # record number
     raise TapeError([Problem(str(path), None, None, suffix, "unsupported tape format: use .csv, .xlsx or .parquet")])
 
 
@@ -478,7 +511,8 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
     mapping = {field: header for field, header in pool.headers().items() if header is not None}
     try:
         with _quiet_stderr():
-            frame, rows, read = _read_frame(path, pool.tape_options.sheet, pool.tape_options.date_format, set(mapping.values()))
+            dates = {header for field, header in mapping.items() if pool.registry[field].kind is Kind.DATE}
+            frame, rows, read = _read_frame(path, pool.tape_options.sheet, pool.tape_options.date_format, set(mapping.values()), dates)
     except DealdocsError:
         raise
     except (Exception, PanicException) as exc:  # a reader's own error (or panic) on a malformed file: report it
@@ -501,9 +535,16 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
         short = text["zip"].str.contains(r"^[0-9]{1,4}$")
         extra.append(pl.when(short).then(text["zip"]).alias("_zip_given"))
         text["zip"] = pl.when(short).then(text["zip"].str.zfill(5)).otherwise(text["zip"])
+    native = dict(read.native)
+    extra += [pl.lit(native[header]).alias(_native(field)) for field, header in mapping.items() if header in native]
     raw = frame.select(rows.alias("_row"), *(expr.alias(field) for field, expr in text.items()), *extra)
     blank = pl.all_horizontal(pl.col(list(mapping)).is_null())
     return raw.filter(~blank) if raw.select(blank.any()).item() else raw  # filtering copies every column: only when needed
+
+
+def _native(field: str) -> str:
+    """The name of a date field's dates read from date cells (XLSX, Parquet) beside its text: '_native_origination_date'."""
+    return f"_native_{field}"
 
 
 def _edged(frame: pl.DataFrame, headers: Iterable[str]) -> tuple[bool, ...]:
@@ -656,6 +697,8 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
         elif kind is Kind.DATE:  # the date parser skips whitespace (a newline, a vertical tab) before numbers
             times = bool(raw[field].str.contains(":", literal=True).any())
             expr = pl.when(~col.str.contains(ODD_SPACE)).then(_date(col, pool.tape_options.date_format, times))
+            if _native(field) in raw.columns:  # a date cell is a date, whatever form its text would take
+                expr = pl.coalesce(pl.col(_native(field)), expr)
         elif kind in CODED:
             expr = col.replace_strict(codes[field], default=None, return_dtype=pl.Boolean if kind is Kind.FLAG else pl.String)
         elif kind is Kind.STATE:  # two ASCII letters in any case; 'ıl' upper-cases to 'IL' but is not a code
@@ -813,6 +856,9 @@ def _checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[_Check]:
     return checks + _modern_checks(cols)
 
 
+ARM_PART = "ARM terms given in part"
+"""The rule of a loan with some ARM terms and not others, on a tape that does not say which loans are ARMs."""
+
 ARM_FIELDS = tuple(f.name for f in loan_fields.REGISTRY if f.arm)
 """The fields an adjustable-rate loan carries and a fixed-rate loan leaves blank."""
 
@@ -841,12 +887,18 @@ def _modern_checks(cols: set[str]) -> list[_Check]:
         checks.append((E, "months_to_roll", c("months_to_roll") > c("remaining_term"), "months to roll beyond the remaining term"))
     if "loan_age" in cols:
         checks.append((E, "loan_age", c("loan_age") > c("original_term"), "loan age longer than the original term"))
-    for name in ARM_FIELDS if "amortization" in cols else ():  # without it, the tape does not say which loans are ARMs
-        if name not in cols:
-            continue
+    arms = [name for name in ARM_FIELDS if name in cols]
+    for name in arms if "amortization" in cols else ():  # without it, the tape does not say which loans are ARMs
         arm = c("amortization") == "arm"
         checks.append((E, name, arm & c(_raw(name)).is_null(), f"ARM without {name.replace('_', ' ')}"))
         checks.append((E, name, (c("amortization") == "fixed") & c(_raw(name)).is_not_null(), f"{name.replace('_', ' ')} on a fixed-rate loan"))
+    if "amortization" not in cols and len(arms) > 1:  # the ARM terms can still be checked against one another
+        given = [c(_raw(name)).is_not_null() for name in arms]
+        blank = pl.concat_str([pl.when(~g).then(pl.lit(name)) for g, name in zip(given, arms, strict=True)], separator=", ", ignore_nulls=True)
+        rule = f"{ARM_PART}: an ARM missing some, or a fixed-rate loan with stray ones? (map amortization to check them by loan type)"
+        reason = pl.format("{}: {} blank; an ARM missing them, or a fixed-rate loan with stray ARM terms? (map amortization to check them by loan type)",
+                           pl.lit(ARM_PART), blank)  # fmt: skip
+        checks.append(Rule(W, arms[0], pl.any_horizontal(given) & ~pl.all_horizontal(given), reason, rule))
     return checks
 
 
@@ -933,6 +985,15 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
         padded = pl.format("ZIP stored as a number without its leading zeros: read as {}", pl.col(_raw("zip")))
         given = pl.col(_raw("_zip_given"))
         rules.append(Rule(Severity.WARNING, "zip", given.is_not_null(), padded, "ZIP stored as a number: zero-padded to 5 digits", given))
+    if (native := [f for f in fields if _native(f) in raw.columns]) and "date_format" in pool.tape_options.model_fields_set:
+        dated = pl.any_horizontal(pl.col(_native(f)).is_not_null() for f in native)
+        rows = raw.select(dated.sum()).item()
+        unused = (
+            f"the date cells of {rows} row{'s' * (rows != 1)} are already dates and are read as such: tape_options.date_format "
+            f"({pool.tape_options.date_format}) is only for dates written as text; remove it from the deal file unless some dates are text"
+        )  # one warning, on the first such row: a fact about the tape, not about each loan
+        first = pl.any_horizontal(pl.col(_raw(_native(f))).is_not_null() for f in native)
+        rules.append(Rule(Severity.WARNING, native[0], first & (first.cast(pl.Int64).cum_sum() == 1), unused))
     return rules
 
 

@@ -20,9 +20,9 @@ from generator.errors import Problem, TemplateProblemError
 from generator.formats.rendered import Rendered
 from generator.formats.typography import typographic
 from generator.templating.environment import environment
+from generator.templating.files import css_imports, pdf_fetcher
 from generator.templating.folders import templates_dir
 from generator.templating.running import guarded, run_template
-from generator.templating.sandbox import pdf_fetcher
 
 
 def render_html(
@@ -75,6 +75,9 @@ def render_pdf(
     fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
     template = f"{document.name}.html.j2"
     env = environment(search_path)
+    refusals = [reason for url in _style_imports(html, templates_dir().as_uri() + "/") if (reason := fetcher.refusal(url))]
+    if refusals:
+        raise TemplateProblemError([Problem(template, None, None, None, reason) for reason in refusals])
 
     def write() -> bytes:
         with _source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
@@ -86,6 +89,14 @@ def render_pdf(
     except FatalURLFetchingError as exc:
         raise TemplateProblemError([Problem(template, None, None, None, str(exc))]) from None
     return Rendered(document.name, "pdf", pdf)
+
+
+def _style_imports(html: str, base_url: str) -> list[str]:
+    """The URLs the `@import`s of the page's `<style>` elements name, the page read as a browser (and WeasyPrint) reads it."""
+    import tinyhtml5
+
+    styles = [e for e in tinyhtml5.parse(html).iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "style"]
+    return [url for style in styles for url in css_imports("".join(style.itertext()), base_url)]
 
 
 def superscript_footnote(number: int) -> Markup:

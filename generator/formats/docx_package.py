@@ -93,11 +93,13 @@ def _part_problems(tree: Any, xml: bytes, name: str, source: str) -> list[Proble
         where = f" at its line {line}" if line else ""
         return [Problem(source, None, name, None, f"malformed XML in {name}{where}: save the document from Word again")]
     found = []
+    if tree.getroottree().docinfo.doctype:
+        found.append(Problem(source, None, name, None, "a DOCTYPE in a Word part (entities that could read files): save the document from Word again"))
     if name.endswith(".rels"):
         for rel in tree.iter(_REL):
             if (rel.get("TargetMode") or "").lower() == "external":
                 kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
-                message = f"a {kind} outside the document (TargetMode External): Word may fetch it when the file is opened; {_FIX}"
+                message = f"a relationship ({kind}) to a target outside the document (TargetMode External): Word may fetch it when the file is opened; {_FIX}"
                 found.append(Problem(source, None, name, (rel.get("Target") or "")[:200], message))
         return found
     if b"instr" not in xml:

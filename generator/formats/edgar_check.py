@@ -187,9 +187,9 @@ class _HtmlChecker:
             for value_, message in style_problems(value):
                 self._add("style", value_, message)
         elif name == "href":
-            self._link(value)
+            self._link(_url(value))
         elif name in ("src", "background", "lowsrc", "dynsrc"):
-            self._image(tag, name, value)
+            self._image(tag, name, _url(value))
         elif name not in ATTRIBUTES:
             self._add("attribute", f"{name}={value[:80]}", f"attribute {name} on <{tag}> is not one EDGAR HTML needs")
 
@@ -210,6 +210,11 @@ class _HtmlChecker:
             self._add("image", src, "an image must be a .jpg or .gif file of the submission")
         elif self.present is not None and not self.present(src):
             self._add("image", src, f"the image {src} is not in the submission")
+
+
+def _url(value: str) -> str:
+    """An attribute's URL as a browser takes it: tabs and line breaks dropped, blanks and controls at its ends stripped."""
+    return re.sub(r"[\t\n\r]", "", value).strip("".join(map(chr, range(0x21))))
 
 
 def style_problems(style: str) -> list[tuple[str, str]]:

@@ -78,7 +78,8 @@ def _in_part(part: str, old: bytes, new: bytes) -> Callable[[str, bytes], bytes 
 
 
 def _relationship(part: str, kind: str, target: str) -> Callable[[str, bytes], bytes | None]:
-    rel = f'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}" Target="{target}" TargetMode="External"/>'
+    kinds = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rel = f'<Relationship Id="rId99" Type="{kinds}/{kind}" Target="{target}" TargetMode="External"/>'
     return _in_part(part, b"</Relationships>", rel.encode() + b"</Relationships>")
 
 
@@ -99,7 +100,7 @@ SETTINGS_RELS = (
 def test_docx_template_linked_to_a_file_outside_its_folder_is_refused(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
-    (outside / "other.docx").write_bytes(_docx(_in_part("word/document.xml", b"<w:body>", b"<w:body><w:p><w:r><w:t>" + SECRET.encode() + b"</w:t></w:r></w:p>")))
+    (outside / "other.docx").write_bytes(_docx(_paragraph(f"<w:r><w:t>{SECRET}</w:t></w:r>")))
     folder = tmp_path / "templates"
     folder.mkdir()
     (folder / SHELF_DOCX).symlink_to(outside / "other.docx")
@@ -250,10 +251,14 @@ HOSTILE_DOCX: dict[str, Callable[[], bytes]] = {
     "external-file-link": lambda: _docx(_relationship("word/_rels/document.xml.rels", "oleObject", "file:///etc/passwd")),
     "external-from-package-rels": lambda: _docx(_relationship("_rels/.rels", "officeDocument", "http://127.0.0.1:9/x.xml")),
     "includetext-field": lambda: _docx(_paragraph('<w:r><w:instrText xml:space="preserve"> INCLUDETEXT "/etc/passwd" </w:instrText></w:r>')),
-    "includepicture-simple-field": lambda: _docx(_paragraph('<w:fldSimple w:instr=" INCLUDEPICTURE &quot;http://127.0.0.1:9/x.png&quot; \\d"><w:r><w:t>x</w:t></w:r></w:fldSimple>')),
+    "includepicture-simple-field": lambda: _docx(
+        _paragraph('<w:fldSimple w:instr=" INCLUDEPICTURE &quot;http://127.0.0.1:9/x.png&quot; \\d"><w:r><w:t>x</w:t></w:r></w:fldSimple>')
+    ),
     "link-field": lambda: _docx(_paragraph('<w:r><w:instrText>LINK Excel.Sheet.8 "C:\\\\x.xls" "" \\a</w:instrText></w:r>')),
     "dde-field": lambda: _docx(_paragraph("<w:r><w:instrText>DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc\"</w:instrText></w:r>")),
-    "field-written-by-a-tag": lambda: _docx(_paragraph("<w:r><w:instrText xml:space=\"preserve\">{{ 'INCLUDE' ~ 'TEXT' }} \"/etc/passwd\"</w:instrText></w:r>")),
+    "field-written-by-a-tag": lambda: _docx(
+        _paragraph("<w:r><w:instrText xml:space=\"preserve\">{{ 'INCLUDE' ~ 'TEXT' }} \"/etc/passwd\"</w:instrText></w:r>")
+    ),
     "tag-reads-a-class": lambda: _docx(_paragraph("<w:r><w:t>{{ deal.__class__ }}</w:t></w:r>")),
     "tag-include-outside": lambda: _docx(_paragraph('<w:r><w:t>{% include "/etc/passwd" %}</w:t></w:r>')),
 }

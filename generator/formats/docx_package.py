@@ -107,7 +107,7 @@ def _part_problems(tree: Any, xml: bytes, name: str, source: str) -> list[Proble
     codes = [e.text or "" for e in tree.iter(f"{_W}instrText")] + [e.get(f"{_W}instr") or "" for e in tree.iter(f"{_W}fldSimple")]
     for code in codes:
         if match := _FETCHING_FIELD.search(code):
-            message = f"a {match.group(1).upper()} field reaches outside the document when Word updates it; {_FIX}"
+            message = f"the field {match.group(1).upper()} reaches outside the document when Word updates it; {_FIX}"
             found.append(Problem(source, None, name, code.strip()[:200], message))
     return found
 

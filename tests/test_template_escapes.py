@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from generator.cli import app
 
@@ -469,3 +471,48 @@ def test_export_that_cannot_finish_leaves_nothing_and_a_rerun_works(step: str, e
     code, output = _export(target)
     assert code == 0, output
     assert "exhibit-5-1-shelf.txt.j2" in _exported(target) and not any(p.name.startswith(".") for p in target.iterdir())
+
+
+# --- every style `check` passes fetches nothing in a real CSS engine -------------------------
+
+_CSS_PIECES = [
+    "background:", "list-style-image:", "content:", "width:", ";", " ", "'", '"', "(", ")", "\\", "/*", "*/", "\n", "{", "}",
+    "url(file:///x.gif)", "url('file:///x.gif')", "URL( file:///x.gif )", "\\75 rl(file:///x.gif)", "\\55 RL(file:///x.gif)", "u\\rl(file:///x.gif)", "\\000075rl(file:///x.gif)",
+    "image-set('file:///x.gif' 1x)", "-webkit-image-set(url(file:///x.gif) 1x)", "linear-gradient(red, blue)", "rgb(0,0,0)", "red", "1in",
+    "&#117;rl(file:///x.gif)", "@import 'x.css';", "!important",
+]
+
+
+@given(st.lists(st.sampled_from(_CSS_PIECES), max_size=8).map("".join))
+@example("background:\\75 rl(file:///x.gif)")
+@example("list-style-image:image-set('file:///x.gif' 1x)")
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_a_style_check_passes_makes_weasyprint_fetch_nothing(style: str) -> None:
+    """WeasyPrint, a real CSS engine, is the judge: a page whose styles `check` accepts asks its fetcher for nothing.
+
+    The properties that fetch (`background`, `list-style-image`, `content`) are let through the
+    allow-list here, so that the rule on values alone (no URL however spelled) is what is judged.
+    """
+    import html as html_module
+    from unittest.mock import patch
+
+    import weasyprint
+
+    from generator.formats import edgar_check
+
+    page = f'<html><body><ol><li style="{html_module.escape(style)}">x</li></ol></body></html>'
+    from weasyprint.urls import URLFetcher
+
+    fetched: list[str] = []
+
+    class Recorder(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: object = None) -> object:
+            fetched.append(url)
+            raise ValueError("no fetching in this test")
+
+    fetching = edgar_check.STYLE_PROPERTIES | {"background", "list-style-image", "content"}
+    with patch.object(edgar_check, "STYLE_PROPERTIES", fetching):
+        accepted = not edgar_check.html_problems(page, "page.htm")
+    if accepted:
+        weasyprint.HTML(string=page, url_fetcher=Recorder()).render()
+        assert fetched == [], (style, fetched)

@@ -235,7 +235,8 @@ def style_problems(style: str) -> list[tuple[str, str]]:
             elif bad := _active_token(item.value):
                 found.append((shown, f"a style may not fetch or run anything ({bad})"))
         else:
-            found.append((tinycss2.serialize([item]).strip()[:120], "not a CSS declaration: a style attribute holds only 'property: value' pairs"))
+            shown = style.strip()[:120] if item.type == "error" else tinycss2.serialize([item]).strip()[:120]
+            found.append((shown, "not a CSS declaration: a style attribute holds only 'property: value' pairs"))
     return found
 
 

@@ -516,3 +516,19 @@ def test_a_style_check_passes_makes_weasyprint_fetch_nothing(style: str) -> None
     if accepted:
         weasyprint.HTML(string=page, url_fetcher=Recorder()).render()
         assert fetched == [], (style, fetched)
+
+
+_HTML_PIECES = [
+    "<", ">", "/", "!", "--", "<![CDATA[", "]]>", "<script>", "<p ", "style=", '"', "'", "&#", "&#x", "202e;", ";", "\x00", "\xff",
+    "<table>", "</table>", "<svg>", "<math>", "<?x", "a", " ", "\n", "=", "url(", "\\", "<TEXT>", "&amp", "&bogus;", "<!DOCTYPE html>",
+    "<template>", "<select>", "<textarea>", "<frameset>", "<plaintext>", "<title>", "<style>", "@import", "{",
+]
+
+
+@given(st.lists(st.sampled_from(_HTML_PIECES), max_size=30).map("".join))
+@settings(max_examples=150, deadline=None)
+def test_check_reads_any_page_without_failing(text: str) -> None:
+    """Whatever a file holds, `check` reports problems, never an exception (its bytes come in as Latin-1 text)."""
+    from generator.formats.edgar_check import html_problems
+
+    assert all(problem.file == "page.htm" for problem in html_problems(text, "page.htm"))

@@ -22,6 +22,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Collection, Iterable, Iterator
+from functools import lru_cache
 from html.entities import name2codepoint
 from pathlib import Path
 from typing import Any
@@ -217,12 +218,14 @@ def _url(value: str) -> str:
     return re.sub(r"[\t\n\r]", "", value).strip("".join(map(chr, range(0x21))))
 
 
-def style_problems(style: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def style_problems(style: str) -> tuple[tuple[str, str], ...]:
     r"""A `style` attribute's declarations EDGAR HTML does not need, or that could fetch or run anything, as (value, why).
 
     The CSS is read as a browser reads it (tinycss2, WeasyPrint's own reader), so an escape
     (`\75 rl(`) is the `url(` it spells; a property must be on `STYLE_PROPERTIES`, and its
-    value holds no function but `rgb()`, no URL, no `@` rule and no block.
+    value holds no function but `rgb()`, no URL, no `@` rule and no block. Cached: a document
+    repeats a few styles thousands of times.
     """
     import tinycss2
 
@@ -237,7 +240,7 @@ def style_problems(style: str) -> list[tuple[str, str]]:
         else:
             shown = style.strip()[:120] if item.type == "error" else tinycss2.serialize([item]).strip()[:120]
             found.append((shown, "not a CSS declaration: a style attribute holds only 'property: value' pairs"))
-    return found
+    return tuple(found)
 
 
 def _active_token(tokens: Iterable[Any]) -> str | None:

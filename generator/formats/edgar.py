@@ -161,7 +161,8 @@ def violations(text: str) -> list[tuple[int, str, str, str]]:
     """Every line of EDGAR text that breaks a rule, as (line number, rule, line, message).
 
     The rules: printable ASCII, no tabs, 80 columns (132 inside <TABLE>), `<PAGE>` alone on its
-    line between two pages, none of EDGAR's submission markup (`</TEXT>`, `<TYPE>`...). `finalize` and the `dealdocs check` linter both apply them.
+    line between two pages, none of EDGAR's submission markup (`</TEXT>`, `<TYPE>`...).
+    `finalize` and the `dealdocs check` linter both apply them.
     """
     found: list[tuple[int, str, str, str]] = []
     lines_ = text.splitlines()

@@ -29,6 +29,7 @@ from .helpers import ROOT, SHELF, TAKEDOWN, runner
 SHELF_DOCX = "exhibit-5-1-shelf.docx"
 SHELF_HTM = "exhibit-5-1-shelf.htm.j2"
 SECRET = "dealdocs-secret-7f3a"  # the text of a file outside the template folder: must never reach an output or a message
+STAGING_LEFTOVER = ".dealdocs-export-killed"
 
 
 @pytest.fixture(autouse=True)
@@ -532,3 +533,20 @@ def test_check_reads_any_page_without_failing(text: str) -> None:
     from generator.formats.edgar_check import html_problems
 
     assert all(problem.file == "page.htm" for problem in html_problems(text, "page.htm"))
+
+
+def test_export_cut_short_can_be_run_again_and_never_replaces_an_edited_file(tmp_path: Path) -> None:
+    """A run killed between its moves left some files: the next run adds the others; a file edited since is never replaced."""
+    target = tmp_path / "mine"
+    assert _export(target)[0] == 0
+    files = _exported(target)
+    for name in files[::2]:
+        (target / name).unlink()
+    (target / STAGING_LEFTOVER).mkdir()  # the hidden staging folder of the killed run
+    code, output = _export(target)
+    assert code == 0 and _exported(target) == files and not (target / STAGING_LEFTOVER).exists(), output
+    assert output.count("wrote ") == len(files[::2])
+    (target / "print.css").write_text("/* mine */\n")
+    code, output = _export(target)
+    assert code == 2 and "print.css" in output and "already exists" in output, output
+    assert (target / "print.css").read_text() == "/* mine */\n"

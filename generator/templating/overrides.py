@@ -115,7 +115,8 @@ def export_templates(target: Path, documents: Sequence[str]) -> list[Path]:
     again, so a second try finds the folder as it was. Never through a symbolic link.
 
     Args:
-        target: The folder to copy into; created if missing. Files already there are not replaced.
+        target: The folder to copy into; created if missing. Files already there are not replaced
+            (one identical to what would be written is left as it is, so a run cut short can be run again).
         documents: Names of documents (e.g. "term-sheet-8k").
 
     Returns:
@@ -129,18 +130,26 @@ def export_templates(target: Path, documents: Sequence[str]) -> list[Path]:
     names = needed_templates(documents)
     files = [(name, (templates_dir() / name).read_bytes()) for name in names]
     files += [(f"{name}.md", docx_notes(name).encode("utf-8")) for name in names if name.endswith(".docx")]
-    problems = _export_problems(target, [name for name, _ in files])
+    problems = _export_problems(target, files)
     if problems:
         raise TemplateProblemError(problems)
-    return _write_new(target, files)
+    return _write_new(target, [(name, data) for name, data in files if not _same_file(target / name, data)])
 
 
-def _export_problems(target: Path, names: Sequence[str]) -> list[Problem]:
-    """Why a file cannot be exported to `target`: the target or a folder on the way is no folder or a link, or the file exists."""
+def _same_file(path: Path, data: bytes) -> bool:
+    """Whether `path` is a regular file (not a link) holding `data`: exported already, by an earlier run cut short."""
+    try:
+        return not path.is_symlink() and path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _export_problems(target: Path, files: Sequence[tuple[str, bytes]]) -> list[Problem]:
+    """Why a file cannot be exported to `target`: the target or a folder on the way is no folder or a link, or another file is there."""
     if os.path.lexists(target) and not target.is_dir():
         return [Problem(str(target), None, None, None, "not a folder: export into a new or empty folder")]
     found: dict[Path, str] = {}
-    for name in names:
+    for name, data in files:
         parts = Path(name).parts
         for depth in range(1, len(parts) + 1):
             path = target.joinpath(*parts[:depth])
@@ -148,7 +157,7 @@ def _export_problems(target: Path, names: Sequence[str]) -> list[Problem]:
                 found[path] = "a symbolic link: export never writes through a link; move it away"
             elif depth < len(parts) and os.path.lexists(path) and not path.is_dir():
                 found[path] = "not a folder, where a folder of templates goes: move it away"
-            elif depth == len(parts) and os.path.lexists(path):
+            elif depth == len(parts) and os.path.lexists(path) and not _same_file(path, data):
                 found[path] = "already exists: export into an empty folder, or move it away"
             else:
                 continue

@@ -369,6 +369,8 @@ HOSTILE_CSS = {
     "import-escaped-keyword": '@\\69 mport url("{secret}");',
     "import-climbing-out": '@import url("print.css/../../../../../../../..{secret_path}");',
     "import-from-the-network": '@import url("http://127.0.0.1:9/x.css");',
+    "import-opening-a-second-style-element": 'p {{ color: black; </style><style>@import url("{secret}");',
+
     "font-face-from-outside": '@font-face {{ font-family: "X"; src: url("{secret}"); }} body {{ font-family: "X"; }}',
     "background-from-outside": 'body {{ background: url("{secret}"); }}',
     "escaped-url-function": 'body {{ background: \\75 rl("{secret}"); }}',

@@ -20,7 +20,7 @@ from generator.errors import Problem, TemplateProblemError
 from generator.formats.rendered import Rendered
 from generator.formats.typography import typographic
 from generator.templating.environment import environment
-from generator.templating.files import css_imports, pdf_fetcher
+from generator.templating.files import pdf_fetcher
 from generator.templating.folders import templates_dir
 from generator.templating.running import guarded, run_template
 
@@ -75,13 +75,12 @@ def render_pdf(
     fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
     template = f"{document.name}.html.j2"
     env = environment(search_path)
-    refusals = [reason for url in _style_imports(html, templates_dir().as_uri() + "/") if (reason := fetcher.refusal(url))]
-    if refusals:
-        raise TemplateProblemError([Problem(template, None, None, None, reason) for reason in refusals])
 
     def write() -> bytes:
         with _source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
             html_document = weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher)
+            for css in _styles(html_document.etree_element):
+                fetcher.check_imports(css, templates_dir().as_uri() + "/")
             return html_document.write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
 
     try:
@@ -91,12 +90,9 @@ def render_pdf(
     return Rendered(document.name, "pdf", pdf)
 
 
-def _style_imports(html: str, base_url: str) -> list[str]:
-    """The URLs the `@import`s of the page's `<style>` elements name, the page read as a browser (and WeasyPrint) reads it."""
-    import tinyhtml5
-
-    styles = [e for e in tinyhtml5.parse(html).iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "style"]
-    return [url for style in styles for url in css_imports("".join(style.itertext()), base_url)]
+def _styles(root: Any) -> list[str]:
+    """The text of each `<style>` element of the page as WeasyPrint parsed it."""
+    return ["".join(e.itertext()) for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "style"]
 
 
 def superscript_footnote(number: int) -> Markup:

@@ -389,17 +389,20 @@ def test_hostile_print_css_stops_the_pdf(name: str, tmp_path: Path, secret: Path
     assert "refused to fetch" in output
 
 
-@pytest.mark.parametrize("kind", ["imports-outside", "linked-outside", "fifo"])
+@pytest.mark.parametrize("kind", ["imports-outside", "linked-outside", "fifo", "data-url-imports-outside"])
 def test_a_linked_stylesheet_is_read_as_every_template_file(kind: str, tmp_path: Path, secret: Path) -> None:
     folder = tmp_path / "templates"
     folder.mkdir()
-    if kind == "imports-outside":
+    href = "extra.css"
+    if kind == "data-url-imports-outside":
+        href = f"data:text/css,p%7Bcolor:black%7D%40import%20url({secret.as_uri()})%3B"
+    elif kind == "imports-outside":
         (folder / "extra.css").write_text(f'@import url("{secret.as_uri()}");\np {{ color: black; }}\n')
     elif kind == "linked-outside":
         (folder / "extra.css").symlink_to(secret)
-    else:
+    elif kind == "fifo":
         os.mkfifo(folder / "extra.css")
-    page = '{% extends "_base.html.j2" %}{% block body %}<link rel="stylesheet" href="extra.css"><p>x</p>{% endblock %}'
+    page = '{% extends "_base.html.j2" %}{% block body %}<link rel="stylesheet" href="' + href + '"><p>x</p>{% endblock %}'
     (folder / "exhibit-5-1-shelf.html.j2").write_text(page)
     output = _refused(folder, tmp_path / "out", "pdf", "exhibit-5-1-shelf.html.j2")
     assert "refused to fetch" in output

@@ -89,7 +89,7 @@ def pdf_fetcher(search_path: Sequence[Path], also: Sequence[Path] = ()) -> Any:
     URL such as `print.css` is found by name like a template, first in the user's folders.
     Anything else (`file:///etc/passwd` as an attachment, an image or a stylesheet from
     elsewhere, any network URL) stops the render: the PDF must not carry what the template
-    folders do not hold. `refusal(url)` says, without reading, why a URL would be refused.
+    folders do not hold. Every stylesheet it serves has its `@import`s checked (`check_imports`).
     """
     from urllib.parse import unquote, urlsplit
 
@@ -113,12 +113,6 @@ def pdf_fetcher(search_path: Sequence[Path], also: Sequence[Path] = ()) -> Any:
         return places or f"refused to fetch {url[:200]}: a PDF may use only files inside the template folders"
 
     class LocalFetcher(URLFetcher):  # type: ignore[misc]
-        def refusal(self, url: str) -> str | None:
-            if urlsplit(url).scheme == "data":
-                return None
-            places = locate(url)
-            return places if isinstance(places, str) else None
-
         def check_imports(self, css: str, base_url: str) -> None:
             """Stop at the first `@import` of `css` that would be refused, wherever it stands.
 
@@ -126,13 +120,18 @@ def pdf_fetcher(search_path: Sequence[Path], also: Sequence[Path] = ()) -> Any:
             a log line only: refused here, it stops the render as any other refused fetch.
             """
             for url in css_imports(css, base_url):
-                reason = self.refusal(url)
-                if reason is not None:
+                if urlsplit(url).scheme != "data" and isinstance(reason := locate(url), str):
                     raise Refused(reason)
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             if urlsplit(url).scheme == "data":
-                return super().fetch(url, headers)
+                response = super().fetch(url, headers)
+                if response.content_type != "text/css":
+                    return response
+                body = response.read()
+                response.close()
+                self.check_imports(body.decode("utf-8", "replace"), url)
+                return URLFetcherResponse(url, body, {"Content-Type": "text/css"})
             places = locate(url)
             if isinstance(places, str):
                 raise Refused(places)

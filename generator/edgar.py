@@ -12,6 +12,15 @@ from generator.errors import Problem, Severity, TemplateProblemError
 WIDTH = 80
 PAGE = "<PAGE>"
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
+SUBMISSION_MARKUP = re.compile(
+    r"<\s*/?\s*(?:SUBMISSION|SEC-DOCUMENT|SEC-HEADER|DOCUMENT|TYPE|SEQUENCE|FILENAME|DESCRIPTION|TEXT|PDF|XML|XBRL|PAPER|CONFIRMING-COPY)\s*>",
+    re.IGNORECASE,
+)
+"""EDGAR's submission markup: inside a document it would end the document early, or start another one."""
+SUBMISSION_MESSAGE = "EDGAR's submission markup inside a document: EDGAR would read it as the end of this document or the start of another"
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+"""Characters that reverse the direction of the text after them: what a reader sees is not what the file says."""
+BIDI_MESSAGE = "a character that reverses the direction of the text (a bidirectional override or isolate): remove it"
 
 
 def para(text: str, first: int = 6, rest: int = 0, width: int = WIDTH) -> str:
@@ -152,7 +161,8 @@ def violations(text: str) -> list[tuple[int, str, str, str]]:
     """Every line of EDGAR text that breaks a rule, as (line number, rule, line, message).
 
     The rules: printable ASCII, no tabs, 80 columns (132 inside <TABLE>), `<PAGE>` alone on its
-    line between two pages. `finalize` and the `dealdocs check` linter both apply them.
+    line between two pages, none of EDGAR's submission markup (`</TEXT>`, `<TYPE>`...).
+    `finalize` and the `dealdocs check` linter both apply them.
     """
     found: list[tuple[int, str, str, str]] = []
     lines_ = text.splitlines()
@@ -167,6 +177,8 @@ def violations(text: str) -> list[tuple[int, str, str, str]]:
             found.append((number, "ascii", line, "character outside printable ASCII"))
         if len(line) > width:
             found.append((number, "width", line, f"line longer than {width} characters ({len(line)})"))
+        if SUBMISSION_MARKUP.search(line):
+            found.append((number, "submission-markup", line, SUBMISSION_MESSAGE))
         if PAGE in line.upper() and line != PAGE:
             found.append((number, "page", line, f"{PAGE} must stand alone on its line, in capitals"))
         elif line == PAGE and not seen_text:

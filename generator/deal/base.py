@@ -9,6 +9,8 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from generator.edgar import BIDI, BIDI_MESSAGE, SUBMISSION_MARKUP, SUBMISSION_MESSAGE
+
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -66,7 +68,11 @@ class Strict(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _printable(cls, value: Any, info: ValidationInfo) -> Any:
-        """No control character (a vertical tab, a NUL...) in any text of a deal file: it cannot be printed."""
+        """No control character (a vertical tab, a NUL...) in any text of a deal file: it cannot be printed.
+
+        Nor a character that reverses the text's direction, nor EDGAR's submission markup
+        (`</TEXT>`, `<TYPE>`...): the one hides what a reader sees, the other ends a filing's document.
+        """
         lines = info.field_name in cls.multi_line
         for text in _strings(value):
             if code := control_character(text):
@@ -75,6 +81,10 @@ class Strict(BaseModel):
                     "a control character ({code}) in text: remove it" + (" (line breaks are allowed)" if lines else ""),
                     {"code": code},
                 )
+            if found := BIDI.search(text):
+                raise PydanticCustomError("bidi_control", BIDI_MESSAGE + " ({code})", {"code": f"U+{ord(found.group()):04X}"})
+            if found := SUBMISSION_MARKUP.search(text):
+                raise PydanticCustomError("submission_markup", SUBMISSION_MESSAGE + " ({tag}): remove it", {"tag": found.group()})
             if not lines and "\n" in text.strip():
                 raise PydanticCustomError("line_break", "a line break in a one-line text: write it on one line", {})
         return value

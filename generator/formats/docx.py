@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,12 @@ from markupsafe import Markup
 from generator.deal.loading import LoadedDeal
 from generator.documents.grids import FILTERS as GRID_FILTERS
 from generator.documents.registry import Document
+from generator.errors import Problem, TemplateProblemError
 from generator.formats.rendered import Rendered
 from generator.formats.typography import typographic
 from generator.templating.environment import environment
-from generator.templating.folders import template_file, templates_dir
+from generator.templating.files import find_template
+from generator.templating.folders import templates_dir
 from generator.templating.running import guarded
 from generator.templating.sandbox import plain
 
@@ -45,15 +48,27 @@ def render_docx(
         DealdocsError: The deal, its tape or a template has problems.
     """
     from docxtpl import DocxTemplate
+    from lxml.etree import XMLSyntaxError
 
     from generator.formats.docx_grids import fit_grid_tables
-    from generator.formats.docx_package import normalise_docx
+    from generator.formats.docx_package import normalise_docx, package_problems
 
-    template = DocxTemplate(str(template_file(f"{document.name}.docx", search_path)))
+    name = f"{document.name}.docx"
+    found = find_template(name, [*search_path, templates_dir()])
+    if found is None:
+        raise TemplateProblemError([Problem(name, None, None, None, "no such Word template in the template folders")])
+    path, packaged = found
+    if problems := package_problems(packaged, str(path)):
+        raise TemplateProblemError(problems)
+    template = DocxTemplate(io.BytesIO(packaged))
     env = environment([*search_path, templates_dir()], autoescape=True, filters=GRID_FILTERS)
     env.finalize = typographic  # curly quotes and dashes in Word; EDGAR text keeps ASCII
     data = plain({**(context or document.context(loaded, tape)), "footnote": _word_footnote})
-    guarded(env, f"{document.name}.docx", lambda: template.render(data, env, autoescape=True))
+    try:
+        guarded(env, name, lambda: template.render(data, env, autoescape=True))
+    except XMLSyntaxError as exc:
+        message = f"the template's tags leave its XML malformed ({exc.msg}): keep each tag whole, in one run of one style"
+        raise TemplateProblemError([Problem(str(path), None, None, None, message)]) from None
     fit_grid_tables(template.docx.element, loaded.deal.style.typeface)
     buffer = io.BytesIO()
     template.save(buffer)
@@ -61,4 +76,6 @@ def render_docx(
     deal = loaded.deal
     subject = f"{deal.series.certificates}, Series {deal.series.name}" if deal.series else deal.depositor.name
     content = normalise_docx(buffer.getvalue(), stamp, document.title(loaded), deal.depositor.name, subject, deal.style.typeface)
+    if problems := package_problems(content, str(path)):  # what the tags wrote may not reach outside the document either
+        raise TemplateProblemError([replace(p, message=f"the rendered document: {p.message}") for p in problems])
     return Rendered(document.name, "docx", content)

@@ -3,22 +3,29 @@
 EDGAR ASCII (`text_problems`) uses `edgar.violations`, the very rules `render` applies to its
 text. EDGAR HTML (`html_problems`) follows the Filer Manual, Vol. II, ch. 5: HTML 3.2 elements
 only (no thead/tbody/tfoot/col/colgroup, no script, style, link, form, object, embed, iframe,
-ins, del, s, q ...), no nested tables, styles only in `style` attributes and never with `url()`,
-no event attributes, links only within the submission or to www.sec.gov/Archives, images only
-.jpg/.gif files of the submission, ASCII bytes with character references for the rest. A folder
-(`folder_problems`) is checked file by file, against its `submission.json` when it has one.
-Each violation is a `Problem` whose `column` names the rule.
+ins, del, s, q ...), no nested tables, styles only in `style` attributes, of the properties
+dealdocs uses and never with `url()` or any function but `rgb()`, only the attributes HTML 3.2
+needs, no event attributes, links only within the submission or to www.sec.gov/Archives, images
+only .jpg/.gif files of the submission, ASCII bytes with character references for the rest. The
+HTML is read as a browser reads it (the WHATWG parser), so a comment or CDATA trick hides
+nothing. In both kinds, EDGAR's own submission markup (`<DOCUMENT>`, `</TEXT>`, `<TYPE>`...)
+and characters that reverse the text's direction are refused. A folder (`folder_problems`) is
+checked file by file, sub-folders and hidden files included, against its `submission.json`
+when it has one. Each violation is a `Problem` whose `column` names the rule.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-from collections.abc import Callable, Collection, Iterable
+import stat
+from collections.abc import Callable, Collection, Iterable, Iterator
+from functools import lru_cache
 from html.entities import name2codepoint
-from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from generator import edgar
 from generator.errors import Problem
@@ -31,7 +38,18 @@ ALLOWED = frozenset(
 """The HTML 3.2 elements EDGAR recognises (Filer Manual, Vol. II, 5.2.2)."""
 
 TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "col", "colgroup"})
-_UNSAFE_STYLE = re.compile(r"url\s*\(|expression\s*\(|@import|behavior\s*:|javascript:", re.IGNORECASE)
+ATTRIBUTES = frozenset(
+    "align alt bgcolor border cellpadding cellspacing class clear color colspan compact dir face height hspace id lang "
+    "name noshade nowrap rowspan size start style title type valign value vspace width".split()
+)
+"""The attributes EDGAR HTML may carry, besides `href` and `src` (checked on their own): none of them holds a URL."""
+STYLE_PROPERTIES = frozenset(
+    "border border-bottom border-collapse border-left border-right border-top color font-family font-size font-style "
+    "font-weight height line-height margin margin-bottom margin-left margin-right margin-top max-width padding "
+    "padding-bottom padding-left padding-right padding-top page-break-after page-break-before text-align "
+    "text-decoration text-indent vertical-align white-space width".split()
+)
+"""The CSS properties dealdocs' EDGAR HTML uses, and the only ones `check` accepts in a `style` attribute."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SEC = re.compile(r"^https?://www\.sec\.gov/Archives/", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -59,34 +77,94 @@ def text_problems(text: str, source: str) -> list[Problem]:
 
 
 def html_problems(text: str, source: str, folder: Path | None = None, names: Collection[str] | None = None) -> list[Problem]:
-    """EDGAR HTML's rules, element by element.
+    """EDGAR HTML's rules, element by element, the HTML read as a browser reads it (WHATWG's HTML parser).
 
-    Links and images must name a file of `folder` (on disk) or of `names` (a submission not yet
-    written); with neither, only their form is checked.
+    A browser reads `<!--><script>` as an empty comment and a script, and `<![CDATA[>` as a
+    comment that ends at the first `>`: so does this check. Links and images must name a
+    file of `folder` (on disk) or of `names` (a submission not yet written); with neither,
+    only their form is checked.
     """
     found = [
         Problem(source, number, "ascii", line.strip()[:80], "character outside ASCII: write it as a character reference (&#8220;)")
         for number, line in enumerate(text.splitlines(), 1)
         if not line.isascii()
     ]
-    present = (lambda name: (folder / name).is_file()) if folder is not None else None if names is None else names.__contains__
+    found += _raw_problems(text, source)
+    present = (lambda name: _present(folder / name)) if folder is not None else None if names is None else names.__contains__
     checker = _HtmlChecker(source, present)
-    checker.feed(text)
-    checker.close()
+    checker.check(text)
     return found + sorted(checker.problems, key=lambda p: p.line or 0)
 
 
-class _HtmlChecker(HTMLParser):
+def _present(path: Path) -> bool:
+    """Whether a link's target is a document of the folder: a regular file with a name EDGAR accepts."""
+    return path.is_file() and not path.is_symlink() and bool(_NAME.match(path.name))
+
+
+def _raw_problems(text: str, source: str) -> list[Problem]:
+    """What the bytes hold whatever the HTML means: EDGAR's submission markup and named references EDGAR may not know."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if match := edgar.SUBMISSION_MARKUP.search(line):
+            found.append(Problem(source, number, "submission-markup", match.group(), edgar.SUBMISSION_MESSAGE))
+        for name in _ENTITY.findall(line):
+            if name not in name2codepoint or (name2codepoint[name] > 0xFF and name not in _KNOWN_ENTITIES):
+                found.append(Problem(source, number, "entity", f"&{name};", "a named character reference EDGAR may not know: use a numeric one (&#8212;)"))
+    return found
+
+
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_KNOWN_ENTITIES = frozenset({"ndash", "mdash", "lsquo", "rsquo", "ldquo", "rdquo", "bull", "hellip"})
+
+
+class _HtmlChecker:
+    """The rules, applied to each token as the WHATWG parser (tinyhtml5, WeasyPrint's own) hands it to its tree."""
+
     def __init__(self, source: str, present: Callable[[str], bool] | None) -> None:
-        super().__init__(convert_charrefs=False)
         self.source, self.present = source, present
         self.problems: list[Problem] = []
         self.tables = 0
+        self.line = 1
+
+    def check(self, text: str) -> None:
+        """Parse `text` as a browser would, every token checked on its way to the tree."""
+        from tinyhtml5.constants import Token
+        from tinyhtml5.parser import HTMLParser
+        from tinyhtml5.tokenizer import HTMLTokenizer
+
+        checker = self
+
+        class Tokenizer(HTMLTokenizer):  # type: ignore[misc]  # tinyhtml5 is untyped
+            def __iter__(self) -> Iterator[dict[str, Any]]:
+                for token in super().__iter__():
+                    checker.line = self.stream.position()[0]
+                    checker.token(token, Token)
+                    yield token
+
+        class Parser(HTMLParser):  # type: ignore[misc]
+            def _parse(self, stream: str, container: str | None = None, scripting: bool = False, **kwargs: Any) -> None:
+                self.container, self.scripting = container, scripting
+                self.tokenizer = Tokenizer(stream, parser=self, **kwargs)
+                self.reset()
+                self.main_loop()
+
+        Parser(namespace_html_elements=False).parse(text)
 
     def _add(self, rule: str, value: str | None, message: str) -> None:
-        self.problems.append(Problem(self.source, self.getpos()[0], rule, value, message))
+        self.problems.append(Problem(self.source, self.line, rule, value, message))
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def token(self, token: dict[str, Any], kinds: Any) -> None:
+        kind = token["type"]
+        if kind == kinds.START_TAG or kind == kinds.EMPTY_TAG:
+            self.start(token["name"], token["data"] if isinstance(token["data"], dict) else dict(token["data"]))
+        elif kind == kinds.END_TAG and token["name"] == "table" and self.tables:
+            self.tables -= 1
+        elif kind == kinds.CHARACTERS or kind == kinds.SPACE_CHARACTERS:
+            self._text(token["data"])
+        elif kind == kinds.COMMENT and token["data"].lstrip().startswith("?"):
+            self._add("element", token["data"][:80], "a processing instruction is not HTML 3.2")
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
         if tag in TABLE_PARTS:
             self._add("element", tag, f"<{tag}> is not HTML 3.2: EDGAR tables are table, tr, td and th only")
         elif tag not in ALLOWED:
@@ -95,27 +173,26 @@ class _HtmlChecker(HTMLParser):
             if self.tables:
                 self._add("nested-table", tag, "a table inside a table: EDGAR refuses nested tables")
             self.tables += 1
-        for name, value in attrs:
+        for name, value in attrs.items():
             self._attribute(tag, name, value or "")
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag == "table":
-            self.tables -= 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "table" and self.tables:
-            self.tables -= 1
+    def _text(self, text: str) -> None:
+        if match := edgar.BIDI.search(text):
+            self._add("bidi", f"U+{ord(match.group()):04X}", edgar.BIDI_MESSAGE)
 
     def _attribute(self, tag: str, name: str, value: str) -> None:
+        self._text(value)
         if name.startswith("on"):
             self._add("event", f"{name}={value}", f"event attribute {name} on <{tag}>: EDGAR refuses active content")
-        elif name == "style" and _UNSAFE_STYLE.search(value):
-            self._add("style", value, "a style may not fetch or run anything (url(), expression(), @import)")
+        elif name == "style":
+            for value_, message in style_problems(value):
+                self._add("style", value_, message)
         elif name == "href":
-            self._link(value)
+            self._link(_url(value))
         elif name in ("src", "background", "lowsrc", "dynsrc"):
-            self._image(tag, name, value)
+            self._image(tag, name, _url(value))
+        elif name not in ATTRIBUTES:
+            self._add("attribute", f"{name}={value[:80]}", f"attribute {name} on <{tag}> is not one EDGAR HTML needs")
 
     def _link(self, href: str) -> None:
         if href.startswith("#") or _SEC.match(href):
@@ -135,12 +212,50 @@ class _HtmlChecker(HTMLParser):
         elif self.present is not None and not self.present(src):
             self._add("image", src, f"the image {src} is not in the submission")
 
-    def handle_entityref(self, name: str) -> None:
-        if name not in name2codepoint or (name2codepoint[name] > 0xFF and name not in ("ndash", "mdash", "lsquo", "rsquo", "ldquo", "rdquo", "bull", "hellip")):
-            self._add("entity", f"&{name};", "a named character reference EDGAR may not know: use a numeric one (&#8212;)")
 
-    def handle_pi(self, data: str) -> None:
-        self._add("element", data, "a processing instruction is not HTML 3.2")
+def _url(value: str) -> str:
+    """An attribute's URL as a browser takes it: tabs and line breaks dropped, blanks and controls at its ends stripped."""
+    return re.sub(r"[\t\n\r]", "", value).strip("".join(map(chr, range(0x21))))
+
+
+@lru_cache(maxsize=4096)
+def style_problems(style: str) -> tuple[tuple[str, str], ...]:
+    r"""A `style` attribute's declarations EDGAR HTML does not need, or that could fetch or run anything, as (value, why).
+
+    The CSS is read as a browser reads it (tinycss2, WeasyPrint's own reader), so an escape
+    (`\75 rl(`) is the `url(` it spells; a property must be on `STYLE_PROPERTIES`, and its
+    value holds no function but `rgb()`, no URL, no `@` rule and no block. Cached: a document
+    repeats a few styles thousands of times.
+    """
+    import tinycss2
+
+    found = []
+    for item in tinycss2.parse_blocks_contents(style, skip_comments=True, skip_whitespace=True):
+        if item.type == "declaration":
+            shown = f"{item.name}:{tinycss2.serialize(item.value).strip()}"[:120]
+            if item.lower_name not in STYLE_PROPERTIES:
+                found.append((shown, f"the property {item.lower_name} is not one EDGAR HTML needs (see STYLE_PROPERTIES)"))
+            elif bad := _active_token(item.value):
+                found.append((shown, f"a style may not fetch or run anything ({bad})"))
+        else:
+            shown = style.strip()[:120] if item.type == "error" else tinycss2.serialize([item]).strip()[:120]
+            found.append((shown, "not a CSS declaration: a style attribute holds only 'property: value' pairs"))
+    return tuple(found)
+
+
+def _active_token(tokens: Iterable[Any]) -> str | None:
+    """The first token of a CSS value that could fetch or run something: a URL, a function other than rgb(), a block."""
+    for token in tokens:
+        if token.type == "url":
+            return "url()"
+        if token.type == "function":
+            if token.lower_name not in ("rgb",):
+                return f"{token.lower_name}()"
+            if bad := _active_token(token.arguments):
+                return bad
+        elif token.type in ("() block", "[] block", "{} block", "at-keyword", "error"):
+            return str(token.type)
+    return None
 
 
 def file_problems(path: Path, folder: Path | None = None) -> list[Problem]:
@@ -148,12 +263,15 @@ def file_problems(path: Path, folder: Path | None = None) -> list[Problem]:
 
     Any other file (a PDF or DOCX beside the EDGAR documents) is no EDGAR document: its name's
     one problem says so, and its bytes are not read as ASCII (that listed thousands of lines).
+    Links resolve in `folder`, by default the file's own.
     """
     source = str(path)
     found = name_problems(path.name, source)
     suffix = path.suffix.lower()
     if suffix not in (".htm", ".html", ".txt"):
         return found
+    if not path.is_file():
+        return [*found, Problem(source, None, "file", None, "not a regular file: EDGAR takes documents only")]
     text = path.read_bytes().decode("latin-1")  # every byte a character: non-ASCII bytes are reported, never a decoding error
     if suffix in (".htm", ".html"):
         return found + html_problems(text, source, folder if folder is not None else path.parent)
@@ -161,12 +279,38 @@ def file_problems(path: Path, folder: Path | None = None) -> list[Problem]:
 
 
 def folder_problems(folder: Path) -> list[Problem]:
-    """Every document of a folder; with a `submission.json`, also that it lists every file with its SHA-256."""
+    """Every file under a folder, hidden ones and those in sub-folders too; with a `submission.json`, also that it lists every file with its SHA-256.
+
+    EDGAR takes one flat folder of documents: a sub-folder, a symbolic link or a special file
+    is a problem of its own (a link or special file is not read), and the files inside a
+    sub-folder are checked as well, so that nothing a document links to goes unread.
+    """
     manifest = folder / MANIFEST
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST)
-    found = [problem for path in files for problem in file_problems(path, folder)]
+    found: list[Problem] = []
+    top: set[str] = set()
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        dirs.sort()
+        for name in dirs:
+            path = here / name
+            flat = "a sub-folder: an EDGAR submission is one flat folder of documents"
+            why = "a symbolic link: EDGAR takes documents, not links" if path.is_symlink() else flat
+            found.append(Problem(str(path), None, "folder", None, why))
+        dirs[:] = [name for name in dirs if not (here / name).is_symlink()]
+        for name in sorted(files):
+            path = here / name
+            if here == folder and name == MANIFEST:
+                continue
+            mode = path.lstat().st_mode
+            if not stat.S_ISREG(mode):
+                kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+                found.append(Problem(str(path), None, "file", None, f"{kind}: EDGAR takes documents only, and it is not read"))
+                continue
+            found += file_problems(path, here)
+            if here == folder:
+                top.add(name)
     if manifest.is_file():
-        found += _manifest_problems(manifest, {p.name for p in files})
+        found += _manifest_problems(manifest, top)
     return found
 
 
@@ -189,7 +333,7 @@ def _manifest_problems(manifest: Path, present: set[str]) -> list[Problem]:
 
 
 def problems(paths: Iterable[Path]) -> list[Problem]:
-    """`dealdocs check`: every file and folder given (a folder's files, not its sub-folders)."""
+    """`dealdocs check`: every file and folder given (a folder's files, its sub-folders' and hidden ones included)."""
     found: list[Problem] = []
     for path in paths:
         found += folder_problems(path) if path.is_dir() else file_problems(path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ _BLOCK = re.compile(r"^<(?:p|table|div|hr|center|h[1-6])\b", re.MULTILINE)
 _BODY = re.compile(r"(<body[^>]*>\n?)(.*)(</body>)", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _RULE = re.compile(r"^[-=_]{3,}$")
+_DATA_RULES = frozenset({"bidi", "submission-markup"})
 
 
 def render_htm(
@@ -86,6 +88,8 @@ def render_template(template: str, context: dict[str, Any], search_path: Sequenc
     if problems:
         source = env.get_template(template).filename or template
         if Path(source).parent == templates_dir() and not any((folder / template).exists() for folder in search_path):
+            if data := [p for p in problems if p.column in _DATA_RULES]:  # a built-in template printed what the deal's data said
+                raise TemplateProblemError([replace(p, message=f"the deal's data (deal file or tape) put this into the HTML: {p.message}") for p in data])
             raise AssertionError(f"built-in template {template} wrote HTML that EDGAR refuses: {problems[0]}")
         raise TemplateProblemError(
             [type(p)(source, p.line, p.column, p.value, f"the template (or one it imports) wrote HTML that EDGAR refuses: {p.message}") for p in problems]

@@ -21,9 +21,9 @@ from generator.errors import Problem, TemplateProblemError
 from generator.formats.rendered import Rendered
 from generator.formats.typography import typographic
 from generator.templating.environment import environment
+from generator.templating.files import pdf_fetcher
 from generator.templating.folders import templates_dir
 from generator.templating.running import guarded, run_template
-from generator.templating.sandbox import pdf_fetcher
 
 
 def render_html(
@@ -80,6 +80,8 @@ def render_pdf(
     def write() -> bytes:
         with _source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
             html_document = weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher)
+            for css in _styles(html_document.etree_element):
+                fetcher.check_imports(css, templates_dir().as_uri() + "/")
             return html_document.write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
 
     try:
@@ -87,6 +89,11 @@ def render_pdf(
     except FatalURLFetchingError as exc:
         raise TemplateProblemError([Problem(template, None, None, None, str(exc))]) from None
     return Rendered(document.name, "pdf", pdf)
+
+
+def _styles(root: Any) -> list[str]:
+    """The text of each `<style>` element of the page as WeasyPrint parsed it."""
+    return ["".join(e.itertext()) for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "style"]
 
 
 def superscript_footnote(number: int) -> Markup:

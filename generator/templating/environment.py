@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
-from jinja2.loaders import split_template_path
 
+from generator.errors import TemplateProblemError
 from generator.templating.clauses import GLOBALS, Mentions, Numbering
+from generator.templating.files import find_template
 from generator.templating.filters import FILTERS
-from generator.templating.sandbox import SafeEnvironment, allow_methods, guard_filter, safe_range, within
+from generator.templating.sandbox import SafeEnvironment, allow_methods, guard_filter, safe_range
 
 allow_methods(Numbering, "order numbers number ref parts")
 allow_methods(Mentions, "party name parties names")
@@ -20,32 +21,27 @@ _UNSAFE_GLOBALS = ("lipsum", "cycler", "joiner")  # lipsum(10**6) alone is a den
 
 
 class FolderLoader(FileSystemLoader):
-    """Templates by name from the search folders, never from outside them.
+    """Templates by name from the search folders, read as every template file is (`files.read_in`).
 
-    A symbolic link that leaves its folder, a special file (a FIFO would hang the read) or
-    a file that is not UTF-8 text (a .docx included as text) is refused with a message.
+    A file that is not UTF-8 text (a .docx included as text) is refused too, with a message.
     """
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         """The template's text, file name and up-to-date check, from the first folder that has it, if it may be read."""
-        pieces = split_template_path(template)
-        for folder in self.searchpath:
-            path = Path(folder, *pieces)
-            if not path.exists() and not path.is_symlink():
-                continue
-            if not within(Path(folder), path):
-                raise TemplateNotFound(template, f"{template}: refused, it leads outside the template folder {folder}")
-            if not path.is_file():
-                raise TemplateNotFound(template, f"{template}: refused, not a regular file")
-            data = path.read_bytes()
-            if b"\0" in data:
-                raise TemplateNotFound(template, f"{template}: refused, not a text template (binary file)")
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise TemplateNotFound(template, f"{template}: refused, not UTF-8 text") from None
-            return text, str(path), lambda: True
-        raise TemplateNotFound(template)
+        try:
+            found = find_template(template, [Path(folder) for folder in self.searchpath])
+        except TemplateProblemError as exc:
+            raise TemplateNotFound(template, f"{template}: {exc.problems[0].message}") from None
+        if found is None:
+            raise TemplateNotFound(template)
+        path, data = found
+        if b"\0" in data:
+            raise TemplateNotFound(template, f"{template}: refused, not a text template (binary file)")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise TemplateNotFound(template, f"{template}: refused, not UTF-8 text") from None
+        return text, str(path), lambda: True
 
 
 def environment(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -45,7 +44,3 @@ def template_dirs(loaded: LoadedDeal, templates: Path | None = None) -> list[Pat
         raise TemplateProblemError(problems)
     return [folder for folder, _ in folders]
 
-
-def template_file(name: str, search_path: Sequence[Path]) -> Path:
-    """A binary template by name: the first search-path folder that has it, else the built-in one."""
-    return next(folder / name for folder in [*search_path, templates_dir()] if (folder / name).is_file())

@@ -7,10 +7,13 @@ one that overrides the layout of some formats but not of the others is named in 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from pathlib import Path
 
 from generator.errors import Problem, Severity, TemplateProblemError
@@ -21,6 +24,7 @@ _REFERENCE = re.compile(r"""\{%-?p?\s*(?:import|include|extends|from)\s+["']([^"
 _TAG = re.compile(r"\{[{%#]-?[pr]?\s.*?-?[}%#]\}")  # a Jinja tag as docxtpl reads it ({%p ...%}, {%tr ...%}, {{ ... }})
 _RENDERED = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
 _STYLE = re.compile(r'<w:pStyle w:val="([^"]+)"/>')
+_STAGING = ".dealdocs-export-"
 
 
 def layout_files(document: str) -> dict[str, str]:
@@ -106,28 +110,96 @@ def docx_notes(name: str) -> str:
 def export_templates(target: Path, documents: Sequence[str]) -> list[Path]:
     """Copy the built-in templates of every format for `documents` into `target`, with notes on each .docx.
 
+    All files or none: they are written into a hidden folder inside `target`, then moved into
+    place; if anything fails (a read-only file system, a full disk), what was moved is removed
+    again, so a second try finds the folder as it was. Never through a symbolic link.
+
     Args:
-        target: The folder to copy into; created if missing. Files already there are not replaced.
+        target: The folder to copy into; created if missing. Files already there are not replaced
+            (one identical to what would be written is left as it is, so a run cut short can be run again).
         documents: Names of documents (e.g. "term-sheet-8k").
 
     Returns:
         The files written.
 
     Raises:
-        TemplateProblemError: A file to write is already in `target`; nothing is written.
+        TemplateProblemError: `target` is not a folder, or a file to write is already there or
+            would be written through a symbolic link; nothing is written.
+        OutputError: Writing failed; nothing is left written.
     """
     names = needed_templates(documents)
-    notes = {f"{name}.md": docx_notes(name) for name in names if name.endswith(".docx")}
-    existing = [name for name in [*names, *notes] if (target / name).exists()]
-    if existing:
-        problems = [Problem(str(target / name), None, None, None, "already exists: export into an empty folder, or move it away") for name in existing]
+    files = [(name, (templates_dir() / name).read_bytes()) for name in names]
+    files += [(f"{name}.md", docx_notes(name).encode("utf-8")) for name in names if name.endswith(".docx")]
+    problems = _export_problems(target, files)
+    if problems:
         raise TemplateProblemError(problems)
-    written = []
-    for name in names:
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(templates_dir() / name, target / name)
-        written.append(target / name)
-    for name, text in notes.items():
-        (target / name).write_text(text, encoding="utf-8")
-        written.append(target / name)
-    return written
+    return _write_new(target, [(name, data) for name, data in files if not _same_file(target / name, data)])
+
+
+def _same_file(path: Path, data: bytes) -> bool:
+    """Whether `path` is a regular file (not a link) holding `data`: exported already, by an earlier run cut short."""
+    try:
+        return not path.is_symlink() and path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _export_problems(target: Path, files: Sequence[tuple[str, bytes]]) -> list[Problem]:
+    """Why a file cannot be exported to `target`: the target or a folder on the way is no folder or a link, or another file is there."""
+    if os.path.lexists(target) and not target.is_dir():
+        return [Problem(str(target), None, None, None, "not a folder: export into a new or empty folder")]
+    found: dict[Path, str] = {}
+    for name, data in files:
+        parts = Path(name).parts
+        for depth in range(1, len(parts) + 1):
+            path = target.joinpath(*parts[:depth])
+            if path.is_symlink():
+                found[path] = "a symbolic link: export never writes through a link; move it away"
+            elif depth < len(parts) and os.path.lexists(path) and not path.is_dir():
+                found[path] = "not a folder, where a folder of templates goes: move it away"
+            elif depth == len(parts) and os.path.lexists(path) and not _same_file(path, data):
+                found[path] = "already exists: export into an empty folder, or move it away"
+            else:
+                continue
+            break
+    return [Problem(str(path), None, None, None, why) for path, why in found.items()]
+
+
+def _write_new(target: Path, files: Sequence[tuple[str, bytes]]) -> list[Path]:
+    """Write `files` as new files under `target`, all together or none (see `export_templates`)."""
+    from generator.files import write_problem
+
+    created: list[Path] = []  # folders made and files moved in, to remove again if a later step fails
+    stage: Path | None = None
+    path = target
+    try:
+        for folder in reversed([target, *target.parents]):
+            if not os.path.lexists(folder):
+                folder.mkdir()
+                created.append(folder)
+        for leftover in target.glob(f"{_STAGING}*"):  # of an export that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
+        stage = Path(tempfile.mkdtemp(dir=target, prefix=_STAGING))
+        for name, data in files:
+            path = target / name
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage / name).write_bytes(data)
+        for name, _ in files:
+            path = target / name
+            for folder in reversed(path.relative_to(target).parents[:-1]):
+                if not os.path.lexists(target / folder):
+                    (target / folder).mkdir()
+                    created.append(target / folder)
+            os.rename(stage / name, path)
+            created.append(path)
+    except OSError as exc:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+        for made in reversed(created):
+            with suppress(OSError):
+                made.rmdir() if made.is_dir() and not made.is_symlink() else made.unlink()
+        raise write_problem(path, exc, target if target.exists() else None) from None
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+    return [target / name for name, _ in files]

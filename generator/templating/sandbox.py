@@ -21,7 +21,6 @@ from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 from functools import wraps
-from pathlib import Path
 from typing import Any, cast
 
 from jinja2 import TemplateError, nodes
@@ -328,45 +327,3 @@ def is_refusal(exc: BaseException) -> bool:
     """A template's own doing: a sandbox refusal, or an error Python raised on its behalf."""
     return isinstance(exc, TemplateError | ArithmeticError | TypeError | ValueError | LookupError | RecursionError | MemoryError | AttributeError)
 
-
-def within(folder: Path, path: Path) -> bool:
-    """Whether `path`, with every symbolic link followed, lies inside `folder` (resolved too)."""
-    try:
-        path.resolve(strict=True).relative_to(folder.resolve(strict=True))
-    except (OSError, ValueError, RuntimeError):
-        return False
-    return True
-
-
-def pdf_fetcher(search_path: Sequence[Path], also: Sequence[Path] = ()) -> Any:
-    """A WeasyPrint URL fetcher that reads only files in the template folders (and `also`), and `data:` URLs.
-
-    The HTML's base is the built-in template folder (the last of `search_path`); a relative
-    URL such as `print.css` is found by name like a template, first in the user's folders.
-    An HTML template that links, embeds or imports anything else (`file:///etc/passwd` as an
-    attachment, an image or a stylesheet from elsewhere, any network URL) stops the render:
-    the PDF must not carry what the template folders do not hold.
-    """
-    from urllib.parse import unquote, urlsplit
-
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
-
-    class Refused(FatalURLFetchingError):  # type: ignore[misc]  # weasyprint is untyped: its classes are Any
-        pass
-
-    base = search_path[-1].resolve()
-
-    class LocalFetcher(URLFetcher):  # type: ignore[misc]
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            parts = urlsplit(url)
-            if parts.scheme == "data":
-                return super().fetch(url, headers)
-            path = Path(unquote(parts.path)) if parts.scheme == "file" else None
-            if path is not None and path.is_relative_to(base):
-                name = path.relative_to(base)
-                path = next((folder / name for folder in search_path if (folder / name).is_file()), path)
-            if path is None or not any(within(folder, path) for folder in (*search_path, *also)):
-                raise Refused(f"refused to fetch {url[:200]}: a PDF may use only files inside the template folders")
-            return super().fetch(path.resolve().as_uri(), headers)
-
-    return LocalFetcher(allowed_protocols=("file", "data"), allow_redirects=False)

@@ -298,7 +298,7 @@ def merge(columns: list[Column], rows: list[dict[str, int | None]]) -> dict[str,
     for column in columns:
         for part in ("n", "d"):
             key = f"_{column.id}_{part}"
-            if key not in (rows[0] if rows else {}):
+            if not any(key in r for r in rows):  # a row kept empty (keep_empty) has no sums
                 continue
             values = [v for r in rows if (v := r.get(key)) is not None]
             if column.kind == "minimum":

@@ -50,7 +50,8 @@ def scaled(text: str, decimals: int) -> int:
     sign = -1 if text.startswith("-") else 1
     whole, _, fraction = text.lstrip("+-").partition(".")
     assert len(fraction) <= decimals, f"{text} has more than {decimals} decimals"
-    return sign * (int(whole or "0") * 10**decimals + int((fraction + "0" * decimals)[:decimals] or "0"))
+    unit: int = 10**decimals
+    return sign * (int(whole or "0") * unit + int((fraction + "0" * decimals)[:decimals] or "0"))
 
 
 def written(value: object) -> str:
@@ -205,7 +206,7 @@ class Axis:
         for n, key in enumerate(keys):
             lo = edges[key - 1] + 1 if key > 0 else None
             hi = edges[key] if key < len(edges) else None
-            if self.rule.get("clamp_to_data"):
+            if self.rule.get("clamp_to_data") and values:  # no value at all (a kept empty band only): the band's own edges
                 lo = min(values) if n == 0 or lo is None else lo
                 hi = max(values) if n == len(keys) - 1 or hi is None else hi
             if lo is not None and hi is not None:
@@ -385,10 +386,10 @@ def crosstab_problems(
             floor = share.numerator // share.denominator
             if cells[i][j] not in (floor, -(-share.numerator // share.denominator)):
                 problems.append(f"cell [{row_labels[i]}][{col_labels[j]}] {printed['cells'][i][j]} is neither floor nor ceiling of {float(share)}")
-    if row_totals != one_way_margin(down, row_keys):
-        problems.append(f"row totals {printed['row_totals']} != the one-way table's {one_way_margin(down, row_keys)}")
-    if col_totals != one_way_margin(across, col_keys):
-        problems.append(f"column totals {printed['column_totals']} != the one-way table's {one_way_margin(across, col_keys)}")
+    for what, axis, keys, got in (("row", down, row_keys, row_totals), ("column", across, col_keys, col_totals)):
+        if got != (want := one_way_margin(axis, keys)):
+            shown = [decimal_text(w, 2) if cell == "percent" else w for w in want]
+            problems.append(f"{what} totals {printed[what + '_totals']} != the one-way table's {shown}")
     if [sum(row) for row in cells] != row_totals:
         problems.append(f"rows of cells {[sum(row) for row in cells]} do not add up to the row totals {row_totals}")
     if [sum(col) for col in zip(*cells, strict=True)] != col_totals:

@@ -22,8 +22,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-Value = int | str | dt.date | None
-"""A loan's field as stored: a scaled integer (cents, thousandths of a percent, months), a category or code, a date; None is blank."""
+Value = int | str | bool | dt.date | None
+"""A loan's field as stored: a scaled integer (cents, thousandths of a percent, months), a category or code, a flag, a date; None is blank."""
 Loan = dict[str, Value]
 
 
@@ -33,7 +33,7 @@ class FieldDef:
 
     header: str
     decimals: int | None = None  # a number stored times 10**decimals
-    codes: Mapping[str, str] | None = None  # a category: tape code to category name
+    codes: Mapping[str, str | bool] | None = None  # a category or a flag: tape code to category name, or to true or false
     date_format: str | None = None  # a date
 
 

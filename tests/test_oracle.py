@@ -44,13 +44,15 @@ NUMBERS = {  # field: (tape header, decimals, lowest and highest stored value a 
     "fico": ("FICO_SCORE", 0, 300, 850), "ltv": ("ORIG_LTV", 3, 1, 200_000), "cltv": ("CLTV", 3, 1, 200_000), "dti": ("DTI_RATIO", 2, 0, 10_000),
     "margin": ("GROSS_MARGIN", 3, 0, 10_000), "months_to_roll": ("MTR", 0, 0, 360), "interest_only_term": ("IO_MONTHS", 0, 0, 360),
     "remaining_term": ("RTM", 0, 1, 360), "reserve_months": ("RESERVES", 0, 0, 120), "units": ("UNIT_CNT", 0, 1, 4),
+    "escrow_balance": ("ESCROW", 2, 1, 10**10),
 }  # fmt: skip
-MONEY = ("balance", "original_balance")
-CODES = {
+MONEY = ("balance", "original_balance", "escrow_balance")
+CODES: dict[str, tuple[str, dict[str, str | bool]]] = {
     "occupancy": ("OCC", {"O": "primary", "S": "second_home", "I": "investor"}),
     "purpose": ("LOAN_PURP", {"P": "purchase", "R": "rate_term_refinance", "C": "cash_out_refinance"}),
     "property_type": ("PROPERTY", {"SF": "detached", "PUD": "pud", "CONDO": "condo_low", "2UNIT": "multi_family"}),
     "doc_type": ("DOC_LVL", {"FULL": "full", "ALT": "other"}),
+    "prepay_penalty": ("PPP_FLAG", {"Y": True, "N": False}),
 }
 TEXTS = {"channel": "ORIG_CHANNEL", "state": "PROP_ST", "loan_group": "GRP"}
 FIELDS: dict[str, oracle.FieldDef] = {
@@ -94,7 +96,7 @@ def balance_of(rng: random.Random, mode: str) -> int:
 
 
 def tape(seed: int, sizes: tuple[int, int], mode: str, blanks: float) -> list[dict[str, str]]:
-    """Loans of groups 1 and 2 (`sizes`, group 2 maybe none) with their numbers redrawn; FICO, CLTV, DTI and reserves blank at the rate `blanks`."""
+    """Loans of groups 1 and 2 (`sizes`, group 2 maybe none), numbers redrawn; FICO, CLTV, DTI, reserves and escrow blank at the rate `blanks`."""
     rng = random.Random(seed)
     rows = [dict(rng.choice(GROUP_ROWS[g])) for g, n in zip(("1", "2"), sizes, strict=True) for _ in range(n)]
     rng.shuffle(rows)
@@ -113,6 +115,8 @@ def tape(seed: int, sizes: tuple[int, int], mode: str, blanks: float) -> list[di
         row["DTI_RATIO"] = "" if rng.random() < blanks else text(rng.randint(0, 10_000), 2)
         row["RESERVES"] = "" if rng.random() < blanks else str(rng.randint(0, 120))
         row["IO_MONTHS"] = str(rng.choice([0, 0, 60, 120]))
+        row["ESCROW"] = "" if rng.random() < blanks else text(balance_of(rng, mode), 2)
+        row["PPP_FLAG"] = rng.choice("YN")
         if row["AMORT_TYPE"] == "ARM":
             row["GROSS_MARGIN"] = text(rng.choice([2_250, 2_750, rng.randint(0, 10_000)]), 3)
             row["MAX_RATE"] = text(rng.randint(rate, 30_000), 3)
@@ -151,7 +155,11 @@ def flow(value: Any) -> str:
 
 # --- deal files --------------------------------------------------------------------------------
 
-CUSTOM = [{"name": "reserve_months", "column": "RESERVES", "kind": "integer", "range": [0, 120]}]
+CUSTOM = [
+    {"name": "reserve_months", "column": "RESERVES", "kind": "integer", "range": [0, 120]},
+    {"name": "escrow_balance", "column": "ESCROW", "kind": "money"},
+    {"name": "prepay_penalty", "column": "PPP_FLAG", "kind": "flag", "codes": {"Y": True, "N": False}},
+]
 
 
 @st.composite
@@ -190,7 +198,7 @@ def rules(draw: st.DrawFn, crossed: bool = False) -> tuple[str, dict[str, Any]]:
 @st.composite
 def share_values(draw: st.DrawFn, rows: Sequence[Mapping[str, str]]) -> tuple[str, Any]:
     """A share's field and value (or list of values), most of them held by some loan of the tape."""
-    field = draw(st.sampled_from(["occupancy", "purpose", "state", "interest_only_term", "note_rate", "fico", "margin", "units"]))
+    field = draw(st.sampled_from(["occupancy", "purpose", "prepay_penalty", "state", "interest_only_term", "note_rate", "fico", "margin", "units"]))
     values: list[Any]
     if field in CODES:
         values = list(CODES[field][1].values())

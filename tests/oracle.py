@@ -380,14 +380,17 @@ def crosstab_problems(
 
     cells = [[units(x) for x in row] for row in printed["cells"]]
     row_totals, col_totals = [units(x) for x in printed["row_totals"]], [units(x) for x in printed["column_totals"]]
-    for i, r in enumerate(row_keys):
-        for j, c in enumerate(col_keys):
-            share = exact([loan for loan in loans if down.key(loan) == r and across.key(loan) == c])
-            floor = share.numerator // share.denominator
-            if cells[i][j] not in (floor, -(-share.numerator // share.denominator)):
-                problems.append(f"cell [{row_labels[i]}][{col_labels[j]}] {printed['cells'][i][j]} is neither floor nor ceiling of {float(share)}")
-    for what, axis, keys, got in (("row", down, row_keys, row_totals), ("column", across, col_keys, col_totals)):
-        if got != (want := one_way_margin(axis, keys)):
+    shares = [[exact([loan for loan in loans if down.key(loan) == r and across.key(loan) == c]) for c in col_keys] for r in row_keys]
+    margins = one_way_margin(down, row_keys), one_way_margin(across, col_keys)
+    if controlled_rounding_exists(shares, *margins):
+        for i, row in enumerate(shares):
+            for j, share in enumerate(row):
+                if cells[i][j] not in (share.numerator // share.denominator, -(-share.numerator // share.denominator)):
+                    problems.append(f"cell [{row_labels[i]}][{col_labels[j]}] {printed['cells'][i][j]} is neither floor nor ceiling of {float(share)}")
+    elif any(x < 0 for row in cells for x in row):  # no rounding keeps every cell next to its share with these margins: the margins win
+        problems.append(f"a negative cell in {printed['cells']}")
+    for what, want, got in (("row", margins[0], row_totals), ("column", margins[1], col_totals)):
+        if got != want:
             shown = [decimal_text(w, 2) if cell == "percent" else w for w in want]
             problems.append(f"{what} totals {printed[what + '_totals']} != the one-way table's {shown}")
     if [sum(row) for row in cells] != row_totals:
@@ -399,6 +402,48 @@ def crosstab_problems(
     if whole != expected_total or sum(row_totals) != whole or sum(col_totals) != whole:
         problems.append(f"total {printed['total']}: rows add to {sum(row_totals)}, columns to {sum(col_totals)}, expected {expected_total}")
     return problems
+
+
+def controlled_rounding_exists(shares: Sequence[Sequence[Fraction]], row_totals: Sequence[int], column_totals: Sequence[int]) -> bool:
+    """Whether each cell can be its share's floor or ceiling with the rows and columns adding up to these totals.
+
+    A bipartite flow: each row owes its total less its cells' floors in units, each column
+    takes as many, and a cell whose share is not whole passes at most one unit (augmenting paths).
+    Some tables have none: a row's only loans may sit in a column whose total rounds down to 0.
+    """
+    floors = [[s.numerator // s.denominator for s in row] for row in shares]
+    owed = [total - sum(row) for total, row in zip(row_totals, floors, strict=True)]
+    taken = [total - sum(column) for total, column in zip(column_totals, zip(*floors, strict=True), strict=True)] if floors else list(column_totals)
+    if min(owed + taken, default=0) < 0 or sum(owed) != sum(taken):
+        return False
+    rows, columns = len(owed), len(taken)
+    source, sink = rows + columns, rows + columns + 1
+    capacity: dict[tuple[int, int], int] = {}
+    for i, n in enumerate(owed):
+        capacity[source, i] = n
+    for j, n in enumerate(taken):
+        capacity[rows + j, sink] = n
+    for i, row in enumerate(shares):
+        for j, share in enumerate(row):
+            if share.denominator != 1:
+                capacity[i, rows + j] = 1
+    flow = 0
+    while True:  # Edmonds-Karp: the shortest path with room left, until none
+        back = {source: source}
+        queue = [source]
+        for node in queue:
+            for (a, b), room in list(capacity.items()):
+                if a == node and room > 0 and b not in back:
+                    back[b] = a
+                    queue.append(b)
+        if sink not in back:
+            return flow == sum(owed)
+        node = sink
+        while node != source:
+            capacity[back[node], node] -= 1
+            capacity[node, back[node]] = capacity.get((node, back[node]), 0) + 1
+            node = back[node]
+        flow += 1
 
 
 # --- the pool-data block -----------------------------------------------------------------------

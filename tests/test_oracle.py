@@ -195,6 +195,10 @@ def rules(draw: st.DrawFn, crossed: bool = False) -> tuple[str, dict[str, Any]]:
     return "origination_date", {"kind": "yearly"}
 
 
+ABSENT = {"note_rate": Decimal("6.25"), "fico": 700, "margin": Decimal("2.25")}
+"""A value a share may count when no loan of the tape has the field (no ARM, no margin)."""
+
+
 @st.composite
 def share_values(draw: st.DrawFn, rows: Sequence[Mapping[str, str]]) -> tuple[str, Any]:
     """A share's field and value (or list of values), most of them held by some loan of the tape."""
@@ -210,7 +214,7 @@ def share_values(draw: st.DrawFn, rows: Sequence[Mapping[str, str]]) -> tuple[st
         values = [1, 2]
     else:
         header = NUMBERS[field][0]
-        values = sorted({Decimal(r[header]).normalize() if "." in r[header] else int(r[header]) for r in rows if r[header]} or {700})
+        values = sorted({Decimal(r[header]).normalize() if "." in r[header] else int(r[header]) for r in rows if r[header]} or {ABSENT[field]})
     picked = draw(st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True))
     return field, picked[0] if len(picked) == 1 and draw(st.booleans()) else picked
 

@@ -129,11 +129,6 @@ MISSING = "missing"
 """The key of the row of loans whose field is blank (printed last)."""
 
 
-def number_text(stored: int, decimals: int) -> str:
-    """A stored number in the field's units, as a label's `lo` or `hi` prints with no filter: 700.001."""
-    return decimal_text(stored, decimals)
-
-
 @dataclass(frozen=True)
 class Axis:
     """A rule applied to loans: each loan's row key, and the rows' keys and labels in print order."""
@@ -210,12 +205,12 @@ class Axis:
                 lo = min(values) if n == 0 or lo is None else lo
                 hi = max(values) if n == len(keys) - 1 or hi is None else hi
             if lo is not None and hi is not None:
-                labels.append(f"{number_text(lo, self.decimals)} - {number_text(hi, self.decimals)}")
+                labels.append(f"{decimal_text(lo, self.decimals)} - {decimal_text(hi, self.decimals)}")
             elif lo is None:
                 assert hi is not None
-                labels.append(f"to {number_text(hi, self.decimals)}")
+                labels.append(f"to {decimal_text(hi, self.decimals)}")
             else:
-                labels.append(f"over {number_text(lo, self.decimals)}")
+                labels.append(f"over {decimal_text(lo, self.decimals)}")
         return labels
 
 

@@ -403,6 +403,13 @@ def test_every_loan_at_the_maximum_balance(seed: int, size: int, grouped: bool, 
     check(pool_section(grouped, tables, summary), rows)
 
 
+def test_the_weighted_average_balance_of_1500_jumbo_loans() -> None:
+    """The issue's pool-data line on 1,500 loans of $50,000 to $3,000,000: balance x balance passes 2^63 summed, not per loan."""
+    rows = tape(1500, (750, 750), "realistic", 0.2)
+    line = {"label": "Weighted Average Current Principal Balance ($)", "kind": "weighted_average", "field": "balance", "decimals": 0}
+    check(pool_section(True, [], [line]), rows)
+
+
 @PROFILE
 @given(tape_params, st.booleans(), st.data())
 def test_crosstabs_are_controlled_roundings_of_the_oracles_figures(

@@ -230,7 +230,7 @@ def matches(value: Value, wanted: Any, decimals: int | None) -> bool:
 def column_figure(column: Mapping[str, Any], loans: Sequence[Loan], decimals: Mapping[str, int]) -> Any:
     """A figure column over some loans (not count, balance or percent, which the table foots): as the export prints it."""
     kind = column["kind"]
-    cents = sum(_cents(loan) for loan in loans)
+    cents = balance_cents(loans)
     if kind == "average_balance":
         return half_up_int(Fraction(cents, 100 * len(loans))) if loans else None
     name = column["field"]
@@ -242,7 +242,7 @@ def column_figure(column: Mapping[str, Any], loans: Sequence[Loan], decimals: Ma
     places = column.get("decimals", decimals[name])
     having = [loan for loan in loans if loan[name] is not None]
     if kind == "weighted_average":
-        weight = sum(_cents(loan) for loan in having)
+        weight = balance_cents(having)
         total = sum(_cents(loan) * _number(loan, name) for loan in having)
         return rounded(Fraction(total, weight * unit), places) if weight else None
     if not having:
@@ -251,7 +251,7 @@ def column_figure(column: Mapping[str, Any], loans: Sequence[Loan], decimals: Ma
     return rounded(Fraction(pick(_number(loan, name) for loan in having), unit), places)
 
 
-def cents(loans: Sequence[Loan]) -> int:
+def balance_cents(loans: Sequence[Loan]) -> int:
     """The loans' balance in cents."""
     return sum(_cents(loan) for loan in loans)
 
@@ -288,7 +288,7 @@ def one_way(
     axis = Axis(spec["field"], spec["rule"], decimals.get(spec["field"]), spec.get("keep_empty", False), spec.get("missing_label", "Not Available"))
     keys, labels = axis.rows(loans)
     members = [[loan for loan in loans if axis.key(loan) == key] for key in keys]
-    cents = [sum(_cents(loan) for loan in row) for row in members]
+    cents = [balance_cents(row) for row in members]
     total = sum(cents)
     dollars = footed(cents, 100)
     own = percents(cents)
@@ -349,13 +349,13 @@ def crosstab_problems(
     if problems:
         return problems
     cell = spec.get("cell", "percent")
-    total_cents = sum(_cents(loan) for loan in loans)
+    total_cents = balance_cents(loans)
 
     def exact(chosen: Sequence[Loan]) -> Fraction:
         """A cell's or margin's figure before rounding, in the printed unit (hundredths of a percent, dollars, loans)."""
         if cell == "count":
             return Fraction(len(chosen))
-        cents = sum(_cents(loan) for loan in chosen)
+        cents = balance_cents(chosen)
         if cell == "balance":
             return Fraction(cents, 100)
         return Fraction(cents * 10_000, total_cents) if total_cents else Fraction(0)
@@ -368,7 +368,7 @@ def crosstab_problems(
         parts = [[loan for loan in loans if axis.key(loan) == key] for key in keys]
         if cell == "count":
             return [len(p) for p in parts]
-        cents = [sum(_cents(loan) for loan in p) for p in parts]
+        cents = [balance_cents(p) for p in parts]
         if cell == "balance":
             return footed(cents, 100)
         return footed([c * 10_000 for c in cents], total_cents) if total_cents else [0] * len(cents)
@@ -461,7 +461,7 @@ def pool_data_line(item: Mapping[str, Any], frames: Sequence[tuple[str | None, S
 
 def _line_figure(item: Mapping[str, Any], loans: Sequence[Loan], decimals: Mapping[str, int]) -> tuple[Any, str | None]:
     kind = item["kind"]
-    cents = sum(_cents(loan) for loan in loans)
+    cents = balance_cents(loans)
     if kind == "count":
         return len(loans), None
     if kind == "balance":

@@ -328,7 +328,7 @@ def disagreements(pool: Mapping[str, Any], tape_file: Path, printed: Mapping[str
     expected = oracle.printed_tables(pool["tables"]["tables"], loans, groups)
     tables = printed["tables"]
     found = [] if len(tables) == len(expected) else [f"{len(tables)} tables printed, expected {len(expected)}"]
-    pool_cents = oracle.cents(loans)
+    pool_cents = oracle.balance_cents(loans)
     for (spec, key, frame), table in zip(expected, tables, strict=False):
         where = f"table {spec['id']} group {key}"
         if (table["id"], table.get("group_key")) != (spec["id"], key):

@@ -115,6 +115,9 @@ def tape(seed: int, sizes: tuple[int, int], mode: str, blanks: float) -> list[di
         row["DTI_RATIO"] = "" if rng.random() < blanks else text(rng.randint(0, 10_000), 2)
         row["RESERVES"] = "" if rng.random() < blanks else str(rng.randint(0, 120))
         row["IO_MONTHS"] = str(rng.choice([0, 0, 60, 120]))
+        month_day, year = row["NOTE_DATE"].rsplit("/", 1)
+        if month_day != "02/29":  # an earlier origination year: more rows in a yearly table (first payment and maturity stay after it)
+            row["NOTE_DATE"] = f"{month_day}/{int(year) - rng.choice([0, 0, 1, 3])}"
         row["ESCROW"] = "" if rng.random() < blanks else text(balance_of(rng, mode), 2)
         row["PPP_FLAG"] = rng.choice("YN")
         if row["AMORT_TYPE"] == "ARM":

@@ -138,3 +138,15 @@ def test_an_across_label_that_fails_is_a_validate_error_at_its_line(tmp_path: Pa
     assert code == 2, output
     assert f"deal.yaml:{line_of(deal, 'across:')} [term_sheet.pool.tables.tables.13.across.rule.last_label]" in output, output
     assert "`hi` has no value here" in output
+
+
+def test_a_clamped_rule_on_a_field_no_loan_has_labels_its_kept_bands_with_their_own_edges() -> None:
+    """No loan has a FICO: the bands kept empty print their edges ('700 - 759'), not bounds clamped to no data ('0 - 759')."""
+    import polars as pl
+
+    frame = pl.DataFrame({"balance": [100_00, 250_00], "fico": [None, None]}, schema={"balance": pl.Int64, "fico": pl.Int64})
+    rule = {"kind": "bands", "edges": [699, 759, 799], "label": "{{ lo }} - {{ hi }}", "clamp_to_data": True}
+    spec = TableSpec.model_validate({"id": "t", "title": ["T"], "header": ["H"], "field": "fico", "rule": rule, "keep_empty": True})
+    (table,) = labelled([compute_table(frame, spec)])
+    assert isinstance(table, Table)
+    assert [row.label for row in table.rows] == ["700 - 759", "760 - 799", "Not Available"]

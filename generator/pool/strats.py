@@ -323,8 +323,12 @@ def category_of(spec: TableSpec, value: bool | int | dt.date | str) -> int | Non
     return found
 
 
-def _bands(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int, highest: int) -> list[Band]:
-    """The bands `keys`, their bounds and label; `spec` names the banded field (its `field` and `rule` are the axis's)."""
+def _bands(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int | None, highest: int | None) -> list[Band]:
+    """The bands `keys`, their bounds and label; `spec` names the banded field (its `field` and `rule` are the axis's).
+
+    A rule clamped to the data takes its outer bounds from the loans' `lowest` and `highest`
+    values; with none (no loan has the field: only kept empty bands), the bands' own edges.
+    """
     scale = _scale(spec)
     edges = [Decimal(e).scaleb(-scale) for e in _scaled_edges(spec, rule)]
     unit = Decimal(1).scaleb(-scale)
@@ -332,7 +336,7 @@ def _bands(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int, highe
     for n, key in enumerate(keys):
         lo = edges[key - 1] + unit if key > 0 else None
         hi = edges[key] if key < len(edges) else None
-        if rule.clamp_to_data:
+        if rule.clamp_to_data and lowest is not None and highest is not None:
             lo = Decimal(lowest).scaleb(-scale) if n == 0 or lo is None else lo
             hi = Decimal(highest).scaleb(-scale) if n == len(keys) - 1 or hi is None else hi
             which = "label"
@@ -489,7 +493,7 @@ def _row_keys(spec: TableSpec, rule: Any, found: set[Any], keep_empty: bool, low
         bands: list[int] = list(range(len(rule.edges) + 1)) if keep_empty else sorted(found)
         if keep_empty and rule.clamp_to_data:
             bands = [k for k in bands if k in found or 0 < k < len(rule.edges)]
-        return bands, list(_bands(spec, rule, bands, lowest or 0, highest or 0))
+        return bands, list(_bands(spec, rule, bands, lowest, highest))
     if isinstance(rule, CategoriesRule):
         indexes: list[int] = list(range(len(rule.categories))) if keep_empty else sorted(found)
         if keep_empty and len(rule.categories) in found:

@@ -125,18 +125,18 @@ def has_time(date_format: str) -> bool:
     return re.search(r"%-?[HIMSTRrpc]", date_format) is not None
 
 
-def dates(text: pl.Expr, date_format: str, times: bool) -> pl.Expr:
+def dates(frame: pl.DataFrame, name: str, date_format: str) -> pl.Expr:
     """The dates of a text column, null where a cell is not exactly as `date_format` writes a date.
 
     'As the format writes it' is strict: `%m` is two digits ('2002-07-22', not '2002-7-22'),
-    no sign, no spaces the format lacks; a midnight time may follow (' 00:00:00'). `times`
-    says whether the column has a ':' at all (without one no midnight is stripped: a third
-    less time). A format with a directive of no fixed form is checked by writing each date
-    back and comparing.
+    no sign, no spaces the format lacks; a midnight time may follow (' 00:00:00'), stripped
+    only in a column with a ':' at all (a third less time). A format with a directive of no
+    fixed form (a month's name) is checked by writing each date back and comparing.
     """
     import polars as pl
 
-    if times and not has_time(date_format):
+    text = pl.col(name)
+    if not has_time(date_format) and frame[name].str.contains(":", literal=True).any():
         text = pl.when(text.str.ends_with("0")).then(text.str.replace(f"{MIDNIGHT}$", "")).otherwise(text)
     parsed = text.str.strptime(pl.Date, date_format, strict=False)
     pattern = date_pattern(date_format)

@@ -618,8 +618,7 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
         if field in numeric:
             expr = pl.lit(numbers.get_column(field))
         elif kind is Kind.DATE:
-            times = bool(raw[field].str.contains(":", literal=True).any())
-            expr = cells.dates(col, pool.tape_options.date_format, times)
+            expr = cells.dates(raw, field, pool.tape_options.date_format)
         elif kind in CODED:
             expr = col.replace_strict(codes[field], default=None, return_dtype=pl.Boolean if kind is Kind.FLAG else pl.String)
         elif kind is Kind.STATE:  # two ASCII letters in any case; 'ıl' upper-cases to 'IL' but is not a code

@@ -54,27 +54,31 @@ def numbers(frame: pl.DataFrame, columns: Mapping[str, tuple[int, bool]]) -> pl.
     """
     import polars as pl
 
-    def accepted(name: str) -> pl.Expr:
-        return pl.col(name).str.contains(number_pattern(*columns[name]))
-
     def cast(name: str) -> pl.Expr:
         text, decimals = pl.col(name), columns[name][0]
         return text.cast(pl.Int64, strict=False) if decimals == 0 else _scaled(text, decimals)
 
-    fast = frame.select(pl.when(accepted(name)).then(cast(name)).alias(name) for name in columns)
-    unread = frame.select((accepted(name) & fast[name].is_null()).any().alias(name) for name in columns).row(0)
-    slow = [name for name, missed in zip(columns, unread, strict=True) if missed]
+    names = list(columns)
+    work = frame.select(
+        *(pl.col(n).str.contains(number_pattern(*columns[n])).alias(f"ok{i}") for i, n in enumerate(names)),
+        *(cast(n).alias(f"value{i}") for i, n in enumerate(names)),
+    )  # each cell's verdict once, by one regular expression
+    fast = work.select(pl.when(pl.col(f"ok{i}")).then(pl.col(f"value{i}")).alias(n) for i, n in enumerate(names))
+    unread = work.select((pl.col(f"ok{i}") & pl.col(f"value{i}").is_null()).any() for i in range(len(names))).row(0)
+    slow = [i for i, missed in enumerate(unread) if missed]
     if not slow:
         return fast
-    stripped = {name: pl.col(name).str.replace_all(r"[$,]", "") for name in slow}
-    return fast.with_columns(frame.select(pl.when(accepted(n)).then(_scaled(stripped[n], columns[n][0])).alias(n) for n in slow))
+    stripped = frame.select(pl.col(names[i]).str.replace_all(r"[$,]", "") for i in slow)
+    return fast.with_columns(
+        work.select(pl.when(pl.col(f"ok{i}")).then(_scaled(pl.lit(stripped[names[i]]), columns[names[i]][0])).alias(names[i]) for i in slow)
+    )
 
 
 def _scaled(text: pl.Expr, decimals: int) -> pl.Expr:
     """Decimal text to its integer of 10**-decimals; exact on the grammar's text (extra decimals are zeros)."""
     import polars as pl
 
-    return text.cast(pl.Decimal(38, decimals), strict=False).to_physical().cast(pl.Int64)
+    return text.cast(pl.Decimal(38, decimals), strict=False).to_physical().cast(pl.Int64, strict=False)  # null past 64 bits (refused anyway)
 
 
 def number_slip(text: pl.Expr, decimals: int, money: bool) -> pl.Expr:

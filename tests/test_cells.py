@@ -90,6 +90,7 @@ ENDS = ["", "", "", " ", "\r", "\n", "%", "e5", "$"]
 numbers_text = st.one_of(
     st.builds(lambda *p: "".join(p), st.sampled_from(SIGNS), st.sampled_from(WHOLES), st.sampled_from(FRACTIONS), st.sampled_from(ENDS)),
     st.text(alphabet="0123456789.,$+- \r", max_size=12),
+    st.text(max_size=8),  # any character: other scripts' digits, spaces, controls
 )
 NEIGHBOURS = ["$1,234.50", "360.0", "1234567890123456789", "6.875", "12", "abc", None]  # each sends its column down another path
 

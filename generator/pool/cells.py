@@ -3,7 +3,7 @@
 A cell's verdict is one regular expression over that cell alone (and, for a date, the
 calendar), so a cell reads the same whatever the rest of its column holds; only how an
 accepted value is converted is chosen per column (a plain cast when every accepted cell
-allows it, which is the common tape and twice as fast). README.md's "What a tape cell may
+allows it, as on most tapes). README.md's "What a tape cell may
 hold" states the same grammar as a table; tests/test_cells.py holds it to a plain-Python
 reference.
 """
@@ -59,6 +59,8 @@ def numbers(frame: pl.DataFrame, columns: Mapping[str, tuple[int, bool]]) -> pl.
         return text.cast(pl.Int64, strict=False) if decimals == 0 else _scaled(text, decimals)
 
     names = list(columns)
+    if not names:
+        return frame.select()
     work = frame.select(
         *(pl.col(n).str.contains(number_pattern(*columns[n])).alias(f"ok{i}") for i, n in enumerate(names)),
         *(cast(n).alias(f"value{i}") for i, n in enumerate(names)),

@@ -209,8 +209,8 @@ NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 def _inert(value: Any) -> Any:
     """A CSV cell no spreadsheet runs: text starting as a formula does gets a leading "'", as OWASP advises; numbers ('-5') stay numbers.
 
-    A label is the deal file's (or a tape's category), and a CSV opened in a spreadsheet
-    would run '=HYPERLINK(...)' or '@SUM(...)' in it.
+    Labels come from the deal file, and a CSV opened in a spreadsheet would run
+    '=HYPERLINK(...)' or '@SUM(...)' in one.
     """
     if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
         return "'" + value

@@ -292,12 +292,13 @@ def test_a_million_loans_at_the_largest_balance_print_exact_figures_through_the_
     }
 
 
-def test_a_term_near_2_63_and_an_ltv_past_int64_are_messages_not_wrapped_figures(tmp_path: Path) -> None:
-    """The maturity warning's expected month is computed in 128 bits; an LTV the 64-bit column must cap is a row error, not a capped figure."""
+def test_the_longest_term_and_an_ltv_past_int64_are_messages_not_wrapped_figures(tmp_path: Path) -> None:
+    """The maturity warning's expected month for the longest term a tape may hold (15 digits) is exact; an LTV the 64-bit column must cap is a
+    row error, not a capped figure."""
 
     def extremes(loans: list[Loan]) -> None:
         del loans[2:]
-        loans[0]["AMORT_TERM"] = str(2**63 - 1)
+        loans[0]["AMORT_TERM"] = "9" * 15
         loans[1]["ORIG_UPB"], loans[1]["APPR_VAL"] = "999999999999999.99", "0.01"
 
     deal = prime_deal(tmp_path, "tables: {defaults: false, tables: []}\n", extremes)
@@ -305,7 +306,7 @@ def test_a_term_near_2_63_and_an_ltv_past_int64_are_messages_not_wrapped_figures
     assert code == 2
     first_payment = loans_of(deal)[0]["FPD"]
     month, _, year = first_payment.split("/")
-    expected = int(year) * 12 + int(month) - 1 + 2**63 - 1 - 1  # month index of the last payment: first payment + term - 1
+    expected = int(year) * 12 + int(month) - 1 + int("9" * 15) - 1  # month index of the last payment: first payment + term - 1
     assert f"loans.csv:2 [MAT_DATE]: warning: maturity date is not the first payment date plus the original term: expected " \
            f"{expected // 12}-{expected % 12 + 1:02d}" in output  # fmt: skip
     assert "loans.csv:3 [APPR_VAL]: error: appraised value too small: the original balance is over 9,223,372,036,854,775.806% of it" in output

@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -153,6 +155,7 @@ def to_csv(analysis: PoolAnalysis) -> str:
 
     The column ids are every table's, in order of first use; a table leaves the others empty.
     A cross-tab writes a row per cell, labelled 'row / column', its figure under its cell kind.
+    A text cell a spreadsheet would run as a formula is written inert (`_inert`).
 
     Args:
         analysis: From `analyse`.
@@ -166,11 +169,15 @@ def to_csv(analysis: PoolAnalysis) -> str:
             if i not in ids:
                 ids.append(i)
     buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(["group", "table", "label", *ids])
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def write(values: list[Any]) -> None:
+        writer.writerow([_inert(v) for v in values])
+
+    write(["group", "table", "label", *ids])
 
     def line(t: Table | CrossTab, label: str, figures: dict[str, Any]) -> None:
-        out.writerow([t.group or "", t.spec.id, label, *(_plain(figures.get(i, "")) for i in ids)])
+        write([t.group or "", t.spec.id, label, *(_plain(figures.get(i, "")) for i in ids)])
 
     for t in analysis.tables:
         if isinstance(t, CrossTab):
@@ -189,10 +196,26 @@ def to_csv(analysis: PoolAnalysis) -> str:
         block = analysis.pool_data
         for ln in analysis.pool_data.lines:
             for column, figure in zip(block.columns, ln.figures, strict=True):
-                out.writerow([column, "pool_data", ln.item.label, *([_plain(figure)] + [""] * (len(ids) - 1))])
+                write([column, "pool_data", ln.item.label, *([_plain(figure)] + [""] * (len(ids) - 1))])
     for key, value in summary_figures(analysis.summary):
-        out.writerow(["", "summary", key, *([_plain(value)] + [""] * (len(ids) - 1))])
+        write(["", "summary", key, *([_plain(value)] + [""] * (len(ids) - 1))])
     return buffer.getvalue()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet opening a CSV takes a cell to be a formula by (OWASP's list for CSV injection)."""
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _inert(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs: text starting as a formula does gets a leading "'", as OWASP advises; numbers ('-5') stay numbers.
+
+    Labels come from the deal file, and a CSV opened in a spreadsheet would run
+    '=HYPERLINK(...)' or '@SUM(...)' in one.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 _SUMMARY_LABELS = {
@@ -265,27 +288,52 @@ class _Book:
         self.book = xlsxwriter.Workbook(buffer, {"in_memory": True})
         self.book.set_properties({"created": dt.datetime.combine(created, dt.time())})
         self._formats: dict[tuple[str, bool], Any] = {}
-        self._names: set[str] = set()
+        self._names: set[str] = {"history"}  # Excel keeps 'History' for itself
 
     def format(self, number: str = "", bold: bool = False) -> Any:
         if (number, bold) not in self._formats:
             self._formats[number, bold] = self.book.add_format({**({"num_format": number} if number else {}), **({"bold": True} if bold else {})})
         return self._formats[number, bold]
 
+    def header(self, ws: Any, texts: Sequence[str]) -> None:
+        """A sheet's bold header row, each cell text: a label beginning '=' is never a formula (`write_row` would make it one)."""
+        for j, text in enumerate(texts):
+            ws.write_string(0, j, text, self.format(bold=True))
+
     def sheet(self, name: str) -> Any:
-        clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip("'")[:31] or "Sheet"
-        unique, n = clean, 1
-        while unique.lower() in self._names:
+        r"""A new sheet named `name` as Excel allows, whatever it holds: a deal file's labels may hold any character.
+
+        Excel's rules: at most 31 characters (counted in UTF-16, as Excel counts), none of
+        []:*?/\, not beginning or ending with an apostrophe, not 'History', unique ignoring
+        case. Forbidden characters and those XML cannot carry become '_'; a name taken
+        already gets '~2', '~3'... within the 31.
+        """
+
+        def fitted(room: int) -> str:
+            kept, used = [], 0
+            for ch in clean.lstrip("'"):
+                used += len(ch.encode("utf-16-le")) // 2
+                if used > room:
+                    break
+                kept.append(ch)
+            return "".join(kept).rstrip("'") or "Sheet"[:room]
+
+        def taken(candidate: str) -> bool:
+            return bool({candidate.lower(), candidate.casefold()} & self._names)
+
+        clean = "".join("_" if ch in "[]:*?/\\" or unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff" else ch for ch in name)
+        unique, n = fitted(31), 1
+        while taken(unique):
             n += 1
-            unique = f"{clean[: 31 - len(str(n)) - 1]}~{n}"
-        self._names.add(unique.lower())
+            unique = fitted(31 - len(f"~{n}")) + f"~{n}"
+        self._names |= {unique.lower(), unique.casefold()}
         return self.book.add_worksheet(unique)
 
 
 def _grid(book: _Book, name: str, header: list[str], rows: Sequence[tuple[str, Sequence[Any]]], kinds: Sequence[tuple[str, int]]) -> None:
     """One sheet: a frozen header row and label column, a row per label with a figure per column, widths fitted."""
     ws = book.sheet(name)
-    ws.write_row(0, 0, header, book.format(bold=True))
+    book.header(ws, header)
     for i, (label, figures) in enumerate(rows, 1):
         last = i == len(rows)
         ws.write_string(i, 0, label, book.format(bold=last))
@@ -338,7 +386,7 @@ def _summary_sheet(book: _Book, analysis: PoolAnalysis) -> None:
         rows = [(summary_label(key), [value]) for key, value in figures]
         kinds = [(_summary_kind(key, value), _places(value)) for key, value in figures]
         ws = book.sheet("Summary")
-        ws.write_row(0, 0, ["Summary", "Value"], book.format(bold=True))
+        book.header(ws, ["Summary", "Value"])
         for i, ((label, (value,)), (kind, places)) in enumerate(zip(rows, kinds, strict=True), 1):
             ws.write_string(i, 0, label)
             if isinstance(value, dt.date):
@@ -353,7 +401,7 @@ def _summary_sheet(book: _Book, analysis: PoolAnalysis) -> None:
 
     columns = [c or "Total" for c in block.columns]
     ws = book.sheet("Summary")
-    ws.write_row(0, 0, ["Pool Data", *columns], book.format(bold=True))
+    book.header(ws, ["Pool Data", *columns])
     i = 0
     for n, line in enumerate(block.lines):
         i += 1

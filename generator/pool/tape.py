@@ -20,7 +20,8 @@ from generator import fields as loan_fields
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, Severity, TapeError
 from generator.fields import CODED, DATE_MAX, DATE_MIN, Kind, LoanField, Range
-from generator.pool.exact import INT64_MAX, fits
+from generator.pool import cells
+from generator.pool.exact import INT64_MAX
 from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:
@@ -583,44 +584,6 @@ def _missing_column(path: Path, field: str, header: str, headers: list[str], col
 # --- parsing ---------------------------------------------------------------------------
 
 
-def _fixed(raw: pl.Expr, scale: int, lenient: bool = False) -> pl.Expr:
-    """Exact decimal text ('6.250', '360') to an integer times 10**scale; null when not such text.
-
-    The pattern admits extra decimals only when they are zeros, so polars' decimal cast
-    (which truncates) never drops a significant digit. `lenient` also reads '$1,234.50'
-    and '360.0'; it costs twice as much, so `_parse` uses it only on columns that need it.
-    """
-    import polars as pl
-
-    if scale == 0 and not lenient:
-        return raw.cast(pl.Int64, strict=False)
-    fraction = rf"(\.[0-9]{{0,{scale}}}0*)?$"
-    plain = rf"^[+-]?[0-9]{{1,{_whole_digits(scale)}}}{fraction}"
-    exact = raw.str.contains(plain)
-    text = raw
-    if lenient:  # a '$' and commas between groups of three digits: '1,234' is 1234, '12,34' is not a number
-        text = raw.str.replace("$", "", literal=True)
-        grouped = text.str.contains(rf"^[+-]?([0-9]{{1,15}}|[0-9]{{1,3}}(,[0-9]{{3}}){{1,4}}){fraction}")
-        text = text.str.replace_all(",", "", literal=True)
-        exact = grouped & text.str.contains(plain)
-    return pl.when(exact).then(text.cast(pl.Decimal(38, scale), strict=False).to_physical().cast(pl.Int64))  # the decimal's integer of 10**-scale
-
-
-def _whole_digits(scale: int) -> int:
-    """Digits before the point a number at `scale` decimals may have: 15, fewer where its integer of 10**-scale could pass Int64."""
-    return next(d for d in range(15, 0, -1) if fits(INT64_MAX, 1, 10 ** (d + scale) - 1))
-
-
-def _date(raw: pl.Expr, fmt: str, times: bool = True) -> pl.Expr:
-    """Dates in the tape's format; `times` also reads midnight datetimes (a column without ':' has none: a third less time)."""
-    import polars as pl
-
-    if times:  # spreadsheets store dates as midnight datetimes
-        midnight = raw.str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")
-        raw = pl.when(raw.str.ends_with("0")).then(midnight).otherwise(raw)
-    return raw.str.strptime(pl.Date, fmt, strict=False)  # `_parse` then nulls dates outside DATE_MIN..DATE_MAX
-
-
 _Bound = int | Decimal | dt.date | None
 """A range's bound as a column holds it: an integer of the field's scale, or a date (None: unbounded)."""
 
@@ -688,15 +651,16 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
     def blank_is_zero(field: str, expr: pl.Expr) -> pl.Expr:
         return pl.when(pl.col(field).is_null()).then(pl.lit(0, pl.Int64)).otherwise(expr) if registry[field].blank_means_zero else expr
 
+    numeric = {f: (decimals, registry[f].kind is Kind.MONEY) for f in _fields(raw) if (decimals := registry[f].decimals) is not None}
+    numbers = cells.numbers(raw, numeric)
     exprs = [pl.col("_row")]
     for field in _fields(raw):
         spec, col = registry[field], pl.col(field)
         kind = spec.kind
-        if spec.decimals is not None:  # a numeric field
-            expr = _fixed(col, spec.decimals)
-        elif kind is Kind.DATE:  # the date parser skips whitespace (a newline, a vertical tab) before numbers
-            times = bool(raw[field].str.contains(":", literal=True).any())
-            expr = pl.when(~col.str.contains(ODD_SPACE)).then(_date(col, pool.tape_options.date_format, times))
+        if field in numeric:
+            expr = pl.lit(numbers.get_column(field))
+        elif kind is Kind.DATE:
+            expr = cells.dates(raw, field, pool.tape_options.date_format)
             if _native(field) in raw.columns:  # a date cell is a date, whatever form its text would take
                 expr = pl.coalesce(pl.col(_native(field)), expr)
         elif kind in CODED:
@@ -711,11 +675,6 @@ def _parse(raw: pl.DataFrame, pool: Pool) -> pl.DataFrame:
     parsed = raw.select(exprs)
     dates = [registry[f] for f in _fields(raw) if registry[f].kind is Kind.DATE]  # year 0 or 12345 is a corrupted cell
     parsed = parsed.with_columns(pl.when(_inside(pl.col(d.name), d, d.plausible or Range())).then(pl.col(d.name)) for d in dates)
-    numeric = {f: decimals for f in _fields(raw) if (decimals := registry[f].decimals) is not None}
-    failed = raw.select((pl.col(f).is_not_null() & parsed[f].is_null()).any() for f in numeric).row(0)
-    retry = [f for f, bad in zip(numeric, failed, strict=True) if bad]
-    if retry:  # only columns with '$', ',' or '360.0' pay for the lenient reading
-        parsed = parsed.with_columns(raw.select(blank_is_zero(f, _fixed(pl.col(f), numeric[f], lenient=True)).alias(f) for f in retry))
     return parsed
 
 
@@ -921,25 +880,25 @@ def _raw(field: str) -> str:
     return f"_raw_{field}"
 
 
-def _bad_value_reason(text: pl.Expr, base: str) -> pl.Expr:
-    """Why a value did not parse: the column's rule, and what is wrong with this value when it is telling."""
+def _bad_value_reason(text: pl.Expr, base: str, slip: pl.Expr | None = None) -> pl.Expr:
+    """Why a value did not parse: the column's rule, and what is wrong with this value when it is telling (`slip`: a number's)."""
     import polars as pl
 
-    return (
+    reason = (
         pl.when(text.str.contains(CONTROL)).then(pl.lit(f"{base} (it contains a control character)"))
         .when(text.str.contains(r"(?i)^[+-]?(nan|inf|infinity)$")).then(pl.lit(f"{base} (not a finite number)"))
         .when(text.str.contains(" (a float", literal=True))
         .then(pl.format(
             "{} ({} cannot hold this value exactly: write the column as text, a decimal or float64)", pl.lit(base), text.str.extract(r"\(a (float[0-9]+)")
         ))
-        .otherwise(pl.lit(base))
     )  # fmt: skip
+    if slip is not None:
+        reason = reason.when(slip.is_not_null()).then(pl.format("{} ({})", pl.lit(base), slip))
+    return reason.otherwise(pl.lit(base))
 
 
 CONTROL = r"[\p{Cc}\p{Cf}]"
 """Control and invisible format characters (NUL, escapes, zero-width spaces): never part of a tape's value."""
-ODD_SPACE = r"[^\x20-\x7e]"
-"""Anything but printable ASCII: control characters and any space but the ASCII one (a date is ASCII)."""
 
 
 def _missing(field: str, spec: LoanField) -> str:
@@ -970,7 +929,8 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
             rules.append(Rule(Severity.ERROR, field, text.str.contains(CONTROL), "control character in the value (a corrupted cell?)"))
         else:
             base = _unparseable_reason(field, spec, pool)
-            rules.append(Rule(Severity.ERROR, field, text.is_not_null() & value.is_null(), _bad_value_reason(text, base), base))
+            slip = None if spec.decimals is None else cells.number_slip(text, spec.decimals, spec.kind is Kind.MONEY)
+            rules.append(Rule(Severity.ERROR, field, text.is_not_null() & value.is_null(), _bad_value_reason(text, base, slip), base))
         if field not in loan_fields.FIELDS and spec.numeric and spec.plausible is not None:  # a custom field's range (canonical ones: `_checks`)
             rules.append(Rule(Severity.ERROR, field, _outside(field, field=spec), f"{field.replace('_', ' ')} outside {spec.plausible.words(spec.kind)}"))
     for check in _checks(pool, cut_off, set(fields)):

@@ -129,8 +129,8 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
     """
     from generator.deal.loading import load_deal
     from generator.files import publication
-    from generator.output.manifest import NAME, input_entries, manifest_text, options_of, up_to_date
-    from generator.output.rendering import render_deal
+    from generator.output.manifest import input_entries, options_of, up_to_date
+    from generator.output.rendering import publish_deal
 
     start = time.perf_counter()
     try:
@@ -140,8 +140,7 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
             inputs = input_entries(folder, loaded, templates)
             if not force and up_to_date(folder, inputs, options):
                 return DealResult(folder.name, str(path), _documents(folder), None, time.perf_counter() - start, up_to_date=True)
-            written = render_deal(loaded, folder, None, formats, templates)
-            published.add(NAME, manifest_text(inputs, dict(published.hashes), options))
+            written = publish_deal(loaded, folder, None, formats, templates, inputs).written  # joins this publication: the manifest last
         documents = sorted({r.name for _, r in written})
         return DealResult(folder.name, str(path), documents, None, time.perf_counter() - start)
     except DealdocsError as exc:

@@ -180,7 +180,7 @@ def unfinished(folder: Path) -> list[Unfinished]:
         mixed_before = bool(journal.get("mixed_before"))  # the run started in a folder an earlier run had left mixed
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return [Unfinished(JOURNAL, "other")]
-    if all(s in ("same", "new") for _, s in states) or (all(s in ("same", "old") for _, s in states) and not mixed_before):
+    if all(s in ("same", "new", "removed") for _, s in states) or (all(s in ("same", "old") for _, s in states) and not mixed_before):
         return []
     return [Unfinished(name, state) for name, state in states if state != "same"]
 
@@ -278,7 +278,7 @@ class Publication:
             os.unlink(target)
             _fsync_folder(self.folder)
         except BaseException as exc:  # Ctrl-C too: the old files go back (only a kill leaves the journal)
-            restored = self._roll_back(stage, [*done, JOURNAL], before)
+            restored = self._roll_back(stage, [JOURNAL, *done], before)  # the journal goes last: put back only when all else is
             if not isinstance(exc, OSError):
                 raise
             if restored:

@@ -89,9 +89,11 @@ def _sha256(data: bytes) -> str:
 
 
 def file_sha256(path: Path) -> str | None:
-    """The hex SHA-256 of a file now, None when there is none (a folder in its place is read as an error)."""
+    """The hex SHA-256 of a file now (of a link, its target's name), None when there is none (a folder in its place is an error)."""
     if not os.path.lexists(path):
         return None
+    if path.is_symlink():  # replaced as a link is, never followed
+        return hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(path))).hexdigest()
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -176,10 +178,13 @@ def unfinished(folder: Path) -> list[Unfinished]:
         return []
     try:
         journal = json.loads(path.read_text(encoding="utf-8"))
-        states = [(str(e["path"]), _state(folder / str(e["path"]), e.get("before"), e.get("after"))) for e in journal["files"]]
+        names = [e["path"] for e in journal["files"]]
+        if not all(isinstance(n, str) and n == Path(n).name and n not in ("", ".", "..") for n in names):
+            raise ValueError("a path out of the folder")  # never read, nor removed by the next run
+        states = [(n, _state(folder / n, e.get("before"), e.get("after"))) for n, e in zip(names, journal["files"], strict=True)]
         mixed_before = bool(journal.get("mixed_before"))  # the run started in a folder an earlier run had left mixed
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return [Unfinished(JOURNAL, "other")]
+        return [Unfinished(JOURNAL, "other")]  # unreadable: the folder is reported until a run replaces the journal
     if all(s in ("same", "new", "removed") for _, s in states) or (all(s in ("same", "old") for _, s in states) and not mixed_before):
         return []
     return [Unfinished(name, state) for name, state in states if state != "same"]
@@ -321,7 +326,7 @@ def _keep_aside(target: Path, aside: Path) -> str | None:
         try:
             os.link(target, aside, follow_symlinks=False)
         except OSError:
-            shutil.copy2(target, aside)
+            shutil.copy2(target, aside, follow_symlinks=False)
     return sha
 
 

@@ -216,3 +216,42 @@ def test_render_records_a_tape_given_with_tape_as_an_input(tmp_path: Path) -> No
     tape.write_text(tape.read_text() + "\n")
     verified = runner.invoke(app, ["verify", str(out)])
     assert verified.exit_code == 1 and f"input changed: {tape}" in verified.output
+
+
+def test_a_submission_killed_while_publishing_is_flagged_by_check_and_replaced_by_the_next_run(tmp_path: Path) -> None:
+    from .helpers import EXAMPLE
+
+    sub = tmp_path / "sub"
+    assert runner.invoke(app, ["render", str(EXAMPLE / "deal.yaml"), "--submission", str(sub)]).exit_code == 0
+    other = tmp_path / "deal"
+    shutil.copytree(EXAMPLE, other)
+    (other / "deal.yaml").write_text((EXAMPLE / "deal.yaml").read_text().replace("2003-1", "2003-9"))
+    assert _killed(tmp_path, ["render", str(other / "deal.yaml"), "--submission", str(sub)], sub, 3) == -9  # the journal, one document, then killed
+    assert (sub / JOURNAL).is_file()
+    checked = runner.invoke(app, ["check", str(sub)])
+    assert checked.exit_code == 1 and str(sub / JOURNAL) in checked.output
+    again = runner.invoke(app, ["render", str(other / "deal.yaml"), "--submission", str(sub)])
+    assert again.exit_code == 0, again.output
+    assert not (sub / JOURNAL).exists() and runner.invoke(app, ["check", str(sub)]).exit_code == 0
+
+
+def test_a_journal_naming_a_path_out_of_the_folder_is_reported_and_never_followed(tmp_path: Path) -> None:
+    out, victim = tmp_path / "out", tmp_path / "victim.txt"
+    victim.write_text("not dealdocs'\n")
+    _render(_shelf(tmp_path / "a", "1001"), out, "txt")
+    (out / JOURNAL).write_text(json.dumps({"files": [{"path": "../victim.txt", "before": None, "after": "0" * 64}]}))
+    verified = runner.invoke(app, ["verify", str(out)])
+    assert verified.exit_code == 1 and f"output changed after an interrupted run: {out / JOURNAL}" in verified.output
+    again = runner.invoke(app, ["render", str(_shelf(tmp_path / "a", "1001")), "--out", str(out), "-f", "txt"])
+    assert again.exit_code == 0, again.output
+    assert victim.read_text() == "not dealdocs'\n" and not (out / JOURNAL).exists()
+    assert runner.invoke(app, ["verify", str(out)]).exit_code == 0
+
+
+def test_a_dangling_link_in_a_targets_place_is_replaced_not_followed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / SHELF_TXT).symlink_to(tmp_path / "nowhere.txt")
+    _render(_shelf(tmp_path / "a", "1001"), out, "txt")
+    assert not (out / SHELF_TXT).is_symlink() and "1001" in (out / SHELF_TXT).read_text()
+    assert not (tmp_path / "nowhere.txt").exists()

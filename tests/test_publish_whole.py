@@ -255,3 +255,19 @@ def test_a_dangling_link_in_a_targets_place_is_replaced_not_followed(tmp_path: P
     _render(_shelf(tmp_path / "a", "1001"), out, "txt")
     assert not (out / SHELF_TXT).is_symlink() and "1001" in (out / SHELF_TXT).read_text()
     assert not (tmp_path / "nowhere.txt").exists()
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None, reason="needs chattr")
+def test_an_immutable_old_file_stops_the_render_and_every_other_file_is_put_back(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _render(_shelf(tmp_path / "a", "1001"), out, "txt,htm")
+    before = _published(out)
+    if subprocess.run(["chattr", "+i", str(out / SHELF_HTM)], capture_output=True).returncode != 0:
+        pytest.skip("this file system or user cannot make a file immutable")
+    try:
+        result = runner.invoke(app, ["render", str(_shelf(tmp_path / "b", "2002")), "--out", str(out), "-f", "txt,htm"])
+    finally:
+        subprocess.run(["chattr", "-i", str(out / SHELF_HTM)], check=True)
+    assert result.exit_code == 2, result.output
+    assert str(out / SHELF_HTM) in result.output and f"nothing in {out} was changed" in result.output
+    assert _published(out) == before and not (out / JOURNAL).exists()

@@ -271,3 +271,15 @@ def test_an_immutable_old_file_stops_the_render_and_every_other_file_is_put_back
     assert result.exit_code == 2, result.output
     assert str(out / SHELF_HTM) in result.output and f"nothing in {out} was changed" in result.output
     assert _published(out) == before and not (out / JOURNAL).exists()
+
+
+def test_a_batch_folder_with_a_journal_left_behind_is_not_up_to_date(tmp_path: Path) -> None:
+    from generator.api import render_one
+
+    folder, deal = tmp_path / "out" / "a", _shelf(tmp_path / "a", "1001")
+    assert render_one(deal, folder, ("txt",), None).ok
+    (folder / JOURNAL).write_text("{not json")  # every output still matches the manifest
+    assert runner.invoke(app, ["verify", str(folder)]).exit_code == 1
+    result = render_one(deal, folder, ("txt",), None)
+    assert result.ok and not result.up_to_date
+    assert not (folder / JOURNAL).exists() and runner.invoke(app, ["verify", str(folder)]).exit_code == 0

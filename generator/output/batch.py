@@ -136,9 +136,9 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
     try:
         loaded = load_deal(path)
         options = options_of(folder, list(formats), templates)
-        with publication(folder):  # the folder is ours until the manifest is in
+        with publication(folder) as published:  # the folder is ours until the manifest is in
             inputs = input_entries(folder, loaded, templates)
-            if not force and up_to_date(folder, inputs, options):
+            if not force and not published.found and up_to_date(folder, inputs, options):  # a journal left behind: render again
                 return DealResult(folder.name, str(path), _documents(folder), None, time.perf_counter() - start, up_to_date=True)
             written = publish_deal(loaded, folder, None, formats, templates, inputs).written  # joins this publication: the manifest last
         documents = sorted({r.name for _, r in written})

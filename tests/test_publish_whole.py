@@ -283,3 +283,13 @@ def test_a_batch_folder_with_a_journal_left_behind_is_not_up_to_date(tmp_path: P
     result = render_one(deal, folder, ("txt",), None)
     assert result.ok and not result.up_to_date
     assert not (folder / JOURNAL).exists() and runner.invoke(app, ["verify", str(folder)]).exit_code == 0
+
+
+def test_a_batch_of_fewer_formats_from_other_inputs_says_which_files_it_removed(tmp_path: Path) -> None:
+    deal, out = _shelf(tmp_path / "a", "1001"), tmp_path / "out"
+    assert runner.invoke(app, ["batch", str(deal), "--out", str(out), "-f", "txt,htm", "-j", "1"]).exit_code == 0
+    deal.write_text(deal.read_text().replace("1001 Technology", "3003 Technology"))
+    result = runner.invoke(app, ["batch", str(deal), "--out", str(out), "-f", "txt", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"a: {out / 'a' / SHELF_HTM}: warning: removed" in result.output
+    assert sorted(_published(out / "a")) == [SHELF_TXT, "manifest.json"]

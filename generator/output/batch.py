@@ -31,6 +31,7 @@ class DealResult:
     error: str | None = None
     seconds: float = 0.0
     up_to_date: bool = False  # its folder already held what this run would write: nothing was written
+    warnings: list[str] = field(default_factory=list)  # files of other runs in its folder: removed, kept as stale, left mixed by a kill
 
     @property
     def ok(self) -> bool:
@@ -136,13 +137,13 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
     try:
         loaded = load_deal(path)
         options = options_of(folder, list(formats), templates)
-        with publication(folder) as published:  # the folder is ours until the manifest is in
+        with publication(folder) as held:  # the folder is ours until the manifest is in
             inputs = input_entries(folder, loaded, templates)
-            if not force and not published.found and up_to_date(folder, inputs, options):  # a journal left behind: render again
+            if not force and not held.found and up_to_date(folder, inputs, options):  # a journal left behind: render again
                 return DealResult(folder.name, str(path), _documents(folder), None, time.perf_counter() - start, up_to_date=True)
-            written = publish_deal(loaded, folder, None, formats, templates, inputs).written  # joins this publication: the manifest last
-        documents = sorted({r.name for _, r in written})
-        return DealResult(folder.name, str(path), documents, None, time.perf_counter() - start)
+            published = publish_deal(loaded, folder, None, formats, templates, inputs)  # joins this publication: the manifest last
+        documents = sorted({r.name for _, r in published.written})
+        return DealResult(folder.name, str(path), documents, None, time.perf_counter() - start, warnings=[str(n) for n in published.notes])
     except DealdocsError as exc:
         first = str(exc.problems[0]) if exc.problems else "failed"
         return DealResult(folder.name, str(path), [], first, time.perf_counter() - start)

@@ -236,7 +236,7 @@ def render(
 ) -> None:
     """Render every document the deal file describes, e.g. OUT/term-sheet-8k.txt, .docx and .pdf."""
     from generator.deal.loading import load_deal
-    from generator.output.rendering import render_deal
+    from generator.output.rendering import publish_deal
 
     chosen = _formats(formats)
     loaded = load_deal(deal)
@@ -250,11 +250,13 @@ def render(
             typer.echo(f"wrote {path}")
         return
     with _tape_warnings():
-        written = render_deal(loaded, out, tape, chosen, templates)
-    for path, rendered in written:
+        published = publish_deal(loaded, out, tape, chosen, templates)
+    for path, rendered in published.written:
         if rendered.warnings:
             _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")
         typer.echo(f"wrote {path}")
+    if published.notes:
+        _print_problems(f"{out}: files of other runs", published.notes, len(published.notes), "yellow")
 
 
 templates_app = typer.Typer(help="Your own templates: copy the built-in ones to edit.", no_args_is_help=True)
@@ -423,9 +425,14 @@ def batch(
 @app.command()
 def verify(folder: Annotated[Path, typer.Argument(help="A deal's output folder (it holds manifest.json).", show_default=False)]) -> None:
     """Recompute the hashes in FOLDER/manifest.json; list every input or output that changed; exit 1 if any."""
+    from generator.files import unfinished
     from generator.output.manifest import NAME
     from generator.output.manifest import verify as check
 
+    if not (folder / NAME).is_file() and (mixed := unfinished(folder)):  # a run killed while publishing, before its manifest
+        for leftover in mixed:
+            typer.echo(f"output {leftover.describe()}: {folder / leftover.name}")
+        raise typer.Exit(ExitCode.FAILED_ITEMS)
     if not (folder / NAME).is_file():
         raise typer.BadParameter(f"{folder / NAME} not found", param_hint="FOLDER")
     changes = check(folder)  # a corrupt manifest (ManifestError) is the user's to fix (USER_ERROR), not a change

@@ -59,6 +59,9 @@ def summary_table(results: list[DealResult], total: int, interrupted: bool = Fal
         cells = (r.deal, ", ".join(r.documents), r.status, r.error or "", f"{r.seconds:.1f} s")
         table.add_row(*(escape(c) for c in cells))  # '[depositor.name]' is data, not rich markup
     Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
+    for r in results:  # what each deal's run found in its folder from other runs, and did about it
+        for warning in r.warnings:
+            print(f"{r.deal}: {warning}")
     if stopped:
         print(f"{_deals(stopped)} stopped while rendering (second Ctrl-C): nothing of theirs was published")
     left = total - len(results) - stopped

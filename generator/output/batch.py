@@ -31,6 +31,7 @@ class DealResult:
     error: str | None = None
     seconds: float = 0.0
     up_to_date: bool = False  # its folder already held what this run would write: nothing was written
+    warnings: list[str] = field(default_factory=list)  # files of other runs in its folder: removed, kept as stale, left mixed by a kill
 
     @property
     def ok(self) -> bool:
@@ -129,21 +130,20 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
     """
     from generator.deal.loading import load_deal
     from generator.files import publication
-    from generator.output.manifest import NAME, input_entries, manifest_text, options_of, up_to_date
-    from generator.output.rendering import render_deal
+    from generator.output.manifest import input_entries, options_of, up_to_date
+    from generator.output.rendering import publish_deal
 
     start = time.perf_counter()
     try:
         loaded = load_deal(path)
         options = options_of(folder, list(formats), templates)
-        with publication(folder) as published:  # the folder is ours until the manifest is in
+        with publication(folder) as held:  # the folder is ours until the manifest is in
             inputs = input_entries(folder, loaded, templates)
-            if not force and up_to_date(folder, inputs, options):
+            if not force and not held.found and up_to_date(folder, inputs, options):  # a journal left behind: render again
                 return DealResult(folder.name, str(path), _documents(folder), None, time.perf_counter() - start, up_to_date=True)
-            written = render_deal(loaded, folder, None, formats, templates)
-            published.add(NAME, manifest_text(inputs, dict(published.hashes), options))
-        documents = sorted({r.name for _, r in written})
-        return DealResult(folder.name, str(path), documents, None, time.perf_counter() - start)
+            published = publish_deal(loaded, folder, None, formats, templates, inputs)  # joins this publication: the manifest last
+        documents = sorted({r.name for _, r in published.written})
+        return DealResult(folder.name, str(path), documents, None, time.perf_counter() - start, warnings=[str(n) for n in published.notes])
     except DealdocsError as exc:
         first = str(exc.problems[0]) if exc.problems else "failed"
         return DealResult(folder.name, str(path), [], first, time.perf_counter() - start)

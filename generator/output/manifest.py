@@ -42,14 +42,14 @@ def relative(folder: Path, path: Path) -> str:
     return Path(os.path.relpath(path.resolve(), _base(folder))).as_posix()
 
 
-def input_entries(folder: Path, loaded: LoadedDeal, templates: Path | None) -> list[dict[str, Any]]:
-    """Every input of a deal's rendering, hashed now (before rendering: a file edited meanwhile shows as changed)."""
+def input_entries(folder: Path, loaded: LoadedDeal, templates: Path | None, tape: Path | None = None) -> list[dict[str, Any]]:
+    """Every input of a deal's rendering (`tape`: render's --tape), hashed now (before rendering: a file edited meanwhile shows as changed)."""
     from generator.pool.analysis import tape_path
     from generator.templating.folders import template_dirs, templates_dir
 
     own = [loaded.path, *(t for d in template_dirs(loaded, templates) for t in d.rglob("*") if t.is_file())]
     if loaded.deal.term_sheet:
-        own.append(tape_path(loaded))
+        own.append(tape_path(loaded, tape))
     builtin = templates_dir()
     entries: list[dict[str, Any]] = [{"path": relative(folder, p), "sha256": _sha256(p)} for p in set(own) if p.is_file()]  # a missing one: rendering says so
     entries += [{"builtin": True, "path": t.relative_to(builtin).as_posix(), "sha256": _sha256(t)} for t in builtin.rglob("*") if t.is_file()]
@@ -107,7 +107,7 @@ class Change:
     """An input or output whose file no longer matches its manifest: changed or missing."""
 
     path: str
-    what: str  # "changed" or "missing"
+    what: str  # "changed" or "missing", or how a run killed while publishing left it (`files.Unfinished.describe`)
     kind: str  # "input" or "output"
 
 
@@ -135,9 +135,11 @@ def verify(folder: Path) -> list[Change]:
     Raises:
         DealdocsError: The manifest is missing, unreadable or not a dealdocs manifest.
     """
+    from generator.files import unfinished
+
     manifest = read_manifest(folder)
     version = str(manifest.get("dealdocs"))
-    changes = []
+    changes = [Change(str(folder / u.name), u.describe(), "output") for u in unfinished(folder)]  # a run killed while publishing
     if version != __version__:
         changes.append(Change(f"dealdocs {version} (installed: {__version__})", "changed", "input"))
     for kind in ("input", "output"):

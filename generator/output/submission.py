@@ -116,10 +116,10 @@ def write_submission(loaded: LoadedDeal, folder: Path, tape: Path | None = None,
     Raises:
         DealdocsError: As `assemble`; or the folder holds other files or cannot be written.
     """
-    from generator.files import publish
+    from generator.files import JOURNAL, publish
 
     documents = assemble(loaded, tape, templates)
-    names = {d.file for d in documents} | {MANIFEST}
+    names = {d.file for d in documents} | {MANIFEST, JOURNAL}  # the journal of a run killed while publishing: this one replaces it
     if folder.is_dir():
         strays = sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name not in names)
         if strays:

@@ -13,10 +13,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from generator.errors import DealdocsError, OutputError, Problem
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 DEAL_SUFFIXES = {".yaml", ".yml"}
 
@@ -95,7 +99,7 @@ def deal_names(paths: Sequence[Path]) -> dict[Path, str]:
     stems = {p: [p.stem] if sum(q.parent == p.parent for q in paths) > 1 or not folders[p] else [] for p in paths}
     depth = dict.fromkeys(paths, 1)
     while True:
-        names = {p: "-".join(folders[p][-depth[p]:] + stems[p]) if folders[p] else stems[p][0] for p in paths}
+        names = {p: "-".join(folders[p][-depth[p] :] + stems[p]) if folders[p] else stems[p][0] for p in paths}
         groups: dict[str, list[Path]] = {}
         for p in paths:
             groups.setdefault(names[p], []).append(p)
@@ -111,11 +115,12 @@ def deal_names(paths: Sequence[Path]) -> dict[Path, str]:
                 depth[p] += 1
 
 
-def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path | None, force: bool = False) -> DealResult:
+def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path | None, force: bool = False, key: bytes | None = None) -> DealResult:
     """One deal into `folder`, its documents and manifest published together: what a batch worker runs.
 
     A user error becomes the result's error, never a crash, so one bad deal does not stop a
-    batch. Skipped ("up to date") when the folder's manifest matches the current inputs and options.
+    batch. Skipped ("up to date") when the folder's manifest matches the current inputs and options
+    and its outputs (re-hashed) and, with `key`, is signed by it.
 
     Args:
         path: The deal file.
@@ -123,6 +128,7 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
         formats: Which of `FORMATS` to write.
         templates: A folder of templates that override the built-in ones by name.
         force: Render even when the folder is up to date.
+        key: The raw Ed25519 key (`signing.raw`) to sign the manifest with; a manifest it did not sign is not up to date.
 
     Returns:
         The deal's result: its documents, or its first problem as `error`.
@@ -134,14 +140,15 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
 
     start = time.perf_counter()
     try:
+        signing = None if key is None else _from_raw(key)
         loaded = load_deal(path)
         options = options_of(folder, list(formats), templates)
         with publication(folder) as published:  # the folder is ours until the manifest is in
             inputs = input_entries(folder, loaded, templates)
-            if not force and up_to_date(folder, inputs, options):
+            if not force and up_to_date(folder, inputs, options, None if signing is None else signing.public_key()):
                 return DealResult(folder.name, str(path), _documents(folder), None, time.perf_counter() - start, up_to_date=True)
             written = render_deal(loaded, folder, None, formats, templates)
-            published.add(NAME, manifest_text(inputs, dict(published.hashes), options))
+            published.add(NAME, manifest_text(inputs, dict(published.hashes), options, signing))
         documents = sorted({r.name for _, r in written})
         return DealResult(folder.name, str(path), documents, None, time.perf_counter() - start)
     except DealdocsError as exc:
@@ -150,6 +157,12 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
     except OSError as exc:  # the file system, not dealdocs: say which file and why
         where = exc.filename or path
         return DealResult(folder.name, str(path), [], f"{where}: error: {exc.strerror or exc}", time.perf_counter() - start)
+
+
+def _from_raw(key: bytes) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(key)
 
 
 def _documents(folder: Path) -> list[str]:
@@ -211,6 +224,7 @@ def run_batch(
     templates: Path | None = None,
     on_result: Callable[[DealResult], None] = lambda _: None,
     force: bool = False,
+    key: bytes | None = None,
 ) -> list[DealResult]:
     """Render many deals in `jobs` worker processes (spawned: polars and forking do not mix), each into `out/<name>/`.
 
@@ -226,6 +240,7 @@ def run_batch(
         templates: A folder of templates that override the built-in ones by name.
         on_result: Called with each deal's result as it finishes (progress).
         force: Render deals whose folder is up to date too.
+        key: The raw Ed25519 key (`signing.raw`) each deal's manifest is signed with.
 
     Returns:
         Every deal's result, in the order of `paths`.
@@ -246,7 +261,7 @@ def run_batch(
             while queue or running:
                 while queue and len(running) < jobs:
                     path = queue.pop(0)
-                    running[pool.submit(render_one, path, out / names[path], tuple(formats), templates, force)] = path
+                    running[pool.submit(render_one, path, out / names[path], tuple(formats), templates, force, key)] = path
                 stop = _collect(running, names, results, on_result)
                 if fail_fast and stop:
                     queue.clear()

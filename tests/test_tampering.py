@@ -163,6 +163,15 @@ def test_an_added_file_is_reported_not_rendered_over(rendered: tuple[Path, Path]
     assert "file not in the manifest" in runner.invoke(app, ["verify", str(folder)]).output
 
 
+def test_a_batch_of_fewer_formats_removes_the_outputs_it_no_longer_writes(rendered: tuple[Path, Path]) -> None:
+    deal, folder = rendered
+    _add_file(folder)  # not an output of the earlier run: left, and reported
+    assert render_one(deal, folder, ("txt",), None).ok
+    assert not (folder / f"{DOCUMENT}.htm").exists() and (folder / "ex99-9.htm").exists()
+    result = runner.invoke(app, ["verify", str(folder)])
+    assert result.exit_code == 1 and result.output.count("not in the manifest") == 1 and "ex99-9.htm" in result.output, result.output
+
+
 def test_an_unsigned_manifest_rehashed_passes_and_says_what_it_proves(rendered: tuple[Path, Path]) -> None:
     """What an unsigned manifest cannot prove (README): whoever can edit the folder can rehash it."""
     _, folder = rendered
@@ -201,7 +210,9 @@ def test_an_unsigned_manifest_is_not_signed(rendered: tuple[Path, Path], keys: t
     assert not render_one(deal, folder, ("txt", "htm"), None, key=raw).up_to_date  # signing: an unsigned folder is rendered again
 
 
-def test_the_key_from_the_environment_as_text_or_path(rendered: tuple[Path, Path], keys: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_key_from_the_environment_as_text_or_path(
+    rendered: tuple[Path, Path], keys: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     deal, _ = rendered
     private, public, _ = keys
     for value in (private.read_text(), str(private)):

@@ -274,7 +274,9 @@ app.add_typer(templates_app, name="templates")
 @templates_app.command("export")
 def templates_export(
     out: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to copy into (created; existing files are not replaced).", show_default=False)],
-    document: Annotated[list[str] | None, typer.Option("--document", "-d", metavar="NAME", help="Only this document (repeatable).", show_default=False)] = None,
+    document: Annotated[
+        list[str] | None, typer.Option("--document", "-d", metavar="NAME", help="Only this document (repeatable).", show_default=False)
+    ] = None,
 ) -> None:
     """Copy the built-in templates of every format (text, HTML, .docx with notes on its tags, CSS, prose) to edit."""
     from generator.documents.registry import DOCUMENTS
@@ -453,7 +455,7 @@ def verify(
 
     if not (folder / NAME).is_file():
         raise typer.BadParameter(f"{folder / NAME} not found", param_hint="FOLDER")
-    changes = check(folder, public_key(key) if key is not None else None)  # a corrupt manifest (ManifestError) is the user's to fix (USER_ERROR), not a change
+    changes = check(folder, public_key(key) if key is not None else None)  # a corrupt manifest (ManifestError) is the user's to fix, not a change
     for change in changes:
         typer.echo(f"{change.kind} {change.what}: {change.path}")
     if changes:

@@ -99,7 +99,7 @@ def deal_names(paths: Sequence[Path]) -> dict[Path, str]:
     stems = {p: [p.stem] if sum(q.parent == p.parent for q in paths) > 1 or not folders[p] else [] for p in paths}
     depth = dict.fromkeys(paths, 1)
     while True:
-        names = {p: "-".join(folders[p][-depth[p] :] + stems[p]) if folders[p] else stems[p][0] for p in paths}
+        names = {p: "-".join(folders[p][-depth[p]:] + stems[p]) if folders[p] else stems[p][0] for p in paths}
         groups: dict[str, list[Path]] = {}
         for p in paths:
             groups.setdefault(names[p], []).append(p)
@@ -118,6 +118,9 @@ def deal_names(paths: Sequence[Path]) -> dict[Path, str]:
 def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path | None, force: bool = False, key: bytes | None = None) -> DealResult:
     """One deal into `folder`, its documents and manifest published together: what a batch worker runs.
 
+    Outputs of an earlier run that this one does not write (a format left out now) are removed, so
+    the folder holds what its manifest lists and nothing of the earlier inputs.
+
     A user error becomes the result's error, never a crash, so one bad deal does not stop a
     batch. Skipped ("up to date") when the folder's manifest matches the current inputs and options
     and its outputs (re-hashed) and, with `key`, is signed by it.
@@ -135,7 +138,7 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
     """
     from generator.deal.loading import load_deal
     from generator.files import publication
-    from generator.output.manifest import NAME, input_entries, manifest_text, options_of, up_to_date
+    from generator.output.manifest import NAME, input_entries, manifest_text, options_of, stale_outputs, up_to_date
     from generator.output.rendering import render_deal
 
     start = time.perf_counter()
@@ -148,6 +151,8 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
             if not force and up_to_date(folder, inputs, options, None if signing is None else signing.public_key()):
                 return DealResult(folder.name, str(path), _documents(folder), None, time.perf_counter() - start, up_to_date=True)
             written = render_deal(loaded, folder, None, formats, templates)
+            for stale in stale_outputs(folder, set(published.hashes)):  # a format or document no longer rendered: not left beside the new
+                stale.unlink()
             published.add(NAME, manifest_text(inputs, dict(published.hashes), options, signing))
         documents = sorted({r.name for _, r in written})
         return DealResult(folder.name, str(path), documents, None, time.perf_counter() - start)

@@ -225,6 +225,22 @@ def _listing_changes(folder: Path, manifest: dict[str, Any], version: str) -> li
     return changes
 
 
+def stale_outputs(folder: Path, keep: set[str]) -> list[Path]:
+    """The outputs the folder's manifest lists that a new rendering does not write (`keep`): fewer formats or documents than before.
+
+    Only names of outputs (a document and a format) in the folder itself, whatever an edited
+    manifest lists; none when the manifest is missing or unreadable.
+    """
+    from generator.formats import FORMATS
+
+    try:
+        listed = [o["path"] for o in read_manifest(folder)["outputs"]] if (folder / NAME).is_file() else []
+    except DealdocsError:
+        return []
+    own = [n for n in listed if Path(n).name == n and n.rsplit(".", 1)[-1] in FORMATS and n not in keep]
+    return [folder / n for n in sorted(set(own)) if (folder / n).is_file()]
+
+
 def up_to_date(folder: Path, inputs: list[dict[str, Any]], options: dict[str, Any], key: Ed25519PublicKey | None = None) -> bool:
     """Whether `folder` holds what rendering `inputs` with `options` would write, and nothing else.
 

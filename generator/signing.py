@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ ENVIRONMENT = "DEALDOCS_SIGNING_KEY"
 FIELD = "signature"
 ALGORITHM = "Ed25519"
 MAX_KEY_BYTES = 64 * 1024
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{43}=")  # an Ed25519 public key's 32 bytes
 _HOWTO = "make one with `openssl genpkey -algorithm ed25519 -out key.pem` (public half: `openssl pkey -in key.pem -pubout`)"
 
 
@@ -136,7 +138,9 @@ def signature_problem(record: Mapping[str, Any], key: Ed25519PublicKey) -> str |
     try:
         key.verify(value, _canonical(record))
     except InvalidSignature:
-        if signature.get("public_key") != fingerprint(key):
-            return f"signed with another key ({str(signature.get('public_key'))[:60]}), not {fingerprint(key)}"
+        named = signature.get("public_key")
+        if named != fingerprint(key):
+            shown = named if isinstance(named, str) and _BASE64.fullmatch(named) else "a key it does not name"
+            return f"signed with another key ({shown}), not {fingerprint(key)}"
         return "its signature does not match its content: it was changed after it was signed"
     return None

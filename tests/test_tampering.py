@@ -115,6 +115,10 @@ def _add_hidden_in_sub_folder(folder: Path) -> None:
     (folder / ".x" / "notes.txt").write_text("planted\n")
 
 
+def _add_linked_folder(folder: Path) -> None:
+    (folder / "more").symlink_to(folder.parent, target_is_directory=True)
+
+
 UNSIGNED: dict[str, tuple[Callable[[Path], None], str]] = {
     "entry dropped": (_drop_entry, f"output not in the manifest: {{folder}}/{DOCUMENT}.txt"),
     "outputs emptied": (_drop_document, "manifest lists no outputs: {folder}/manifest.json"),
@@ -122,6 +126,7 @@ UNSIGNED: dict[str, tuple[Callable[[Path], None], str]] = {
     "everything emptied": (_empty_all, "manifest lists no outputs"),
     "file added": (_add_file, "file not in the manifest: {folder}/ex99-9.htm"),
     "hidden file in a sub-folder": (_add_hidden_in_sub_folder, "file not in the manifest: {folder}/.x/notes.txt"),
+    "linked folder": (_add_linked_folder, "file not in the manifest: {folder}/more"),
 }
 
 

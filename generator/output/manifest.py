@@ -218,7 +218,7 @@ def _listing_changes(folder: Path, manifest: dict[str, Any], version: str) -> li
     for root, dirs, files in os.walk(base):
         here = Path(root)
         dirs[:] = sorted(d for d in dirs if not (here == base and d.startswith(STAGING_PREFIX)))  # a run in progress, or killed
-        for name in sorted(files):
+        for name in sorted([*files, *(d for d in dirs if (here / d).is_symlink())]):  # a linked folder is not walked, but named
             relative_name = (here / name).relative_to(base).as_posix()
             if relative_name not in known:
                 changes.append(Change(str(folder / relative_name), "not in the manifest", "file"))

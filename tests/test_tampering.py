@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.cli import app
 from generator.output.batch import render_one
-from generator.signing import private_key, raw
+from generator.signing import private_key, raw, signature_problem, signed
 
 from .helpers import SHELF, TAKEDOWN, runner
 
@@ -368,3 +370,64 @@ def test_a_supplied_exhibit_of_a_type_the_8k_does_not_take_is_refused_at_its_lin
         assert result.exit_code == 2 and "EX-96.1" in result.output and "Form 8-K takes" in result.output, result.output
         assert f"deal.yaml:{line}" in result.output, result.output
     assert not (tmp_path / "s").exists()
+
+
+# --- signatures -------------------------------------------------------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(record=st.dictionaries(st.text(max_size=6).filter(lambda k: k != "signature"), JSON, min_size=1, max_size=4), data=st.data())
+def test_any_change_to_a_signed_record_breaks_its_signature(record: dict[str, Any], data: st.DataObject) -> None:
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    signed_record = signed(record, key)
+    assert signature_problem(json.loads(json.dumps(signed_record)), key.public_key()) is None
+    name = data.draw(st.sampled_from(sorted(record)))
+    value = data.draw(JSON.filter(lambda v: v != record[name]))
+    assert signature_problem({**signed_record, name: value}, key.public_key()) is not None
+    assert signature_problem({**signed_record, "added": value}, key.public_key()) is not None
+    assert signature_problem(record, key.public_key()) is not None  # unsigned
+
+
+@pytest.mark.parametrize("form", ["pem", "openssh"])
+def test_keys_in_pem_or_openssh_form(rendered: tuple[Path, Path], tmp_path: Path, form: str) -> None:
+    deal, _ = rendered
+    key = Ed25519PrivateKey.generate()
+    encoding = serialization.Encoding.PEM
+    private_form = serialization.PrivateFormat.PKCS8 if form == "pem" else serialization.PrivateFormat.OpenSSH
+    public = (
+        (serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        if form == "pem"
+        else (serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    )
+    (tmp_path / "k").write_bytes(key.private_bytes(encoding, private_form, serialization.NoEncryption()))
+    (tmp_path / "k.pub").write_bytes(key.public_key().public_bytes(*public))
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["batch", str(deal), "--out", str(out), "-f", "txt", "--key", str(tmp_path / "k")]).exit_code == 0
+    assert runner.invoke(app, ["verify", str(out / "deal"), "--key", str(tmp_path / "k.pub")]).exit_code == 0
+
+
+def test_a_signature_that_is_not_base64_is_a_change(rendered: tuple[Path, Path], keys: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    deal, _ = rendered
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["batch", str(deal), "--out", str(out), "-f", "txt", "--key", str(keys[0])]).exit_code == 0
+    data = _manifest(out / "deal")
+    data["signature"]["value"] = "\x1b[2J not base64"
+    _write(out / "deal", data)
+    result = runner.invoke(app, ["verify", str(out / "deal"), "--key", str(keys[1])])
+    assert result.exit_code == 1 and "not base64" in result.output and "\x1b" not in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["render", str(TAKEDOWN), "--key", "{key}"], ["check", str(TAKEDOWN), "--key", "{key}"]],
+    ids=["render-without-submission", "check-without-folder"],
+)
+def test_a_key_where_nothing_is_signed_is_a_usage_error(keys: tuple[Path, Path, Path], tmp_path: Path, command: list[str]) -> None:
+    result = runner.invoke(app, [part.format(key=keys[0]) for part in command])
+    assert result.exit_code == 2 and "--key" in result.output, result.output

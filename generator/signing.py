@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from generator.errors import OutputError, Problem
+from generator.errors import ManifestError, Problem
 
 ENVIRONMENT = "DEALDOCS_SIGNING_KEY"
 """The environment variable that holds the signing key (its PEM text, or its file's path) when no --key is given."""
@@ -36,8 +36,8 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]{43}=")  # an Ed25519 public key's 32 bytes
 _HOWTO = "make one with `openssl genpkey -algorithm ed25519 -out key.pem` (public half: `openssl pkey -in key.pem -pubout`)"
 
 
-def _key_problem(source: str, why: str) -> OutputError:
-    return OutputError([Problem(source, None, None, None, f"{why}; {_HOWTO}")])
+def _key_problem(source: str, why: str) -> ManifestError:
+    return ManifestError([Problem(source, None, None, None, f"{why}; {_HOWTO}")])
 
 
 def _read(path: Path) -> bytes:
@@ -70,7 +70,7 @@ def private_key(path: Path | None) -> Ed25519PrivateKey | None:
     """The signing key: `--key FILE`, else `DEALDOCS_SIGNING_KEY` (the PEM text or a file's path), else none (unsigned).
 
     Raises:
-        OutputError: The key cannot be read, is encrypted or is not an Ed25519 private key.
+        ManifestError: The key cannot be read, is encrypted or is not an Ed25519 private key.
     """
     if path is not None:
         return _private(_read(path), str(path))
@@ -86,7 +86,7 @@ def public_key(path: Path) -> Ed25519PublicKey:
     """The key to verify with, from a file: a public key (PEM or an `ssh-ed25519` line), or a private key's public half.
 
     Raises:
-        OutputError: The file cannot be read or holds no Ed25519 key.
+        ManifestError: The file cannot be read or holds no Ed25519 key.
     """
     data = _read(path)
     if b"PRIVATE KEY" in data:

@@ -343,7 +343,6 @@ def submission_problems(folder: Path, present: Collection[str], key: Ed25519Publ
     if not (isinstance(listed, list) and listed and all(isinstance(d, dict) and all(isinstance(d.get(k), str) for k in _ENTRY_KEYS) for d in listed)):
         why = f"not a dealdocs submission manifest: it needs a list of documents, each with {', '.join(_ENTRY_KEYS)}; render the submission again"
         return [Problem(source, None, "manifest", None, why)]
-    assert isinstance(data, dict)
     found = _form_problems(source, data.get("form"), listed)
     if key is not None:
         from generator.signing import signature_problem

@@ -8,7 +8,7 @@ where this installation keeps them. Outputs are recorded by the hash of the byte
 A manifest is whole only if its outputs are exactly its documents in each of its formats
 (`options.formats`), it lists every built-in template of its dealdocs version and some input
 of the deal's own, and the folder holds nothing it does not list: a dropped entry, an emptied
-list or an added file is a change `verify` reports and a reason for `batch` to render again.
+list or an added file is a change `verify` reports, and the first two make `batch` render again.
 Unsigned, it proves only that the files are the ones it lists (anyone who can write the folder
 can rehash it); signed (`generator.signing`), that its key's holder listed them.
 """

@@ -15,7 +15,7 @@ This module owns:
     name Jinja's own exceptions use (`jinja2.TemplateError`);
   - `OutputError`: writing outputs to the file system (a file that cannot be written, a folder in use,
     two deals bound for one folder, a new deal folder that already exists);
-  - `ManifestError`: an output folder's manifest that cannot be read or is corrupt.
+  - `ManifestError`: an output folder's manifest that cannot be read or is corrupt, or a signing key that cannot be used.
 
 - `ExitCode`: every exit status of the `dealdocs` command. The command-line boundary
   (`generator.cli`) is the one place where an exception becomes a message and one of these.
@@ -90,7 +90,7 @@ class OutputError(DealdocsError):
 
 
 class ManifestError(DealdocsError):
-    """An output folder's manifest.json that cannot be read or is not a dealdocs manifest."""
+    """An output folder's manifest.json that cannot be read or is not a dealdocs manifest, or a key to sign or verify one that cannot be used."""
 
 
 class ExitCode(IntEnum):

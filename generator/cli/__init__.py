@@ -217,6 +217,10 @@ def _tape_warnings() -> Iterator[None]:
                 _print_tape_warnings(report)
 
 
+_SIGN_HELP = "Ed25519 private key (PEM or OpenSSH) to sign {what} with; default: $DEALDOCS_SIGNING_KEY (the key or its file), else unsigned."
+_VERIFY_HELP = "Ed25519 public key (PEM or ssh-ed25519) that must have signed {what}: proves who wrote it, catches a rehashed list."
+
+
 @app.command()
 def render(
     deal: DealArg,
@@ -233,19 +237,25 @@ def render(
             help="Write the Form 8-K submission folder (8-K, exhibits, submission.json) instead of --out.",
         ),
     ] = None,
+    key: Annotated[
+        Path | None, typer.Option("--key", metavar="FILE", show_default=False, help=_SIGN_HELP.format(what="submission.json (with --submission)"))
+    ] = None,
 ) -> None:
     """Render every document the deal file describes, e.g. OUT/term-sheet-8k.txt, .docx and .pdf."""
     from generator.deal.loading import load_deal
     from generator.output.rendering import publish_deal
 
     chosen = _formats(formats)
+    if key is not None and submission is None:
+        raise typer.BadParameter("signs submission.json: use it with --submission (batch --key signs manifests)", param_hint="--key")
     loaded = load_deal(deal)
     _deal_warnings(loaded)
     if submission is not None:
         from generator.output.submission import write_submission
+        from generator.signing import private_key
 
         with _tape_warnings():
-            paths = write_submission(loaded, submission, tape, templates)
+            paths = write_submission(loaded, submission, tape, templates, private_key(key))
         for path in paths:
             typer.echo(f"wrote {path}")
         return
@@ -283,14 +293,22 @@ def templates_export(
 
 
 @app.command()
-def check(paths: Annotated[list[Path], typer.Argument(help="EDGAR documents (.txt, .htm) or submission folders.", show_default=False)]) -> None:
-    """Lint EDGAR ASCII and HTML documents, or a submission folder, against EDGAR's rules; exit 1 if any is broken."""
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="EDGAR documents (.txt, .htm) or submission folders.", show_default=False)],
+    key: Annotated[
+        Path | None, typer.Option("--key", metavar="PUBLIC", show_default=False, help=_VERIFY_HELP.format(what="each folder's submission.json"))
+    ] = None,
+) -> None:
+    """Lint EDGAR ASCII and HTML documents, or a submission folder (and its submission.json), against EDGAR's rules; exit 1 if any is broken."""
     from generator.formats.edgar_check import problems
+    from generator.signing import public_key
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise typer.BadParameter(f"not found: {', '.join(missing)}", param_hint="PATH...")
-    found = problems(paths)
+    if key is not None and not any(p.is_dir() for p in paths):
+        raise typer.BadParameter("checks a submission folder's signature: name the folder", param_hint="--key")
+    found = problems(paths, public_key(key) if key is not None else None)
     for problem in found:
         typer.echo(str(problem))
     if found:
@@ -395,24 +413,29 @@ def batch(
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first deal that fails.")] = False,
     templates: TemplatesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Render deals again even when their folder is up to date.")] = False,
+    key: Annotated[Path | None, typer.Option("--key", metavar="FILE", show_default=False, help=_SIGN_HELP.format(what="each manifest"))] = None,
 ) -> None:
     """Render many deals in parallel into OUT/<deal>/, each with a manifest; exit 1 if any deal failed.
 
-    A deal whose folder's manifest matches its current inputs and options is not rendered again ("up to date").
+    A deal whose folder's manifest matches its current inputs, options and outputs (and, signing, is signed by the key) is not rendered again ("up to date").
     """
     import os
 
     from generator.cli.reporting import BatchProgress, summary_table
     from generator.output.batch import BatchInterrupted, deal_names, discover, run_batch
+    from generator.signing import private_key, raw
 
     chosen = _formats(formats)
+    signing = private_key(key)
     deals = discover(paths)
     if not deals:
         raise typer.BadParameter("no deal files found", param_hint="PATHS")
     deal_names(deals)  # two deals that would share an output folder: stop before rendering anything
     try:
         with BatchProgress(len(deals)) as progress:
-            results = run_batch(deals, out, chosen, jobs or os.cpu_count() or 1, fail_fast, templates, progress.advance, force)
+            results = run_batch(
+                deals, out, chosen, jobs or os.cpu_count() or 1, fail_fast, templates, progress.advance, force, None if signing is None else raw(signing)
+            )
     except BatchInterrupted as stop:
         summary_table(stop.results, len(deals), interrupted=True, stopped=stop.stopped)
         typer.echo("interrupted: every file written is complete; run the same command again to finish", err=True)
@@ -423,11 +446,15 @@ def batch(
 
 
 @app.command()
-def verify(folder: Annotated[Path, typer.Argument(help="A deal's output folder (it holds manifest.json).", show_default=False)]) -> None:
-    """Recompute the hashes in FOLDER/manifest.json; list every input or output that changed; exit 1 if any."""
+def verify(
+    folder: Annotated[Path, typer.Argument(help="A deal's output folder (it holds manifest.json).", show_default=False)],
+    key: Annotated[Path | None, typer.Option("--key", metavar="PUBLIC", show_default=False, help=_VERIFY_HELP.format(what="the manifest"))] = None,
+) -> None:
+    """Recompute the hashes in FOLDER/manifest.json; list every input or output that changed, is gone or is not listed; exit 1 if any."""
     from generator.files import unfinished
     from generator.output.manifest import NAME
     from generator.output.manifest import verify as check
+    from generator.signing import public_key
 
     if not (folder / NAME).is_file() and (mixed := unfinished(folder)):  # a run killed while publishing, before its manifest
         for leftover in mixed:
@@ -435,12 +462,13 @@ def verify(folder: Annotated[Path, typer.Argument(help="A deal's output folder (
         raise typer.Exit(ExitCode.FAILED_ITEMS)
     if not (folder / NAME).is_file():
         raise typer.BadParameter(f"{folder / NAME} not found", param_hint="FOLDER")
-    changes = check(folder)  # a corrupt manifest (ManifestError) is the user's to fix (USER_ERROR), not a change
+    changes = check(folder, public_key(key) if key is not None else None)  # a corrupt manifest (ManifestError) is the user's to fix, not a change
     for change in changes:
         typer.echo(f"{change.kind} {change.what}: {change.path}")
     if changes:
         raise typer.Exit(ExitCode.FAILED_ITEMS)
-    typer.echo(f"{folder}: every input and output matches its manifest")
+    signed = " (signed by your key)" if key is not None else ""
+    typer.echo(f"{folder}: every input and output matches its manifest{signed}")
 
 
 @app.command()
@@ -471,4 +499,3 @@ def main() -> None:
             raise
         print(f"dealdocs: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (run again with --debug for the traceback)", file=sys.stderr)
         sys.exit(ExitCode.INTERNAL_ERROR)
-

@@ -10,8 +10,9 @@ only .jpg/.gif files of the submission, ASCII bytes with character references fo
 HTML is read as a browser reads it (the WHATWG parser), so a comment or CDATA trick hides
 nothing. In both kinds, EDGAR's own submission markup (`<DOCUMENT>`, `</TEXT>`, `<TYPE>`...)
 and characters that reverse the text's direction are refused. A folder (`folder_problems`) is
-checked file by file, sub-folders and hidden files included, against its `submission.json`
-when it has one. Each violation is a `Problem` whose `column` names the rule.
+checked file by file, sub-folders and hidden files included, as a submission: against its
+`submission.json` (which must be there) and the form's rules. Each violation is a `Problem`
+whose `column` names the rule.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import lru_cache
 from html.entities import name2codepoint
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import edgar
 from generator.errors import Problem
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ALLOWED = frozenset(
     "a address b big blockquote body br caption center cite code dd dfn dir div dl dt em font "
@@ -278,14 +282,15 @@ def file_problems(path: Path, folder: Path | None = None) -> list[Problem]:
     return found + text_problems(text, source)
 
 
-def folder_problems(folder: Path) -> list[Problem]:
-    """Every file under a folder, hidden ones and those in sub-folders too; with a `submission.json`, also that it lists every file with its SHA-256.
+def folder_problems(folder: Path, key: Ed25519PublicKey | None = None) -> list[Problem]:
+    """Every file under a submission folder, hidden ones and those in sub-folders too, and its `submission.json` against them.
 
     EDGAR takes one flat folder of documents: a sub-folder, a symbolic link or a special file
     is a problem of its own (a link or special file is not read), and the files inside a
-    sub-folder are checked as well, so that nothing a document links to goes unread.
+    sub-folder are checked as well, so that nothing a document links to goes unread. The folder
+    is a submission: its `submission.json` must list exactly its documents, hashes matching,
+    by the form's rules (`submission_problems`); with `key`, signed by it.
     """
-    manifest = folder / MANIFEST
     found: list[Problem] = []
     top: set[str] = set()
     for root, dirs, files in os.walk(folder):
@@ -299,42 +304,83 @@ def folder_problems(folder: Path) -> list[Problem]:
         dirs[:] = [name for name in dirs if not (here / name).is_symlink()]
         for name in sorted(files):
             path = here / name
-            if here == folder and name == MANIFEST:
-                continue
             mode = path.lstat().st_mode
             if not stat.S_ISREG(mode):
                 kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
                 found.append(Problem(str(path), None, "file", None, f"{kind}: EDGAR takes documents only, and it is not read"))
                 continue
+            if here == folder and name == MANIFEST:
+                continue
             found += file_problems(path, here)
             if here == folder:
                 top.add(name)
-    if manifest.is_file():
-        found += _manifest_problems(manifest, top)
-    return found
+    return found + submission_problems(folder, top, key)
 
 
-def _manifest_problems(manifest: Path, present: set[str]) -> list[Problem]:
-    source = str(manifest)
+FORM_EXHIBITS = {"8-K": frozenset({1, 2, 3, 4, 5, 7, 8, 10, 14, 16, 17, 20, 23, 24, 36, 99, 101, 104, 106})}
+"""The exhibit numbers each form dealdocs files may carry: the Form 8-K column of Item 601(a)'s exhibit table (Regulation S-K)."""
+_EXHIBIT = re.compile(r"^EX-(\d{1,3})(\.\d{1,3})?$")
+_ENTRY_KEYS = ("type", "description", "file", "sha256")
+
+
+def submission_problems(folder: Path, present: Collection[str], key: Ed25519PublicKey | None = None) -> list[Problem]:
+    """`submission.json` against the folder's documents (`present`) and the form's rules; with `key`, its signature.
+
+    It must be there (a regular file), name a form dealdocs files, list one primary document
+    (of the form's type, first) and exhibits of types the form takes, no file or type twice,
+    and exactly the folder's documents, each with the SHA-256 of its bytes.
+    """
+    path = folder / MANIFEST
+    source = str(path)
+    if not path.is_file() or path.is_symlink():
+        why = "no submission.json: a submission folder lists its documents there (render --submission writes it)"
+        return [Problem(source, None, "manifest", None, f"{why}, or nothing says which files are the filing's or that they are unchanged")]
     try:
-        listed = json.loads(manifest.read_text(encoding="utf-8"))["documents"]
-        entries = {entry["file"]: entry for entry in listed}
-    except (ValueError, KeyError, TypeError) as exc:
-        return [Problem(source, None, "manifest", None, f"not a dealdocs submission manifest: {exc}")]
-    found = []
-    for name, entry in entries.items():
-        path = manifest.parent / name
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return [Problem(source, None, "manifest", None, "not a dealdocs submission manifest: not JSON text; render the submission again")]
+    listed = data.get("documents") if isinstance(data, dict) else None
+    if not (isinstance(listed, list) and listed and all(isinstance(d, dict) and all(isinstance(d.get(k), str) for k in _ENTRY_KEYS) for d in listed)):
+        why = f"not a dealdocs submission manifest: it needs a list of documents, each with {', '.join(_ENTRY_KEYS)}; render the submission again"
+        return [Problem(source, None, "manifest", None, why)]
+    found = _form_problems(source, data.get("form"), listed)
+    if key is not None:
+        from generator.signing import signature_problem
+
+        if unsigned := signature_problem(data, key):
+            found.append(Problem(source, None, "signature", None, f"not signed by your key: {unsigned}"))
+    files = [d["file"] for d in listed]
+    for name in sorted({f for f in files if files.count(f) > 1}):
+        found.append(Problem(source, None, "manifest", name, "listed twice: each document is listed once"))
+    for entry in listed:
+        name = entry["file"]
         if name not in present:
             found.append(Problem(source, None, "manifest", name, "listed but not in the folder"))
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("sha256"):
+        elif hashlib.sha256((folder / name).read_bytes()).hexdigest() != entry["sha256"]:
             found.append(Problem(source, None, "manifest", name, "its SHA-256 differs from the file's: the file changed after it was listed"))
-    found += [Problem(source, None, "manifest", name, "in the folder but not listed: EDGAR would not receive it") for name in sorted(present - set(entries))]
+    found += [Problem(source, None, "manifest", name, "in the folder but not listed: EDGAR would not receive it") for name in sorted(set(present) - set(files))]
     return found
 
 
-def problems(paths: Iterable[Path]) -> list[Problem]:
-    """`dealdocs check`: every file and folder given (a folder's files, its sub-folders' and hidden ones included)."""
+def _form_problems(source: str, form: object, listed: list[dict[str, str]]) -> list[Problem]:
+    """The form's rules: a form dealdocs files, its one primary document first, exhibits of types it takes, no type twice."""
+    if not isinstance(form, str) or form not in FORM_EXHIBITS:
+        return [Problem(source, None, "form", str(form), f"not a form dealdocs files ({', '.join(FORM_EXHIBITS)}): render the submission again")]
+    found = []
+    types = [d["type"] for d in listed]
+    if types.count(form) != 1 or types[0] != form:
+        found.append(Problem(source, None, "form", form, f"a {form} submission lists one primary document of type {form}, first ({types.count(form)} listed)"))
+    for kind in types:
+        match = _EXHIBIT.match(kind)
+        if kind != form and (match is None or int(match.group(1)) not in FORM_EXHIBITS[form]):
+            found.append(Problem(source, None, "form", kind, f"not an exhibit type a Form {form} takes (Item 601 of Regulation S-K)"))
+    found += [Problem(source, None, "form", kind, "listed twice: each exhibit type is filed once") for kind in sorted({t for t in types if types.count(t) > 1})]
+    return found
+
+
+def problems(paths: Iterable[Path], key: Ed25519PublicKey | None = None) -> list[Problem]:
+    """`dealdocs check`: every file and folder given (a folder's files, its sub-folders' and hidden ones included, and its `submission.json`)."""
     found: list[Problem] = []
     for path in paths:
-        found += folder_problems(path) if path.is_dir() else file_problems(path)
+        found += folder_problems(path, key) if path.is_dir() else file_problems(path)
     return found

@@ -13,10 +13,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from generator.errors import DealdocsError, OutputError, Problem
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 DEAL_SUFFIXES = {".yaml", ".yml"}
 
@@ -112,11 +116,15 @@ def deal_names(paths: Sequence[Path]) -> dict[Path, str]:
                 depth[p] += 1
 
 
-def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path | None, force: bool = False) -> DealResult:
+def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path | None, force: bool = False, key: bytes | None = None) -> DealResult:
     """One deal into `folder`, its documents and manifest published together: what a batch worker runs.
 
+    Outputs of an earlier run that this one does not write (a format left out now) follow `publish_deal`'s rule, so
+    the folder holds what its manifest lists and nothing of the earlier inputs.
+
     A user error becomes the result's error, never a crash, so one bad deal does not stop a
-    batch. Skipped ("up to date") when the folder's manifest matches the current inputs and options.
+    batch. Skipped ("up to date") when the folder's manifest matches the current inputs and options
+    and its outputs (re-hashed) and, with `key`, is signed by it.
 
     Args:
         path: The deal file.
@@ -124,6 +132,7 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
         formats: Which of `FORMATS` to write.
         templates: A folder of templates that override the built-in ones by name.
         force: Render even when the folder is up to date.
+        key: The raw Ed25519 key (`signing.raw`) to sign the manifest with; a manifest it did not sign is not up to date.
 
     Returns:
         The deal's result: its documents, or its first problem as `error`.
@@ -135,13 +144,15 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
 
     start = time.perf_counter()
     try:
+        signing = None if key is None else _from_raw(key)
         loaded = load_deal(path)
         options = options_of(folder, list(formats), templates)
         with publication(folder) as held:  # the folder is ours until the manifest is in
             inputs = input_entries(folder, loaded, templates)
-            if not force and not held.found and up_to_date(folder, inputs, options):  # a journal left behind: render again
+            public = None if signing is None else signing.public_key()
+            if not force and not held.found and up_to_date(folder, inputs, options, public):  # a journal left behind: render again
                 return DealResult(folder.name, str(path), _documents(folder), None, time.perf_counter() - start, up_to_date=True)
-            published = publish_deal(loaded, folder, None, formats, templates, inputs)  # joins this publication: the manifest last
+            published = publish_deal(loaded, folder, None, formats, templates, inputs, signing)  # joins this publication: the manifest last
         documents = sorted({r.name for _, r in published.written})
         return DealResult(folder.name, str(path), documents, None, time.perf_counter() - start, warnings=[str(n) for n in published.notes])
     except DealdocsError as exc:
@@ -150,6 +161,12 @@ def render_one(path: Path, folder: Path, formats: Sequence[str], templates: Path
     except OSError as exc:  # the file system, not dealdocs: say which file and why
         where = exc.filename or path
         return DealResult(folder.name, str(path), [], f"{where}: error: {exc.strerror or exc}", time.perf_counter() - start)
+
+
+def _from_raw(key: bytes) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(key)
 
 
 def _documents(folder: Path) -> list[str]:
@@ -211,6 +228,7 @@ def run_batch(
     templates: Path | None = None,
     on_result: Callable[[DealResult], None] = lambda _: None,
     force: bool = False,
+    key: bytes | None = None,
 ) -> list[DealResult]:
     """Render many deals in `jobs` worker processes (spawned: polars and forking do not mix), each into `out/<name>/`.
 
@@ -226,6 +244,7 @@ def run_batch(
         templates: A folder of templates that override the built-in ones by name.
         on_result: Called with each deal's result as it finishes (progress).
         force: Render deals whose folder is up to date too.
+        key: The raw Ed25519 key (`signing.raw`) each deal's manifest is signed with.
 
     Returns:
         Every deal's result, in the order of `paths`.
@@ -246,7 +265,7 @@ def run_batch(
             while queue or running:
                 while queue and len(running) < jobs:
                     path = queue.pop(0)
-                    running[pool.submit(render_one, path, out / names[path], tuple(formats), templates, force)] = path
+                    running[pool.submit(render_one, path, out / names[path], tuple(formats), templates, force, key)] = path
                 stop = _collect(running, names, results, on_result)
                 if fail_fast and stop:
                     queue.clear()

@@ -27,6 +27,8 @@ from generator.templating.folders import template_dirs
 from generator.templating.overrides import partial_overrides
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from generator.files import Publication
 
 RENDERERS: dict[str, Renderer] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf, "htm": render_htm}
@@ -77,6 +79,7 @@ def publish_deal(
     formats: Sequence[str] = DEFAULT_FORMATS,
     templates: Path | None = None,
     inputs: list[dict[str, Any]] | None = None,
+    key: Ed25519PrivateKey | None = None,
 ) -> Published:
     """`render_deal`, with what it found in `out` from other runs: files of other inputs it removed or kept, an interrupted run.
 
@@ -87,6 +90,7 @@ def publish_deal(
         formats: Which of `FORMATS` to write.
         templates: A folder of templates that override the built-in ones by name.
         inputs: The manifest's inputs when the caller has hashed them already (a batch's up-to-date check).
+        key: The private key that signs the manifest (`batch --key`), if any.
 
     Returns:
         The files written, and warnings about the folder's other files.
@@ -115,7 +119,7 @@ def publish_deal(
             also = {Path(name).suffix.lstrip(".") for name in kept}
             options["formats"] = [f for f in FORMATS if f in formats or f in also]
         written = {**kept, **published.hashes}
-        published.add(NAME, manifest_text(inputs, written, options))
+        published.add(NAME, manifest_text(inputs, written, options, key))
     return Published(list(zip(paths, rendered, strict=True)), notes)
 
 

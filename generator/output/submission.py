@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.deal.loading import LoadedDeal
 from generator.deal.models import Person
@@ -29,6 +29,9 @@ from generator.errors import DealFileError, OutputError, Problem
 from generator.formats import edgar_check
 from generator.formats.htm import render_htm, render_template
 from generator.templating.folders import template_dirs
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 MAIN = "form8-k.htm"
 MANIFEST = edgar_check.MANIFEST
@@ -100,7 +103,9 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     return [SubmissionDocument("8-K", description, MAIN, main.encode("ascii")), *documents]
 
 
-def write_submission(loaded: LoadedDeal, folder: Path, tape: Path | None = None, templates: Path | None = None) -> list[Path]:
+def write_submission(
+    loaded: LoadedDeal, folder: Path, tape: Path | None = None, templates: Path | None = None, key: Ed25519PrivateKey | None = None
+) -> list[Path]:
     """Assemble a deal's 8-K submission and publish it into `folder`, all together or nothing.
 
     Args:
@@ -109,6 +114,7 @@ def write_submission(loaded: LoadedDeal, folder: Path, tape: Path | None = None,
             (a filing agent would upload them too).
         tape: A loan tape to use instead of the deal file's.
         templates: A folder of templates that override the built-in ones by name.
+        key: An Ed25519 key to sign `submission.json` with (`generator.signing`).
 
     Returns:
         The paths written: the documents, then `submission.json`.
@@ -125,17 +131,21 @@ def write_submission(loaded: LoadedDeal, folder: Path, tape: Path | None = None,
         if strays:
             message = f"holds files that are not part of this submission ({', '.join(strays[:5])}): a filing agent would upload them too; use an empty folder"
             raise OutputError([Problem(str(folder), None, None, None, message)])
-    return publish(folder, [*((d.file, d.content) for d in documents), (MANIFEST, manifest(loaded, documents))])
+    return publish(folder, [*((d.file, d.content) for d in documents), (MANIFEST, manifest(loaded, documents, key))])
 
 
-def manifest(loaded: LoadedDeal, documents: Sequence[SubmissionDocument]) -> str:
-    """`submission.json`: the filing's form, registrant and date, and each document's type, description, file and SHA-256."""
+def manifest(loaded: LoadedDeal, documents: Sequence[SubmissionDocument], key: Ed25519PrivateKey | None = None) -> str:
+    """`submission.json`: the filing's form, registrant and date, and each document's type, description, file and SHA-256; signed with `key` if given."""
     depositor = loaded.deal.depositor
-    data = {
+    data: dict[str, Any] = {
         "form": "8-K", "registrant": depositor.name, "commission_file_number": depositor.commission_file_number,
         "report_date": _report_date(loaded).isoformat(),
         "documents": [{"type": d.type, "description": d.description, "file": d.file, "sha256": d.sha256} for d in documents],
     }  # fmt: skip
+    if key is not None:
+        from generator.signing import signed
+
+        data = signed(data, key)
     return json.dumps(data, indent=2, ensure_ascii=True) + "\n"
 
 
@@ -167,7 +177,7 @@ def filing_problems(loaded: LoadedDeal) -> list[Problem]:
     """What stops the 8-K submission before anything is rendered, each at its deal-file line (`validate` lists them too).
 
     A document to file that the deal file does not describe, no signatory, a supplied exhibit not
-    found or that EDGAR would refuse, two exhibits with one type or file name.
+    found, that EDGAR would refuse or of a type the 8-K does not take, two exhibits with one type or file name.
     """
     filing = loaded.deal.filing
     chosen, drafted = _chosen(loaded)
@@ -179,8 +189,12 @@ def filing_problems(loaded: LoadedDeal) -> list[Problem]:
     if _signatory(loaded) is None:
         problems.append(loaded.problem(("filing",), None, "the 8-K needs a signatory: add filing.signatory (name and title)"))
     supplied = [] if filing is None else filing.exhibits
+    allowed = edgar_check.FORM_EXHIBITS["8-K"]
     for index, exhibit in enumerate(supplied):
         problems += _supplied_problems(loaded, index, exhibit.file)
+        if int(exhibit.type.removeprefix("EX-").split(".")[0]) not in allowed:
+            why = "not an exhibit type a Form 8-K takes (Item 601 of Regulation S-K)"
+            problems.append(loaded.problem(("filing", "exhibits", index, "type"), exhibit.type, why))
     named = [(f"EX-{EXHIBITS[name][0]}", EXHIBITS[name][1]) for name in chosen if name in drafted]
     return problems + _unique(loaded, named + [(e.type, loaded.resolve(e.file).name) for e in supplied])
 

@@ -334,7 +334,10 @@ def submission_problems(folder: Path, present: Collection[str], key: Ed25519Publ
     source = str(path)
     if not path.is_file() or path.is_symlink():
         why = "no submission.json: a submission folder lists its documents there (render --submission writes it)"
-        return [Problem(source, None, "manifest", None, f"{why}, or nothing says which files are the filing's or that they are unchanged")]
+        why += ", or nothing says which files are the filing's or that they are unchanged"
+        if (folder / "manifest.json").is_file():  # `render`'s or `batch`'s output folder: its documents are checked by name
+            why += f"; this folder is a render's output: check its documents by name (dealdocs check {folder}/*.txt {folder}/*.htm)"
+        return [Problem(source, None, "manifest", None, why)]
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):

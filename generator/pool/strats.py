@@ -323,6 +323,28 @@ def category_of(spec: TableSpec, value: bool | int | dt.date | str) -> int | Non
     return found
 
 
+def row_extent(spec: TableSpec, key: RowKey) -> tuple[object, ...]:
+    """Which loans a row of `spec` holds, as a value that two rows over the same loans share only when they hold the same ones by construction.
+
+    What a cross-tab matches its axes' rows with a printed one-way table's by (`crosstab`): the
+    field, then a band by its bounds (a distinct value is the band of that one value), a
+    category by the value it lists (the other_label row by all those listed), the blank row, a
+    year, a state. Never a label's text: two tables may label one band differently.
+    """
+    name, rule = spec.field.value, spec.rule
+    if key is None:
+        return (name, "blank")
+    if isinstance(key, Band):
+        return (name, "band", key.lo, key.hi)
+    if isinstance(rule, DistinctRule):
+        return (name, "band", key, key)
+    if isinstance(rule, CategoriesRule):
+        assert isinstance(key, int)
+        values = [held(spec.field.loan_field, c.value) for c in rule.categories]
+        return (name, "other", frozenset(values)) if key == len(values) else (name, "category", values[key])
+    return (name, type(rule).__name__, key)
+
+
 def _bands(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int | None, highest: int | None) -> list[Band]:
     """The bands `keys`, their bounds and label; `spec` names the banded field (its `field` and `rule` are the axis's).
 
@@ -347,7 +369,9 @@ def _bands(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int | None
     return bands
 
 
-def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None, specs: Sequence[TableSpec] = ()) -> Table | CrossTab:
+def compute_table(
+    loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None, specs: Sequence[TableSpec] = (), printed: Sequence[Table] = ()
+) -> Table | CrossTab:
     """One stratification table of the loans, in exact arithmetic: its rounded rows foot to its rounded total.
 
     Args:
@@ -355,6 +379,7 @@ def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | No
         spec: What to stratify by and how (bands, categories, years, states) and the row labels.
         places: Where the spec is in the deal file, so that problems name its lines.
         specs: The deal's tables, which a cross-tab's `across.table` names.
+        printed: The one-way tables printed over the same loans, whose rows a cross-tab's totals repeat (`compute_crosstab`).
 
     Returns:
         The table's rows (key, count, balance, percent) and total.
@@ -365,7 +390,7 @@ def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | No
     from generator.pool.crosstab import compute_crosstab
 
     try:
-        return compute_crosstab(loans, spec, specs) if spec.across is not None else _compute_table(loans, spec)
+        return compute_crosstab(loans, spec, specs, printed) if spec.across is not None else _compute_table(loans, spec)
     except _SpecProblem as problem:
         raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
 
@@ -457,13 +482,12 @@ def compute_many(
     """`compute_table` of each (loans, spec), the one-way tables' group-bys run together in one `collect_all`.
 
     `specs` are the deal's tables a cross-tab's `across.table` may name (by default the jobs' own).
+    A cross-tab repeats the rows of the one-way tables of jobs over the same loans (the same frame).
 
     Polars runs small group-bys one after another on too few threads; together they keep the
     cores busy (a deal's 40-odd group-bys take about half the time). Figures are the same.
     """
     import polars as pl
-
-    from generator.pool.crosstab import compute_crosstab
 
     plans: list[pl.LazyFrame | None] = []
     for loans, spec in jobs:
@@ -473,12 +497,17 @@ def compute_many(
             raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
     done = iter(pl.collect_all([p for p in plans if p is not None]))
     named = [spec for _, spec in jobs] if specs is None else specs
+    tables: dict[int, Table] = {}
+    for n, ((loans, spec), plan) in enumerate(zip(jobs, plans, strict=True)):
+        if plan is not None:
+            try:
+                tables[n] = finish_table(loans, spec, next(done))
+            except _SpecProblem as problem:
+                raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
     out: list[Table | CrossTab] = []
-    for (loans, spec), plan in zip(jobs, plans, strict=True):
-        try:
-            out.append(compute_crosstab(loans, spec, named) if plan is None else finish_table(loans, spec, next(done)))
-        except _SpecProblem as problem:
-            raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
+    for n, (loans, spec) in enumerate(jobs):  # a cross-tab after the one-way tables over the same loans, whose rows it repeats
+        printed = [t for m, t in tables.items() if jobs[m][0] is loans]
+        out.append(tables[n] if n in tables else compute_table(loans, spec, places, named, printed))
     return out
 
 

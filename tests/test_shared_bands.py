@@ -19,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.deal.loading import load_deal
-from generator.deal.models import TableSpec
+from generator.deal.models import Tables, TableSpec
 from generator.documents.labels import analysed, labelled
 from generator.pool.crosstab import CrossTab
 from generator.pool.exact import control
-from generator.pool.groups import group_frames
-from generator.pool.strats import Band, Table, compute_many
+from generator.pool.groups import group_frames, grouped_tables
+from generator.pool.strats import Band, Table, TablePlaces, check_tables, compute_many, compute_tables
 
 from . import oracle
 from .helpers import PRIME
@@ -195,8 +195,6 @@ def test_the_prime_jumbo_crosstab_prints_the_fico_and_ltv_tables_figures_where_t
     analysis = analysed(loaded)
     specs = [t.spec for t in analysis.tables if t.group_key is None or pool.groups is None]
     by_balance = [s.model_copy(update={"cell": "balance"}) if s.across is not None else s for s in specs]
-    from generator.pool.groups import grouped_tables
-
     for tables in (analysis.tables, labelled(grouped_tables(analysis.tape.loans, by_balance, pool.groups))):
         keys = {t.group_key for t in tables}
         assert keys == {key for key, _, _ in group_frames(analysis.tape.loans, pool.groups)}
@@ -210,3 +208,17 @@ def test_the_prime_jumbo_crosstab_prints_the_fico_and_ltv_tables_figures_where_t
             assert all(printed == one_way for _, printed, one_way in rows + columns), (key, rows, columns)
             assert [sum(row) for row in matrix.cells] == matrix.row_totals and sum(matrix.row_totals) == sum(matrix.column_totals) == matrix.total
             assert matrix.total == (fico.balance if matrix.spec.cell == "balance" else 100)
+
+
+def test_validate_computes_the_crosstab_render_prints_even_listed_before_its_one_way_tables() -> None:
+    """`check_tables` (what validate measures) computes cross-tabs after the one-way tables: the same figures as `compute_tables`, specs' order kept."""
+    loaded = load_deal(PRIME)
+    analysis = analysed(loaded)
+    by_id = {t.spec.id: t.spec for t in analysis.tables}
+    specs = [by_id["fico-ltv"], by_id["fico"], by_id["ltv"]]
+    problems, computed = check_tables(Tables(defaults=False, tables=specs), TablePlaces(), analysis.tape.loans)
+    rendered = compute_tables(analysis.tape.loans, specs)
+    assert problems == [] and [t.spec.id for t in computed] == ["fico-ltv", "fico", "ltv"]
+    matrix, fico = computed[0], computed[1]
+    assert isinstance(matrix, CrossTab) and isinstance(fico, Table) and matrix == rendered[0]
+    assert matrix.row_totals[-2:] == [row.percent for row in fico.rows][-2:]  # 800 and above, Not Available

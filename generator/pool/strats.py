@@ -606,16 +606,19 @@ def check_tables(
     is stored or absurdly large; a cross-tab's `across.table` naming no table; figure columns
     no tape can compute (a share's value no loan can have), every one of them; `labels`, the
     documents layer's trial of the spec's labels, raises what it finds placed. With the tape's
-    `loans`, each table is also computed (a category missing a code on the tape), and the tables
-    computed are returned with the problems, so that no caller computes them again.
+    `loans`, each table is also computed (a category missing a code on the tape), the cross-tabs
+    after the one-way tables whose rows they repeat, and the tables computed are returned with the
+    problems in the specs' order, so that no caller computes them again.
     """
     problems = _unknown_drops(tables, places)
-    computed: list[Table | CrossTab] = []
     code_maps = places.code_maps()
     chosen = _chosen(tables)
-    for spec in chosen:
+    found: dict[int, list[Problem]] = {}
+    computed: dict[int, Table | CrossTab] = {}
+    for n in sorted(range(len(chosen)), key=lambda n: chosen[n].across is not None):  # one-way tables first: a cross-tab repeats their rows
+        spec, here = chosen[n], found.setdefault(n, [])
         rule_misfits, misfits = _rule_misfits(spec, code_maps), _column_misfits(spec, code_maps)
-        problems += [places.spec(spec, p.loc, p.value, p.message) for p in [*rule_misfits, *misfits]]
+        here += [places.spec(spec, p.loc, p.value, p.message) for p in [*rule_misfits, *misfits]]
         if rule_misfits:  # nothing more can be tried of a rule that cannot group its field
             continue
         try:
@@ -623,12 +626,13 @@ def check_tables(
             if labels is not None:
                 labels(spec)
             if loans is not None and not misfits:
-                computed.append(compute_table(loans, spec, places, chosen))
+                computed[n] = compute_table(loans, spec, places, chosen, [t for t in computed.values() if isinstance(t, Table)])
         except _SpecProblem as problem:
-            problems.append(places.spec(spec, problem.loc, problem.value, problem.message))
+            here.append(places.spec(spec, problem.loc, problem.value, problem.message))
         except DealdocsError as exc:
-            problems += exc.problems
-    return problems, computed
+            here += exc.problems
+    problems += [p for n in range(len(chosen)) for p in found[n]]
+    return problems, [computed[n] for n in sorted(computed)]
 
 
 def _check_spec(spec: TableSpec, specs: Sequence[TableSpec]) -> None:

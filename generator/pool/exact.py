@@ -100,8 +100,8 @@ def control(
 
     A controlled rounding: every cell is floored or raised one unit (a part already a multiple
     stays exact, so an empty cell prints zero), and each row's and column's sum is its target:
-    the figure `fixed_rows` or `fixed_columns` gives it (in units; None or absent: none), the
-    figure a printed one-way table gives the same loans, else `allocate` of the other rows' (or
+    its figure in `fixed_rows` or `fixed_columns`, in units (what a printed one-way table prints
+    for the same loans; None or absent: no figure), else `allocate` of the other rows' (or
     columns') sums to what remains of the grand total rounded half-up. Without fixed figures
     that is `allocate` of all the sums: the totals a one-way table with the same bands prints.
     Of all such roundings it raises the best-ranked cells, in `allocate`'s order (remainder, then

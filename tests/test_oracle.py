@@ -449,6 +449,22 @@ def test_crosstabs_are_controlled_roundings_of_the_oracles_figures(
     check(pool_section(grouped, data.draw(crosstabs(grouped)), []), rows)
 
 
+@pytest.mark.parametrize("cell", ["percent", "balance"])
+def test_a_crosstab_prints_the_figures_of_the_one_way_rows_it_shares(cell: str) -> None:
+    """The prime-jumbo layout on a drawn grouped tape: FICO 719/759/799 x LTV 60/70/80 beside finer FICO and LTV tables.
+
+    Footed alone, a band both have (800 and above, the blank row, to 60.000, 60.001 - 70.000) would differ by 0.01 (or $1) on this tape.
+    """
+    fine_fico = {"kind": "bands", "edges": [Decimal(e) for e in (699, 719, 739, 759, 779, 799)], **LABELS}
+    fine_ltv = {"kind": "bands", "edges": [Decimal(e) for e in (60, 70, 75, 80, 85)], **LABELS}
+    crosstab = {"id": "x", "title": ["X"], "header": ["R"], "field": "fico", "cell": cell,
+                "rule": {"kind": "bands", "edges": [Decimal(719), Decimal(759), Decimal(799)], **LABELS},
+                "across": {"field": "ltv", "header": ["A"], "rule": {"kind": "bands", "edges": [Decimal(60), Decimal(70), Decimal(80)], **LABELS}}}  # fmt: skip
+    tables = [crosstab, {"id": "f", "title": ["F"], "header": ["R"], "field": "fico", "rule": fine_fico},
+              {"id": "l", "title": ["L"], "header": ["R"], "field": "ltv", "rule": fine_ltv}]  # fmt: skip
+    check(pool_section(True, tables, []), tape(1, (60, 40), "realistic", 0.2))
+
+
 def test_the_cli_prints_the_oracles_figures(tmp_path: Path) -> None:
     """`dealdocs strats --format json` on a grouped deal with blanks: the same figures as the oracle."""
     rows = tape(16, (120, 80), "mixed", 0.2)

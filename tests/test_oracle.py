@@ -331,8 +331,8 @@ def crosstabs(draw: st.DrawFn, grouped: bool) -> list[dict[str, Any]]:
         for axis, (field, axis_rule) in enumerate(((down, rule), (across, across_rule))):
             if axis_rule["kind"] in ("bands", "categories") and draw(st.booleans()):
                 one_way = draw(finer(field, axis_rule))
-                table = {"id": f"x{n}t{axis}", "title": ["T"], "header": ["Row"], "field": field, "rule": one_way}
-                if not one_way.get("clamp_to_data"):  # as table_specs: a clamped band kept empty prints no figure worth checking here
+                table: dict[str, Any] = {"id": f"x{n}t{axis}", "title": ["T"], "header": ["Row"], "field": field, "rule": one_way}
+                if not one_way.get("clamp_to_data"):  # as table_specs: keep_empty only where the rule is not clamped to the data
                     table["keep_empty"] = draw(st.booleans())
                 specs.insert(draw(st.integers(0, len(specs))), table | draw(scopes(grouped)))
     return specs

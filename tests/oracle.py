@@ -192,18 +192,25 @@ class Axis:
             keys, labels = [*keys, MISSING], [*labels, self.missing_label]
         return keys, labels
 
-    def _band_labels(self, keys: list[int], loans: Sequence[Loan]) -> list[str]:
-        """Labels as the tests write them: '{{ lo }} - {{ hi }}', 'to {{ hi }}', 'over {{ lo }}' (clamped: every row the first)."""
-        assert self.decimals is not None
+    def _bounds(self, keys: list[int], loans: Sequence[Loan]) -> list[tuple[int | None, int | None]]:
+        """Each band's lowest and highest value in stored units (None: open), a clamped band's outer ones from these loans' values."""
         edges = self.edges()
         values = [v for loan in loans if isinstance(v := loan[self.field], int)]
-        labels = []
+        bounds = []
         for n, key in enumerate(keys):
             lo = edges[key - 1] + 1 if key > 0 else None
             hi = edges[key] if key < len(edges) else None
             if self.rule.get("clamp_to_data") and values:  # no value at all (a kept empty band only): the band's own edges
                 lo = min(values) if n == 0 or lo is None else lo
                 hi = max(values) if n == len(keys) - 1 or hi is None else hi
+            bounds.append((lo, hi))
+        return bounds
+
+    def _band_labels(self, keys: list[int], loans: Sequence[Loan]) -> list[str]:
+        """Labels as the tests write them: '{{ lo }} - {{ hi }}', 'to {{ hi }}', 'over {{ lo }}' (clamped: every row the first)."""
+        assert self.decimals is not None
+        labels = []
+        for lo, hi in self._bounds(keys, loans):
             if lo is not None and lo == hi:  # a band of one value prints it once (the rule's default single_label)
                 labels.append(decimal_text(lo, self.decimals))
             elif lo is not None and hi is not None:
@@ -214,6 +221,20 @@ class Axis:
             else:
                 labels.append(f"over {decimal_text(lo, self.decimals)}")
         return labels
+
+    def holdings(self, keys: list[Any], loans: Sequence[Loan]) -> list[tuple[Any, ...]]:
+        """What each row holds, equal for two rows of the same field only when they hold the same loans: a band's bounds, a category's value
+        (the other row: all values listed), the blank row, a year, a state."""
+        kind = self.rule["kind"]
+        valued = [k for k in keys if k != MISSING]
+        if kind == "bands":
+            found: list[tuple[Any, ...]] = [(self.field, "band", lo, hi) for lo, hi in self._bounds(valued, loans)]
+        elif kind == "categories":
+            listed = [str(c["value"]) for c in self.rule["categories"]]
+            found = [(self.field, "other", frozenset(listed)) if k == len(listed) else (self.field, "category", listed[k]) for k in valued]
+        else:
+            found = [(self.field, kind, k) for k in valued]
+        return found + [(self.field, "blank")] * (len(keys) - len(valued))
 
 
 def matches(value: Value, wanted: Any, decimals: int | None) -> bool:
@@ -328,19 +349,24 @@ def one_way(
 
 
 def crosstab_problems(
-    spec: Mapping[str, Any], printed: Mapping[str, Any], loans: Sequence[Loan], decimals: Mapping[str, int]
+    spec: Mapping[str, Any], printed: Mapping[str, Any], loans: Sequence[Loan], decimals: Mapping[str, int],
+    one_ways: Sequence[Mapping[str, Any]] = (),
 ) -> list[str]:
     """Where a printed cross-tab breaks the rules: [] when it keeps them all.
 
-    Labels and order of both axes are the one-way tables' of the same field and rule; row and
-    column totals are what those one-way tables print (percent, whole dollars or count); every
-    cell is the floor or the ceiling of its exact figure (a count exactly); cells add up to the
-    printed totals and the totals to the table's total.
+    Labels and order of both axes are the one-way tables' of the same field and rule. A row or
+    column holding the same loans as a row of one of `one_ways` (the one-way tables printed for
+    the same loans, in print order: the first such row counts) totals that row's printed figure
+    (percent or whole dollars); the other rows' (columns') totals are footed by largest remainder
+    to what remains of the grand total; every cell is the floor or the ceiling of its exact figure
+    (a count exactly); cells add up to the printed totals and the totals to the table's total.
+    Where no rounding of the cells meets those totals, each total is the floor or ceiling of its figure.
     """
-    down = Axis(spec["field"], spec["rule"], decimals.get(spec["field"]), spec.get("keep_empty", False), spec.get("missing_label", "Not Available"))
-    across_spec = spec["across"]
-    across = Axis(across_spec["field"], across_spec["rule"], decimals.get(across_spec["field"]), across_spec.get("keep_empty", False),
-                  spec.get("missing_label", "Not Available"))  # fmt: skip
+    def axis_of(one: Mapping[str, Any], missing: str) -> Axis:
+        return Axis(one["field"], one["rule"], decimals.get(one["field"]), one.get("keep_empty", False), missing)
+
+    down = axis_of(spec, spec.get("missing_label", "Not Available"))
+    across = axis_of(spec["across"], spec.get("missing_label", "Not Available"))
     row_keys, row_labels = down.rows(loans)
     col_keys, col_labels = across.rows(loans)
     problems = []
@@ -366,19 +392,45 @@ def crosstab_problems(
         """A printed figure in the printed unit: '12.34' is 1234 hundredths."""
         return int(Decimal(str(text)).scaleb(2)) if cell == "percent" else int(text)
 
-    def one_way_margin(axis: Axis, keys: list[Any]) -> list[int]:
+    def footed_parts(axis: Axis, keys: list[Any], target: int | None = None) -> list[int] | None:
+        """The rows' figures footed to `target` (default: the half-up total); None when no rounding of each part reaches it."""
         parts = [[loan for loan in loans if axis.key(loan) == key] for key in keys]
         if cell == "count":
             return [len(p) for p in parts]
         cents = [balance_cents(p) for p in parts]
-        if cell == "balance":
-            return footed(cents, 100)
-        return footed([c * 10_000 for c in cents], total_cents) if total_cents else [0] * len(cents)
+        scaled_parts, unit = (cents, 100) if cell == "balance" else ([c * 10_000 for c in cents], total_cents)
+        if not unit:
+            return [0] * len(cents)
+        floors = sum(p // unit for p in scaled_parts)
+        if target is not None and not 0 <= target - floors <= sum(1 for p in scaled_parts if p % unit):
+            return None
+        return footed(scaled_parts, unit, target)
+
+    stated: dict[tuple[Any, ...], int] = {}
+    for one in one_ways:
+        axis = axis_of(one, one.get("missing_label", "Not Available"))
+        keys, _ = axis.rows(loans)
+        figures = footed_parts(axis, keys)
+        assert figures is not None
+        for holding, figure in zip(axis.holdings(keys, loans), figures, strict=True):
+            stated.setdefault(holding, figure)
+    whole_figure = {"count": len(loans), "balance": half_up_int(Fraction(total_cents, 100))}.get(cell, 10_000 if total_cents else 0)
+
+    def margin(axis: Axis, keys: list[Any]) -> list[int] | None:
+        """The axis's totals: a one-way row's figure where one holds the same loans, the others footed to what remains; None if unreachable."""
+        fixed = [stated.get(h) for h in axis.holdings(keys, loans)] if cell != "count" else [None] * len(keys)
+        free = [k for k, f in zip(keys, fixed, strict=True) if f is None]
+        rest = footed_parts(axis, free, whole_figure - sum(f for f in fixed if f is not None))
+        if rest is None:
+            return None
+        others = iter(rest)
+        return [next(others) if f is None else f for f in fixed]
 
     cells = [[units(x) for x in row] for row in printed["cells"]]
     row_totals, col_totals = [units(x) for x in printed["row_totals"]], [units(x) for x in printed["column_totals"]]
     shares = [[exact([loan for loan in loans if down.key(loan) == r and across.key(loan) == c]) for c in col_keys] for r in row_keys]
-    margins = one_way_margin(down, row_keys), one_way_margin(across, col_keys)
+    margins = margin(down, row_keys), margin(across, col_keys)
+
     def next_to(share: Fraction) -> tuple[int, int]:
         return share.numerator // share.denominator, -(-share.numerator // share.denominator)
 
@@ -386,23 +438,22 @@ def crosstab_problems(
         for j, share in enumerate(row):
             if cells[i][j] not in next_to(share):
                 problems.append(f"cell [{row_labels[i]}][{col_labels[j]}] {printed['cells'][i][j]} is neither floor nor ceiling of {float(share)}")
-    feasible = controlled_rounding_exists(shares, *margins)
+    feasible = margins[0] is not None and margins[1] is not None and controlled_rounding_exists(shares, margins[0], margins[1])
     exact_margins = [sum(row, Fraction(0)) for row in shares], [sum(col, Fraction(0)) for col in zip(*shares, strict=True)]
     for what, want, got, whole_shares in (("row", margins[0], row_totals, exact_margins[0]), ("column", margins[1], col_totals, exact_margins[1])):
         if feasible and got != want:
-            shown = [decimal_text(w, 2) if cell == "percent" else w for w in want]
-            problems.append(f"{what} totals {printed[what + '_totals']} != the one-way table's {shown}")
+            shown = [decimal_text(w, 2) if cell == "percent" else w for w in want or []]
+            problems.append(f"{what} totals {printed[what + '_totals']} != the one-way tables' rows and the rest footed: {shown}")
         elif not feasible and any(g not in next_to(share) for g, share in zip(got, whole_shares, strict=True)):
-            # no rounding keeps every cell next to its share with the one-way margins: a margin moves to its other neighbour
+            # no rounding keeps every cell next to its share with these totals: a total moves to its other neighbour
             problems.append(f"{what} totals {printed[what + '_totals']} are not each the floor or ceiling of their exact figures")
     if [sum(row) for row in cells] != row_totals:
         problems.append(f"rows of cells {[sum(row) for row in cells]} do not add up to the row totals {row_totals}")
     if [sum(col) for col in zip(*cells, strict=True)] != col_totals:
         problems.append("columns of cells do not add up to the column totals")
     whole = units(printed["total"])
-    expected_total = {"count": len(loans), "balance": half_up_int(Fraction(total_cents, 100))}.get(cell, 10_000 if total_cents else 0)
-    if whole != expected_total or sum(row_totals) != whole or sum(col_totals) != whole:
-        problems.append(f"total {printed['total']}: rows add to {sum(row_totals)}, columns to {sum(col_totals)}, expected {expected_total}")
+    if whole != whole_figure or sum(row_totals) != whole or sum(col_totals) != whole:
+        problems.append(f"total {printed['total']}: rows add to {sum(row_totals)}, columns to {sum(col_totals)}, expected {whole_figure}")
     return problems
 
 

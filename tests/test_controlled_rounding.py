@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -145,12 +146,13 @@ def test_exact_parts_stay_exact_and_a_matrix_of_zeros_is_zeros() -> None:
     assert control([[1, 1, 1]], 3) == [[1, 0, 0]]  # thirds: the tie goes to the first, as allocate gives it
 
 
-def test_the_example_crosstab_totals_are_the_one_way_tables_of_its_axes_and_with_the_same_bands_the_printed_ones() -> None:
+def test_the_example_crosstab_totals_are_the_one_way_tables_rows_or_foot_to_what_remains_and_with_the_same_bands_the_printed_ones() -> None:
     """On the prime-jumbo example, for each group and the pool.
 
-    The example's FICO x LTV cross-tab has coarser bands than its FICO and LTV tables, so its totals
-    are those of one-way tables with its own bands; a cross-tab with the printed tables' bands has
-    exactly their printed percents as its totals.
+    The example's FICO x LTV cross-tab has coarser bands than its FICO and LTV tables: a band both
+    have (800 and above, Not Available; 60.00 and below, 60.001 - 70.000) totals the table's printed
+    figure (tests/test_shared_bands.py), and the others are footed to what remains of 100.00. A
+    cross-tab with the printed tables' bands has exactly their printed percents as its totals.
     """
     loaded = load_deal(PRIME)
     assert loaded.deal.term_sheet is not None
@@ -162,15 +164,23 @@ def test_the_example_crosstab_totals_are_the_one_way_tables_of_its_axes_and_with
         assert isinstance(matrix, CrossTab) and isinstance(fico, Table) and isinstance(ltv, Table) and matrix.spec.across is not None
         own = matrix.spec.model_copy(update={"across": None, "columns": None})
         across = own.model_copy(update={"field": matrix.spec.across.field, "rule": matrix.spec.across.rule})
-        for totals, spec in ((matrix.row_totals, own), (matrix.column_totals, across)):
-            one_way = compute_table(frame, spec)
-            assert isinstance(one_way, Table) and totals == [row.percent for row in one_way.rows]
+        for totals, spec, one_way in ((matrix.row_totals, own, fico), (matrix.column_totals, across, ltv)):
+            coarse = compute_table(frame, spec)
+            assert isinstance(coarse, Table)
+            printed = {row.key: row.percent for row in one_way.rows}
+            stated = [printed.get(row.key) for row in coarse.rows]  # the bands both have (their keys are their bounds), and the blank row
+            assert sum(s is not None for s in stated) == 2
+            assert [t for t, s in zip(totals, stated, strict=True) if s is not None] == [s for s in stated if s is not None]
+            free = [row.balance_cents * 10_000 for row, s in zip(coarse.rows, stated, strict=True) if s is None]
+            rest = 10_000 - sum(int(s.scaleb(2)) for s in stated if s is not None)
+            footed = [Decimal(h).scaleb(-2) for h in allocate(free, coarse.balance_cents, rest)]
+            assert [t for t, s in zip(totals, stated, strict=True) if s is None] == footed
         same_bands = matrix.spec.model_copy(update={"rule": fico.spec.rule, "across": matrix.spec.across.model_copy(update={"rule": ltv.spec.rule})})
-        (printed,) = labelled([compute_crosstab(frame, same_bands)])
-        assert isinstance(printed, CrossTab)
-        assert printed.row_totals == [row.percent for row in fico.rows] and printed.column_totals == [row.percent for row in ltv.rows]
-        assert printed.row_labels == [row.label for row in fico.rows] and printed.total == 100
-        assert [sum(row) for row in printed.cells] == printed.row_totals
+        (printed_matrix,) = labelled([compute_crosstab(frame, same_bands)])
+        assert isinstance(printed_matrix, CrossTab)
+        assert printed_matrix.row_totals == [row.percent for row in fico.rows] and printed_matrix.column_totals == [row.percent for row in ltv.rows]
+        assert printed_matrix.row_labels == [row.label for row in fico.rows] and printed_matrix.total == 100
+        assert [sum(row) for row in printed_matrix.cells] == printed_matrix.row_totals
         dollars = compute_crosstab(frame, same_bands.model_copy(update={"cell": "balance"}))  # whole dollars: the tables' dollars
         assert dollars.row_totals == [row.balance for row in fico.rows] and dollars.column_totals == [row.balance for row in ltv.rows]
         assert dollars.total == fico.balance == sum(map(sum, dollars.cells))

@@ -4,8 +4,11 @@ The rows and columns are a table spec's own rule and its `across` axis (its own 
 rule, or those of the one-way table `across.table` names), keyed exactly as a one-way table's
 rows (`strats`), blanks last in the missing-label row or column; `documents.labels` labels them.
 Percent and balance cells are a controlled rounding (`exact.control`): each cell its exact
-figure floored or raised a unit, the row and column totals those a one-way table of the down
-or across field prints, and every total the sum of its printed cells.
+figure floored or raised a unit, and every total the sum of its printed cells. A row or
+column holding the same loans as a row of a one-way table printed over the same loans (same
+field, same band bounds, category, or the blank row: `strats.row_extent`) totals that row's
+printed figure; the others foot by largest remainder to what remains of the grand total.
+With the one-way table's own bands, every total is that table's.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from generator.pool.exact import control
 if TYPE_CHECKING:
     import polars as pl
 
-    from generator.pool.strats import RowKey
+    from generator.pool.strats import Row, RowKey, Table
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,23 @@ def _axis(found: pl.DataFrame, spec: TableSpec, key: str) -> tuple[list[Any], li
     return ordered, rows
 
 
-def compute_crosstab(loans: pl.DataFrame, spec: TableSpec, specs: Sequence[TableSpec] = ()) -> CrossTab:
+def _stated(keys: list[RowKey], axis: TableSpec, printed: Sequence[Table], cell: str) -> list[int | None]:
+    """Each axis row's figure in the first `printed` one-way table with a row of the same loans: hundredths of a percent or dollars; else None."""
+    from generator.pool.strats import row_extent
+
+    rows: dict[tuple[object, ...], Row] = {}
+    for table in printed:
+        for row in table.rows:
+            rows.setdefault(row_extent(table.spec, row.key), row)
+    found = [rows.get(row_extent(axis, key)) for key in keys]
+    return [None if row is None else row.balance if cell == "balance" else int(row.percent.scaleb(2)) for row in found]
+
+
+def compute_crosstab(loans: pl.DataFrame, spec: TableSpec, specs: Sequence[TableSpec] = (), printed: Sequence[Table] = ()) -> CrossTab:
     """The spec's matrix (its `across` set; `specs` the tables `across.table` may name).
+
+    `printed` are the one-way tables printed over the same `loans` (the same group or the pool):
+    a row or column holding the same loans as a row of one totals that row's printed figure.
 
     Raises the table module's spec problem when a field or rule does not fit.
     """
@@ -123,9 +141,10 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec, specs: Sequence[Table
     if spec.cell == "count":
         cells = [list(row) for row in counts]
     elif spec.cell == "balance":
-        cells = [list(row) for row in control(cents, 100)]
+        cells = [list(row) for row in control(cents, 100, _stated(row_keys, spec, printed, "balance"), _stated(column_keys, across, printed, "balance"))]
     else:
-        hundredths = control([[x * 10_000 for x in row] for row in cents], total_cents) if total_cents else [[0] * width for _ in rows]
+        fixed = _stated(row_keys, spec, printed, "percent"), _stated(column_keys, across, printed, "percent")
+        hundredths = control([[x * 10_000 for x in row] for row in cents], total_cents, *fixed) if total_cents else [[0] * width for _ in rows]
         cells = [[Decimal(h).scaleb(-2) for h in row] for row in hundredths]
     zero: int | Decimal = Decimal("0.00") if spec.cell == "percent" else 0
     row_totals = [sum(row, zero) for row in cells]

@@ -41,17 +41,19 @@ def quantize(value: Fraction | Decimal | int, places: int, mode: str = "half_up"
     return ROUNDING[mode](Fraction(value), places)
 
 
-def allocate(parts: Sequence[int], unit: int) -> list[int]:
+def allocate(parts: Sequence[int], unit: int, target: int | None = None) -> list[int]:
     """Round each part to a multiple of `unit` so that the rounded parts sum to the rounded total.
 
     Largest remainder method, as the filing foots its tables: floor every part, then give
     the units still owed to the parts with the largest remainders (ties: larger part first,
-    then earlier part). The total is rounded half-up. Returns counts of `unit`.
+    then earlier part). The total is rounded half-up, or is `target` units when given (what
+    remains of a total once some parts are fixed elsewhere); a target no rounding of each part
+    down or up reaches is met as nearly as one does. Returns counts of `unit`.
     """
-    total = sum(parts)
-    target = int(round_half_up(Fraction(total, unit)))
+    if target is None:
+        target = int(round_half_up(Fraction(sum(parts), unit)))
     floors = [p // unit for p in parts]
-    owed = target - sum(floors)
+    owed = min(max(target - sum(floors), 0), sum(1 for p in parts if p % unit))
     order = sorted(range(len(parts)), key=lambda i: (-(parts[i] % unit), -parts[i], i))
     for i in order[:owed]:
         floors[i] += 1
@@ -83,12 +85,25 @@ def share_percent(part: int, total: int) -> Fraction:
     return Fraction(part * 100, total)
 
 
-def control(parts: Sequence[Sequence[int]], unit: int) -> list[list[int]]:
+def _totals(sums: Sequence[int], unit: int, fixed: Sequence[int | None], grand: int) -> list[int]:
+    """Each total in units: its `fixed` figure where one is given, else footed by `allocate` to what remains of `grand`; each held to its floor or ceiling."""
+    fixed = [*fixed, *[None] * (len(sums) - len(fixed))]
+    free = [i for i, f in enumerate(fixed) if f is None]
+    footed = dict(zip(free, allocate([sums[i] for i in free], unit, grand - sum(f for f in fixed if f is not None)), strict=True))
+    return [min(max(footed[i] if f is None else f, s // unit), -(-s // unit)) for i, (s, f) in enumerate(zip(sums, fixed, strict=True))]
+
+
+def control(
+    parts: Sequence[Sequence[int]], unit: int, fixed_rows: Sequence[int | None] = (), fixed_columns: Sequence[int | None] = ()
+) -> list[list[int]]:
     """Round a matrix's parts to multiples of `unit` so that it adds up both ways and its totals are the one-way tables'.
 
     A controlled rounding: every cell is floored or raised one unit (a part already a multiple
-    stays exact, so an empty cell prints zero), and each row's and column's sum is `allocate`
-    of the row sums and of the column sums, the totals a one-way table of either field prints.
+    stays exact, so an empty cell prints zero), and each row's and column's sum is its target:
+    its figure in `fixed_rows` or `fixed_columns`, in units (what a printed one-way table prints
+    for the same loans; None or absent: no figure), else `allocate` of the other rows' (or
+    columns') sums to what remains of the grand total rounded half-up. Without fixed figures
+    that is `allocate` of all the sums: the totals a one-way table with the same bands prints.
     Of all such roundings it raises the best-ranked cells, in `allocate`'s order (remainder, then
     larger part, then position, row by row): the first is raised if any rounding raises it, the
     next if any rounding raising the ones chosen does, and so on. A min-cost flow finds it; its
@@ -98,8 +113,10 @@ def control(parts: Sequence[Sequence[int]], unit: int) -> list[list[int]]:
     Such a rounding does not always exist: in [[0, 3436, 49, 0], [229, 0, 0, 38]] cents, as percents
     of the whole, the second row's one-way total is 7.12 but its cells are the only cells of the
     first and last columns, whose one-way totals 6.10 and 1.01 add to 7.11, so no cells at all meet
-    both. Then the fewest totals move to their other neighbour (floored for raised or back), later
-    ones first, so columns before rows; the cells stay neighbours. That always succeeds: with every
+    both. Then the fewest totals move to their other neighbour (floored for raised or back), fixed
+    ones only when moving others cannot do, later ones first, so columns before rows; the cells
+    stay neighbours. A fixed figure, or what remains of the grand total for the others, that is
+    no neighbour of its exact total counts as moved to the nearer one. That always succeeds: with every
     total free between its floor and ceiling, the exact parts are a fractional flow, the flow values
     a network with integer bounds admits are an interval with integer ends, the rounded grand total
     is within a unit of the exact one and so in it, and a flow of an integer value can be integral.
@@ -117,17 +134,20 @@ def control(parts: Sequence[Sequence[int]], unit: int) -> list[list[int]]:
     columns = [list(column) for column in zip(*rows, strict=True)]
     margins = [(("row", i), sum(row), sum(cells[i])) for i, row in enumerate(rows)]
     margins += [(("column", j), sum(column), sum(row[j] for row in cells)) for j, column in enumerate(columns)]
-    targets = allocate([sum(row) for row in rows], unit) + allocate([sum(column) for column in columns], unit)
-    grand = sum(targets[: len(rows)])  # the rounded grand total (the columns' targets add to it too)
+    grand = int(round_half_up(Fraction(sum(map(sum, rows)), unit)))
+    targets = _totals([sum(row) for row in rows], unit, fixed_rows, grand) + _totals([sum(column) for column in columns], unit, fixed_columns, grand)
+    fixed = [f is not None for f in [*fixed_rows, *[None] * (len(rows) - len(fixed_rows)), *fixed_columns]]
+    fixed += [False] * (len(margins) - len(fixed))
+    m = len(margins)
     cost = len(fractional) << len(fractional)  # of moving a total: more than any choice of cells costs
     graph: nx.DiGraph[tuple[str, int] | str] = nx.DiGraph()
     for q, ((node, total, floored), target) in enumerate(zip(margins, targets, strict=True)):
         owed = total // unit - floored  # what the row's or column's cells are raised by in any case
         graph.add_node(node, demand=-owed if node[0] == "row" else owed)
-        if total % unit:  # one more unit may pass: free when it is the one-way total's, else a move
-            free = target > total // unit
-            weight = 0 if free else cost * ((1 << len(margins)) + (1 << (len(margins) - 1 - q)))
-            graph.add_edge(*(("rows", node) if node[0] == "row" else (node, "columns")), capacity=1, weight=weight)
+        if total % unit:  # one more unit may pass: rewarded when the target is the ceiling, else a move
+            tier = (2 * m + 2) << m if fixed[q] else 1 << m  # one fixed total moved costs more than every other moved
+            weight = cost * (tier + (1 << (m - 1 - q)))
+            graph.add_edge(*(("rows", node) if node[0] == "row" else (node, "columns")), capacity=1, weight=-weight if target > total // unit else weight)
     graph.add_node("rows", demand=sum(total // unit for (node, total, _) in margins if node[0] == "row") - grand)
     graph.add_node("columns", demand=grand - sum(total // unit for (node, total, _) in margins if node[0] == "column"))
     for rank, (i, j) in enumerate(fractional):  # raising a cell costs less the higher it ranks

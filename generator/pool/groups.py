@@ -61,14 +61,14 @@ def _by_group(
     places: TablePlaces | None,
     specs: list[TableSpec],
 ) -> list[Table | CrossTab]:
-    """The chosen tables of a grouped deal: each one-way spec's group-by once, keyed by group, run together; cross-tabs per frame."""
+    """The chosen tables of a grouped deal: each one-way spec's group-by once, keyed by group, run together; cross-tabs per frame, after them."""
     import polars as pl
 
     from generator.deal.models import TableSpec as Spec
     from generator.errors import DealFileError
     from generator.pool import columns as figure_columns
     from generator.pool.strats import TablePlaces as Places
-    from generator.pool.strats import _SpecProblem, compute_many, finish_table, plan_table
+    from generator.pool.strats import _SpecProblem, compute_table, finish_table, plan_table
 
     where = places or Places()
     group = pl.col(groups.field.value).cast(pl.String).alias("_group")
@@ -84,11 +84,9 @@ def _by_group(
             raise DealFileError([where.spec(spec, problem.loc, problem.value, problem.message)]) from None
     sums = {id(spec): frame for spec, frame in zip(one_way, pl.collect_all(plans), strict=True)}
     pool_cents = int(loans["balance"].cast(pl.Int128).sum() or 0)  # what a group's `of: pool` percent is of
-    crosstabs = iter(compute_many([(frame, spec) for spec, _, _, frame in chosen if spec.across is not None], places, specs))
-    out: list[Table | CrossTab] = []
-    for spec, key, _, frame in chosen:
+    tables: dict[int, Table] = {}
+    for n, (spec, key, _, frame) in enumerate(chosen):
         if spec.across is not None:
-            out.append(next(crosstabs))
             continue
         by_group = sums[id(spec)]
         if key is not None:
@@ -98,9 +96,13 @@ def _by_group(
             ranges = [pl.col("low").min(), pl.col("high").max()] if "low" in by_group.columns else []
             grouped = by_group.group_by("key").agg(pl.col("count").sum(), pl.col("balance").sum(), *ranges, *merged).sort("key", nulls_last=True)
         try:
-            out.append(finish_table(frame, spec, grouped, pool_cents if key is not None else None))
+            tables[n] = finish_table(frame, spec, grouped, pool_cents if key is not None else None)
         except _SpecProblem as problem:
             raise DealFileError([where.spec(spec, problem.loc, problem.value, problem.message)]) from None
+    out: list[Table | CrossTab] = []
+    for n, (spec, key, _, frame) in enumerate(chosen):  # a cross-tab after the one-way tables of its group, whose rows it repeats
+        printed = [t for m, t in tables.items() if chosen[m][1] == key]
+        out.append(tables[n] if n in tables else compute_table(frame, spec, places, specs, printed))
     return out
 
 

@@ -323,6 +323,28 @@ def category_of(spec: TableSpec, value: bool | int | dt.date | str) -> int | Non
     return found
 
 
+def row_extent(spec: TableSpec, key: RowKey) -> tuple[object, ...]:
+    """Which loans a row of `spec` holds, as a value that two rows over the same loans share only when they hold the same ones by construction.
+
+    What a cross-tab matches its axes' rows with a printed one-way table's by (`crosstab`): the
+    field, then a band by its bounds (a distinct value is the band of that one value), a
+    category by the value it lists (the other_label row by all those listed), the blank row, a
+    year, a state. Never a label's text: two tables may label one band differently.
+    """
+    name, rule = spec.field.value, spec.rule
+    if key is None:
+        return (name, "blank")
+    if isinstance(key, Band):
+        return (name, "band", key.lo, key.hi)
+    if isinstance(rule, DistinctRule):
+        return (name, "band", key, key)
+    if isinstance(rule, CategoriesRule):
+        assert isinstance(key, int)
+        values = [held(spec.field.loan_field, c.value) for c in rule.categories]
+        return (name, "other", frozenset(values)) if key == len(values) else (name, "category", values[key])
+    return (name, type(rule).__name__, key)
+
+
 def _bands(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int | None, highest: int | None) -> list[Band]:
     """The bands `keys`, their bounds and label; `spec` names the banded field (its `field` and `rule` are the axis's).
 
@@ -347,7 +369,9 @@ def _bands(spec: TableSpec, rule: BandsRule, keys: list[int], lowest: int | None
     return bands
 
 
-def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None, specs: Sequence[TableSpec] = ()) -> Table | CrossTab:
+def compute_table(
+    loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | None = None, specs: Sequence[TableSpec] = (), printed: Sequence[Table] = ()
+) -> Table | CrossTab:
     """One stratification table of the loans, in exact arithmetic: its rounded rows foot to its rounded total.
 
     Args:
@@ -355,6 +379,7 @@ def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | No
         spec: What to stratify by and how (bands, categories, years, states) and the row labels.
         places: Where the spec is in the deal file, so that problems name its lines.
         specs: The deal's tables, which a cross-tab's `across.table` names.
+        printed: The one-way tables printed over the same loans, whose rows a cross-tab's totals repeat (`compute_crosstab`).
 
     Returns:
         The table's rows (key, count, balance, percent) and total.
@@ -365,7 +390,7 @@ def compute_table(loans: pl.DataFrame, spec: TableSpec, places: TablePlaces | No
     from generator.pool.crosstab import compute_crosstab
 
     try:
-        return compute_crosstab(loans, spec, specs) if spec.across is not None else _compute_table(loans, spec)
+        return compute_crosstab(loans, spec, specs, printed) if spec.across is not None else _compute_table(loans, spec)
     except _SpecProblem as problem:
         raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
 
@@ -457,13 +482,12 @@ def compute_many(
     """`compute_table` of each (loans, spec), the one-way tables' group-bys run together in one `collect_all`.
 
     `specs` are the deal's tables a cross-tab's `across.table` may name (by default the jobs' own).
+    A cross-tab repeats the rows of the one-way tables of jobs over the same loans (the same frame).
 
     Polars runs small group-bys one after another on too few threads; together they keep the
     cores busy (a deal's 40-odd group-bys take about half the time). Figures are the same.
     """
     import polars as pl
-
-    from generator.pool.crosstab import compute_crosstab
 
     plans: list[pl.LazyFrame | None] = []
     for loans, spec in jobs:
@@ -473,12 +497,17 @@ def compute_many(
             raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
     done = iter(pl.collect_all([p for p in plans if p is not None]))
     named = [spec for _, spec in jobs] if specs is None else specs
+    tables: dict[int, Table] = {}
+    for n, ((loans, spec), plan) in enumerate(zip(jobs, plans, strict=True)):
+        if plan is not None:
+            try:
+                tables[n] = finish_table(loans, spec, next(done))
+            except _SpecProblem as problem:
+                raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
     out: list[Table | CrossTab] = []
-    for (loans, spec), plan in zip(jobs, plans, strict=True):
-        try:
-            out.append(compute_crosstab(loans, spec, named) if plan is None else finish_table(loans, spec, next(done)))
-        except _SpecProblem as problem:
-            raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
+    for n, (loans, spec) in enumerate(jobs):  # a cross-tab after the one-way tables over the same loans, whose rows it repeats
+        printed = [t for m, t in tables.items() if jobs[m][0] is loans]
+        out.append(tables[n] if n in tables else compute_table(loans, spec, places, named, printed))
     return out
 
 
@@ -577,16 +606,19 @@ def check_tables(
     is stored or absurdly large; a cross-tab's `across.table` naming no table; figure columns
     no tape can compute (a share's value no loan can have), every one of them; `labels`, the
     documents layer's trial of the spec's labels, raises what it finds placed. With the tape's
-    `loans`, each table is also computed (a category missing a code on the tape), and the tables
-    computed are returned with the problems, so that no caller computes them again.
+    `loans`, each table is also computed (a category missing a code on the tape), the cross-tabs
+    after the one-way tables whose rows they repeat, and the tables computed are returned with the
+    problems in the specs' order, so that no caller computes them again.
     """
     problems = _unknown_drops(tables, places)
-    computed: list[Table | CrossTab] = []
     code_maps = places.code_maps()
     chosen = _chosen(tables)
-    for spec in chosen:
+    found: dict[int, list[Problem]] = {}
+    computed: dict[int, Table | CrossTab] = {}
+    for n in sorted(range(len(chosen)), key=lambda n: chosen[n].across is not None):  # one-way tables first: a cross-tab repeats their rows
+        spec, here = chosen[n], found.setdefault(n, [])
         rule_misfits, misfits = _rule_misfits(spec, code_maps), _column_misfits(spec, code_maps)
-        problems += [places.spec(spec, p.loc, p.value, p.message) for p in [*rule_misfits, *misfits]]
+        here += [places.spec(spec, p.loc, p.value, p.message) for p in [*rule_misfits, *misfits]]
         if rule_misfits:  # nothing more can be tried of a rule that cannot group its field
             continue
         try:
@@ -594,12 +626,13 @@ def check_tables(
             if labels is not None:
                 labels(spec)
             if loans is not None and not misfits:
-                computed.append(compute_table(loans, spec, places, chosen))
+                computed[n] = compute_table(loans, spec, places, chosen, [t for t in computed.values() if isinstance(t, Table)])
         except _SpecProblem as problem:
-            problems.append(places.spec(spec, problem.loc, problem.value, problem.message))
+            here.append(places.spec(spec, problem.loc, problem.value, problem.message))
         except DealdocsError as exc:
-            problems += exc.problems
-    return problems, computed
+            here += exc.problems
+    problems += [p for n in range(len(chosen)) for p in found[n]]
+    return problems, [computed[n] for n in sorted(computed)]
 
 
 def _check_spec(spec: TableSpec, specs: Sequence[TableSpec]) -> None:

@@ -307,11 +307,22 @@ def _check_method(method: Any, args: tuple[Any, ...]) -> None:
         return
     if name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
         _check_replace(owner, args[0], args[1])
-    elif name == "join" and args and isinstance(args[0], list | tuple):
-        parts = args[0]
-        size = sum(len(p) if isinstance(p, str) else 0 for p in parts) + len(owner) * max(len(parts) - 1, 0)
+    elif name == "join" and args:
+        _check_join(args[0], owner)
+
+
+def _check_join(parts: Any, separator: Any) -> None:
+    """`sep.join(parts)` or `parts | join(sep)`: the separator repeated between a long list's items is refused first."""
+    if isinstance(parts, list | tuple) and isinstance(separator, str):
+        size = sum(len(p) if isinstance(p, str) else 0 for p in parts) + len(separator) * max(len(parts) - 1, 0)
         if size > MAX_STRING:
             raise SecurityError(f"a string of more than {MAX_STRING:,} characters is not allowed in a template")
+
+
+def _check_indent(value: Any, width: Any) -> None:
+    """`indent(width)` repeats its width on every line."""
+    if isinstance(value, str) and isinstance(width, int) and (value.count("\n") + 1) * width + len(value) > MAX_STRING:
+        raise SecurityError(f"a string of more than {MAX_STRING:,} characters is not allowed in a template")
 
 
 def _checked_result(result: Any) -> Any:
@@ -332,6 +343,10 @@ def guard_filter(function: Callable[..., Any]) -> Callable[..., Any]:
             _check_replace(*(str(a) for a in value_args[:3]))
         if function.__name__ == "do_format" and value_args and isinstance(value_args[0], str):
             _check_format(value_args[0])
+        if function.__name__ == "do_join" and len(value_args) >= 2:
+            _check_join(value_args[0], value_args[1])
+        if function.__name__ == "do_indent" and value_args:
+            _check_indent(value_args[0], kwargs.get("width", value_args[1] if len(value_args) >= 2 else 0))
         return _checked_result(function(*args, **kwargs))
 
     return guarded
@@ -428,18 +443,20 @@ def budget(what: str) -> Iterator[None]:
         if time.monotonic() - start > seconds:
             raise BudgetExceeded(f"{what} took longer than {seconds:g} s (DEALDOCS_RENDER_SECONDS)")
 
-    previous = signal.signal(signal.SIGALRM, check)
-    before = signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
     _active = True
     try:
-        with _memory_limit(megabytes):
-            yield
+        with _memory_limit(megabytes):  # the timer runs only inside, so that it never interrupts setting or lifting the limit
+            previous = signal.signal(signal.SIGALRM, check)
+            before = signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+            try:
+                yield
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, *before)
+                signal.signal(signal.SIGALRM, previous)
     except MemoryError as exc:  # raised once the limit is lifted again, with the template's frames
         raise BudgetExceeded(f"{what} needed more than {megabytes:g} MB (DEALDOCS_RENDER_MEGABYTES)").with_traceback(exc.__traceback__) from None
     finally:
         _active = False
-        signal.setitimer(signal.ITIMER_REAL, *before)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def is_refusal(exc: BaseException) -> bool:

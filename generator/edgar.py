@@ -207,9 +207,7 @@ def _in_columns(function: Callable[..., Any]) -> Callable[..., Any]:
     return bounded
 
 
-TEXT_FILTERS: dict[str, Callable[..., Any]] = {
-    name: _in_columns(function)
-    for name, function in {
-        "para": para, "hang": hang, "center": center, "right": right, "at": at, "widest": widest, "row": row, "wrap": wrap, "lines": lines
-    }.items()
-}  # fmt: skip
+_LAYOUT: dict[str, Callable[..., Any]] = {
+    "para": para, "hang": hang, "center": center, "right": right, "at": at, "widest": widest, "row": row, "wrap": wrap, "lines": lines
+}
+TEXT_FILTERS: dict[str, Callable[..., Any]] = {name: _in_columns(function) for name, function in _LAYOUT.items()}

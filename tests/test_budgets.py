@@ -40,7 +40,7 @@ FILTERS_3000 = "{{ 1" + " | abs" * 3000 + " }}"
 HOSTILE_TEMPLATES = {
     # one allocation far past the budget, from parts that are each small
     "replace-by-a-long-string": "{{ ('x' * 8000).replace('x', 'y' * 999999) | length }}",
-    "join-method-long-separator": "{{ ('x' * 999999).join(['a'] * 1000) | length }}",
+    "join-method-long-separator": "{{ ('x' * 999999).join(['a'] * 5000) | length }}",
     "join-filter-long-separator": "{{ (range(10000) | list) | join('x' * 999999) | length }}",
     "indent-every-line": "{{ ('x\\n' * 500000) | indent(10000) | length }}",
     "indent-keyword": "{{ ('x\\n' * 500000) | indent(width=10000) | length }}",

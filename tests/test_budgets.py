@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import PRIME, ROOT, SHELF, line_of
+from .helpers import PRIME, ROOT, SHELF
 
 TEXT = "exhibit-5-1-shelf.txt.j2"
 BUDGET_MB = 1024
@@ -134,7 +134,7 @@ def test_hostile_label_ends_in_a_message_at_its_line_within_the_budget(name: str
     deal, line = _with_label(tmp_path, HOSTILE_LABELS[name])
     code, output, peak = dealdocs("validate", deal)
     _refused(code, output, peak)
-    assert f"deal.yaml:{line} [term_sheet.pool.tables.tables.1.rule.label]" in output or f"deal.yaml:{line_of(deal, 'id: rate')}" in output, output
+    assert f"deal.yaml:{line} [term_sheet.pool.tables.tables.1.rule.label]" in output, output
 
 
 @pytest.mark.parametrize("command", ["validate", "strats", "render"])
@@ -178,3 +178,14 @@ def test_a_label_past_the_memory_budget_in_process_leaves_no_limit_behind(monkey
         heading([GROWING + "{{ scope }}"], "Pool")
     assert resource.getrlimit(resource.RLIMIT_DATA) == before
     assert len(bytearray(300 * 2**20)) == 300 * 2**20
+
+
+@pytest.mark.parametrize(("fmt", "template"), [("htm", "exhibit-5-1-shelf.htm.j2"), ("pdf", "exhibit-5-1-shelf.html.j2")])
+@pytest.mark.parametrize("name", ["replace-by-a-long-string", "growing-list-of-strings", "25-nested-for"])
+def test_html_templates_hold_the_same_budget(fmt: str, template: str, name: str, tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / template).write_text("<p>one</p>\n<p>two</p>\n" + HOSTILE_TEMPLATES[name])
+    code, output, peak = dealdocs("render", SHELF, "--out", tmp_path / "out", "--format", fmt, "--templates", folder)
+    _refused(code, output, peak)
+    assert f"{template}:3" in output, output

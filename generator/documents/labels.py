@@ -25,7 +25,7 @@ from generator.pool.crosstab import CrossTab
 from generator.pool.strats import Band, RowKey, Table, TablePlaces, across_trial_keys, trial_keys
 from generator.pool.usps import STATE_NAMES
 from generator.templating.environment import environment
-from generator.templating.sandbox import BudgetExceeded, budget
+from generator.templating.sandbox import BudgetExceeded, budget, out_of_memory
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,8 +57,8 @@ def _label(source: str, loc: tuple[str | int, ...], **values: Any) -> str:
     try:
         with budget("rendering a label"):  # within the table's budget (`_placed`) when there is one
             return _label_template(source).render(**values).strip()
-    except MemoryError:
-        raise  # out of memory inside the table's budget: `_placed` reports it for the table
+    except MemoryError:  # inside the table's budget (`_placed`), which has not yet lifted its limit: the label is placed here
+        raise _Failed(loc, source, f"label template failed: {out_of_memory('rendering a label')}") from None
     except Exception as exc:  # a deal team's label template: name the table, do not crash
         raise _Failed(loc, source, f"label template failed: {_why(exc, source, values)}") from None
 
@@ -152,8 +152,8 @@ def labelled(tables: Sequence[Table | CrossTab], places: TablePlaces | None = No
 def _placed(places: TablePlaces, spec: TableSpec) -> Iterator[None]:
     """A table's labels and headings rendered within one time and memory budget; what fails is a problem at its deal-file key.
 
-    A label past the budget is placed at its own key; the budget running out between two
-    labels, or memory running out, at the table.
+    A label past the budget is placed at its own key; the time running out between two
+    labels, at the table.
     """
     try:
         with budget(f"rendering the labels of table `{spec.id}`"):

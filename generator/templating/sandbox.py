@@ -423,6 +423,11 @@ def _memory_limit(megabytes: float) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
+def out_of_memory(what: str) -> BudgetExceeded:
+    """The error for work that needed more memory than the budget: a MemoryError inside `budget` is reported as this."""
+    return BudgetExceeded(f"{what} needed more than {_budget_megabytes():g} MB (DEALDOCS_RENDER_MEGABYTES)")
+
+
 @contextmanager
 def budget(what: str) -> Iterator[None]:
     """Stop the work inside after DEALDOCS_RENDER_SECONDS, or when it would hold DEALDOCS_RENDER_MEGABYTES more memory.
@@ -454,7 +459,7 @@ def budget(what: str) -> Iterator[None]:
                 signal.setitimer(signal.ITIMER_REAL, *before)
                 signal.signal(signal.SIGALRM, previous)
     except MemoryError as exc:  # raised once the limit is lifted again, with the template's frames
-        raise BudgetExceeded(f"{what} needed more than {megabytes:g} MB (DEALDOCS_RENDER_MEGABYTES)").with_traceback(exc.__traceback__) from None
+        raise out_of_memory(what).with_traceback(exc.__traceback__) from None
     finally:
         _active = False
 

@@ -19,6 +19,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.edgar import TABLE_WIDTH
+from generator.errors import TemplateProblemError
 
 from .helpers import PRIME, ROOT, SHELF
 
@@ -189,3 +194,21 @@ def test_html_templates_hold_the_same_budget(fmt: str, template: str, name: str,
     code, output, peak = dealdocs("render", SHELF, "--out", tmp_path / "out", "--format", fmt, "--templates", folder)
     _refused(code, output, peak)
     assert f"{template}:3" in output, output
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    number=st.one_of(st.integers(max_value=-1), st.integers(min_value=TABLE_WIDTH + 1)),
+    call=st.sampled_from(["'x' | center({n})", "'x' | right({n})", "'x' | at({n})", "'x' | wrap({n})", "['a', 'b'] | row([10, {n}])", "'x' | para({n})"]),
+)
+def test_layout_filters_refuse_every_number_outside_the_line(number: int, call: str) -> None:
+    """Whatever the number, a width, column or indent outside 0-132 is refused before any layout is built."""
+    from generator import edgar
+    from generator.templating.environment import environment
+    from generator.templating.running import guarded
+
+    env = environment(filters=edgar.TEXT_FILTERS)
+    template = env.from_string("{{ " + call.format(n=number) + " }}")
+    with pytest.raises(TemplateProblemError) as refused:
+        guarded(env, "t.txt.j2", template.render)
+    assert str(number) in refused.value.problems[0].message

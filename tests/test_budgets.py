@@ -173,6 +173,22 @@ def test_the_memory_limit_is_lifted_after_the_template() -> None:
     assert inside[0] != resource.RLIM_INFINITY and inside[0] < 2**63
 
 
+def test_a_lower_limit_of_the_users_own_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ulimit -d` below the budget stays the limit inside a template: the budget never raises it."""
+    from generator.templating.sandbox import budget
+
+    monkeypatch.setenv("DEALDOCS_RENDER_MEGABYTES", str(64 * 1024))
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    own = 32 * 2**30
+    resource.setrlimit(resource.RLIMIT_DATA, (own, before[1]))
+    try:
+        with budget("a test"):
+            assert resource.getrlimit(resource.RLIMIT_DATA)[0] == own
+        assert resource.getrlimit(resource.RLIMIT_DATA)[0] == own
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, before)
+
+
 def test_a_label_past_the_memory_budget_in_process_leaves_no_limit_behind(monkeypatch: pytest.MonkeyPatch) -> None:
     """A refused label leaves the process as it was: the next work may allocate freely."""
     from generator.documents.labels import heading

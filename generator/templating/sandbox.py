@@ -413,9 +413,7 @@ def _memory_limit(megabytes: float) -> Iterator[None]:
     if held is None:
         yield
         return
-    limit = held + int(megabytes * 2**20)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
+    limit = min([held + int(megabytes * 2**20), *(n for n in (soft, hard) if n != resource.RLIM_INFINITY)])  # never above the user's own
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     try:
         yield

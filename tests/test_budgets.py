@@ -49,6 +49,9 @@ HOSTILE_TEMPLATES = {
     "join-filter-long-separator": "{{ (range(10000) | list) | join('x' * 999999) | length }}",
     "indent-every-line": "{{ ('x\\n' * 500000) | indent(10000) | length }}",
     "indent-keyword": "{{ ('x\\n' * 500000) | indent(width=10000) | length }}",
+    "indent-by-a-long-text": "{{ ('x\\n' * 500000) | indent('    ' * 1000) | length }}",
+    # a list holding one list twice, sixty times over: 2**60 numbers to check unless each list is read once
+    "argument-list-sharing-itself": "{% set ns = namespace(l=[1]) %}{% for i in range(60) %}{% set ns.l = [ns.l, ns.l] %}{% endfor %}{{ 1 | truncate(ns.l) }}",
     # the EDGAR layout filters' numbers
     "row-width-of-3-billion": "{{ ['a', 'b'] | row([3000000000]) }}",
     "row-width-past-the-line": "{{ ['a', 'b'] | row([62, 9000]) }}",
@@ -131,6 +134,8 @@ def test_hostile_template_ends_in_a_message_within_the_budget(name: str, tmp_pat
     code, output, peak = dealdocs("render", SHELF, "--out", tmp_path / "out", "--format", "txt", "--templates", folder)
     _refused(code, output, peak)
     assert f"{TEXT}:3" in output, output  # the template and the line of the hostile expression
+    if name != "growing-list-of-strings":
+        assert "DEALDOCS_RENDER_SECONDS" not in output, output  # refused at once, not after the clock ran out
     assert not (tmp_path / "out").exists()
 
 

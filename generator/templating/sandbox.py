@@ -291,11 +291,13 @@ def _check_format(text: str) -> None:
 
 def _check_arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
     """Whole numbers given to a filter or method, also inside a list of them (`row`'s widths), are at most MAX_ARGUMENT."""
-    pending = [*args, *kwargs.values()]
+    pending, seen = [*args, *kwargs.values()], set()
     while pending:
         value = pending.pop()
         if isinstance(value, list | tuple):
-            pending.extend(value)  # bounded: a template's lists are at most MAX_STRING items
+            if id(value) not in seen:  # a list that holds one list many times is read once
+                seen.add(id(value))
+                pending.extend(value)
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ARGUMENT:
             raise SecurityError(f"an argument above {MAX_ARGUMENT:,} is not allowed in a template ({value})")
 
@@ -320,8 +322,9 @@ def _check_join(parts: Any, separator: Any) -> None:
 
 
 def _check_indent(value: Any, width: Any) -> None:
-    """`indent(width)` repeats its width on every line."""
-    if isinstance(value, str) and isinstance(width, int) and (value.count("\n") + 1) * width + len(value) > MAX_STRING:
+    """`indent(width)` repeats its width (a number of spaces, or a text) on every line."""
+    size = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+    if isinstance(value, str) and (value.count("\n") + 1) * size + len(value) > MAX_STRING:
         raise SecurityError(f"a string of more than {MAX_STRING:,} characters is not allowed in a template")
 
 

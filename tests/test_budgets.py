@@ -233,3 +233,17 @@ def test_layout_filters_refuse_every_number_outside_the_line(number: int, call: 
     with pytest.raises(TemplateProblemError) as refused:
         guarded(env, "t.txt.j2", template.render)
     assert str(number) in refused.value.problems[0].message
+
+
+@pytest.mark.parametrize("name", ["replace-by-a-long-string", "25-nested-for", "300-term-sum"])
+def test_word_templates_hold_the_same_budget(name: str, tmp_path: Path) -> None:
+    from docx import Document as WordDocument
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    template = WordDocument(str(ROOT / "templates" / "exhibit-5-1-shelf.docx"))
+    template.add_paragraph(HOSTILE_TEMPLATES[name])
+    template.save(str(folder / "exhibit-5-1-shelf.docx"))
+    code, output, peak = dealdocs("render", SHELF, "--out", tmp_path / "out", "--format", "docx", "--templates", folder)
+    _refused(code, output, peak)
+    assert "exhibit-5-1-shelf.docx" in output and "DEALDOCS_RENDER_SECONDS" not in output, output

@@ -192,7 +192,8 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
             return super()._compile(source, filename)
         except (SyntaxError, RecursionError, MemoryError) as exc:
             code_line = exc.lineno if isinstance(exc, SyntaxError) else None
-            raise TemplateSyntaxError(_too_deep(exc), _template_line(source, code_line), None, filename) from None
+            named = None if filename == "<template>" else filename  # Jinja's stand-in for a template from a string (a label, a Word part)
+            raise TemplateSyntaxError(_too_deep(exc), _template_line(source, code_line), None, named) from None
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Only the allow-listed attributes and methods, a Record's fields and Jinja's own objects; never a private name."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from generator.errors import Problem, Severity, TemplateProblemError
@@ -189,6 +190,24 @@ def violations(text: str) -> list[tuple[int, str, str, str]]:
     return found
 
 
-TEXT_FILTERS: dict[str, Callable[..., Any]] = {
+def _in_columns(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A layout filter for templates: its widths, columns and indents (`row`'s list too) within EDGAR's widest line.
+
+    A larger one cannot print in EDGAR text, and would have a short text laid out as a huge one.
+    """
+
+    @wraps(function)
+    def bounded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        for arg in (*args, *kwargs.values()):
+            for number in arg if isinstance(arg, list | tuple) else [arg]:
+                if isinstance(number, int) and not isinstance(number, bool) and not 0 <= number <= TABLE_WIDTH:
+                    raise ValueError(f"{function.__name__}: a width, column or indent of {number} is outside 0-{TABLE_WIDTH} (EDGAR's widest line)")
+        return function(value, *args, **kwargs)
+
+    return bounded
+
+
+_LAYOUT: dict[str, Callable[..., Any]] = {
     "para": para, "hang": hang, "center": center, "right": right, "at": at, "widest": widest, "row": row, "wrap": wrap, "lines": lines
 }
+TEXT_FILTERS: dict[str, Callable[..., Any]] = {name: _in_columns(function) for name, function in _LAYOUT.items()}

@@ -11,7 +11,8 @@ A label or heading that fails is a problem at its key of the deal file.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import InvalidOperation
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from generator.pool.crosstab import CrossTab
 from generator.pool.strats import Band, RowKey, Table, TablePlaces, across_trial_keys, trial_keys
 from generator.pool.usps import STATE_NAMES
 from generator.templating.environment import environment
+from generator.templating.sandbox import BudgetExceeded, budget, out_of_memory
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,7 +55,10 @@ def _label_template(source: str) -> Template:
 def _label(source: str, loc: tuple[str | int, ...], **values: Any) -> str:
     """A label rendered from the spec's key at `loc` (rule.label, rule.first_label, ...); a failing label is a problem there."""
     try:
-        return _label_template(source).render(**values).strip()
+        with budget("rendering a label"):  # within the table's budget (`_placed`) when there is one
+            return _label_template(source).render(**values).strip()
+    except MemoryError:  # inside the table's budget (`_placed`), which has not yet lifted its limit: the label is placed here
+        raise _Failed(loc, source, f"label template failed: {out_of_memory('rendering a label')}") from None
     except Exception as exc:  # a deal team's label template: name the table, do not crash
         raise _Failed(loc, source, f"label template failed: {_why(exc, source, values)}") from None
 
@@ -137,12 +142,26 @@ def labelled(tables: Sequence[Table | CrossTab], places: TablePlaces | None = No
     """
     out: list[Table | CrossTab] = []
     for table in tables:
-        try:
+        with _placed(places or TablePlaces(), table.spec):
             _headings(table.spec, scope_of(table))
             out.append(_labelled(table))
-        except _Failed as failed:
-            raise DealFileError([(places or TablePlaces()).spec(table.spec, failed.loc, failed.value, failed.message)]) from None
     return out
+
+
+@contextmanager
+def _placed(places: TablePlaces, spec: TableSpec) -> Iterator[None]:
+    """A table's labels and headings rendered within one time and memory budget; what fails is a problem at its deal-file key.
+
+    A label past the budget is placed at its own key; the time running out between two
+    labels, at the table.
+    """
+    try:
+        with budget(f"rendering the labels of table `{spec.id}`"):
+            yield
+    except _Failed as failed:
+        raise DealFileError([places.spec(spec, failed.loc, failed.value, failed.message)]) from None
+    except BudgetExceeded as exc:
+        raise DealFileError([places.spec(spec, (), None, f"label template failed: {exc}")]) from None
 
 
 def analysed(loaded: LoadedDeal, tape: Path | None = None) -> PoolAnalysis:
@@ -175,10 +194,8 @@ def trial(places: TablePlaces, year: int) -> Callable[[TableSpec], None]:
     """
 
     def check(spec: TableSpec) -> None:
-        try:
+        with _placed(places, spec):
             _trial(spec, year)
-        except _Failed as failed:
-            raise DealFileError([places.spec(spec, failed.loc, failed.value, failed.message)]) from None
 
     return check
 

@@ -49,11 +49,11 @@ def _module(env: Environment, template: str, context: dict[str, Any]) -> Templat
 def guarded(env: Environment, template: str, work: Callable[[], T]) -> T:
     """Run template work within the sandbox's budget; whatever the template did wrong is a problem at its line."""
     try:
-        with budget(f"rendering {template}"):
-            try:
+        try:
+            with budget(f"rendering {template}"):
                 return work()
-            except Exception:
-                env.handle_exception()  # re-raises with the template's own file and line in the traceback
+        except Exception:
+            env.handle_exception()  # re-raises with the template's own file and line in the traceback, the budget lifted
     except Exception as exc:
         if not is_refusal(exc):
             raise

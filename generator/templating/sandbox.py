@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
+import resource
 import signal
 import threading
 import time
@@ -21,11 +23,13 @@ from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 from functools import wraps
+from types import CodeType
 from typing import Any, cast
 
-from jinja2 import TemplateError, nodes
+from jinja2 import TemplateError, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
+from jinja2.parser import Parser
 from jinja2.runtime import Context, LoopContext, Macro, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
@@ -165,6 +169,32 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         join = markup_join if eval_ctx.volatile or eval_ctx.autoescape else str_join
         return join(parts)
 
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        """Jinja's parser; nesting too deep for it (a thousand brackets) is a syntax error at the line it reached."""
+        parser = Parser(self, source, name, filename)
+        try:
+            return parser.parse()
+        except (RecursionError, MemoryError) as exc:
+            raise TemplateSyntaxError(_too_deep(exc), parser.stream.current.lineno, name, filename) from None
+
+    def _generate(self, source: nodes.Template, name: str | None, filename: str | None, defer_init: bool = False) -> str:
+        """Jinja's code generator; an expression too deep for it (3,000 chained filters) is a syntax error at its line."""
+        generator = self.code_generator_class(self, name, filename, None, defer_init, self.optimized)
+        try:
+            generator.visit(source)
+        except (RecursionError, MemoryError) as exc:
+            raise TemplateSyntaxError(_too_deep(exc), _deepest_line(source), name, filename) from None
+        return cast("str", generator.stream.getvalue())  # type: ignore[attr-defined]  # its own StringIO, as `generate` reads it
+
+    def _compile(self, source: str, filename: str) -> CodeType:
+        """Python's compiler; what it refuses (25 nested loops, 120 nested ifs, 300 terms) is a syntax error at the template's line."""
+        try:
+            return super()._compile(source, filename)
+        except (SyntaxError, RecursionError, MemoryError) as exc:
+            code_line = exc.lineno if isinstance(exc, SyntaxError) else None
+            named = None if filename == "<template>" else filename  # Jinja's stand-in for a template from a string (a label, a Word part)
+            raise TemplateSyntaxError(_too_deep(exc), _template_line(source, code_line), None, named) from None
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Only the allow-listed attributes and methods, a Record's fields and Jinja's own objects; never a private name."""
         if attr.startswith("_"):
@@ -191,8 +221,40 @@ class SafeEnvironment(ImmutableSandboxedEnvironment):
         """A call with bounded arguments (a macro's are the template's own), and its result bounded too."""
         if not isinstance(__obj, Macro):
             _check_arguments(args, kwargs)
+            _check_method(__obj, args)
         result = super().call(__context, __obj, *args, **kwargs)
         return _checked_result(result)
+
+
+def _too_deep(exc: BaseException) -> str:
+    what = exc.msg if isinstance(exc, SyntaxError) else type(exc).__name__
+    return f"nested too deeply to compile ({what}): nest fewer blocks, or build a long expression in steps with {{% set %}}"
+
+
+def _deepest_line(template: nodes.Template) -> int:
+    """The line of the template's most deeply nested node (walked without recursion: the tree is too deep for it)."""
+    deepest, line = 0, template.lineno
+    pending: list[tuple[nodes.Node, int]] = [(template, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > deepest:
+            deepest, line = depth, node.lineno
+        pending.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return line
+
+
+_DEBUG_INFO = re.compile(r"^debug_info = '([0-9=&]*)'$", re.MULTILINE)
+
+
+def _template_line(code: str, code_line: int | None) -> int:
+    """The template line that generated a line of Jinja's Python code (its `debug_info`), by default the most indented one."""
+    lines = code.splitlines()
+    if code_line is None:
+        code_line = 1 + max(range(len(lines)), key=lambda n: len(lines[n]) - len(lines[n].lstrip()), default=0)
+    found = _DEBUG_INFO.search(code)
+    pairs = [tuple(map(int, pair.split("="))) for pair in found.group(1).split("&") if pair] if found else []
+    before = [template for template, generated in pairs if generated <= code_line]  # in the order of the code
+    return before[-1] if before else 1
 
 
 def _size(value: Any) -> int | None:
@@ -223,17 +285,48 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
 
 def _check_format(text: str) -> None:
     """'%100000000d' would build a huge string: widths and precisions are bounded."""
-    import re
-
     for width in re.findall(r"%[-+ #0]*(\d*)(?:\.(\d+))?", text):
         if any(w and int(w) > MAX_ARGUMENT for w in width):
             raise SecurityError(f"a format width above {MAX_ARGUMENT:,} is not allowed in a template")
 
 
 def _check_arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ARGUMENT:
+    """Whole numbers given to a filter or method, also inside a list of them (`row`'s widths), are at most MAX_ARGUMENT."""
+    pending, seen = [*args, *kwargs.values()], set()
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list | tuple):
+            if id(value) not in seen:  # a list that holds one list many times is read once
+                seen.add(id(value))
+                pending.extend(value)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ARGUMENT:
             raise SecurityError(f"an argument above {MAX_ARGUMENT:,} is not allowed in a template ({value})")
+
+
+def _check_method(method: Any, args: tuple[Any, ...]) -> None:
+    """`str.replace` and `str.join` would build a huge string from small parts: refused before they run."""
+    owner, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
+    if not isinstance(owner, str):
+        return
+    if name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        _check_replace(owner, args[0], args[1])
+    elif name == "join" and args:
+        _check_join(args[0], owner)
+
+
+def _check_join(parts: Any, separator: Any) -> None:
+    """`sep.join(parts)` or `parts | join(sep)`: the separator repeated between a long list's items is refused first."""
+    if isinstance(parts, list | tuple) and isinstance(separator, str):
+        size = sum(len(p) if isinstance(p, str) else 0 for p in parts) + len(separator) * max(len(parts) - 1, 0)
+        if size > MAX_STRING:
+            raise SecurityError(f"a string of more than {MAX_STRING:,} characters is not allowed in a template")
+
+
+def _check_indent(value: Any, width: Any) -> None:
+    """`indent(width)` repeats its width (a number of spaces, or a text) on every line."""
+    size = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+    if isinstance(value, str) and (value.count("\n") + 1) * size + len(value) > MAX_STRING:
+        raise SecurityError(f"a string of more than {MAX_STRING:,} characters is not allowed in a template")
 
 
 def _checked_result(result: Any) -> Any:
@@ -254,6 +347,10 @@ def guard_filter(function: Callable[..., Any]) -> Callable[..., Any]:
             _check_replace(*(str(a) for a in value_args[:3]))
         if function.__name__ == "do_format" and value_args and isinstance(value_args[0], str):
             _check_format(value_args[0])
+        if function.__name__ == "do_join" and len(value_args) >= 2:
+            _check_join(value_args[0], value_args[1])
+        if function.__name__ == "do_indent" and value_args:
+            _check_indent(value_args[0], kwargs.get("width", value_args[1] if len(value_args) >= 2 else 0))
         return _checked_result(function(*args, **kwargs))
 
     return guarded
@@ -287,40 +384,86 @@ def _budget_megabytes() -> float:
     return float(os.environ.get("DEALDOCS_RENDER_MEGABYTES", "2048"))
 
 
-def _rss_megabytes() -> float:
+def _data_bytes() -> int | None:
+    """The process's private writable memory (VmData: heap and anonymous mappings), what RLIMIT_DATA counts."""
     try:
-        with open("/proc/self/statm", "rb") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        with open("/proc/self/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"VmData:"):
+                    return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
-        return 0.0
+        pass
+    return None
+
+
+_active = False
+"""Whether a budget is running: a budget inside another (an include's, a label's inside a render's) adds nothing."""
+
+
+@contextmanager
+def _memory_limit(megabytes: float) -> Iterator[None]:
+    """The operating system refuses memory past what the process holds now plus `megabytes` (RLIMIT_DATA).
+
+    Relative, and only while the template runs: the tape and its polars frames, loaded before,
+    and the work after (writing files) are not limited. An allocation past it fails at once,
+    in Python as a MemoryError, however large the single request (a timer could only notice
+    it after the fact). Where the limit cannot be read or set, the size checks above remain.
+    """
+    held = _data_bytes()
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    except (OSError, ValueError):
+        held = None
+    if held is None:
+        yield
+        return
+    limit = min([held + int(megabytes * 2**20), *(n for n in (soft, hard) if n != resource.RLIM_INFINITY)])  # never above the user's own
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def out_of_memory(what: str) -> BudgetExceeded:
+    """The error for work that needed more memory than the budget: a MemoryError inside `budget` is reported as this."""
+    return BudgetExceeded(f"{what} needed more than {_budget_megabytes():g} MB (DEALDOCS_RENDER_MEGABYTES)")
 
 
 @contextmanager
 def budget(what: str) -> Iterator[None]:
-    """Stop the work inside after DEALDOCS_RENDER_SECONDS or DEALDOCS_RENDER_MEGABYTES more memory.
+    """Stop the work inside after DEALDOCS_RENDER_SECONDS, or when it would hold DEALDOCS_RENDER_MEGABYTES more memory.
 
-    A timer signal checks both every 50 ms; signals reach only the main thread, so in
-    another thread the size limits above are the only bound.
+    Time: a timer signal checks every 50 ms; signals reach only the main thread, so in another
+    thread the size limits above are the only bound. Memory: the operating system's limit
+    (`_memory_limit`); the MemoryError it causes is reported as the budget it is. A budget
+    inside another is the outer one.
     """
-    if threading.current_thread() is not threading.main_thread():
+    global _active
+    if _active or threading.current_thread() is not threading.main_thread():
         yield
         return
     seconds, megabytes = _budget_seconds(), _budget_megabytes()
-    start, base = time.monotonic(), _rss_megabytes()
+    start = time.monotonic()
 
     def check(_signum: int, _frame: Any) -> None:
         if time.monotonic() - start > seconds:
             raise BudgetExceeded(f"{what} took longer than {seconds:g} s (DEALDOCS_RENDER_SECONDS)")
-        if _rss_megabytes() - base > megabytes:
-            raise BudgetExceeded(f"{what} used more than {megabytes:g} MB (DEALDOCS_RENDER_MEGABYTES)")
 
-    previous = signal.signal(signal.SIGALRM, check)
-    before = signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+    _active = True
     try:
-        yield
+        with _memory_limit(megabytes):  # the timer runs only inside, so that it never interrupts setting or lifting the limit
+            previous = signal.signal(signal.SIGALRM, check)
+            before = signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+            try:
+                yield
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, *before)
+                signal.signal(signal.SIGALRM, previous)
+    except MemoryError as exc:  # raised once the limit is lifted again, with the template's frames
+        raise out_of_memory(what).with_traceback(exc.__traceback__) from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, *before)
-        signal.signal(signal.SIGALRM, previous)
+        _active = False
 
 
 def is_refusal(exc: BaseException) -> bool:

@@ -530,7 +530,7 @@ DEAL_MISTAKES = [  # id, custom fields, pool sections, text on the line, key pat
     ("a-canonical-name", custom("{name: fico, column: TSPRD, kind: integer}"), "", "TSPRD", "custom_fields.0.name",
      "fico is a canonical field: map it under pool.columns instead (value 'fico')"),
     ("name-not-snake-case", custom("{name: Teaser Spread, column: TSPRD, kind: percent}"), "", "TSPRD", "custom_fields.0.name",
-     "String should match pattern '^[a-z][a-z0-9_]*$' (value 'Teaser Spread')"),
+     "not of the form this key takes (the pattern ^[a-z][a-z0-9_]*$) (value 'Teaser Spread')"),
     ("decimals-of-an-integer", custom("{name: teaser, column: TSPRD, kind: integer, decimals: 2}"), "", "TSPRD", "custom_fields.0.decimals",
      "only a percent field has decimals: remove decimals (value '2')"),
     ("range-of-a-category", custom("{name: program, column: PROG, kind: category, codes: {A: a}, range: [0, 1]}"), "", "PROG", "custom_fields.0.range",

@@ -58,6 +58,15 @@ def test_every_problem_at_once_with_its_line(deal_dir: Path) -> None:
         assert any(f"deal.yaml:{line} [{field}]" in p for p in found), (field, found)
 
 
+def test_a_models_own_check_reads_in_its_own_words(deal_dir: Path) -> None:
+    """A check a model makes itself is the whole message: pydantic's wording ("Value error, ...") never reaches the user."""
+    rule = {"kind": "bands", "edges": [700, 650], "label": "{{ lo }} - {{ hi }}", "first_label": "to {{ hi }}", "last_label": "over {{ lo }}"}
+    table = {"id": "fico", "title": ["FICO"], "header": ["FICO"], "field": "fico", "rule": rule}
+    path = edit(deal_dir, lambda d: d["term_sheet"]["pool"]["tables"].setdefault("tables", []).append(table))
+    (problem,) = problems_of(path)
+    assert problem.endswith("[term_sheet.pool.tables.tables.0.rule]: error: band edges must be strictly increasing"), problem
+
+
 def test_missing_field_is_named(deal_dir: Path) -> None:
     path = edit(deal_dir, lambda d: d["term_sheet"]["pool"]["columns"].pop("balance"))
     (problem,) = problems_of(path)

@@ -484,6 +484,11 @@ def _message(model: type[BaseModel], loc: tuple[Key, ...], err: Any) -> str:
         return REQUIRED
     if kind in ("literal_error", "enum") and (choices := _choices(model, loc)):
         return f"must be one of {', '.join(choices)}"
+    context = err.get("ctx") or {}
+    if kind == "value_error" and "error" in context:  # a model's own check: its words, without pydantic's "Value error, "
+        return str(context["error"])
+    if kind == "string_pattern_mismatch" and "pattern" in context:
+        return f"not of the form this key takes (the pattern {context['pattern']})"
     return str(err["msg"])
 
 

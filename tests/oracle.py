@@ -502,8 +502,17 @@ def controlled_rounding_exists(shares: Sequence[Sequence[Fraction]], row_totals:
 # --- the pool-data block -----------------------------------------------------------------------
 
 
-def pool_data_line(item: Mapping[str, Any], frames: Sequence[tuple[str | None, Sequence[Loan]]], decimals: Mapping[str, int]) -> dict[str, Any]:
-    """One pool-data line: a figure and a note per column (each group's, then the total), as the JSON export writes it."""
+def pool_data_line(
+    item: Mapping[str, Any],
+    frames: Sequence[tuple[str | None, Sequence[Loan]]],
+    decimals: Mapping[str, int],
+    printed: Sequence[tuple[Mapping[str, Any], str | None, Mapping[str, Any]]] = (),
+) -> dict[str, Any]:
+    """One pool-data line: a figure and a note per column (each group's, then the total), as the JSON export writes it.
+
+    `printed` are the one-way tables printed, (spec, group key, `one_way`), in print order: a line
+    that a row of one states prints that row's figure (`stated_figure`).
+    """
     figures: list[Any] = []
     notes: list[str | None] = []
     for key, loans in frames:
@@ -512,9 +521,60 @@ def pool_data_line(item: Mapping[str, Any], frames: Sequence[tuple[str | None, S
             notes.append(None)
             continue
         figure, note = _line_figure(item, loans, decimals)
+        if figure is not None and (stated := stated_figure(item, key, note, printed)) is not None:
+            figure = stated
         figures.append(figure)
         notes.append(note)
     return {"figures": figures, "notes": notes}
+
+
+def stated_figure(
+    item: Mapping[str, Any], key: str | None, state: str | None, printed: Sequence[tuple[Mapping[str, Any], str | None, Mapping[str, Any]]]
+) -> str | None:
+    """The percent of the row stating a share (of one value) or largest_state line, in the first one-way table printed for group `key`.
+
+    Only a line at 2 decimals without `match_table: false`; a states table states a state's
+    share, a categories table the share of one category's value. None: the line's own figure.
+    """
+    if item.get("match_table", True) is False or item.get("decimals", 2) != 2:
+        return None
+    if item["kind"] == "largest_state":
+        field, value = "state", state
+    elif item["kind"] == "share":
+        field, value = item["field"], item["value"]
+        if isinstance(value, list):
+            if len(value) != 1:
+                return None
+            value = value[0]
+        if isinstance(value, dict):
+            return None
+    else:
+        return None
+    for spec, table_key, table in printed:
+        kind = spec["rule"]["kind"]
+        if table_key != key or "across" in spec or spec["field"] != field or kind not in ("states", "categories"):
+            continue
+        if item["kind"] == "largest_state" and kind != "states":
+            continue
+        if kind == "states":
+            label = STATE_NAMES.get(str(value))
+        else:
+            labels = [c["label"] for c in spec["rule"]["categories"] if _same_value(c["value"], value)]
+            label = labels[-1] if labels else None
+        if label is None:
+            return None
+        return next((row["percent"] for row in table["rows"] if row["label"] == label), None)
+    return None
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """A category's value and a share's as the loans hold them: numbers equal as decimals, flags as true or false, else as text."""
+    if isinstance(a, bool) or isinstance(b, bool) or str(a).lower() in ("true", "false"):
+        return str(a).lower() == str(b).lower()
+    try:
+        return Decimal(str(a)) == Decimal(str(b))
+    except ArithmeticError:
+        return str(a) == str(b)
 
 
 def _line_figure(item: Mapping[str, Any], loans: Sequence[Loan], decimals: Mapping[str, int]) -> tuple[Any, str | None]:

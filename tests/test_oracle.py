@@ -378,11 +378,14 @@ def disagreements(pool: Mapping[str, Any], tape_file: Path, printed: Mapping[str
         if {k: table["total"].get(k) for k in want["total"]} != want["total"]:
             found.append(f"{where} total: printed {table['total']}, oracle {want['total']}")
     frames = oracle.group_frames(loans, groups)
+    stating = [
+        (spec, key, oracle.one_way(spec, frame, DECIMALS, pool_cents if key is not None else None)) for spec, key, frame in expected if "across" not in spec
+    ]  # the one-way tables printed, whose rows may state a pool-data line's figure
     lines = printed.get("pool_data", {}).get("lines", [])
     if len(lines) != len(pool["summary"]):
         found.append(f"{len(lines)} pool-data lines printed, expected {len(pool['summary'])}")
     for item, line in zip(pool["summary"], lines, strict=False):
-        want_line = oracle.pool_data_line(item, frames, DECIMALS)
+        want_line = oracle.pool_data_line(item, frames, DECIMALS, stating)
         if (line["figures"], line["notes"]) != (want_line["figures"], want_line["notes"]):
             found.append(f"pool-data {item}: printed {line['figures']} {line['notes']}, oracle {want_line['figures']} {want_line['notes']}")
     return found

@@ -89,8 +89,10 @@ def test_servicing_fee_needed_without_a_column(deal_dir: Path) -> None:
 def test_tape_override_and_missing_tape(deal_dir: Path) -> None:
     (deal_dir / "loans.csv").rename(deal_dir / "other.csv")
     loaded = load_deal(deal_dir / "deal.yaml")
-    with pytest.raises(DealdocsError, match="loan tape not found"):
+    with pytest.raises(DealdocsError, match="loan tape not found") as info:
         analyse(loaded)
+    line = next(n for n, text in enumerate((deal_dir / "deal.yaml").read_text().splitlines(), 1) if text.strip().startswith("tape:"))
+    assert str(info.value.problems[0]).startswith(f"{deal_dir / 'deal.yaml'}:{line} [term_sheet.pool.tape]: error:")  # the line to fix
     assert analyse(loaded, deal_dir / "other.csv").summary.pool.count == 875
 
 

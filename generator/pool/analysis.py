@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -70,7 +71,9 @@ def tape_path(loaded: LoadedDeal, override: Path | None = None) -> Path:
     """
     pool = term_sheet_of(loaded).pool
     path = override if override else loaded.path.parent / pool.tape
-    if why := check_path(path):
+    where = "the path given to --tape" if override else "the path, relative to the deal file's folder"
+    why = check_path(path) or (None if os.path.lexists(path) else f"loan tape not found: check {where}")
+    if why:
         shown = str(path).replace("\0", "\\0")
         if override:
             raise TapeError([Problem(shown, None, "--tape", None, why)])

@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.api import documents_of, load_deal
 
@@ -227,6 +229,21 @@ def test_check_names_each_character_outside_ascii_and_what_to_write_instead(tmp_
     for stray in (lines["a.txt:3"], lines["b.htm:3"]):
         assert "byte 0xE9 is not UTF-8" in stray and "caf\ufffd" in stray, stray
     assert "in ASCII" in lines["a.txt:3"] and "numeric character reference" in lines["b.htm:3"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=30))
+def test_check_names_every_character_outside_ascii_once(line: str) -> None:
+    """Whatever the line, the advice names each distinct offending character once, with a reference (.htm) or printable ASCII (.txt)."""
+    from generator.formats.edgar_check import non_ascii_advice
+
+    html, text = non_ascii_advice(line, html=True), non_ascii_advice(line, html=False)
+    assert html.isascii() and text.isascii()
+    for char in set(line):
+        code = f"U+{ord(char):04X} "
+        assert html.count(code) == (ord(char) > 0x7F) and text.count(code) == (not " " <= char <= "~"), (html, text)
+        if ord(char) > 0x7F:
+            assert f"&#{ord(char)};" in html
 
 
 def test_check_names_a_control_character_in_text(tmp_path: Path) -> None:

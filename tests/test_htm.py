@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.api import documents_of, load_deal
 
@@ -207,6 +209,48 @@ def test_check_reports_file_line_and_rule(tmp_path: Path) -> None:
     assert result.exit_code == 1
     for expected in ("a.txt:2 [width]", "a.txt:3 [tab]", "a.txt:4 [page]", "b.htm:2 [nested-table]", "b.htm:3 [element]"):
         assert expected in result.output, result.output
+
+
+def test_check_names_each_character_outside_ascii_and_what_to_write_instead(tmp_path: Path) -> None:
+    """A .txt gets the ASCII render would print, a .htm the numeric reference; the value shows as UTF-8, a stray byte in hex."""
+    from generator.cli import app
+
+    (tmp_path / "a.txt").write_bytes("fine\nSoci\u00e9t\u00e9 \u2014 Soci\u00e9t\u00e9\n".encode() + b"caf\xe9\n")
+    (tmp_path / "b.htm").write_bytes("<html><body>\n<p>Soci\u00e9t\u00e9 \u2014</p>\n".encode() + b"<p>caf\xe9</p></body></html>\n")
+    result = runner.invoke(app, ["check", str(tmp_path / "a.txt"), str(tmp_path / "b.htm")])
+    assert result.exit_code == 1
+    lines = {line.split(" ", 1)[0].rsplit("/", 1)[-1]: line for line in result.output.splitlines() if "[ascii]" in line}
+    assert sorted(lines) == ["a.txt:2", "a.txt:3", "b.htm:2", "b.htm:3"], result.output  # one problem per line
+    text, html = lines["a.txt:2"], lines["b.htm:2"]
+    assert "U+00E9 LATIN SMALL LETTER E WITH ACUTE: write 'e'" in text and "U+2014 EM DASH: write '-'" in text, text
+    assert text.count("U+00E9") == 1 and "'Soci\u00e9t\u00e9 \u2014 Soci\u00e9t\u00e9'" in text and "&#" not in text, text
+    assert "U+00E9 LATIN SMALL LETTER E WITH ACUTE: write &#233;" in html and "U+2014 EM DASH: write &#8212;" in html, html
+    assert "Soci\u00e9t\u00e9" in html and "&#8220;" not in html, html
+    for stray in (lines["a.txt:3"], lines["b.htm:3"]):
+        assert "byte 0xE9 is not UTF-8" in stray and "caf\ufffd" in stray, stray
+    assert "in ASCII" in lines["a.txt:3"] and "numeric character reference" in lines["b.htm:3"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=30))
+def test_check_names_every_character_outside_ascii_once(line: str) -> None:
+    """Whatever the line, the advice names each distinct offending character once, with a reference (.htm) or printable ASCII (.txt)."""
+    from generator.formats.edgar_check import non_ascii_advice
+
+    html, text = non_ascii_advice(line, html=True), non_ascii_advice(line, html=False)
+    assert html.isascii() and text.isascii()
+    for char in set(line):
+        code = f"U+{ord(char):04X} "
+        assert html.count(code) == (ord(char) > 0x7F) and text.count(code) == (not " " <= char <= "~"), (html, text)
+        if ord(char) > 0x7F:
+            assert f"&#{ord(char)};" in html
+
+
+def test_check_names_a_control_character_in_text(tmp_path: Path) -> None:
+    from generator.formats.edgar_check import text_problems
+
+    (problem,) = text_problems("bell\x07\n", "a.txt")
+    assert (problem.line, problem.column) == (1, "ascii") and "U+0007 (a control character): no ASCII equivalent" in problem.message
 
 
 def test_check_names_a_pdf_beside_the_documents_once_instead_of_reading_it_as_ascii(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import lru_cache
 from html.entities import name2codepoint
@@ -76,8 +77,54 @@ def name_problems(name: str, source: str) -> list[Problem]:
 
 
 def text_problems(text: str, source: str) -> list[Problem]:
-    """EDGAR ASCII's rules (printable ASCII, no tabs, 80 columns, 132 in <TABLE>, `<PAGE>` usage), line by line."""
-    return [Problem(source, number, rule, line, message) for number, rule, line, message in edgar.violations(text)]
+    """EDGAR ASCII's rules (printable ASCII, no tabs, 80 columns, 132 in <TABLE>, `<PAGE>` usage), line by line.
+
+    A line with characters outside printable ASCII names each of them and its ASCII equivalent
+    (EDGAR text cannot hold a character reference).
+    """
+    return [
+        Problem(source, number, rule, _shown(line), non_ascii_advice(line, html=False) if rule == "ascii" else message)
+        for number, rule, line, message in edgar.violations(text)
+    ]
+
+
+def non_ascii_advice(line: str, html: bool) -> str:
+    """What to write instead of each distinct character of `line` outside printable ASCII, named by its code point.
+
+    In HTML, its numeric character reference (`&#8212;`); in EDGAR text, the ASCII `render`
+    itself would print for it (anyascii's), or, without one, that it must go. A byte that is
+    not UTF-8 (read as a lone surrogate, see `file_problems`) is named by its hex value.
+    """
+    advice = []
+    for char in dict.fromkeys(line):
+        code = ord(char)
+        if " " <= char <= "~" or (html and code < 0x80):
+            continue
+        if 0xDC80 <= code <= 0xDCFF:
+            target = "as a numeric character reference" if html else "in ASCII"
+            advice.append(f"byte 0x{code - 0xDC00:02X} is not UTF-8: save the file as UTF-8 to see its character, then write it {target}")
+            continue
+        name = f"U+{code:04X} {unicodedata.name(char, '(a control character)')}"
+        if html:
+            advice.append(f"{name}: write &#{code};")
+        elif (ascii_ := _anyascii(char)).isascii() and ascii_.isprintable() and ascii_.strip():
+            advice.append(f"{name}: write {ascii_!r}")
+        else:
+            advice.append(f"{name}: no ASCII equivalent: remove or reword it")
+    where = "ASCII" if html else "printable ASCII"
+    return f"character{'s' * (len(advice) != 1)} outside {where}: " + "; ".join(advice)
+
+
+def _anyascii(char: str) -> str:
+    """The ASCII `render` prints for a character in EDGAR text."""
+    from anyascii import anyascii
+
+    return str(anyascii(char))
+
+
+def _shown(line: str) -> str:
+    """A line as a message shows it: a byte that is not UTF-8 as U+FFFD, so that the message can be printed."""
+    return re.sub("[\udc80-\udcff]", "\ufffd", line)
 
 
 def html_problems(text: str, source: str, folder: Path | None = None, names: Collection[str] | None = None) -> list[Problem]:
@@ -89,7 +136,7 @@ def html_problems(text: str, source: str, folder: Path | None = None, names: Col
     only their form is checked.
     """
     found = [
-        Problem(source, number, "ascii", line.strip()[:80], "character outside ASCII: write it as a character reference (&#8220;)")
+        Problem(source, number, "ascii", _shown(line.strip()[:80]), non_ascii_advice(line, html=True))
         for number, line in enumerate(text.splitlines(), 1)
         if not line.isascii()
     ]
@@ -276,7 +323,8 @@ def file_problems(path: Path, folder: Path | None = None) -> list[Problem]:
         return found
     if not path.is_file():
         return [*found, Problem(source, None, "file", None, "not a regular file: EDGAR takes documents only")]
-    text = path.read_bytes().decode("latin-1")  # every byte a character: non-ASCII bytes are reported, never a decoding error
+    # UTF-8, so a message shows the characters; a byte that is not UTF-8 is kept (a lone surrogate) and reported, never a decoding error
+    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
     if suffix in (".htm", ".html"):
         return found + html_problems(text, source, folder if folder is not None else path.parent)
     return found + text_problems(text, source)

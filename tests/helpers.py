@@ -42,7 +42,8 @@ RULE = re.compile(r"^[-=_]{3,}$")
 def normalised(text: str) -> list[str]:
     """The words of a document's text in any format, spelled alike: ASCII, rules dropped, hyphenated line ends joined."""
     text = anyascii(unicodedata.normalize("NFKC", text).replace("\u2014", "--"))  # an em dash is typed '--' in EDGAR text
-    text = re.sub(r"(?<=[A-Za-z0-9])-\n(?=[A-Za-z0-9])", "-", text)  # 'Pass-' / 'Through' or '333-' / '270001' at a line end
+    # 'Pass-' / 'Through' or '333-' / '270001' at a line end are joined; a suspended hyphen ('one-' / 'to four-family') is not
+    text = re.sub(r"(?<=[A-Za-z0-9])-\n(?=[A-Za-z0-9])(?!to four-)", "-", text)
     text = re.sub(r"\$\s+", "$", text)
     words = [w for w in text.split() if not RULE.match(w)]
     return ["jurisdiction" if w == "juris-" else w for w in words if w != "diction"]  # the cover's split caption

@@ -573,7 +573,7 @@ def test_three_loan_groups_print_each_table_per_group_and_for_the_pool(tmp_path:
     members = {label: [r for r in loans if r["DEAL_GRP"] == code] for label, code in zip(GROUPS, ("I", "II", "III"), strict=True)}
     members["Total Pool"] = loans
     assert all(members.values()) and sum(len(members[g]) for g in GROUPS) == len(loans)
-    assert "three loan groups (Group I, Group II, Group III)" in " ".join(text.split())
+    assert "three loan groups (Group I, Group II and Group III)" in " ".join(text.split())
     block = printed(text, "POOL DATA")
     assert block.heads == ["Characteristic", *GROUPS, "Total Pool"]
     assert block.row("Number of Mortgage Loans") == [f"{len(rows):,}" for rows in members.values()]

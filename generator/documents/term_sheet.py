@@ -22,9 +22,10 @@ def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
 
 
 def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
-    """The modern term sheet's context: the 8-K's, the pool-data block, and every table checked to fit EDGAR text."""
+    """The modern term sheet's context: the 8-K's, the pool-data block, the facts its prose states, every table checked to fit EDGAR text."""
     from generator.documents.grids import pool_width_problems, width_problems
     from generator.documents.labels import analysed
+    from generator.documents.pool_facts import pool_facts
     from generator.errors import DealFileError
     from generator.pool.strats import TablePlaces
 
@@ -35,6 +36,7 @@ def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     return {
         "deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary,
         "tables": analysis.tables, "pool_data": analysis.pool_data,
+        "facts": pool_facts(analysis.tape.loans, term_sheet_of(loaded).pool.groups),
     }  # fmt: skip
 
 

@@ -132,8 +132,11 @@ def test_validate_measures_labels_as_render_lays_them_out(tmp_path: Path) -> Non
         assert result.exit_code == 2 and why in result.output and "template error" not in result.output, result.output
 
 
-def test_the_modern_term_sheet_is_filed_as_exhibit_99_1(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["render", str(PRIME / "deal.yaml"), "--submission", str(tmp_path / "sub")])
+def test_the_modern_term_sheet_is_filed_as_exhibit_99_1_when_the_deal_file_chooses_it(tmp_path: Path) -> None:
+    shutil.copytree(PRIME, tmp_path / "deal")
+    deal = tmp_path / "deal" / "deal.yaml"
+    deal.write_text(deal.read_text().replace("term_sheet_as: fwp", "term_sheet_as: exhibit_99"))
+    result = runner.invoke(app, ["render", str(deal), "--submission", str(tmp_path / "sub")])
     assert result.exit_code == 0, result.output
     assert "Collateral Term Sheet" in (tmp_path / "sub" / "form8-k.htm").read_text()
     assert "Collateral Term Sheet" in (tmp_path / "sub" / "ex99-1.htm").read_text()

@@ -44,6 +44,12 @@ class Address(Strict):  # noqa: D101 (a docstring would become its description i
     zip: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
 
 
+Cik = Annotated[str, StringConstraints(pattern=r"^\d{10}$")]
+"""A Central Index Key: EDGAR's filer number, ten digits with its leading zeros."""
+RegistrationFileNumber = Annotated[str, StringConstraints(pattern=r"^333-\d{6}(-\d{2})?$")]
+"""A Securities Act registration file number: '333-270001', or with an issuing entity's suffix '333-270001-01'."""
+
+
 class Depositor(Strict):  # noqa: D101 (see Address)
     name: NonEmpty = Field(description="Exact name of registrant: 'Citicorp Mortgage Securities, Inc.'")
     short_name: NonEmpty = Field(description="Defined term used in the text: 'CMSI'.")
@@ -51,6 +57,7 @@ class Depositor(Strict):  # noqa: D101 (see Address)
     state_of_incorporation: NonEmpty
     commission_file_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")]
     irs_employer_number: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{7}$")]
+    cik: Cik | None = Field(None, description="Central Index Key, EDGAR's 10 digits: '0001234567'; submission.json names the filer by it.")
     address: Address
     phone: Annotated[str, StringConstraints(pattern=r"^\(\d{3}\) \d{3}-\d{4}$")]
 
@@ -737,8 +744,25 @@ class FilingExhibit(Strict):
     file: NonEmpty = Field(description="The exhibit's EDGAR HTML (.htm) or ASCII (.txt) file, relative to the deal file; its name is kept.")
 
 
+class IssuingEntity(Strict):  # noqa: D101 (see Address)
+    name: NonEmpty = Field(description="Exact name of the issuing entity: 'Prime Jumbo Mortgage Trust 2024-1'.")
+    cik: Cik | None = Field(None, description="Its Central Index Key, ten digits: '0001234568'.")
+
+
 class Filing(Strict):
-    """The Form 8-K `render --submission` files: its cover data beyond the depositor's, and what it carries."""
+    """The filings `render --submission` makes: the Form 8-K's cover data beyond the depositor's and what it carries, and the free writing prospectus."""
+
+    term_sheet_as: Literal["fwp", "exhibit_99"] | None = Field(
+        None,
+        description="How the term sheet is filed. fwp: a Rule 433 free writing prospectus, form type FWP, its own submission; "
+        "exhibit_99: Exhibit 99.1 to the Form 8-K, as the 2003 filings. By default fwp for the modern layout (its legend is Rule 433's), "
+        "exhibit_99 for the 8k layout.",
+    )
+    issuing_entity: IssuingEntity | None = Field(None, description="The issuing entity, a filer of the free writing prospectus with the depositor.")
+    registration_file_number: RegistrationFileNumber | None = Field(
+        None, description="The registration statement's file number the FWP is filed under: '333-270001' or '333-270001-01'; "
+        "by default the term sheet's registration_number."
+    )
 
     report_date: Date | None = Field(
         None, description="Date of report (earliest event); by default the term sheet's report date, else the takedown opinion's date."

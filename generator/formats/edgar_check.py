@@ -365,8 +365,9 @@ def folder_problems(folder: Path, key: Ed25519PublicKey | None = None) -> list[P
     return found + submission_problems(folder, top, key)
 
 
-FORM_EXHIBITS = {"8-K": frozenset({1, 2, 3, 4, 5, 7, 8, 10, 14, 16, 17, 20, 23, 24, 36, 99, 101, 104, 106})}
-"""The exhibit numbers each form dealdocs files may carry: the Form 8-K column of Item 601(a)'s exhibit table (Regulation S-K)."""
+FORM_EXHIBITS = {"8-K": frozenset({1, 2, 3, 4, 5, 7, 8, 10, 14, 16, 17, 20, 23, 24, 36, 99, 101, 104, 106}), "FWP": frozenset[int]()}
+"""The exhibit numbers each form dealdocs files may carry: the Form 8-K column of Item 601(a)'s exhibit table (Regulation S-K);
+a free writing prospectus (Rule 433) is one document, with no exhibits."""
 _EXHIBIT = re.compile(r"^EX-(\d{1,3})(\.\d{1,3})?$")
 _ENTRY_KEYS = ("type", "description", "file", "sha256")
 
@@ -420,12 +421,15 @@ def _form_problems(source: str, form: object, listed: list[dict[str, str]]) -> l
     found = []
     types = [d["type"] for d in listed]
     if types.count(form) != 1 or types[0] != form:
-        found.append(Problem(source, None, "form", form, f"a {form} submission lists one primary document of type {form}, first ({types.count(form)} listed)"))
+        found.append(Problem(source, None, "form", form, f"an {form} submission lists one primary document of type {form}, first ({types.count(form)} listed)"))
     for kind in types:
         match = _EXHIBIT.match(kind)
         if kind != form and (match is None or int(match.group(1)) not in FORM_EXHIBITS[form]):
-            found.append(Problem(source, None, "form", kind, f"not an exhibit type a Form {form} takes (Item 601 of Regulation S-K)"))
-    found += [Problem(source, None, "form", kind, "listed twice: each exhibit type is filed once") for kind in sorted({t for t in types if types.count(t) > 1})]
+            why = f"not an exhibit type a Form {form} takes (Item 601 of Regulation S-K)"
+            why = why if FORM_EXHIBITS[form] else f"an {form} is filed alone: it takes no exhibits"
+            found.append(Problem(source, None, "form", kind, why))
+    twice = sorted({t for t in types if t != form and types.count(t) > 1})  # a second primary is the rule above
+    found += [Problem(source, None, "form", kind, "listed twice: each exhibit type is filed once") for kind in twice]
     return found
 
 

@@ -1,4 +1,9 @@
-"""A Form 8-K submission folder: what a filing agent uploads to EDGAR, as it is.
+"""The submission folders of a deal's filings: what a filing agent uploads to EDGAR, as it is.
+
+A modern term sheet is a Rule 433 free writing prospectus: its own submission, form type FWP,
+the term sheet its one document, filed by the depositor and the issuing entity under the
+registration file number (`filing.term_sheet_as`, by default from the layout). Everything else
+is filed with the Form 8-K.
 
 The main document is the Form 8-K itself (Items 8.01 and 9.01, its exhibit index linking each
 exhibit's file, as Item 601(a)(2) of Regulation S-K has required since 2017); the exhibits are the
@@ -34,6 +39,10 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 MAIN = "form8-k.htm"
+FWP_MAIN = "fwp.htm"
+FWP_FOLDERS = {"FWP": "fwp", "8-K": "8-k"}
+"""A deal that makes both filings writes each in its own sub-folder of the submission folder: EDGAR takes one flat folder per submission."""
+TERM_SHEETS = ("term-sheet-8k", "collateral-term-sheet")
 MANIFEST = edgar_check.MANIFEST
 EXHIBITS = {"term-sheet-8k": ("99.1", "ex99-1.htm"), "collateral-term-sheet": ("99.1", "ex99-1.htm"), "exhibit-5-1-takedown": ("5.1", "ex5-1.htm")}
 """The drafted documents an 8-K carries: their exhibit number (Item 601 of Regulation S-K) and file name."""
@@ -71,8 +80,8 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
             template has problems.
     """
     deal, filing = loaded.deal, loaded.deal.filing
-    chosen, drafted = _chosen(loaded)
-    if not drafted and filing is None:
+    chosen, _ = _chosen(loaded)
+    if "8-K" not in forms(loaded):
         raise DealFileError([Problem(str(loaded.path), None, None, None, (
             "this deal file has no Form 8-K to file: a shelf opinion is an exhibit to a Form S-3 registration statement, "
             "which dealdocs does not draft; render it with --format htm and attach it to the S-3"
@@ -103,50 +112,117 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     return [SubmissionDocument("8-K", description, MAIN, main.encode("ascii")), *documents]
 
 
+def assemble_fwp(loaded: LoadedDeal, tape: Path | None = None, templates: Path | None = None) -> list[SubmissionDocument]:
+    """The free writing prospectus submission: the term sheet, with its Rule 433 legend, as the one document of form type FWP.
+
+    Raises:
+        DealdocsError: The deal file does not file its term sheet as an FWP, or has problems.
+    """
+    if "FWP" not in forms(loaded):
+        raise DealFileError([loaded.problem(("filing", "term_sheet_as"), term_sheet_as(loaded), "the term sheet is not filed as a free writing prospectus")])
+    if problems := filing_problems(loaded):
+        raise DealFileError(problems)
+    content = render_htm(loaded, DOCUMENTS["collateral-term-sheet"], tape, template_dirs(loaded, templates)).text.encode("ascii")
+    return [SubmissionDocument("FWP", "Free writing prospectus (Rule 433): collateral term sheet", FWP_MAIN, content)]
+
+
+def term_sheet_as(loaded: LoadedDeal) -> str | None:
+    """How the term sheet is filed: 'fwp' or 'exhibit_99' (the deal file's choice, else the layout's: modern is a free writing prospectus); None without one."""
+    deal = loaded.deal
+    if deal.term_sheet is None:
+        return None
+    if deal.filing is not None and deal.filing.term_sheet_as is not None:
+        return deal.filing.term_sheet_as
+    return "fwp" if deal.term_sheet.layout == "modern" else "exhibit_99"
+
+
+def forms(loaded: LoadedDeal) -> list[str]:
+    """The forms the deal files, in filing order: 'FWP' for a term sheet filed so, '8-K' when anything is left for one."""
+    fwp = term_sheet_as(loaded) == "fwp"
+    chosen, drafted = _chosen(loaded)
+    filing = loaded.deal.filing
+    eight_k = bool(chosen) or (filing is not None and (bool(filing.exhibits) or not fwp)) or (not fwp and bool(drafted))
+    return ["FWP"] * fwp + ["8-K"] * eight_k
+
+
 def write_submission(
     loaded: LoadedDeal, folder: Path, tape: Path | None = None, templates: Path | None = None, key: Ed25519PrivateKey | None = None
 ) -> list[Path]:
-    """Assemble a deal's 8-K submission and publish it into `folder`, all together or nothing.
+    """Assemble a deal's submissions and publish each into its folder, all together or nothing.
 
     Args:
         loaded: The deal, from `load_deal`.
-        folder: The submission folder; created if missing. A folder holding other files is refused
-            (a filing agent would upload them too).
+        folder: The submission folder; created if missing. A deal that files both an FWP and an 8-K
+            writes them into its sub-folders `fwp` and `8-k` (`FWP_FOLDERS`). A folder holding other
+            files is refused (a filing agent would upload them too).
         tape: A loan tape to use instead of the deal file's.
         templates: A folder of templates that override the built-in ones by name.
         key: An Ed25519 key to sign `submission.json` with (`generator.signing`).
 
     Returns:
-        The paths written: the documents, then `submission.json`.
+        The paths written: each submission's documents, then its `submission.json`.
 
     Raises:
-        DealdocsError: As `assemble`; or the folder holds other files or cannot be written.
+        DealdocsError: As `assemble` and `assemble_fwp`; or a folder holds other files or cannot be written.
     """
-    from generator.files import JOURNAL, publish
+    from generator.files import publish
 
-    documents = assemble(loaded, tape, templates)
-    names = {d.file for d in documents} | {MANIFEST, JOURNAL}  # the journal of a run killed while publishing: this one replaces it
+    filed = forms(loaded)
+    if not filed:
+        assemble(loaded, tape, templates)  # refuses with the reason
+    built = {form: (assemble_fwp if form == "FWP" else assemble)(loaded, tape, templates) for form in filed}
+    places = {form: folder / FWP_FOLDERS[form] if len(built) > 1 else folder for form in built}
+    _refuse_strays(folder, set(FWP_FOLDERS.values()) if len(built) > 1 else {d.file for d in built[filed[0]]})
+    for form, documents in built.items():
+        _refuse_strays(places[form], {d.file for d in documents})
+    written: list[Path] = []
+    for form, documents in built.items():
+        written += publish(places[form], [*((d.file, d.content) for d in documents), (MANIFEST, manifest(loaded, documents, key))])
+    return written
+
+
+def _refuse_strays(folder: Path, names: set[str]) -> None:
+    """Refuse a folder holding files other than `names` (a submission's own, or its sub-folders): a filing agent would upload them too."""
+    from generator.files import JOURNAL
+
+    names = names | {MANIFEST, JOURNAL}  # the journal of a run killed while publishing: this one replaces it
     if folder.is_dir():
         strays = sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.name not in names)
         if strays:
             message = f"holds files that are not part of this submission ({', '.join(strays[:5])}): a filing agent would upload them too; use an empty folder"
             raise OutputError([Problem(str(folder), None, None, None, message)])
-    return publish(folder, [*((d.file, d.content) for d in documents), (MANIFEST, manifest(loaded, documents, key))])
 
 
 def manifest(loaded: LoadedDeal, documents: Sequence[SubmissionDocument], key: Ed25519PrivateKey | None = None) -> str:
-    """`submission.json`: the filing's form, registrant and date, and each document's type, description, file and SHA-256; signed with `key` if given."""
+    """`submission.json`: the filing's form, filers (registrant) and date, and each document's type, description, file and SHA-256.
+
+    Signed with `key` if given.
+    """
     depositor = loaded.deal.depositor
-    data: dict[str, Any] = {
+    header: dict[str, Any] = _fwp_header(loaded) if documents[0].type == "FWP" else {
         "form": "8-K", "registrant": depositor.name, "commission_file_number": depositor.commission_file_number,
         "report_date": _report_date(loaded).isoformat(),
-        "documents": [{"type": d.type, "description": d.description, "file": d.file, "sha256": d.sha256} for d in documents],
     }  # fmt: skip
+    data = {**header, "documents": [{"type": d.type, "description": d.description, "file": d.file, "sha256": d.sha256} for d in documents]}
     if key is not None:
         from generator.signing import signed
 
         data = signed(data, key)
     return json.dumps(data, indent=2, ensure_ascii=True) + "\n"
+
+
+def _fwp_header(loaded: LoadedDeal) -> dict[str, Any]:
+    """The FWP's form, its filers by role (depositor, issuing entity; each CIK where the deal file gives it), file number and date."""
+    deal = loaded.deal
+    assert deal.term_sheet is not None, "an FWP is a term sheet"
+    issuer = deal.filing.issuing_entity if deal.filing is not None else None
+    parties = [("depositor", deal.depositor.name, deal.depositor.cik)] + ([("issuing entity", issuer.name, issuer.cik)] if issuer else [])
+    filers = [{"role": role, "name": name, **({"cik": cik} if cik else {})} for role, name, cik in parties]
+    number = deal.filing.registration_file_number if deal.filing is not None else None
+    return {
+        "form": "FWP", "rule": "433", "filers": filers, "registration_file_number": number or deal.term_sheet.registration_number,
+        "date": deal.term_sheet.report_date.isoformat(),
+    }  # fmt: skip
 
 
 def _report_date(loaded: LoadedDeal) -> date:
@@ -169,7 +245,8 @@ def _signatory(loaded: LoadedDeal) -> Person | None:
 def _chosen(loaded: LoadedDeal) -> tuple[list[str], list[str]]:
     """The drafted documents the 8-K is to carry (the filing's list, else every one drafted), and those the deal file describes."""
     filing = loaded.deal.filing
-    drafted = [d.name for d in documents_of(loaded) if d.name in EXHIBITS]
+    fwp = term_sheet_as(loaded) == "fwp"
+    drafted = [d.name for d in documents_of(loaded) if d.name in EXHIBITS and not (fwp and d.name in TERM_SHEETS)]
     return (list(filing.documents) if filing is not None and filing.documents is not None else drafted), drafted
 
 
@@ -181,12 +258,21 @@ def filing_problems(loaded: LoadedDeal) -> list[Problem]:
     """
     filing = loaded.deal.filing
     chosen, drafted = _chosen(loaded)
+    fwp = term_sheet_as(loaded) == "fwp"
     problems = [
         loaded.problem(("filing", "documents"), name, f"the deal file has no {section_of(name)} section, so it has no {name} to file")
         for name in chosen
-        if name not in drafted
+        if name not in drafted and not (fwp and name in TERM_SHEETS)
     ]
-    if _signatory(loaded) is None:
+    problems += [
+        loaded.problem(("filing", "documents"), name, "the term sheet is filed as a free writing prospectus (filing.term_sheet_as: fwp), not as an 8-K exhibit")
+        for name in chosen
+        if fwp and name in TERM_SHEETS
+    ]
+    if fwp and loaded.deal.term_sheet is not None and loaded.deal.term_sheet.layout != "modern":
+        why = "the 8k layout carries no Rule 433 legend: use term_sheet.layout: modern, or file it as exhibit_99"
+        problems.append(loaded.problem(("filing", "term_sheet_as"), "fwp", why))
+    if "8-K" in forms(loaded) and _signatory(loaded) is None:
         problems.append(loaded.problem(("filing",), None, "the 8-K needs a signatory: add filing.signatory (name and title)"))
     supplied = [] if filing is None else filing.exhibits
     allowed = edgar_check.FORM_EXHIBITS["8-K"]

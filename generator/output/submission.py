@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 MAIN = "form8-k.htm"
 FWP_MAIN = "fwp.htm"
-FWP_FOLDERS = {"FWP": "fwp", "8-K": "8-k"}
+FORM_FOLDERS = {"FWP": "fwp", "8-K": "8-k"}
 """A deal that makes both filings writes each in its own sub-folder of the submission folder: EDGAR takes one flat folder per submission."""
 TERM_SHEETS = ("term-sheet-8k", "collateral-term-sheet")
 MANIFEST = edgar_check.MANIFEST
@@ -139,21 +139,21 @@ def term_sheet_as(loaded: LoadedDeal) -> str | None:
 def forms(loaded: LoadedDeal) -> list[str]:
     """The forms the deal files, in filing order: 'FWP' for a term sheet filed so, '8-K' when anything is left for one."""
     fwp = term_sheet_as(loaded) == "fwp"
-    chosen, drafted = _chosen(loaded)
+    chosen, _ = _chosen(loaded)
     filing = loaded.deal.filing
-    eight_k = bool(chosen) or (filing is not None and (bool(filing.exhibits) or not fwp)) or (not fwp and bool(drafted))
+    eight_k = bool(chosen) or (filing is not None and (bool(filing.exhibits) or not fwp))  # without a filing section, chosen is all drafted
     return ["FWP"] * fwp + ["8-K"] * eight_k
 
 
 def write_submission(
     loaded: LoadedDeal, folder: Path, tape: Path | None = None, templates: Path | None = None, key: Ed25519PrivateKey | None = None
 ) -> list[Path]:
-    """Assemble a deal's submissions and publish each into its folder, all together or nothing.
+    """Assemble a deal's submissions and publish each into its folder, each folder all together or nothing.
 
     Args:
         loaded: The deal, from `load_deal`.
         folder: The submission folder; created if missing. A deal that files both an FWP and an 8-K
-            writes them into its sub-folders `fwp` and `8-k` (`FWP_FOLDERS`). A folder holding other
+            writes them into its sub-folders `fwp` and `8-k` (`FORM_FOLDERS`). A folder holding other
             files is refused (a filing agent would upload them too).
         tape: A loan tape to use instead of the deal file's.
         templates: A folder of templates that override the built-in ones by name.
@@ -171,8 +171,8 @@ def write_submission(
     if not filed:
         assemble(loaded, tape, templates)  # refuses with the reason
     built = {form: (assemble_fwp if form == "FWP" else assemble)(loaded, tape, templates) for form in filed}
-    places = {form: folder / FWP_FOLDERS[form] if len(built) > 1 else folder for form in built}
-    _refuse_strays(folder, set(FWP_FOLDERS.values()) if len(built) > 1 else {d.file for d in built[filed[0]]})
+    places = {form: folder / FORM_FOLDERS[form] if len(built) > 1 else folder for form in built}
+    _refuse_strays(folder, set(FORM_FOLDERS.values()) if len(built) > 1 else {d.file for d in built[filed[0]]})
     for form, documents in built.items():
         _refuse_strays(places[form], {d.file for d in documents})
     written: list[Path] = []

@@ -60,6 +60,10 @@ def test_a_deal_that_files_an_fwp_and_an_8k_writes_each_in_its_own_folder(tmp_pa
     assert [d["type"] for d in forms["8-k"]["documents"]] == ["8-K", "EX-4.1"]  # the term sheet is not also an 8-K exhibit
     for name in ("fwp", "8-k"):
         assert cli("check", folder / name)[0] == 0
+    assert cli("check", folder)[0] == 0  # a folder of submissions is each of them
+    (folder / "notes.txt").write_text("not filed\n")
+    code, output = cli("check", folder)
+    assert code == 1 and "[manifest]" in output and "[folder]" in output, output  # anything else there: one folder, checked as a submission
 
 
 def test_an_fwp_of_the_8k_layout_or_listed_as_an_8k_exhibit_is_refused_at_its_line(tmp_path: Path) -> None:

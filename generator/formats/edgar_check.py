@@ -434,8 +434,21 @@ def _form_problems(source: str, form: object, listed: list[dict[str, str]]) -> l
 
 
 def problems(paths: Iterable[Path], key: Ed25519PublicKey | None = None) -> list[Problem]:
-    """`dealdocs check`: every file and folder given (a folder's files, its sub-folders' and hidden ones included, and its `submission.json`)."""
+    """`dealdocs check`: every file and folder given (a folder's files, its sub-folders' and hidden ones included, and its `submission.json`).
+
+    A folder of submissions, as `render --submission` writes for a deal filing an FWP and an 8-K, is each of its submissions.
+    """
     found: list[Problem] = []
     for path in paths:
-        found += folder_problems(path, key) if path.is_dir() else file_problems(path)
+        for each in (_submissions(path) or [path]) if path.is_dir() else [path]:
+            found += folder_problems(each, key) if each.is_dir() else file_problems(each)
     return found
+
+
+def _submissions(folder: Path) -> list[Path] | None:
+    """A folder of submissions (`render --submission` of a deal filing two forms): its sub-folders, if it holds nothing else and each is one."""
+    if (folder / MANIFEST).exists() or (folder / MANIFEST).is_symlink():
+        return None
+    entries = sorted(folder.iterdir())
+    plain = all(entry.is_dir() and not entry.is_symlink() and (entry / MANIFEST).is_file() for entry in entries)
+    return entries if entries and plain else None

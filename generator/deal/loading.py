@@ -20,7 +20,7 @@ from pydantic import BaseModel, RootModel, ValidationError
 from yaml import events
 
 from generator.deal.base import control_character
-from generator.deal.models import Deal
+from generator.deal.models import PATTERN_WORDS, Deal
 from generator.errors import DealdocsError, DealFileError, Problem
 
 SHOWN_PROBLEMS = 50
@@ -488,7 +488,8 @@ def _message(model: type[BaseModel], loc: tuple[Key, ...], err: Any) -> str:
     if kind == "value_error" and "error" in context:  # a model's own check: its words, without pydantic's "Value error, "
         return str(context["error"])
     if kind == "string_pattern_mismatch" and "pattern" in context:
-        return f"not of the form this key takes (the pattern {context['pattern']})"
+        words = PATTERN_WORDS.get(context["pattern"])
+        return f"not of the form this key takes ({words or 'the pattern ' + context['pattern']})"
     return str(err["msg"])
 
 

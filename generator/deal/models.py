@@ -44,9 +44,16 @@ class Address(Strict):  # noqa: D101 (a docstring would become its description i
     zip: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
 
 
-Cik = Annotated[str, StringConstraints(pattern=r"^\d{10}$")]
+CIK_PATTERN = r"^\d{10}$"
+FILE_NUMBER_PATTERN = r"^333-\d{6}(-\d{2})?$"
+PATTERN_WORDS = {
+    CIK_PATTERN: "a Central Index Key is EDGAR's ten digits, leading zeros included: '0001234567'",
+    FILE_NUMBER_PATTERN: "a registration file number is 333- and six digits, with an issuing entity's two-digit suffix or not: '333-270001-01'",
+}
+"""What a pattern-checked key takes, in words, for the deal file's messages (`loading`)."""
+Cik = Annotated[str, StringConstraints(pattern=CIK_PATTERN)]
 """A Central Index Key: EDGAR's filer number, ten digits with its leading zeros."""
-RegistrationFileNumber = Annotated[str, StringConstraints(pattern=r"^333-\d{6}(-\d{2})?$")]
+RegistrationFileNumber = Annotated[str, StringConstraints(pattern=FILE_NUMBER_PATTERN)]
 """A Securities Act registration file number: '333-270001', or with an issuing entity's suffix '333-270001-01'."""
 
 

@@ -10,7 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
-from .helpers import PRIME, cli, line_of
+from .helpers import DEAL, PRIME, cli, line_of
 
 
 def _prime(tmp_path: Path) -> Path:
@@ -73,6 +73,12 @@ def test_an_fwp_of_the_8k_layout_or_listed_as_an_8k_exhibit_is_refused_at_its_li
     assert code == 2
     assert f"deal.yaml:{line_of(deal, 'documents: [collateral-term-sheet]')} [filing.documents]" in output
     assert "filed as a free writing prospectus" in output
+    shutil.copytree(DEAL.parent, tmp_path / "cmsi")
+    old = tmp_path / "cmsi" / "deal.yaml"
+    old.write_text(old.read_text() + "filing:\n  term_sheet_as: fwp\n")
+    code, output = cli("render", old, "--submission", tmp_path / "sub")
+    assert code == 2 and f"deal.yaml:{line_of(old, 'term_sheet_as: fwp')} [filing.term_sheet_as]" in output, output
+    assert "no Rule 433 legend" in output and not (tmp_path / "sub").exists()
 
 
 def test_bad_cik_and_file_number_forms_are_messages_at_their_lines(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ def test_credit_enhancement_is_the_subordinate_balances_after_each_class(tmp_pat
     printed = {line.split()[0]: line.split()[-2] for line in table.splitlines() if re.match(r" *(A|B)-", line)}
     assert printed == expected
     assert "B-6" not in table and "\n R " not in table  # not offered
-    assert "(1) Approximately, subject to a variance of plus or minus 5%." in table
+    assert "Approximately, subject to a variance of plus or minus 5%." in table
     assert "<TABLE>" not in table and max(map(len, table.splitlines())) <= 80  # fits EDGAR's 80 columns
 
 

@@ -61,22 +61,22 @@ def offered_classes(classes: Sequence[CertificateClass], pool_balance: Decimal) 
 
 
 def certificates_grid(rows: Sequence[Any], words: Mapping[str, Any]) -> Grid:
-    """The offered classes as printed cells: class, balance, rate, a column per rating agency, credit enhancement, type.
+    """The offered classes as printed cells: class, balance, rate, expected ratings ('Aaa/AAA', agencies in order of mention), enhancement, type.
 
     Args:
         rows: `offered_classes` (as template data).
         words: The prose module's `certificate_words`: `title`, the headings (`class`, `balance`,
-            `rate`, `rating`, `enhancement`, `type`: lists of lines), `types` (each class type's
+            `rate`, `ratings`, `enhancement`, `type`: lists of lines), `types` (each class type's
             words), `not_rated` and `footnote`.
     """
     agencies = list(dict.fromkeys(agency for row in rows for agency in row.ratings))
     heads = [list(words["class"]), list(words["balance"]), list(words["rate"])]
-    heads += [[*words["rating"], agency] for agency in agencies]
+    heads += [[*words["ratings"], "/".join(agencies)]] if agencies else []
     heads += [list(words["enhancement"]), list(words["type"])]
     cells = [
         [
             row.name, f"{row.balance:,.2f}", row.rate if isinstance(row.rate, str) else f"{row.rate}",
-            *(row.ratings.get(agency, words["not_rated"]) for agency in agencies),
+            *(["/".join(row.ratings.get(agency, words["not_rated"]) for agency in agencies)] if agencies else []),
             NOT_AVAILABLE if row.enhancement is None else f"{row.enhancement:.2f}", words["types"][row.type],
         ]
         for row in rows
@@ -88,7 +88,7 @@ def width_problems(loaded: LoadedDeal, rows: Sequence[OfferedClass]) -> list[Pro
     """The table, if its cells alone leave its class names no room within 132 characters, as a problem at the `classes` line."""
     from generator.documents.grids import TooWide, measure, text_width
 
-    blank = {key: [""] for key in ("title", "class", "balance", "rate", "rating", "enhancement", "type")}
+    blank = {key: [""] for key in ("title", "class", "balance", "rate", "ratings", "enhancement", "type")}
     words = {**blank, "types": {t: t for t in ("senior", "subordinate", "interest_only", "residual")}, "not_rated": "NR", "footnote": ""}
     try:
         text_width(*measure(certificates_grid(rows, words)))

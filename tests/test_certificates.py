@@ -9,6 +9,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.api import docx_text, load_deal, render_document
 
@@ -102,3 +104,32 @@ def test_class_list_mistakes_are_messages_at_their_line(tmp_path: Path, old: str
     code, out = cli("validate", deal)
     assert code == 2
     assert f"deal.yaml:{line_of(deal, where)} [term_sheet.{part}]: error:" in " ".join(out.split())
+
+
+def test_the_form_8k_layout_refuses_classes(tmp_path: Path) -> None:
+    """The 2003 layout has no offered certificates table: classes there are an error at their line, not silently dropped."""
+    deal = varied(tmp_path, edits=[("  layout: modern\n", "  layout: 8k\n")])
+    code, out = cli("validate", deal)
+    assert code == 2
+    assert f"deal.yaml:{line_of(deal, 'name: A-1')} [term_sheet.classes]: error:" in " ".join(out.split())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["senior", "interest_only", "residual"]), st.integers(0, 10**12)), min_size=1, max_size=4),
+    st.lists(st.integers(0, 10**12), max_size=5),
+    st.integers(1, 10**13),
+)
+def test_enhancement_of_every_class_list(top: list[tuple[str, int]], subordinate: list[int], pool_cents: int) -> None:
+    """For any classes in priority order, a principal class's figure is the subordinate cents after it over the pool's, half-up."""
+    from generator.deal.models import CertificateClass
+    from generator.documents.certificates import enhancements
+
+    rows = [*top, *(("subordinate", cents) for cents in subordinate)]
+    classes = [CertificateClass(name=f"C{j}", balance=Decimal(cents).scaleb(-2), rate=Decimal(5), type=kind) for j, (kind, cents) in enumerate(rows)]
+    pool = Decimal(pool_cents).scaleb(-2)
+    expected = [
+        None if kind not in ("senior", "subordinate") else _percent(Fraction(sum(c for k, c in rows[j + 1 :] if k == "subordinate") * 100, pool_cents))
+        for j, (kind, _) in enumerate(rows)
+    ]
+    assert [None if e is None else str(e) for e in enhancements(classes, pool)] == expected

@@ -75,7 +75,7 @@ def test_validate_warns_at_classes_when_balances_do_not_add_up(tmp_path: Path) -
     line = line_of(deal, "name: A-1")  # the `classes` list's first line: where the deal file's problems with a list are placed
     assert f"deal.yaml:{line} [term_sheet.classes]: warning:" in out
     flat = " ".join(out.split())
-    assert "$3,764,692,481.50" in flat and "$3,764,692,481.51" in flat and "$-0.01" in flat
+    assert "$3,764,692,481.50" in flat and "$3,764,692,481.51" in flat and "are $0.01 short" in flat
 
 
 def test_validate_does_not_warn_when_balances_add_up(tmp_path: Path) -> None:

@@ -115,6 +115,6 @@ def balance_warnings(loaded: LoadedDeal, loans: pl.DataFrame) -> list[Problem]:
         return []
     message = (
         f"the senior and subordinate classes' balances add up to ${total:,.2f}, the pool's cut-off balance is ${pool_balance:,.2f} "
-        f"(a difference of ${total - pool_balance:,.2f}): correct the class balances or the tape"
+        f"(the classes are ${abs(total - pool_balance):,.2f} {'over' if total > pool_balance else 'short'}): correct the class balances or the tape"
     )
     return [warning(loaded.problem(("term_sheet", "classes"), None, message))]

@@ -47,7 +47,8 @@ def test_strat_tables_repeat_their_header_row() -> None:
 
 def test_modern_tables_are_word_tables_with_a_column_per_figure_and_a_repeated_header() -> None:
     loaded = load_deal(PRIME)
-    pool_data, *tables = WordDocument(io.BytesIO(render_docx(loaded, DOCUMENTS["collateral-term-sheet"]).content)).tables
+    certificates, pool_data, *tables = WordDocument(io.BytesIO(render_docx(loaded, DOCUMENTS["collateral-term-sheet"]).content)).tables
+    assert [c.text for c in certificates.rows[0].cells][:2] == ["Class", "Approximate\nInitial\nBalance or\nNotional\nAmount ($)"]
     assert [c.text for c in pool_data.rows[0].cells] == ["Characteristic", "Group 1", "Group 2", "Total Pool"]
     specs = loaded.deal.term_sheet.pool.tables.tables if loaded.deal.term_sheet else []
     arm_only = [spec for spec in specs if spec.only_groups]
@@ -86,7 +87,7 @@ def test_a_template_whose_tables_have_no_width_still_gets_them_margin_to_margin(
         for name in source.namelist():
             data = source.read(name)
             if name == "word/document.xml":
-                assert data.count(fixed) == 2  # the pool-data block's table and the one repeated for every table
+                assert data.count(fixed) == 3  # the offered certificates table, the pool-data block's and the one repeated for every table
                 data = data.replace(fixed, auto)
             copy.writestr(name, data)
     docx = render_document(load_deal(PRIME), "collateral-term-sheet", "docx", templates=tmp_path).content

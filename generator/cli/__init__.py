@@ -341,6 +341,12 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
     if report is not None:
         _print_tape_warnings(report)
     warnings = _deal_warnings(loaded) + (0 if report is None else report.count(Severity.WARNING))
+    if report is not None and not errors:  # the pool's balance is known: the classes must add up to it
+        from generator.documents.certificates import balance_warnings
+
+        if mismatch := balance_warnings(loaded, report.loans):
+            _print_problems("1 warning in the deal file", mismatch, 1, "yellow")
+            warnings += 1
     if found:
         _print_problems(f"{len(found)} error{'s' * (len(found) != 1)} in the deal file", found[:SHOWN_PROBLEMS], len(found), "red")
     if unread is not None:

@@ -717,6 +717,22 @@ class Pool(Strict):  # noqa: D101 (see Address)
 # --- documents --------------------------------------------------------------------------
 
 
+ClassType = Literal["senior", "subordinate", "interest_only", "residual"]
+PRINCIPAL_CLASSES = ("senior", "subordinate")
+"""Class types with a principal balance; interest-only and residual classes carry none (a notional amount, or nothing) and no credit enhancement."""
+
+
+class CertificateClass(Strict):  # noqa: D101 (see Address)
+    name: NonEmpty = Field(description="The class's name as printed: 'A-1', 'B-1'.")
+    balance: Annotated[Decimal, Field(ge=0, decimal_places=2)] = Field(
+        description="Approximate initial principal balance (notional amount of an interest-only class), exact dollars and cents."
+    )
+    rate: Decimal | NonEmpty = Field(description="Pass-through rate: a percent (5.500) or formula text ('Variable').")
+    ratings: dict[NonEmpty, NonEmpty] = Field(default_factory=dict, description="Expected ratings by agency, in print order: {Moody's: Aaa}.")
+    type: ClassType = Field(description="senior, subordinate, interest_only (notional) or residual.")
+    offered: bool = Field(True, description="Printed in the term sheet's table of offered certificates.")
+
+
 class TermSheet(Strict):
     """Form 8-K, Item 5, with collateral term sheets."""
 
@@ -735,11 +751,36 @@ class TermSheet(Strict):
         description="8k: the Form 8-K, Item 5 term sheet of the 2003 filings (term-sheet-8k); modern: a collateral term sheet "
         "(free writing prospectus) with the pool-data block and tables laid out from their columns (collateral-term-sheet).",
     )
+    classes: list[CertificateClass] | None = Field(
+        None,
+        description="The certificates in order of priority (senior classes, then subordinate classes from the most senior): the modern "
+        "layout opens with the offered classes and each principal class's initial credit enhancement (the subordinate classes after it).",
+    )
+    balance_variance: Annotated[Decimal, Field(ge=0, le=100)] = Field(
+        Decimal(5), description="The offered balances' variance, percent: 'Approximately, subject to a variance of plus or minus 5%'."
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> TermSheet:
         if self.transfer_date < self.cut_off_date:
             raise ValueError("transfer_date is before cut_off_date")
+        return self
+
+    @model_validator(mode="after")
+    def _classes_in_priority(self) -> TermSheet:
+        """A class name printed twice, or a senior class after a subordinate one, would make the credit enhancement figures wrong."""
+        classes = self.classes or []
+        problems = [
+            FieldProblem(("classes", j, "name"), name, f"class {name} is already listed as class {k + 1}: give each class its own name")
+            for j, name, k in _repeats([c.name for c in classes])
+        ]
+        subordinate = next((j for j, c in enumerate(classes) if c.type == "subordinate"), None)
+        problems += [
+            FieldProblem(("classes", j, "type"), c.type, f"senior class {c.name} is listed after subordinate class {classes[subordinate].name}: "
+                         "list the classes in order of priority, senior classes first (a class's credit enhancement is the subordinate classes after it)")
+            for j, c in enumerate(classes) if c.type == "senior" and subordinate is not None and j > subordinate
+        ]  # fmt: skip
+        raise_problems("TermSheet", problems)
         return self
 
 

@@ -144,7 +144,15 @@ def _pool_grid_filter(block: Any, words: Mapping[str, str]) -> Any:
     return plain(pool_grid(block, words))
 
 
-FILTERS: dict[str, Callable[..., Any]] = {"grid": _grid_filter, "pool_grid": _pool_grid_filter}
+def _certificates_grid_filter(rows: Any, words: Mapping[str, Any]) -> Any:
+    """The offered certificates table as printed cells (`documents.certificates`)."""
+    from generator.documents.certificates import certificates_grid
+    from generator.templating.sandbox import plain
+
+    return plain(certificates_grid(rows, words))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {"grid": _grid_filter, "pool_grid": _pool_grid_filter, "certificates_grid": _certificates_grid_filter}
 """The filters that give templates a table as printed cells; every format adds them to its environment."""
 
 
@@ -165,6 +173,11 @@ def _natural(grid: Grid) -> int:
     """The label column's width unwrapped: its widest heading line or label."""
     cells = [*grid.rows, *([grid.total] if grid.total else [])]
     return max([*map(len, grid.heads[0]), *(len(row[0]) for row in cells), 1])
+
+
+def measure(grid: Grid) -> tuple[list[int], int]:
+    """(figure column widths, natural label width) of a grid, as `text_table` measures it."""
+    return _widths(grid), _natural(grid)
 
 
 def text_width(figures: Sequence[int], natural: int) -> tuple[int, int]:

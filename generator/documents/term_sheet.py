@@ -23,6 +23,8 @@ def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
 
 def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     """The modern term sheet's context: the 8-K's, the pool-data block, the facts its prose states, every table checked to fit EDGAR text."""
+    from generator.documents.certificates import offered_classes
+    from generator.documents.certificates import width_problems as certificates_width_problems
     from generator.documents.grids import pool_width_problems, width_problems
     from generator.documents.labels import analysed
     from generator.documents.pool_facts import pool_facts
@@ -30,13 +32,15 @@ def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     from generator.pool.strats import TablePlaces
 
     analysis = analysed(loaded, tape)
-    widths = width_problems(TablePlaces(loaded), [], analysis.tables)
+    certificates = offered_classes(term_sheet_of(loaded).classes or [], analysis.summary.pool.balance)
+    widths = width_problems(TablePlaces(loaded), [], analysis.tables) + certificates_width_problems(loaded, certificates)
     if problems := widths + pool_width_problems(loaded, term_sheet_of(loaded).pool, analysis.pool_data):
         raise DealFileError(problems)
     return {
         "deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary,
         "tables": analysis.tables, "pool_data": analysis.pool_data,
         "facts": pool_facts(analysis.tape.loans, term_sheet_of(loaded).pool.groups),
+        "certificates": certificates,
     }  # fmt: skip
 
 
@@ -62,4 +66,6 @@ def eight_k_problems(loaded: LoadedDeal) -> list[Problem]:
     for key, what in (("groups", "loan groups"), ("summary", "pool-data block")):
         if getattr(pool, key):
             problems.append(loaded.problem(("term_sheet", "pool", key), None, f"the Form 8-K layout prints no {what}: {fix}"))
+    if term_sheet.classes:
+        problems.append(loaded.problem(("term_sheet", "classes"), None, f"the Form 8-K layout prints no offered certificates table: {fix}"))
     return problems

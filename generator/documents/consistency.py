@@ -387,10 +387,12 @@ def party_problems(loaded: LoadedDeal, texts: Mapping[str, str]) -> list[Problem
         texts: Rendered EDGAR texts by file name ('collateral-term-sheet.txt': text).
     """
     first: dict[str, tuple[tuple[Key, ...], str]] = {}
+    spellings: dict[str, set[str]] = {}
     problems = []
     for loc, name in party_names(loaded):
         spelled = " ".join(name.split())
         key = spelling_key(spelled)
+        spellings.setdefault(key, set()).add(spelled)
         if key not in first:
             first[key] = (loc, spelled)
             continue
@@ -401,13 +403,13 @@ def party_problems(loaded: LoadedDeal, texts: Mapping[str, str]) -> list[Problem
                 "a party's name is spelled one way in every document; use one spelling"
             )
             problems.append(dataclasses.replace(loaded.problem(loc, spelled, message), severity=Severity.WARNING))
-    for loc, name in first.values():
-        problems += _rendered_variants(loaded, loc, name, texts)
+    for key, (loc, name) in first.items():
+        problems += _rendered_variants(loaded, loc, name, spellings[key], texts)
     return problems
 
 
-def _rendered_variants(loaded: LoadedDeal, loc: tuple[Key, ...], name: str, texts: Mapping[str, str]) -> list[Problem]:
-    """Where a rendered document writes the party otherwise than the deal file (a heading in capitals aside)."""
+def _rendered_variants(loaded: LoadedDeal, loc: tuple[Key, ...], name: str, spelled: set[str], texts: Mapping[str, str]) -> list[Problem]:
+    """Where a rendered document writes the party otherwise than the deal file does anywhere (a heading in capitals aside)."""
     words = re.findall(r"[^\W_]+", name)
     if not words:
         return []
@@ -417,7 +419,7 @@ def _rendered_variants(loaded: LoadedDeal, loc: tuple[Key, ...], name: str, text
     for file, text in texts.items():
         for match in pattern.finditer(text):
             written = " ".join(match.group(0).split())
-            if written == name or written == name.upper():  # the name itself, or in capitals (a cover's heading)
+            if written in spelled or written.upper() in {s.upper() for s in spelled}:  # the deal file's (told above), or in capitals (a heading)
                 continue
             line = text.count("\n", 0, match.start()) + 1
             message = (

@@ -222,3 +222,13 @@ def test_a_deal_file_that_cannot_be_read_is_a_user_error(tmp_path: Path) -> None
     code, output = cli("check", tmp_path / "missing.yaml")
     assert code == 2 and "not found" in output
     assert cli("check", PRIME.parent / "loans.csv", "--tape", PRIME.parent / "loans.csv")[0] == 2  # --tape checks a deal file
+
+
+def test_a_tape_that_cannot_be_read_is_a_user_error_listed_after_the_dates_found(tmp_path: Path) -> None:
+    deal = _copy(DEAL, tmp_path)
+    _edit(deal, "  cut_off_date: 2003-01-01\n", "  cut_off_date: 2003-01-10\n")
+    (deal.parent / "loans.csv").write_text("not,a,tape\n")
+    code, output = cli("check", deal)
+    assert code == 2, output
+    assert f"{deal}:{line_of(deal, 'report_date: 2003-01-09')} [term_sheet.report_date]: error: " in output
+    assert "loans.csv" in output

@@ -48,15 +48,6 @@ class DateRule:
     severity: Severity = Severity.ERROR
 
 
-DATE_RULES_TEXT = (
-    "cut-off date <= term sheet's report date (the term sheet describes the pool as of its cut-off date); "
-    "term sheet's report date <= closing date (it states the closing date as expected); "
-    "each exhibit's date <= the Form 8-K's date of report, which its signature carries (an 8-K cannot file an exhibit dated after it); "
-    "takedown opinion's date <= closing date (the opinion is delivered at the closing; a warning)"
-)
-"""The rules `date_rules` applies, in words (the README states them too)."""
-
-
 def date_rules(loaded: LoadedDeal, eight_k: DatedField | None, exhibits: Sequence[DatedField]) -> list[DateRule]:
     """The order the deal's dates must keep.
 
@@ -291,7 +282,7 @@ def template_numbers(sources: Sequence[str]) -> list[Decimal]:
 _ROW = re.compile(r"<tr\b.*?</tr>", re.IGNORECASE | re.DOTALL)
 _CELL = re.compile(r"<t[dh]\b.*?</t[dh]>", re.IGNORECASE | re.DOTALL)
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
-_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})?")
+_NUMBER = re.compile(r"(?:Exhibit\s+|EX-)?(\d{1,3}(?:\.\d{1,3})?)\W*", re.IGNORECASE)  # '5.1', 'Exhibit 5.1', 'EX-5.1', '5.1*'
 _INCLUDED = re.compile(r"(?:included|contained)\s+in\s+exhibit\s+(\d{1,3}(?:\.\d{1,3})?)", re.IGNORECASE)
 
 
@@ -305,12 +296,12 @@ class IndexEntry:
 
 
 def exhibit_index(main: str) -> list[IndexEntry]:
-    """The exhibit index of a Form 8-K in EDGAR HTML: each table row whose first cell is an exhibit number (5.1, 23.1, 99.1)."""
+    """The exhibit index of a Form 8-K in EDGAR HTML: each table row whose first cell is an exhibit number (5.1, 'Exhibit 23.1', 'EX-99.1')."""
     entries = []
     for row in _ROW.findall(main):
         cells = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split()) for cell in _CELL.findall(row)]
-        if len(cells) >= 2 and _NUMBER.fullmatch(cells[0]):
-            entries.append(IndexEntry(cells[0], " ".join(cells[1:]), tuple(dict.fromkeys(_HREF.findall(row)))))
+        if len(cells) >= 2 and (number := _NUMBER.fullmatch(cells[0])):
+            entries.append(IndexEntry(number.group(1), " ".join(cells[1:]), tuple(dict.fromkeys(_HREF.findall(row)))))
     return entries
 
 
@@ -358,17 +349,21 @@ def exhibit_problems(loaded: LoadedDeal, documents: Sequence[tuple[str, str]], m
 
 
 def party_names(loaded: LoadedDeal) -> list[tuple[tuple[Key, ...], str]]:
-    """Every party the deal file names (depositor, originator, trustee, issuing entity, counsel, addressees, the letters' parties), with its key path."""
+    """Every party and signer the deal file names (depositor, originator, trustee, issuing entity, counsel, addressees...), with its key path."""
     deal = loaded.deal
     found: list[tuple[tuple[Key, ...], str]] = [(("depositor", "name"), deal.depositor.name)]
     if (ts := deal.term_sheet) is not None:
         found += [(("term_sheet", "originator"), ts.originator), (("term_sheet", "trustee", "name"), ts.trustee.name)]
+        found.append((("term_sheet", "signatory", "name"), ts.signatory.name))
     if deal.filing is not None and deal.filing.issuing_entity is not None:
         found.append((("filing", "issuing_entity", "name"), deal.filing.issuing_entity.name))
+    if deal.filing is not None and deal.filing.signatory is not None:
+        found.append((("filing", "signatory", "name"), deal.filing.signatory.name))
     for section in ("takedown_opinion", "shelf_opinion"):
         if (opinion := getattr(deal, section)) is None:
             continue
-        found += [((section, "counsel", "organisation"), opinion.counsel.organisation), ((section, "addressee", "name"), opinion.addressee.name)]
+        found += [((section, "counsel", "organisation"), opinion.counsel.organisation), ((section, "counsel", "name"), opinion.counsel.name)]
+        found.append(((section, "addressee", "name"), opinion.addressee.name))
         found += [((section, "relied_on", i, "counsel"), r.counsel) for i, r in enumerate(getattr(opinion, "relied_on", []))]
         found += [((section, "parties", key, "name"), p.name) for key, p in getattr(opinion, "parties", {}).items()]
     return found

@@ -172,7 +172,7 @@ def check_consistency(loaded: LoadedDeal, tape: Path | None = None, templates: P
         term_sheet: tuple[Key, ...] = ("term_sheet", "report_date")
         dated = {"exhibit-5-1-takedown": ("takedown_opinion", "date"), "term-sheet-8k": term_sheet, "collateral-term-sheet": term_sheet}
         exhibits = [
-            checks.DatedField(f"the date of Exhibit {EXHIBITS[name][0]} ({name})", dated[name], DOCUMENTS[name].dated(loaded))
+            checks.DatedField(f"the date of Exhibit {EXHIBITS[name][0]}, the {section_of(name).replace('_', ' ')}", dated[name], DOCUMENTS[name].dated(loaded))
             for name in _chosen(loaded)[0] if name in dated and DOCUMENTS[name] in documents_of(loaded)
         ]  # fmt: skip
     found = checks.date_problems(loaded, checks.date_rules(loaded, eight_k, exhibits))

@@ -65,7 +65,7 @@ def test_an_8k_dated_before_the_opinion_it_files_is_an_error_at_its_line(tmp_pat
     (error,) = _errors(output)
     assert error.startswith(f"{deal}:{line_of(deal, 'report_date: 2006-02-16')} [filing.report_date]: error: ")
     assert "2006-02-16" in error and "2006-02-27" in error and f"line {line_of(deal, 'date: 2006-02-27')}" in error
-    assert "an 8-K cannot file an exhibit dated after" in error and "on or after 2006-02-27" in error
+    assert "an 8-K cannot file an exhibit dated after" in error and "set filing.report_date to 2006-02-27 or later" in error
 
 
 def test_each_exhibit_the_8k_files_is_held_to_its_date_of_report() -> None:

@@ -81,10 +81,10 @@ def date_problems(loaded: LoadedDeal, rules: Sequence[DateRule]) -> list[Problem
         first, then = rule.earlier, rule.later
         if first.value <= then.value:
             continue
+        later, earlier = ".".join(map(str, then.loc)), ".".join(map(str, first.loc))
         message = (
-            f"{then.words} ({'.'.join(map(str, then.loc))}, {then.value.isoformat()}) is before {first.words} "
-            f"({'.'.join(map(str, first.loc))}, {first.value.isoformat()}, line {loaded.line(*first.loc)}): {rule.why}; "
-            f"date {then.words.removeprefix('the ')} on or after {first.value.isoformat()} or correct {first.words}"
+            f"{then.words} ({later}, {then.value.isoformat()}) is before {first.words} ({earlier}, {first.value.isoformat()}, "
+            f"line {loaded.line(*first.loc)}): {rule.why}; set {later} to {first.value.isoformat()} or later, or correct {earlier}"
         )
         found = loaded.problem(then.loc, then.value.isoformat(), message)
         problems.append(dataclasses.replace(found, severity=rule.severity))

@@ -162,10 +162,12 @@ def check_consistency(loaded: LoadedDeal, tape: Path | None = None, templates: P
     from generator.documents.certificates import balance_warnings
     from generator.documents.labels import analysed
     from generator.output.submission import EXHIBITS, _chosen, _report_date, filing_problems, forms
+    from generator.pool.analysis import tape_reports
 
     deal, search_path = loaded.deal, template_dirs(loaded, templates)
+    refused = filing_problems(loaded) if "8-K" in forms(loaded) else []  # a supplied exhibit not found...: no 8-K to assemble
     eight_k, exhibits = None, []
-    if "8-K" in forms(loaded):
+    if "8-K" in forms(loaded) and (deal.filing is not None or not refused):  # without a filing section, as `validate`: an 8-K only if it can be
         given = deal.filing is not None and deal.filing.report_date is not None
         words = "the 8-K's date of report" if given else "the 8-K's date of report (by default the term sheet's date, else the opinion's)"
         eight_k = checks.DatedField(words, ("filing", "report_date"), _report_date(loaded))
@@ -176,22 +178,23 @@ def check_consistency(loaded: LoadedDeal, tape: Path | None = None, templates: P
             for name in _chosen(loaded)[0] if name in dated and DOCUMENTS[name] in documents_of(loaded)
         ]  # fmt: skip
     found = checks.date_problems(loaded, checks.date_rules(loaded, eight_k, exhibits))
+    found += refused if eight_k is not None else []
     texts: dict[str, str] = {}
     try:
-        builtin = templates_dir()
-        allowed = checks.template_numbers([p.read_text("utf-8") for p in sorted(builtin.rglob("*.j2")) if ".htm" not in p.name])
+        allowed = checks.template_numbers([p.read_text("utf-8") for p in sorted(templates_dir().rglob("*.j2")) if ".htm" not in p.name])
+        yours = [(p, p.relative_to(folder).parts[0]) for folder in search_path for p in sorted(folder.rglob("*.j2")) if ".htm" not in p.name]
         for document in documents_of(loaded):
             context = document.context(loaded, tape)
             text = render_text(loaded, document, tape, search_path, context).text
             texts[f"{document.name}.txt"] = text
-            own = {str(p): p.read_text("utf-8", "replace") for folder in search_path for p in sorted(folder.rglob("*.j2")) if ".htm" not in p.name}
+            own = {  # its folder, its layouts, the partials
+                str(p): p.read_text("utf-8", "replace") for p, top in yours if top == document.name or top.startswith((f"{document.name}.", "_"))
+            }
             found += checks.figure_problems(loaded, document.name, text, context, allowed, own, bool(own))
-        if deal.term_sheet is not None:
-            found += balance_warnings(loaded, analysed(loaded, tape).tape.loans)
-        if "8-K" in forms(loaded):
-            if refused := filing_problems(loaded):  # a supplied exhibit not found, no signatory: the 8-K cannot be assembled
-                found += refused if deal.filing is not None else []  # without a filing section, as `validate`: no 8-K is asked for
-            else:
+        with tape_reports():  # the tape read again: its warnings were the first reading's, told once
+            if deal.term_sheet is not None:
+                found += balance_warnings(loaded, analysed(loaded, tape).tape.loans)
+            if eight_k is not None and not refused:
                 submission = assemble(loaded, tape, templates)
                 main = submission[0].content.decode("ascii")
                 found += checks.exhibit_problems(loaded, [(d.type, d.file) for d in submission[1:]], main)

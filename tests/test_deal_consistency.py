@@ -232,3 +232,15 @@ def test_a_tape_that_cannot_be_read_is_a_user_error_listed_after_the_dates_found
     assert code == 2, output
     assert f"{deal}:{line_of(deal, 'report_date: 2003-01-09')} [term_sheet.report_date]: error: " in output
     assert "loans.csv" in output
+
+
+def test_deal_files_and_edgar_documents_are_checked_in_one_command(tmp_path: Path) -> None:
+    from generator.api import render_document
+
+    page = tmp_path / "ex5-1.htm"
+    page.write_text(render_document(load_deal(TAKEDOWN), "exhibit-5-1-takedown", "htm").text)
+    code, output = cli("check", TAKEDOWN, page)
+    assert code == 0, output
+    assert f"{page}: nothing EDGAR would refuse" in output and f"{TAKEDOWN}: the deal is consistent" in output
+    page.write_text(page.read_text().replace("Ladies", "Ladies\u2014"))
+    assert cli("check", TAKEDOWN, page)[0] == 1  # the page's problem, though the deal is consistent

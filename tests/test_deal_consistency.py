@@ -24,6 +24,7 @@ from generator.documents.consistency import (
     exhibit_problems,
     party_problems,
     prose_figures,
+    spelling_key,
     states,
 )
 from generator.errors import Severity
@@ -244,3 +245,20 @@ def test_deal_files_and_edgar_documents_are_checked_in_one_command(tmp_path: Pat
     assert f"{page}: nothing EDGAR would refuse" in output and f"{TAKEDOWN}: the deal is consistent" in output
     page.write_text(page.read_text().replace("Ladies", "Ladies\u2014"))
     assert cli("check", TAKEDOWN, page)[0] == 1  # the page's problem, though the deal is consistent
+
+
+def test_a_prose_figure_of_the_deal_files_own_templates_is_placed_at_its_templates_line(tmp_path: Path) -> None:
+    deal = _copy(DEAL, tmp_path)
+    folder = _override(tmp_path, "term-sheet-8k/_prose.j2", (r"\{\{\s*summary\.pool\.count\s*\|\s*number\s*\}\}", "876"))
+    _edit(deal, "series:\n", f"templates: {folder}\nseries:\n")
+    loaded = load_deal(deal)
+    (problem,) = check_consistency(loaded)
+    assert (problem.column, problem.line, problem.value) == ("templates", loaded.line("templates"), "876")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=8), min_size=1, max_size=5))
+def test_a_name_compares_equal_whatever_its_case_punctuation_and_spacing(words: list[str]) -> None:
+    name = " ".join(words)
+    assert spelling_key(name) == spelling_key(",  ".join(w.upper() for w in words) + ".")
+    assert spelling_key(name) != spelling_key(name + " X9")

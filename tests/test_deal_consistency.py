@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -143,8 +144,8 @@ def test_prose_figures_leave_tables_dates_and_marks_aside() -> None:
 def test_a_value_printed_at_any_precision_is_stated_by_it_and_a_unit_off_is_not(value: Decimal, places: int, mode: str) -> None:
     unit = Decimal(1).scaleb(-places)
     printed = round_half_up(value, places) if mode == "half_up" else value.quantize(unit, rounding="ROUND_DOWN" if mode == "down" else "ROUND_UP")
-    assert states(Figure(str(printed), printed, places, 1), [value])
-    assert not states(Figure(str(printed + unit * 2), printed + unit * 2, places, 1), [value])
+    assert states(Figure(str(printed), printed, places, 1), [Fraction(value)])
+    assert not states(Figure(str(printed + unit * 2), printed + unit * 2, places, 1), [Fraction(value)])
 
 
 def _index(*rows: tuple[str, str, str]) -> str:

@@ -1,6 +1,6 @@
 """A deal's own consistency, what `dealdocs check DEAL.yaml` reports: each check a pure function returning `Problem`s at the deal file's lines.
 
-- `date_problems`: the deal's dates in the order the filings need them (`DATE_RULES`);
+- `date_problems`: the deal's dates in the order the filings need them (`date_rules`);
 - `figure_problems`: every figure a document's prose quotes is a figure its data states;
 - `exhibit_problems`: the Form 8-K's exhibit index names every exhibit filed, and files every one it names;
 - `party_problems`: each party spelled one way in the deal file and in the rendered documents.
@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from generator.deal.loading import Key, LoadedDeal
+from generator.documents.registry import section_of
 from generator.errors import Problem, Severity
 
 # --- dates ------------------------------------------------------------------------------
@@ -96,7 +97,9 @@ def date_problems(loaded: LoadedDeal, rules: Sequence[DateRule]) -> list[Problem
 _MONTH_DATE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)(?:\s+\d{1,2},)?\s+\d{4}\b", re.IGNORECASE
 )
-_FIGURE = re.compile(r"(?<![\w.,/-])(\$?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%?)(?![\w/(-]|[.,]\d)")
+_NUMBER_TEXT = r"(\$?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%?)"  # $1,234.50, 6.349%, 875
+_NUMBER_ANY = re.compile(_NUMBER_TEXT)
+_FIGURE = re.compile(rf"(?<![\w.,/-]){_NUMBER_TEXT}(?![\w/(-]|[.,]\d)")  # not part of a name, a file number, a reference: A-1, 333-72082, 15(d)
 _RULE = re.compile(r"^\s*-+(?: {2,}-+)+\s*$")
 _MARKER = re.compile(r"^\s*\d+(?:\.(?=\s)| {2,})")  # a footnote's or a list item's number at the start of its line
 _END = re.compile(r"^\s*(?:-+|<PAGE>)\s*$", re.IGNORECASE)  # where a table's rows end: a footnote rule, a page break
@@ -154,31 +157,31 @@ def prose_figures(text: str) -> list[Figure]:
     undated = _MONTH_DATE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)  # a date may wrap: blanked, its line breaks kept
     for number, line in prose_lines(undated):
         line = _FOOTNOTE.sub(" ", _MARKER.sub(" ", line))
-        for match in _FIGURE.finditer(line):
-            digits = match.group(2).replace(",", "") + (match.group(3) or "")
-            places = len(match.group(3) or ".") - 1
-            found.append(Figure(match.group(0), Decimal(digits), places, number))
+        found += [_figure(match, number) for match in _FIGURE.finditer(line)]
     return found
 
 
-def stated_values(data: Any) -> list[Decimal]:
+def _figure(match: re.Match[str], line: int) -> Figure:
+    """A matched number as a figure: its digits without separators, its decimals."""
+    return Figure(match.group(0), Decimal(match.group(2).replace(",", "") + (match.group(3) or "")), len(match.group(3) or ".") - 1, line)
+
+
+def stated_values(data: Any) -> list[Fraction]:
     """Every number a document's data holds (template context: summary, tables' cells, pool data, the deal file), exact.
 
     Numbers printed in strings (a table's cells) are read from their text. The shares of a
     mapping of a few categories (a summary's programme shares) count also as their sums, which the prose may quote combined.
     """
-    values: list[Decimal] = []
+    values: list[Fraction] = []
     seen: set[int] = set()
 
     def visit(item: Any, depth: int) -> None:
         if depth > 12 or id(item) in seen or isinstance(item, bool | dt.date | Path):
             return
-        if isinstance(item, int | Decimal):
-            values.append(Decimal(item))
-        elif isinstance(item, Fraction):
-            values.append(Decimal(item.numerator) / Decimal(item.denominator))
+        if isinstance(item, int | Decimal | Fraction):
+            values.append(Fraction(item))
         elif isinstance(item, str):
-            values.extend(f.value for f in _figures_in(item))
+            values.extend(Fraction(f.value) for f in _figures_in(item))
         else:
             seen.add(id(item))
             for child in _children(item):
@@ -205,30 +208,24 @@ def _children(item: Any) -> list[Any]:
 
 def _figures_in(text: str) -> list[Figure]:
     """The figures in one string (a table cell, a deal-file value): each number, however written."""
+    return [_figure(match, 0) for match in _NUMBER_ANY.finditer(text)]
+
+
+def _subset_sums(shares: list[Fraction]) -> list[Fraction]:
+    """The sums of every two or more of a few shares, exact."""
     return [
-        Figure(m.group(0), Decimal(m.group(2).replace(",", "") + (m.group(3) or "")), len(m.group(3) or ".") - 1, 0)
-        for m in re.finditer(r"(\$?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%?)", text)
+        sum((s for j, s in enumerate(shares) if mask >> j & 1), Fraction(0)) for mask in range(1, 1 << len(shares)) if mask & (mask - 1)
     ]
 
 
-def _subset_sums(shares: list[Fraction]) -> list[Decimal]:
-    """The sums of every two or more of a few shares, exact to the tenth decimal (more than any printed percent has)."""
-    sums = []
-    for mask in range(1, 1 << len(shares)):
-        if mask & (mask - 1):
-            total = sum((s for j, s in enumerate(shares) if mask >> j & 1), Fraction(0))
-            sums.append(Decimal(total.numerator) / Decimal(total.denominator))
-    return sums
-
-
-def states(figure: Figure, values: Sequence[Decimal]) -> bool:
-    """True when the figure, as printed, is one of the values: within one unit of its last printed place (rounded up, down or half-up)."""
-    unit = Decimal(1).scaleb(-figure.places)
-    return any(abs(value - figure.value) < unit for value in values)
+def states(figure: Figure, values: Sequence[Fraction]) -> bool:
+    """True when the figure, as printed, is one of the values: within one unit of its last printed place (rounded up, down or half-up), exactly."""
+    unit, printed = Fraction(1, 10**figure.places), Fraction(figure.value)
+    return any(abs(value - printed) < unit for value in values)
 
 
 def figure_problems(
-    loaded: LoadedDeal, document: str, text: str, data: Any, allowed: Sequence[Decimal], templates: Mapping[str, str], overridden: bool
+    loaded: LoadedDeal, document: str, text: str, data: Any, allowed: Sequence[Fraction], templates: Mapping[str, str], overridden: bool
 ) -> list[Problem]:
     """Each figure the prose of a rendered document quotes that no number of its data states (nor the built-in wording's own numbers).
 
@@ -245,8 +242,6 @@ def figure_problems(
         One error per figure, at the deal file's `templates` line (a user's template) or its section's line,
         naming the rendered line and, when a template writes the figure literally, the template's file and line.
     """
-    from generator.documents.registry import section_of
-
     values = [*stated_values(data), *allowed]
     problems = []
     for figure in prose_figures(text):
@@ -255,8 +250,7 @@ def figure_problems(
         where = _written_at(figure.text, templates)
         message = (
             f"{document}.txt line {figure.line} quotes {figure.text}, which no figure of the document's data states "
-            f"(its tables, pool data, summary or the deal file){where}: compute it in the template from the data "
-            f"(e.g. {{{{ summary.pool.count | number }}}}) or correct it"
+            f"(its tables, pool data, summary or the deal file){where}: compute it in the template from the data, or correct it"
         )
         loc: tuple[Key, ...] = ("templates",) if overridden and loaded.deal.templates is not None else (section_of(document),)
         problems.append(loaded.problem(loc, figure.text, message))
@@ -272,9 +266,9 @@ def _written_at(figure: str, templates: Mapping[str, str]) -> str:
     return ""
 
 
-def template_numbers(sources: Sequence[str]) -> list[Decimal]:
+def template_numbers(sources: Sequence[str]) -> list[Fraction]:
     """The numbers the built-in templates write as words of their own (a rule, a section, a year of an Act), allowed in any prose."""
-    return [f.value for source in sources for f in _figures_in(source)]
+    return [Fraction(f.value) for source in sources for f in _figures_in(source)]
 
 
 # --- the exhibit index ------------------------------------------------------------------

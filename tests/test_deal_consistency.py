@@ -203,10 +203,14 @@ def test_a_party_spelled_two_ways_is_a_warning_with_both_spellings_and_lines(tmp
 
 def test_a_rendered_document_that_spells_a_party_otherwise_is_a_warning_and_capitals_are_not() -> None:
     deal = load_deal(DEAL)
-    text = "CITICORP MORTGAGE SECURITIES, INC.\nprepared by Citicorp Mortgage\n  Securities, Inc. and by Citicorp Mortgage Securities Inc for\n"
-    (problem,) = party_problems(deal, {"term-sheet-8k.txt": text})
-    assert problem.severity is Severity.WARNING and problem.column == "depositor.name" and problem.value == "Citicorp Mortgage Securities Inc"
-    assert problem.message.startswith("term-sheet-8k.txt line 3 writes 'Citicorp Mortgage Securities Inc'")
+    text = (
+        "CITICORP MORTGAGE SECURITIES, INC.\nprepared by Citicorp Mortgage\n  Securities, Inc. and by Citicorp Mortgage Securities Inc for\n"
+        "citicorp mortgage securities, inc. and Citicorp Mortgage Securities Inc again\n"
+    )
+    inc, lower = party_problems(deal, {"term-sheet-8k.txt": text})
+    assert inc.severity is Severity.WARNING and inc.column == "depositor.name" and inc.value == "Citicorp Mortgage Securities Inc"
+    assert inc.message.startswith("term-sheet-8k.txt line 3 (and 1 more) writes 'Citicorp Mortgage Securities Inc'")
+    assert lower.value == "citicorp mortgage securities, inc." and lower.message.startswith("term-sheet-8k.txt line 4 writes")
 
 
 def test_classes_that_do_not_add_up_to_the_pool_are_a_warning(tmp_path: Path) -> None:

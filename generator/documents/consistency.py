@@ -404,15 +404,18 @@ def _rendered_variants(loaded: LoadedDeal, loc: tuple[Key, ...], name: str, spel
         return []
     tail = r"\.?" if name.endswith(".") else ""
     pattern = re.compile(r"(?<![^\W_])" + r"[^\w]+".join(map(re.escape, words)) + r"(?![^\W_])" + tail, re.IGNORECASE)
+    capitals = {s.upper() for s in spelled}
     problems = []
     for file, text in texts.items():
+        lines: dict[str, list[int]] = {}  # each other spelling and the lines that write it
         for match in pattern.finditer(text):
             written = " ".join(match.group(0).split())
-            if written in spelled or written.upper() in {s.upper() for s in spelled}:  # the deal file's (told above), or in capitals (a heading)
-                continue
-            line = text.count("\n", 0, match.start()) + 1
+            if written not in spelled and not (written.isupper() and written in capitals):  # the deal file's (told above), a heading in capitals
+                lines.setdefault(written, []).append(text.count("\n", 0, match.start()) + 1)
+        for written, at in lines.items():
+            more = f" (and {len(at) - 1} more)" if len(at) > 1 else ""
             message = (
-                f"{file} line {line} writes {written!r}, the deal file {name!r}: a party's name is spelled one way in every document; "
+                f"{file} line {at[0]}{more} writes {written!r}, the deal file {name!r}: a party's name is spelled one way in every document; "
                 "correct the template that writes it, or the deal file"
             )
             problems.append(dataclasses.replace(loaded.problem(loc, written, message), severity=Severity.WARNING))

@@ -267,3 +267,22 @@ def test_a_name_compares_equal_whatever_its_case_punctuation_and_spacing(words: 
     name = " ".join(words)
     assert spelling_key(name) == spelling_key(",  ".join(w.upper() for w in words) + ".")
     assert spelling_key(name) != spelling_key(name + " X9")
+
+
+_CELL_FIGURES = st.decimals(min_value=0, max_value=10**10, places=2).map(lambda d: f"{d:,.2f}")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.text("abcdefghij -", min_size=1, max_size=30), st.lists(_CELL_FIGURES, min_size=3, max_size=3)), min_size=1, max_size=6),
+    st.booleans(),
+)
+def test_no_figure_of_a_table_set_as_edgar_text_is_read_as_prose(rows: list[tuple[str, list[str]]], total: bool) -> None:
+    from generator.documents.grids import Grid, text_table
+
+    grid = Grid(
+        id="t", title=["A TABLE"], group=None, heads=[["Label"], ["Count"], ["Balance ($)"], ["Share (%)"]],
+        rows=[[label.strip() or "x", *cells] for label, cells in rows], total=["Total", "1", "2", "3"] if total else None,
+    )  # fmt: skip
+    text = f"      The prose before it quotes 875 loans.\n\n{text_table(grid)}\n\n      And 2,000 after it.\n"
+    assert [f.text for f in prose_figures(text)] == ["875", "2,000"]

@@ -31,7 +31,9 @@ formats from one analysis. The modern term sheet's tables are laid out from prin
 sets one as EDGAR text.
 
 Filing: `write_submission` writes a Form 8-K submission folder (`assemble` gives its documents in
-memory); `edgar_problems` lints EDGAR text, HTML and submission folders, as `dealdocs check` does.
+memory); `edgar_problems` lints EDGAR text, HTML and submission folders, as `dealdocs check` does;
+`check_consistency` checks a deal's own consistency (dates, prose figures, exhibit index, party
+names, certificate balances), as `dealdocs check DEAL.yaml` does.
 
 Many deals: `discover` finds deal files, `run_batch` renders them in worker processes (each
 with a manifest, through `render_one`), `verify` compares a folder with its manifest.
@@ -44,7 +46,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.deal.loading import LoadedDeal, load_deal
+from generator.deal.loading import Key, LoadedDeal, load_deal
 from generator.deal.models import BandsRule, CategoriesRule, Deal, DistinctRule, StatesRule, TableField, TableSpec, YearlyRule
 from generator.deal.schema import schema_texts, write_schemas
 from generator.documents.checks import check_deal
@@ -95,7 +97,7 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     "TYPEFACES", "smart_quotes", "export_templates", "partial_overrides",
     "section_of", "Grid", "table_grid", "pool_grid", "text_table",
     # output folders
-    "render_deal", "new_deal", "assemble", "write_submission", "SubmissionDocument",
+    "render_deal", "new_deal", "assemble", "write_submission", "SubmissionDocument", "check_consistency",
     "discover", "deal_names", "render_one", "run_batch", "DealResult", "BatchInterrupted", "verify", "Change",
 ]  # fmt: skip
 
@@ -134,3 +136,71 @@ def render_document(
         section = section_of(name)
         raise DealdocsError([Problem(str(loaded.path), None, section, None, f"the deal file has no {section} section, so it has no {name}")])
     return RENDERERS[fmt](loaded, chosen, tape, template_dirs(loaded, templates))
+
+
+def check_consistency(loaded: LoadedDeal, tape: Path | None = None, templates: Path | None = None) -> list[Problem]:
+    """The deal's own consistency, as `dealdocs check DEAL.yaml` reports it: what a filing agent or a lawyer would send back.
+
+    Renders every document's EDGAR text in memory (and the 8-K's submission) and applies the checks of
+    `generator.documents.consistency`: dates in order, each prose figure stated by the document's data,
+    the 8-K's exhibit index against its exhibits, parties spelled one way; and the certificates'
+    balances against the pool's (`balance_warnings`).
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        tape: A loan tape to use instead of the deal file's.
+        templates: A folder of templates that override the built-in ones by name.
+
+    Returns:
+        Errors and warnings, each at its line of the deal file; empty when the deal is consistent.
+
+    Raises:
+        DealdocsError: A document cannot be rendered (its tape, tables or templates have problems): those
+            problems, after the ones found without rendering.
+    """
+    from generator.documents import consistency as checks
+    from generator.documents.certificates import balance_warnings
+    from generator.documents.labels import analysed
+    from generator.output.submission import EXHIBITS, _chosen, _report_date, filing_problems, forms
+    from generator.pool.analysis import tape_reports
+
+    deal, search_path = loaded.deal, template_dirs(loaded, templates)
+    refused = filing_problems(loaded) if "8-K" in forms(loaded) else []  # a supplied exhibit not found...: no 8-K to assemble
+    eight_k, exhibits = None, []
+    if "8-K" in forms(loaded) and (deal.filing is not None or not refused):  # without a filing section, as `validate`: an 8-K only if it can be
+        given = deal.filing is not None and deal.filing.report_date is not None
+        words = "the 8-K's date of report" if given else "the 8-K's date of report (by default the term sheet's date, else the opinion's)"
+        eight_k = checks.DatedField(words, ("filing", "report_date"), _report_date(loaded))
+        term_sheet: tuple[Key, ...] = ("term_sheet", "report_date")
+        dated = {"exhibit-5-1-takedown": ("takedown_opinion", "date"), "term-sheet-8k": term_sheet, "collateral-term-sheet": term_sheet}
+        exhibits = [
+            checks.DatedField(f"the date of Exhibit {EXHIBITS[name][0]}, the {section_of(name).replace('_', ' ')}", dated[name], DOCUMENTS[name].dated(loaded))
+            for name in _chosen(loaded)[0] if name in dated and DOCUMENTS[name] in documents_of(loaded)
+        ]  # fmt: skip
+    found = checks.date_problems(loaded, checks.date_rules(loaded, eight_k, exhibits))
+    found += refused if eight_k is not None else []
+    texts: dict[str, str] = {}
+    try:
+        allowed = checks.template_numbers([p.read_text("utf-8") for p in sorted(templates_dir().rglob("*.j2")) if ".htm" not in p.name])
+        yours = [(p, p.relative_to(folder).parts[0]) for folder in search_path for p in sorted(folder.rglob("*.j2")) if ".htm" not in p.name]
+        for document in documents_of(loaded):
+            context = document.context(loaded, tape)
+            text = render_text(loaded, document, tape, search_path, context).text
+            texts[f"{document.name}.txt"] = text
+            own = {  # its folder, its layouts, the partials
+                str(p): p.read_text("utf-8", "replace") for p, top in yours if top == document.name or top.startswith((f"{document.name}.", "_"))
+            }
+            found += checks.figure_problems(loaded, document.name, text, context, allowed, own, bool(own))
+        with tape_reports():  # the tape read again: its warnings were the first reading's, told once
+            if deal.term_sheet is not None:
+                found += balance_warnings(loaded, analysed(loaded, tape).tape.loans)
+            if eight_k is not None and not refused:
+                submission = assemble(loaded, tape, templates)
+                main = submission[0].content.decode("ascii")
+                found += checks.exhibit_problems(loaded, [(d.type, d.file) for d in submission[1:]], main)
+                texts[submission[0].file] = main
+    except DealdocsError as exc:
+        raise DealdocsError([*found, *exc.problems], len(found) + exc.total) from None
+    found += checks.party_problems(loaded, texts)
+    # Placeholders left: generator/deal/placeholders.py `placeholders(loaded)` (its warnings) joins the list here.
+    return found

@@ -292,29 +292,71 @@ def templates_export(
         typer.echo(f"wrote {path}")
 
 
+DEAL_SUFFIXES = (".yaml", ".yml")
+"""What `check` reads as a deal file; any other path is an EDGAR document or a submission folder."""
+
+
 @app.command()
 def check(
-    paths: Annotated[list[Path], typer.Argument(help="EDGAR documents (.txt, .htm) or submission folders.", show_default=False)],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Deal files (.yaml, .yml), EDGAR documents (.txt, .htm) or submission folders.", show_default=False)
+    ],
+    tape: TapeOpt = None,
+    templates: TemplatesOpt = None,
     key: Annotated[
         Path | None, typer.Option("--key", metavar="PUBLIC", show_default=False, help=_VERIFY_HELP.format(what="each folder's submission.json"))
     ] = None,
 ) -> None:
-    """Lint EDGAR ASCII and HTML documents, or a submission folder (and its submission.json), against EDGAR's rules; exit 1 if any is broken."""
+    """Check a deal file's own consistency, or lint EDGAR documents and submission folders against EDGAR's rules; exit 1 if any is wrong.
+
+    A deal file's dates, prose figures, 8-K exhibit index, party names and certificate balances.
+    """
     from generator.formats.edgar_check import problems
     from generator.signing import public_key
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise typer.BadParameter(f"not found: {', '.join(missing)}", param_hint="PATH...")
-    if key is not None and not any(p.is_dir() for p in paths):
+    deals = [p for p in paths if p.suffix.lower() in DEAL_SUFFIXES and not p.is_dir()]
+    edgar = [p for p in paths if p not in deals]
+    if key is not None and not any(p.is_dir() for p in edgar):
         raise typer.BadParameter("checks a submission folder's signature: name the folder", param_hint="--key")
-    found = problems(paths, public_key(key) if key is not None else None)
+    if not deals and (tape is not None or templates is not None):
+        raise typer.BadParameter("checks a deal file: name the deal file (.yaml)", param_hint="--tape" if tape is not None else "--templates")
+    wrong = False
+    if edgar:
+        found = problems(edgar, public_key(key) if key is not None else None)
+        for problem in found:
+            typer.echo(str(problem))
+        if found:
+            typer.echo(f"{len(found)} problem{'s' * (len(found) != 1)} EDGAR would refuse", err=True)
+        else:
+            typer.echo(f"{', '.join(map(str, edgar))}: nothing EDGAR would refuse")
+        wrong = bool(found)
+    for deal in deals:
+        wrong = _check_deal(deal, tape, templates) or wrong
+    if wrong:
+        raise typer.Exit(ExitCode.FAILED_ITEMS)
+
+
+def _check_deal(deal: Path, tape: Path | None, templates: Path | None) -> bool:
+    """Print the deal's consistency problems (`check_consistency`) and a count; True when there is an error."""
+    from generator.api import check_consistency
+    from generator.deal.loading import load_deal
+    from generator.errors import Severity
+
+    loaded = load_deal(deal)
+    with _tape_warnings():
+        found = check_consistency(loaded, tape, templates)
     for problem in found:
         typer.echo(str(problem))
+    errors = sum(p.severity is Severity.ERROR for p in found)
+    warnings = len(found) - errors
     if found:
-        typer.echo(f"{len(found)} problem{'s' * (len(found) != 1)} EDGAR would refuse", err=True)
-        raise typer.Exit(ExitCode.FAILED_ITEMS)
-    typer.echo(f"{', '.join(map(str, paths))}: nothing EDGAR would refuse")
+        typer.echo(f"{deal}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in the deal", err=True)
+    else:
+        typer.echo(f"{deal}: the deal is consistent (dates, prose figures, exhibit index, party names, certificate balances)")
+    return errors > 0
 
 
 @app.command()

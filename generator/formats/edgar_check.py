@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import lru_cache
 from html.entities import name2codepoint
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from generator import edgar
 from generator.deal.models import CIK_PATTERN, SEC_FILE_NUMBER_PATTERN
@@ -431,7 +431,7 @@ def submission_problems(folder: Path, present: Collection[str], key: Ed25519Publ
     return found
 
 
-def _entries(value: object, keys: tuple[str, ...], empty: bool) -> bool:
+def _entries(value: object, keys: tuple[str, ...], empty: bool) -> TypeGuard[list[dict[str, str]]]:
     """Whether a manifest's list (documents, included exhibits) is a list of objects with each of `keys` a string; empty if allowed."""
     return isinstance(value, list) and (empty or bool(value)) and all(isinstance(d, dict) and all(isinstance(d.get(k), str) for k in keys) for d in value)
 
@@ -450,7 +450,8 @@ def _filer_problems(source: str, data: dict[str, Any]) -> list[Problem]:
         for key, (pattern, why) in _FILER_FORMS.items():
             value = filer.get(key)
             if value is not None and not (isinstance(value, str) and re.match(pattern, value)):
-                found.append(Problem(source, None, "filers", f"{filer['role']} {key} {value}", f"{why}: render the submission again from a corrected deal file"))
+                why = f"{why}: render the submission again from a corrected deal file"
+                found.append(Problem(source, None, "filers", f"{filer['role']} {key} {value}", why))
     return found
 
 
@@ -473,8 +474,10 @@ def _index_problems(folder: Path, listed: list[dict[str, str]], included: list[d
 
 
 def _form_problems(source: str, form: object, listed: list[dict[str, str]], included: list[dict[str, str]]) -> list[Problem]:
-    """The form's rules: a form dealdocs files, its one primary document first, exhibits of types it takes, no type twice, an exhibit
-    included in another in one the submission files."""
+    """The form's rules: a form dealdocs files, its one primary document first, exhibits of types it takes, no type twice.
+
+    An exhibit included in another document must be included in an exhibit the submission files.
+    """
     if not isinstance(form, str) or form not in FORM_EXHIBITS:
         return [Problem(source, None, "form", str(form), f"not a form dealdocs files ({', '.join(FORM_EXHIBITS)}): render the submission again")]
     found = []

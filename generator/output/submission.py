@@ -242,10 +242,10 @@ def _refuse_strays(folder: Path, names: set[str]) -> None:
 
 
 def manifest(loaded: LoadedDeal, documents: Sequence[SubmissionDocument], key: Ed25519PrivateKey | None = None) -> str:
-    """`submission.json`: the filing's form, filers by role and date, each document's type, description, file and SHA-256, and the
-    exhibits included in another document (type, description, the document's type).
+    """`submission.json`: the filing's form, filers by role and date, and each document's type, description, file and SHA-256.
 
-    Signed with `key` if given.
+    The exhibits included in another document are listed apart (type, description, the document's
+    type): they have no file. Signed with `key` if given.
     """
     depositor = loaded.deal.depositor
     header: dict[str, Any] = _fwp_header(loaded) if documents[0].type == "FWP" else {

@@ -247,10 +247,8 @@ def manifest(loaded: LoadedDeal, documents: Sequence[SubmissionDocument], key: E
     The exhibits included in another document are listed apart (type, description, the document's
     type): they have no file. Signed with `key` if given.
     """
-    depositor = loaded.deal.depositor
     header: dict[str, Any] = _fwp_header(loaded) if documents[0].type == "FWP" else {
-        "form": "8-K", "registrant": depositor.name, "commission_file_number": depositor.commission_file_number,
-        "filers": _eight_k_filers(loaded), "report_date": _report_date(loaded).isoformat(),
+        "form": "8-K", "filers": _eight_k_filers(loaded), "report_date": _report_date(loaded).isoformat(),
     }  # fmt: skip
     filed = [{"type": d.type, "description": d.description, "file": d.file, "sha256": d.sha256} for d in documents if not d.included_in]
     included = [{"type": d.type, "description": d.description, "included_in": d.included_in} for d in documents if d.included_in]

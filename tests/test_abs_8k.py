@@ -13,6 +13,10 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pydantic
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from .helpers import DEAL, PRIME, TAKEDOWN, cli, line_of
 
 COVER_FIELDS = """\
@@ -235,3 +239,23 @@ def test_check_holds_the_8ks_index_and_filers_to_the_submission(tmp_path: Path) 
         shutil.copytree(fresh, folder)
         code, output = _tamper(folder, changed, manifest)
         assert code == 1 and where in output and expected in output, (number, output)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=12) | st.from_regex(r"[0-9]{10}", fullmatch=True) | st.from_regex(r"\d{10}\n?", fullmatch=True))
+@example("0001234567\n")
+@example("\u0660" * 10)
+def test_a_cik_is_ten_ascii_digits_to_the_deal_file_and_to_check(cik: str) -> None:
+    """Whatever the text, the deal file and `check` agree on a CIK: ten ASCII digits, nothing before or after (no other script's digits)."""
+    from generator.deal.models import Sponsor
+    from generator.formats.edgar_check import _filer_problems
+
+    valid = len(cik) == 10 and all(c in "0123456789" for c in cik)
+    try:
+        Sponsor(name="Example Home Lending, LLC", cik=cik)
+        accepted = True
+    except pydantic.ValidationError:
+        accepted = False
+    assert accepted == valid
+    problems = _filer_problems("submission.json", {"filers": [{"role": "depositor", "name": "D", "cik": cik}]})
+    assert (not problems) == valid, problems

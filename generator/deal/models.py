@@ -44,10 +44,11 @@ class Address(Strict):  # noqa: D101 (a docstring would become its description i
     zip: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
 
 
-CIK_PATTERN = r"^\d{10}$"
-FILE_NUMBER_PATTERN = r"^333-\d{6}(-\d{2})?$"
-ISSUER_FILE_NUMBER_PATTERN = r"^333-\d{6}-\d{2}$"
-SEC_FILE_NUMBER_PATTERN = r"^\d{3}-\d{4,6}(-\d{2})?$"
+CIK_PATTERN = r"^[0-9]{10}$"
+FILE_NUMBER_PATTERN = r"^333-[0-9]{6}(-[0-9]{2})?$"
+ISSUER_FILE_NUMBER_PATTERN = r"^333-[0-9]{6}-[0-9]{2}$"
+SEC_FILE_NUMBER_PATTERN = r"^[0-9]{3}-[0-9]{4,6}(-[0-9]{2})?$"
+"""EDGAR's numbers are ASCII digits: [0-9], since a regular expression's \\d takes any script's digits."""
 PATTERN_WORDS = {
     CIK_PATTERN: "a Central Index Key is EDGAR's ten digits, leading zeros included: '0001234567'",
     FILE_NUMBER_PATTERN: "a registration file number is 333- and six digits, with an issuing entity's two-digit suffix or not: '333-270001-01'",

@@ -449,7 +449,7 @@ def _filer_problems(source: str, data: dict[str, Any]) -> list[Problem]:
     for filer in filers:
         for key, (pattern, why) in _FILER_FORMS.items():
             value = filer.get(key)
-            if value is not None and not (isinstance(value, str) and re.match(pattern, value)):
+            if value is not None and not (isinstance(value, str) and re.fullmatch(pattern, value)):
                 why = f"{why}: render the submission again from a corrected deal file"
                 found.append(Problem(source, None, "filers", f"{filer['role']} {key} {value}", why))
     return found

@@ -105,11 +105,12 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     assert signatory is not None
     search_path = template_dirs(loaded, templates)
     exhibits: list[tuple[SubmissionDocument, str]] = []  # each with the drafted document it is ('' if supplied)
+    consents = _consents(loaded)
     for name in chosen:
         number, file = EXHIBITS[name]
         content = render_htm(loaded, DOCUMENTS[name], tape, search_path).text.encode("ascii")
         exhibits.append((SubmissionDocument(f"EX-{number}", "", file, content), name))
-        if name in _consents(loaded):
+        if name in consents:
             exhibits.append((SubmissionDocument(f"EX-{CONSENTS[name]}", "", file, b"", f"EX-{number}"), f"{name}/consent"))
     for exhibit in filing.exhibits if filing else []:
         path = loaded.resolve(exhibit.file)

@@ -91,7 +91,7 @@ def test_bad_cik_and_file_number_forms_are_messages_at_their_lines(tmp_path: Pat
         for where, value in (
             ("depositor.cik", "cik: 0001990001x"),
             ("filing.issuing_entity.cik", 'cik: "1990002"'),
-            ("filing.registration_file_number", "333-27001-1"),
+            ("filing.registration_file_number", "registration_file_number: 333-27001-1"),
         ):
             assert f"deal.yaml:{line_of(deal, value)} [{where}]: error" in output, output
         assert output.count("a Central Index Key is EDGAR's ten digits") == 2 and "a registration file number is 333-" in output, output

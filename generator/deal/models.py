@@ -44,11 +44,16 @@ class Address(Strict):  # noqa: D101 (a docstring would become its description i
     zip: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
 
 
-CIK_PATTERN = r"^\d{10}$"
-FILE_NUMBER_PATTERN = r"^333-\d{6}(-\d{2})?$"
+CIK_PATTERN = r"^[0-9]{10}$"
+FILE_NUMBER_PATTERN = r"^333-[0-9]{6}(-[0-9]{2})?$"
+ISSUER_FILE_NUMBER_PATTERN = r"^333-[0-9]{6}-[0-9]{2}$"
+SEC_FILE_NUMBER_PATTERN = r"^[0-9]{3}-[0-9]{4,6}(-[0-9]{2})?$"
+"""EDGAR's numbers are ASCII digits: [0-9], since a regular expression's \\d takes any script's digits."""
 PATTERN_WORDS = {
     CIK_PATTERN: "a Central Index Key is EDGAR's ten digits, leading zeros included: '0001234567'",
     FILE_NUMBER_PATTERN: "a registration file number is 333- and six digits, with an issuing entity's two-digit suffix or not: '333-270001-01'",
+    ISSUER_FILE_NUMBER_PATTERN: "an issuing entity's Commission file number is the registration statement's with its two-digit suffix: '333-270001-01'",
+    SEC_FILE_NUMBER_PATTERN: "a Commission file number is three digits, a hyphen and four to six digits, perhaps a two-digit suffix: '001-12345'",
 }
 """What a pattern-checked key takes, in words, for the deal file's messages (`loading`)."""
 Cik = Annotated[str, StringConstraints(pattern=CIK_PATTERN)]
@@ -795,6 +800,24 @@ class FilingExhibit(Strict):
 class IssuingEntity(Strict):  # noqa: D101 (see Address)
     name: NonEmpty = Field(description="Exact name of the issuing entity: 'Prime Jumbo Mortgage Trust 2024-1'.")
     cik: Cik | None = Field(None, description="Its Central Index Key, ten digits: '0001234568'.")
+    commission_file_number: Annotated[str, StringConstraints(pattern=ISSUER_FILE_NUMBER_PATTERN)] | None = Field(
+        None, description="Its Commission file number, the registration statement's with its suffix: '333-270001-01' (the 8-K's cover)."
+    )
+    state_of_organization: NonEmpty | None = Field(None, description="State or other jurisdiction of its incorporation or organization: 'New York'.")
+
+
+class Sponsor(Strict):  # noqa: D101 (see Address)
+    name: NonEmpty = Field(description="Exact name of the sponsor as specified in its charter: 'Example Home Lending, LLC'.")
+    cik: Cik | None = Field(None, description="Its Central Index Key, ten digits: '0001990003'.")
+    commission_file_number: Annotated[str, StringConstraints(pattern=SEC_FILE_NUMBER_PATTERN)] | None = Field(
+        None, description="Its Commission file number, where it has one (a sponsor that reports itself): '001-12345'."
+    )
+
+
+class RegisteredSecurity(Strict):  # noqa: D101 (see Address)
+    title: NonEmpty = Field(description="Title of the class: 'Class A-1 Certificates'.")
+    trading_symbol: NonEmpty | None = Field(None, description="Its trading symbol, if any.")
+    exchange: NonEmpty = Field(description="Name of the exchange on which it is registered: 'New York Stock Exchange'.")
 
 
 class Filing(Strict):
@@ -820,6 +843,11 @@ class Filing(Strict):
         None, description="The drafted documents the 8-K carries as exhibits (EX-99.1, EX-5.1); by default every one the deal file describes."
     )
     exhibits: list[FilingExhibit] = Field(default_factory=list, description="Further exhibits, supplied as files.")
+    sponsor: Sponsor | None = Field(None, description="The sponsor the takedown 8-K's cover names, with its CIK (and file number where it has one).")
+    registered_securities: list[RegisteredSecurity] = Field(
+        default_factory=list, description="Securities registered under Section 12(b) of the Exchange Act, for the 8-K's cover; none: 'None'."
+    )
+    emerging_growth_company: bool = Field(False, description="Ticks the 8-K cover's emerging growth company box (Rule 405, Rule 12b-2).")
 
 
 class Style(Strict):  # noqa: D101 (see Address)

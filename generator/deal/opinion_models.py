@@ -206,6 +206,14 @@ class TakedownOpinion(Strict):
             problems.append(FieldProblem(("parties", self.servicer, "corporation_of"), None, "the letter states the servicer's state of incorporation"))
         return problems
 
+    @property
+    def contains_consent(self) -> bool:
+        """Whether the letter carries counsel's consent to its filing, so that the 8-K indexes Exhibit 23.1 as included in Exhibit 5.1.
+
+        A takedown letter always prints its consent paragraph (`consent` of exhibit-5-1-takedown/_prose.j2).
+        """
+        return True
+
 
 class ShelfOpinion(Strict):
     """Exhibit 5.1 to a Form S-3 shelf registration statement, addressed to the depositor."""

@@ -11,8 +11,8 @@ HTML is read as a browser reads it (the WHATWG parser), so a comment or CDATA tr
 nothing. In both kinds, EDGAR's own submission markup (`<DOCUMENT>`, `</TEXT>`, `<TYPE>`...)
 and characters that reverse the text's direction are refused. A folder (`folder_problems`) is
 checked file by file, sub-folders and hidden files included, as a submission: against its
-`submission.json` (which must be there) and the form's rules. Each violation is a `Problem`
-whose `column` names the rule.
+`submission.json` (which must be there), the form's rules, its filers and, for a Form 8-K,
+its exhibit index against the exhibits. Each violation is a `Problem` whose `column` names the rule.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import lru_cache
 from html.entities import name2codepoint
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from generator import edgar
+from generator.deal.models import CIK_PATTERN, SEC_FILE_NUMBER_PATTERN
 from generator.errors import Problem
 
 if TYPE_CHECKING:
@@ -176,6 +177,10 @@ class _HtmlChecker:
         self.problems: list[Problem] = []
         self.tables = 0
         self.line = 1
+        self.links: list[str] = []
+        """The documents of the submission the HTML links to, in order."""
+        self.words: list[str] = []
+        """The text the HTML shows, piece by piece."""
 
     def check(self, text: str) -> None:
         """Parse `text` as a browser would, every token checked on its way to the tree."""
@@ -212,6 +217,7 @@ class _HtmlChecker:
             self.tables -= 1
         elif kind == kinds.CHARACTERS or kind == kinds.SPACE_CHARACTERS:
             self._text(token["data"])
+            self.words.append(token["data"])
         elif kind == kinds.COMMENT and token["data"].lstrip().startswith("?"):
             self._add("element", token["data"][:80], "a processing instruction is not HTML 3.2")
 
@@ -252,6 +258,7 @@ class _HtmlChecker:
             self._add("link", href, "a link may lead only to a document of the submission or to www.sec.gov/Archives")
             return
         target = href.split("#")[0]
+        self.links.append(target)
         if self.present is not None and not self.present(target):
             self._add("link", href, f"the link's target {target} is not in the submission")
 
@@ -370,6 +377,10 @@ FORM_EXHIBITS = {"8-K": frozenset({1, 2, 3, 4, 5, 7, 8, 10, 14, 16, 17, 20, 23, 
 a free writing prospectus (Rule 433) is one document, with no exhibits."""
 _EXHIBIT = re.compile(r"^EX-(\d{1,3})(\.\d{1,3})?$")
 _ENTRY_KEYS = ("type", "description", "file", "sha256")
+_INCLUDED_KEYS = ("type", "description", "included_in")
+ROLES = ("depositor", "issuing entity", "sponsor")
+"""The filers' roles `submission.json` names: the depositor always, the issuing entity and sponsor where the filing names them."""
+_FILER_FORMS = {"cik": (CIK_PATTERN, "a CIK is ten digits"), "commission_file_number": (SEC_FILE_NUMBER_PATTERN, "not a Commission file number")}
 
 
 def submission_problems(folder: Path, present: Collection[str], key: Ed25519PublicKey | None = None) -> list[Problem]:
@@ -392,10 +403,14 @@ def submission_problems(folder: Path, present: Collection[str], key: Ed25519Publ
     except (OSError, UnicodeDecodeError, ValueError):
         return [Problem(source, None, "manifest", None, "not a dealdocs submission manifest: not JSON text; render the submission again")]
     listed = data.get("documents") if isinstance(data, dict) else None
-    if not (isinstance(listed, list) and listed and all(isinstance(d, dict) and all(isinstance(d.get(k), str) for k in _ENTRY_KEYS) for d in listed)):
+    if not _entries(listed, _ENTRY_KEYS, empty=False):
         why = f"not a dealdocs submission manifest: it needs a list of documents, each with {', '.join(_ENTRY_KEYS)}; render the submission again"
         return [Problem(source, None, "manifest", None, why)]
-    found = _form_problems(source, data.get("form"), listed)
+    included = data.get("included_exhibits", [])
+    if not _entries(included, _INCLUDED_KEYS, empty=True):
+        why = f"included_exhibits is a list of exhibits, each with {', '.join(_INCLUDED_KEYS)}; render the submission again"
+        return [Problem(source, None, "manifest", None, why)]
+    found = _form_problems(source, data.get("form"), listed, included) + _filer_problems(source, data)
     if key is not None:
         from generator.signing import signature_problem
 
@@ -411,17 +426,70 @@ def submission_problems(folder: Path, present: Collection[str], key: Ed25519Publ
         elif hashlib.sha256((folder / name).read_bytes()).hexdigest() != entry["sha256"]:
             found.append(Problem(source, None, "manifest", name, "its SHA-256 differs from the file's: the file changed after it was listed"))
     found += [Problem(source, None, "manifest", name, "in the folder but not listed: EDGAR would not receive it") for name in sorted(set(present) - set(files))]
+    if data.get("form") == "8-K" and listed[0]["file"] in present:
+        found += _index_problems(folder, listed, included)
     return found
 
 
-def _form_problems(source: str, form: object, listed: list[dict[str, str]]) -> list[Problem]:
-    """The form's rules: a form dealdocs files, its one primary document first, exhibits of types it takes, no type twice."""
+def _entries(value: object, keys: tuple[str, ...], empty: bool) -> TypeGuard[list[dict[str, str]]]:
+    """Whether a manifest's list (documents, included exhibits) is a list of objects with each of `keys` a string; empty if allowed."""
+    return isinstance(value, list) and (empty or bool(value)) and all(isinstance(d, dict) and all(isinstance(d.get(k), str) for k in keys) for d in value)
+
+
+def _filer_problems(source: str, data: dict[str, Any]) -> list[Problem]:
+    """The filers: each a role dealdocs names (a depositor among them, no role twice) with a name, CIK and file number of their forms."""
+    filers = data.get("filers")
+    if not (isinstance(filers, list) and all(isinstance(f, dict) and isinstance(f.get("role"), str) and isinstance(f.get("name"), str) for f in filers)):
+        return [Problem(source, None, "filers", None, "submission.json needs its filers, each with role and name: render the submission again")]
+    roles = [f["role"] for f in filers]
+    found = [Problem(source, None, "filers", role, f"not a filer's role ({', '.join(ROLES)})") for role in roles if role not in ROLES]
+    found += [Problem(source, None, "filers", role, "listed twice: each filer is listed once") for role in sorted({r for r in roles if roles.count(r) > 1})]
+    if "depositor" not in roles:
+        found.append(Problem(source, None, "filers", None, "no depositor: the depositor files every submission"))
+    for filer in filers:
+        for key, (pattern, why) in _FILER_FORMS.items():
+            value = filer.get(key)
+            if value is not None and not (isinstance(value, str) and re.fullmatch(pattern, value)):
+                why = f"{why}: render the submission again from a corrected deal file"
+                found.append(Problem(source, None, "filers", f"{filer['role']} {key} {value}", why))
+    return found
+
+
+def _index_problems(folder: Path, listed: list[dict[str, str]], included: list[dict[str, str]]) -> list[Problem]:
+    """A Form 8-K's exhibit index against its exhibits: each exhibit's file linked, each exhibit included in another listed by number."""
+    path = folder / listed[0]["file"]
+    checker = _HtmlChecker(str(path), None)
+    checker.check(path.read_bytes().decode("utf-8", errors="surrogateescape"))
+    words = " ".join("".join(checker.words).split())
+    found = [
+        Problem(str(path), None, "index", d["type"], f"the exhibit index does not link {d['file']}: Item 601(a)(2) requires a link to each exhibit")
+        for d in listed[1:]
+        if d["file"] not in checker.links
+    ]
+    for entry in included:
+        number = entry["type"].removeprefix("EX-")
+        if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d.])", words):
+            found.append(Problem(str(path), None, "index", entry["type"], f"the exhibit index does not list it (included in {entry['included_in']})"))
+    return found
+
+
+def _form_problems(source: str, form: object, listed: list[dict[str, str]], included: list[dict[str, str]]) -> list[Problem]:
+    """The form's rules: a form dealdocs files, its one primary document first, exhibits of types it takes, no type twice.
+
+    An exhibit included in another document must be included in an exhibit the submission files.
+    """
     if not isinstance(form, str) or form not in FORM_EXHIBITS:
         return [Problem(source, None, "form", str(form), f"not a form dealdocs files ({', '.join(FORM_EXHIBITS)}): render the submission again")]
     found = []
     types = [d["type"] for d in listed]
     if types.count(form) != 1 or types[0] != form:
         found.append(Problem(source, None, "form", form, f"an {form} submission lists one primary document of type {form}, first ({types.count(form)} listed)"))
+    found += [
+        Problem(source, None, "form", e["type"], f"included in {e['included_in']}, which the submission does not file as an exhibit")
+        for e in included
+        if e["included_in"] not in types[1:]
+    ]
+    types += [e["type"] for e in included]
     for kind in types:
         match = _EXHIBIT.match(kind)
         if kind != form and (match is None or int(match.group(1)) not in FORM_EXHIBITS[form]):

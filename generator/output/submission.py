@@ -6,12 +6,17 @@ registration file number (`filing.term_sheet_as`, by default from the layout). E
 is filed with the Form 8-K.
 
 The main document is the Form 8-K itself (Items 8.01 and 9.01, its exhibit index linking each
-exhibit's file, as Item 601(a)(2) of Regulation S-K has required since 2017); the exhibits are the
-drafted documents the deal file's 8-K carries (EX-99.1 the collateral term sheets, EX-5.1 the
-legality opinion) in EDGAR HTML, then any further exhibits the deal file supplies as files;
-`submission.json` lists each document's EDGAR type, description, file name and SHA-256. Every
-document is checked against EDGAR's rules before anything is written, and the folder is
-published all together (`files.publish`).
+exhibit's file, as Item 601(a)(2) of Regulation S-K has required since 2017), with the cover of an
+asset-backed issuer (issuing entity, depositor and sponsor with their file numbers and CIKs, the
+Section 12(b) table, the emerging growth company boxes), or the depositor's cover of the 2003
+filings for a deal that files its term sheets as EX-99.1. The exhibits are the drafted documents
+the deal file's 8-K carries (EX-99.1 the collateral term sheets, EX-5.1 the legality opinion) in
+EDGAR HTML, then any further exhibits the deal file supplies as files; counsel's consent is
+indexed as EX-23.1, included in Exhibit 5.1, with no file of its own. `submission.json` lists the
+form, the filers by role with their CIKs, and each document's EDGAR type, description, file name
+and SHA-256 (an included exhibit under `included_exhibits`). Every document is checked against
+EDGAR's rules before anything is written, and the folder is published all together
+(`files.publish`).
 
 A shelf opinion is an exhibit to a Form S-3, which dealdocs does not draft: a deal file with
 only a shelf opinion has no 8-K to file and is refused with a message.
@@ -46,16 +51,24 @@ TERM_SHEETS = ("term-sheet-8k", "collateral-term-sheet")
 MANIFEST = edgar_check.MANIFEST
 EXHIBITS = {"term-sheet-8k": ("99.1", "ex99-1.htm"), "collateral-term-sheet": ("99.1", "ex99-1.htm"), "exhibit-5-1-takedown": ("5.1", "ex5-1.htm")}
 """The drafted documents an 8-K carries: their exhibit number (Item 601 of Regulation S-K) and file name."""
+CONSENTS = {"exhibit-5-1-takedown": "23.1"}
+"""The drafted documents that may carry counsel's consent, and the exhibit number it is indexed under (Item 601(b)(23)): included in
+the document, no file of its own."""
 
 
 @dataclass(frozen=True)
 class SubmissionDocument:
-    """One document of a submission: its EDGAR type ('8-K', 'EX-5.1'), description, file name and content."""
+    """One document of a submission: its EDGAR type ('8-K', 'EX-5.1'), description, file name and content.
+
+    An exhibit included in another document (counsel's consent in the opinion) names that document's
+    type in `included_in` and its file, and has no content: it is indexed, not written.
+    """
 
     type: str
     description: str
     file: str
     content: bytes
+    included_in: str = ""
 
     @property
     def sha256(self) -> str:
@@ -72,7 +85,7 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
         templates: A folder of templates that override the built-in ones by name.
 
     Returns:
-        The 8-K, then its exhibits in exhibit-number order.
+        The 8-K, then its exhibits in exhibit-number order (an included one too, with `included_in`).
 
     Raises:
         DealdocsError: The deal file has no 8-K to file (a shelf opinion only), names a document it
@@ -92,20 +105,28 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     assert signatory is not None
     search_path = template_dirs(loaded, templates)
     exhibits: list[tuple[SubmissionDocument, str]] = []  # each with the drafted document it is ('' if supplied)
+    consents = _consents(loaded)
     for name in chosen:
         number, file = EXHIBITS[name]
         content = render_htm(loaded, DOCUMENTS[name], tape, search_path).text.encode("ascii")
         exhibits.append((SubmissionDocument(f"EX-{number}", "", file, content), name))
+        if name in consents:
+            exhibits.append((SubmissionDocument(f"EX-{CONSENTS[name]}", "", file, b"", f"EX-{number}"), f"{name}/consent"))
     for exhibit in filing.exhibits if filing else []:
         path = loaded.resolve(exhibit.file)
         exhibits.append((SubmissionDocument(exhibit.type, exhibit.description, path.name, path.read_bytes()), ""))
     exhibits.sort(key=lambda pair: tuple(int(part) for part in pair[0].type.removeprefix("EX-").split(".")))
-    context: dict[str, Any] = {"deal": deal, "filing": {"report_date": _report_date(loaded), "signatory": signatory}, "exhibits": []}
+    context: dict[str, Any] = {"deal": deal, "filing": _cover(loaded, signatory), "exhibits": []}
     drafted_words = _descriptions(search_path, context)
-    documents = [SubmissionDocument(d.type, d.description or drafted_words[name], d.file, d.content) for d, name in exhibits]
-    context["exhibits"] = [{"number": d.type.removeprefix("EX-"), "type": d.type, "description": d.description, "file": d.file} for d in documents]
+    documents = [
+        SubmissionDocument(d.type, d.description or drafted_words[name], d.file, d.content, d.included_in) for d, name in exhibits
+    ]
+    context["exhibits"] = [
+        {"number": d.type.removeprefix("EX-"), "type": d.type, "description": d.description, "file": d.file, "included_in": d.included_in}
+        for d in documents
+    ]
     main = render_template("form-8k.htm.j2", {**context, "title": f"Form 8-K {deal.depositor.short_name}"}, search_path)
-    problems = edgar_check.html_problems(main, MAIN, names={d.file for d in documents})
+    problems = edgar_check.html_problems(main, MAIN, names={d.file for d in documents if not d.included_in})
     if problems:  # the exhibit index links only the exhibits just assembled: a miss is a bug
         raise AssertionError(f"the 8-K's exhibit index does not resolve: {problems[0]}")
     description = "Current report, Items 8.01 and 9.01"
@@ -124,6 +145,33 @@ def assemble_fwp(loaded: LoadedDeal, tape: Path | None = None, templates: Path |
         raise DealFileError(problems)
     content = render_htm(loaded, DOCUMENTS["collateral-term-sheet"], tape, template_dirs(loaded, templates)).text.encode("ascii")
     return [SubmissionDocument("FWP", "Free writing prospectus (Rule 433): collateral term sheet", FWP_MAIN, content)]
+
+
+def asset_backed(loaded: LoadedDeal) -> bool:
+    """Whether the 8-K has the cover of an asset-backed issuer as filed today, or the depositor's cover of the 2003 filings.
+
+    The 2003 cover is kept for a deal that files its term sheets as EX-99.1, as those filings were
+    made; every other 8-K names the issuing entity, depositor and sponsor.
+    """
+    return term_sheet_as(loaded) != "exhibit_99"
+
+
+def _cover(loaded: LoadedDeal, signatory: Person) -> dict[str, Any]:
+    """What the 8-K's cover and signature print beyond the depositor: the asset-backed issuer's parties and boxes (`asset_backed`)."""
+    filing = loaded.deal.filing
+    return {
+        "report_date": _report_date(loaded), "signatory": signatory, "asset_backed": asset_backed(loaded),
+        "issuing_entity": filing.issuing_entity if filing else None, "sponsor": filing.sponsor if filing else None,
+        "registered_securities": filing.registered_securities if filing else [],
+        "emerging_growth_company": filing.emerging_growth_company if filing else False,
+    }  # fmt: skip
+
+
+def _consents(loaded: LoadedDeal) -> set[str]:
+    """The drafted documents the 8-K carries that contain counsel's consent (the deal's opinion says whether it does)."""
+    opinion = loaded.deal.takedown_opinion
+    chosen, _ = _chosen(loaded)
+    return {name for name in chosen if name in CONSENTS and opinion is not None and opinion.contains_consent}
 
 
 def term_sheet_as(loaded: LoadedDeal) -> str | None:
@@ -177,7 +225,8 @@ def write_submission(
         _refuse_strays(places[form], {d.file for d in documents})
     written: list[Path] = []
     for form, documents in built.items():
-        written += publish(places[form], [*((d.file, d.content) for d in documents), (MANIFEST, manifest(loaded, documents, key))])
+        files = [(d.file, d.content) for d in documents if not d.included_in]
+        written += publish(places[form], [*files, (MANIFEST, manifest(loaded, documents, key))])
     return written
 
 
@@ -194,21 +243,38 @@ def _refuse_strays(folder: Path, names: set[str]) -> None:
 
 
 def manifest(loaded: LoadedDeal, documents: Sequence[SubmissionDocument], key: Ed25519PrivateKey | None = None) -> str:
-    """`submission.json`: the filing's form, filers (registrant) and date, and each document's type, description, file and SHA-256.
+    """`submission.json`: the filing's form, filers by role and date, and each document's type, description, file and SHA-256.
 
-    Signed with `key` if given.
+    The exhibits included in another document are listed apart (type, description, the document's
+    type): they have no file. Signed with `key` if given.
     """
-    depositor = loaded.deal.depositor
     header: dict[str, Any] = _fwp_header(loaded) if documents[0].type == "FWP" else {
-        "form": "8-K", "registrant": depositor.name, "commission_file_number": depositor.commission_file_number,
-        "report_date": _report_date(loaded).isoformat(),
+        "form": "8-K", "filers": _eight_k_filers(loaded), "report_date": _report_date(loaded).isoformat(),
     }  # fmt: skip
-    data = {**header, "documents": [{"type": d.type, "description": d.description, "file": d.file, "sha256": d.sha256} for d in documents]}
+    filed = [{"type": d.type, "description": d.description, "file": d.file, "sha256": d.sha256} for d in documents if not d.included_in]
+    included = [{"type": d.type, "description": d.description, "included_in": d.included_in} for d in documents if d.included_in]
+    data = {**header, "documents": filed, **({"included_exhibits": included} if included else {})}
     if key is not None:
         from generator.signing import signed
 
         data = signed(data, key)
     return json.dumps(data, indent=2, ensure_ascii=True) + "\n"
+
+
+def _filer(role: str, name: str, cik: str | None, file_number: str | None = None) -> dict[str, str]:
+    """A filer as submission.json lists it: role and name, with its CIK and Commission file number where the deal file gives them."""
+    return {"role": role, "name": name, **({"cik": cik} if cik else {}), **({"commission_file_number": file_number} if file_number else {})}
+
+
+def _eight_k_filers(loaded: LoadedDeal) -> list[dict[str, str]]:
+    """The 8-K's filers as its cover names them: the depositor; with an asset-backed issuer's cover, the issuing entity and sponsor the deal file names."""
+    deal = loaded.deal
+    filers = [_filer("depositor", deal.depositor.name, deal.depositor.cik, deal.depositor.commission_file_number)]
+    if not asset_backed(loaded) or deal.filing is None:
+        return filers
+    issuer, sponsor = deal.filing.issuing_entity, deal.filing.sponsor
+    filers += [_filer("issuing entity", issuer.name, issuer.cik, issuer.commission_file_number)] if issuer else []
+    return filers + ([_filer("sponsor", sponsor.name, sponsor.cik, sponsor.commission_file_number)] if sponsor else [])
 
 
 def _fwp_header(loaded: LoadedDeal) -> dict[str, Any]:
@@ -217,7 +283,7 @@ def _fwp_header(loaded: LoadedDeal) -> dict[str, Any]:
     assert deal.term_sheet is not None, "an FWP is a term sheet"
     issuer = deal.filing.issuing_entity if deal.filing is not None else None
     parties = [("depositor", deal.depositor.name, deal.depositor.cik)] + ([("issuing entity", issuer.name, issuer.cik)] if issuer else [])
-    filers = [{"role": role, "name": name, **({"cik": cik} if cik else {})} for role, name, cik in parties]
+    filers = [_filer(role, name, cik) for role, name, cik in parties]
     number = deal.filing.registration_file_number if deal.filing is not None else None
     return {
         "form": "FWP", "rule": "433", "filers": filers, "registration_file_number": number or deal.term_sheet.registration_number,
@@ -282,6 +348,7 @@ def filing_problems(loaded: LoadedDeal) -> list[Problem]:
             why = "not an exhibit type a Form 8-K takes (Item 601 of Regulation S-K)"
             problems.append(loaded.problem(("filing", "exhibits", index, "type"), exhibit.type, why))
     named = [(f"EX-{EXHIBITS[name][0]}", EXHIBITS[name][1]) for name in chosen if name in drafted]
+    named += [(f"EX-{CONSENTS[name]}", "") for name in _consents(loaded) if name in drafted]  # included: no file of its own
     return problems + _unique(loaded, named + [(e.type, loaded.resolve(e.file).name) for e in supplied])
 
 
@@ -295,12 +362,14 @@ def _supplied_problems(loaded: LoadedDeal, index: int, file: str) -> list[Proble
 
 
 def _unique(loaded: LoadedDeal, exhibits: list[tuple[str, str]]) -> list[Problem]:
-    """Two exhibits (type, file name) with one type or file name, or a file named as the 8-K or the manifest."""
+    """Two exhibits (type, file name; '' for one included in another) with one type or file name, or a file named as the 8-K or the manifest."""
     problems = []
     for at, label in ((0, "exhibit type"), (1, "file name")):
         seen: set[str] = set()
         for exhibit in exhibits:
             value = exhibit[at]
+            if not value:
+                continue
             if value in seen or (at == 1 and value in (MAIN, MANIFEST)):
                 problems.append(loaded.problem(("filing", "exhibits"), value, f"two exhibits share the {label} {value}"))
             seen.add(value)

@@ -161,7 +161,7 @@ def check_consistency(loaded: LoadedDeal, tape: Path | None = None, templates: P
     from generator.documents import consistency as checks
     from generator.documents.certificates import balance_warnings
     from generator.documents.labels import analysed
-    from generator.output.submission import EXHIBITS, _chosen, _report_date, filing_problems, forms
+    from generator.output.submission import EXHIBITS, chosen_documents, filing_problems, forms, report_date
     from generator.pool.analysis import tape_reports
 
     deal, search_path = loaded.deal, template_dirs(loaded, templates)
@@ -170,12 +170,12 @@ def check_consistency(loaded: LoadedDeal, tape: Path | None = None, templates: P
     if "8-K" in forms(loaded) and (deal.filing is not None or not refused):  # without a filing section, as `validate`: an 8-K only if it can be
         given = deal.filing is not None and deal.filing.report_date is not None
         words = "the 8-K's date of report" if given else "the 8-K's date of report (by default the term sheet's date, else the opinion's)"
-        eight_k = checks.DatedField(words, ("filing", "report_date"), _report_date(loaded))
+        eight_k = checks.DatedField(words, ("filing", "report_date"), report_date(loaded))
         term_sheet: tuple[Key, ...] = ("term_sheet", "report_date")
         dated = {"exhibit-5-1-takedown": ("takedown_opinion", "date"), "term-sheet-8k": term_sheet, "collateral-term-sheet": term_sheet}
         exhibits = [
             checks.DatedField(f"the date of Exhibit {EXHIBITS[name][0]}, the {section_of(name).replace('_', ' ')}", dated[name], DOCUMENTS[name].dated(loaded))
-            for name in _chosen(loaded)[0] if name in dated and DOCUMENTS[name] in documents_of(loaded)
+            for name in chosen_documents(loaded)[0] if name in dated and DOCUMENTS[name] in documents_of(loaded)
         ]  # fmt: skip
     found = checks.date_problems(loaded, checks.date_rules(loaded, eight_k, exhibits))
     found += refused if eight_k is not None else []

@@ -93,7 +93,7 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
             template has problems.
     """
     deal, filing = loaded.deal, loaded.deal.filing
-    chosen, _ = _chosen(loaded)
+    chosen, _ = chosen_documents(loaded)
     if "8-K" not in forms(loaded):
         raise DealFileError([Problem(str(loaded.path), None, None, None, (
             "this deal file has no Form 8-K to file: a shelf opinion is an exhibit to a Form S-3 registration statement, "
@@ -160,7 +160,7 @@ def _cover(loaded: LoadedDeal, signatory: Person) -> dict[str, Any]:
     """What the 8-K's cover and signature print beyond the depositor: the asset-backed issuer's parties and boxes (`asset_backed`)."""
     filing = loaded.deal.filing
     return {
-        "report_date": _report_date(loaded), "signatory": signatory, "asset_backed": asset_backed(loaded),
+        "report_date": report_date(loaded), "signatory": signatory, "asset_backed": asset_backed(loaded),
         "issuing_entity": filing.issuing_entity if filing else None, "sponsor": filing.sponsor if filing else None,
         "registered_securities": filing.registered_securities if filing else [],
         "emerging_growth_company": filing.emerging_growth_company if filing else False,
@@ -170,7 +170,7 @@ def _cover(loaded: LoadedDeal, signatory: Person) -> dict[str, Any]:
 def _consents(loaded: LoadedDeal) -> set[str]:
     """The drafted documents the 8-K carries that contain counsel's consent (the deal's opinion says whether it does)."""
     opinion = loaded.deal.takedown_opinion
-    chosen, _ = _chosen(loaded)
+    chosen, _ = chosen_documents(loaded)
     return {name for name in chosen if name in CONSENTS and opinion is not None and opinion.contains_consent}
 
 
@@ -187,7 +187,7 @@ def term_sheet_as(loaded: LoadedDeal) -> str | None:
 def forms(loaded: LoadedDeal) -> list[str]:
     """The forms the deal files, in filing order: 'FWP' for a term sheet filed so, '8-K' when anything is left for one."""
     fwp = term_sheet_as(loaded) == "fwp"
-    chosen, _ = _chosen(loaded)
+    chosen, _ = chosen_documents(loaded)
     filing = loaded.deal.filing
     eight_k = bool(chosen) or (filing is not None and (bool(filing.exhibits) or not fwp))  # without a filing section, chosen is all drafted
     return ["FWP"] * fwp + ["8-K"] * eight_k
@@ -249,7 +249,7 @@ def manifest(loaded: LoadedDeal, documents: Sequence[SubmissionDocument], key: E
     type): they have no file. Signed with `key` if given.
     """
     header: dict[str, Any] = _fwp_header(loaded) if documents[0].type == "FWP" else {
-        "form": "8-K", "filers": _eight_k_filers(loaded), "report_date": _report_date(loaded).isoformat(),
+        "form": "8-K", "filers": _eight_k_filers(loaded), "report_date": report_date(loaded).isoformat(),
     }  # fmt: skip
     filed = [{"type": d.type, "description": d.description, "file": d.file, "sha256": d.sha256} for d in documents if not d.included_in]
     included = [{"type": d.type, "description": d.description, "included_in": d.included_in} for d in documents if d.included_in]
@@ -291,7 +291,8 @@ def _fwp_header(loaded: LoadedDeal) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _report_date(loaded: LoadedDeal) -> date:
+def report_date(loaded: LoadedDeal) -> date:
+    """The 8-K's date of report, also its signature's: the filing's, else the term sheet's, else the opinion's."""
     deal = loaded.deal
     if deal.filing is not None and deal.filing.report_date is not None:
         return deal.filing.report_date
@@ -308,7 +309,7 @@ def _signatory(loaded: LoadedDeal) -> Person | None:
     return deal.term_sheet.signatory if deal.term_sheet is not None else None
 
 
-def _chosen(loaded: LoadedDeal) -> tuple[list[str], list[str]]:
+def chosen_documents(loaded: LoadedDeal) -> tuple[list[str], list[str]]:
     """The drafted documents the 8-K is to carry (the filing's list, else every one drafted), and those the deal file describes."""
     filing = loaded.deal.filing
     fwp = term_sheet_as(loaded) == "fwp"
@@ -323,7 +324,7 @@ def filing_problems(loaded: LoadedDeal) -> list[Problem]:
     found, that EDGAR would refuse or of a type the 8-K does not take, two exhibits with one type or file name.
     """
     filing = loaded.deal.filing
-    chosen, drafted = _chosen(loaded)
+    chosen, drafted = chosen_documents(loaded)
     fwp = term_sheet_as(loaded) == "fwp"
     problems = [
         loaded.problem(("filing", "documents"), name, f"the deal file has no {section_of(name)} section, so it has no {name} to file")

@@ -92,10 +92,12 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     assert signatory is not None
     search_path = template_dirs(loaded, templates)
     exhibits: list[tuple[SubmissionDocument, str]] = []  # each with the drafted document it is ('' if supplied)
+    graphics: dict[str, bytes] = {}  # the images the exhibits show (a letterhead's logo): EDGAR takes them as GRAPHIC documents
     for name in chosen:
         number, file = EXHIBITS[name]
-        content = render_htm(loaded, DOCUMENTS[name], tape, search_path).text.encode("ascii")
-        exhibits.append((SubmissionDocument(f"EX-{number}", "", file, content), name))
+        rendered = render_htm(loaded, DOCUMENTS[name], tape, search_path)
+        exhibits.append((SubmissionDocument(f"EX-{number}", "", file, rendered.text.encode("ascii")), name))
+        graphics.update(rendered.attachments)
     for exhibit in filing.exhibits if filing else []:
         path = loaded.resolve(exhibit.file)
         exhibits.append((SubmissionDocument(exhibit.type, exhibit.description, path.name, path.read_bytes()), ""))
@@ -109,7 +111,8 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     if problems:  # the exhibit index links only the exhibits just assembled: a miss is a bug
         raise AssertionError(f"the 8-K's exhibit index does not resolve: {problems[0]}")
     description = "Current report, Items 8.01 and 9.01"
-    return [SubmissionDocument("8-K", description, MAIN, main.encode("ascii")), *documents]
+    shown = [SubmissionDocument(edgar_check.GRAPHIC, "Letterhead logo", file, content) for file, content in graphics.items()]
+    return [SubmissionDocument("8-K", description, MAIN, main.encode("ascii")), *documents, *shown]
 
 
 def assemble_fwp(loaded: LoadedDeal, tape: Path | None = None, templates: Path | None = None) -> list[SubmissionDocument]:

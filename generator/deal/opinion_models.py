@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Discriminator, Field, StringConstraints, Tag, model_validator
 
 from generator.deal.base import Date, NonEmpty, Strict
 from generator.deal.field_checks import FieldProblem, raise_problems
@@ -35,6 +35,15 @@ class Letterhead(Strict):  # noqa: D101 (see Counsel)
         return self
 
 
+def _letterhead_form(value: Any) -> str:
+    """Which form a letterhead is written in (one line, or name, address...), so that a mistake is one message of that form."""
+    return "line" if isinstance(value, str) else "block"
+
+
+LetterheadForm = Annotated[Annotated[NonEmpty, Tag("line")] | Annotated[Letterhead, Tag("block")], Discriminator(_letterhead_form)]
+"""`counsel.letterhead`: one line printed as it is, or the letterhead's parts."""
+
+
 class Counsel(Strict):  # noqa: D101 (a docstring would become its description in schemas/deal.schema.json)
     voice: Literal["in_house", "firm"] = Field(
         "in_house", description="in_house: one lawyer's letter, 'I', signed by `name`; firm: a law firm's letter, 'we', signed in the firm's name (`name`)."
@@ -45,7 +54,7 @@ class Counsel(Strict):  # noqa: D101 (a docstring would become its description i
     )
     organisation: NonEmpty | None = Field(None, description="'Citigroup Inc.': whose counsel an in-house lawyer is (in_house, needed).")
     partner: NonEmpty | None = Field(None, description="A law firm's signing partner, printed under the firm's signature: 'Jane Q. Partner, a Partner'.")
-    letterhead: NonEmpty | Letterhead = Field(
+    letterhead: LetterheadForm = Field(
         default_factory=Letterhead,
         description="The letterhead: one line as it is printed ('[Letterhead of Citigroup Inc.]'), or name, address, telephone and logo; by default the name alone."
     )

@@ -163,7 +163,8 @@ def test_every_clause_has_its_we_form(tmp_path: Path, source: Path, name: str) -
 
     def in_house(data: dict) -> None:
         section(data)["counsel"] = {
-            "name": "A. Lawyer", "capacity": "General Counsel", "organisation": "Citigroup Inc.", "bar_admission": "State of New York", "letterhead": "[Letterhead]",
+            "name": "A. Lawyer", "capacity": "General Counsel", "organisation": "Citigroup Inc.",
+            "bar_admission": "State of New York", "letterhead": "[Letterhead]",
         }  # fmt: skip
 
     def firm(data: dict) -> None:
@@ -195,12 +196,13 @@ def counsel_of(data: dict) -> dict:
     return section(data)["counsel"]
 
 
+LOGO = "takedown_opinion.counsel.letterhead.logo"
 BAD_COUNSEL = [
     (TAKEDOWN, lambda d: counsel_of(d).pop("capacity"), "takedown_opinion.counsel.capacity", "an in-house letter names the lawyer's capacity"),
     (TAKEDOWN, lambda d: counsel_of(d).update(partner="Jane Q. Partner"), "takedown_opinion.counsel.partner", "a signing partner is for a law firm's letter"),
     (FIRM, lambda d: counsel_of(d).update(organisation="Citigroup Inc."), "takedown_opinion.counsel.organisation", "a law firm's letter speaks for the firm"),
-    (FIRM, lambda d: counsel_of(d)["letterhead"].update(logo="cwt-logo.png"), "takedown_opinion.counsel.letterhead.logo", "EDGAR takes only .jpg and .gif images"),
-    (FIRM, lambda d: counsel_of(d)["letterhead"].update(logo="../cwt-logo.jpg"), "takedown_opinion.counsel.letterhead.logo", "put the file beside the deal file"),
+    (FIRM, lambda d: counsel_of(d)["letterhead"].update(logo="cwt-logo.png"), LOGO, "EDGAR takes only .jpg and .gif images"),
+    (FIRM, lambda d: counsel_of(d)["letterhead"].update(logo="../cwt-logo.jpg"), LOGO, "put the file beside the deal file"),
     (FIRM, lambda d: counsel_of(d).update(voice="partnership"), "takedown_opinion.counsel.voice", ""),
 ]
 
@@ -244,7 +246,8 @@ def test_a_change_every_format_follows_is_no_warning(tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     export_templates(mine, ["exhibit-5-1-takedown"])
     partial = mine / "_letter" / "_counsel.j2"
-    partial.write_text(partial.read_text().replace("{% set logo = logo %}", '{% set logo = logo %}\n{% set letterhead = letterhead + ["Draft for discussion"] %}'))
+    added = '{% set logo = logo %}\n{% set letterhead = letterhead + ["Draft for discussion"] %}'
+    partial.write_text(partial.read_text().replace("{% set logo = logo %}", added))
     outputs = rendered_with(FIRM, tmp_path / "out", mine)
     assert warned(outputs) == set()
     assert all("Tel. (212) 504-6000 Draft for discussion" in flat(r) for fmt, r in outputs.items() if fmt in FORMATS)
@@ -264,7 +267,8 @@ def test_the_issues_case_layouts_of_every_format_changed_is_no_warning(tmp_path:
         (mine / name).write_text(text.replace(old, new, 1))
     outputs = rendered_with(FIRM, tmp_path / "out", mine, ("txt", "htm", "pdf"))
     assert warned(outputs) == set()
-    assert "EXHIBIT 5.1 (draft)" in flat(outputs["txt"]) and "Draft: February 27, 2006" in flat(outputs["htm"]) and "Draft: February 27, 2006" in flat(outputs["pdf"])
+    assert "EXHIBIT 5.1 (draft)" in flat(outputs["txt"])
+    assert "Draft: February 27, 2006" in flat(outputs["htm"]) and "Draft: February 27, 2006" in flat(outputs["pdf"])
 
 
 def test_a_change_only_the_text_follows_is_warned_and_the_warning_is_true(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ LOGO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,27}\.(jpg|gif)$")
 
 
 class Letterhead(Strict):  # noqa: D101 (see Counsel)
-    name: NonEmpty | None = Field(None, description="The name at the head of the letter; by default the firm's name (a law firm's letter) or the organisation's.")
+    name: NonEmpty | None = Field(None, description="The name at the head of the letter; by default the firm's (a law firm's letter) or the organisation's.")
     address: list[NonEmpty] = Field(default_factory=list, description="Address lines under the name: ['200 Liberty Street', 'New York, New York 10281'].")
     telephone: NonEmpty | None = Field(None, description="'(212) 504-6000', printed under the address with 'Tel.'.")
     logo: NonEmpty | None = Field(
@@ -46,17 +46,20 @@ LetterheadForm = Annotated[Annotated[NonEmpty, Tag("line")] | Annotated[Letterhe
 
 class Counsel(Strict):  # noqa: D101 (a docstring would become its description in schemas/deal.schema.json)
     voice: Literal["in_house", "firm"] = Field(
-        "in_house", description="in_house: one lawyer's letter, 'I', signed by `name`; firm: a law firm's letter, 'we', signed in the firm's name (`name`)."
+        "in_house", description="in_house: one lawyer's letter, 'I', signed by `name`; firm: a law firm's letter, 'we', signed in its name (`name`)."
     )
     name: NonEmpty = Field(description="Who signs: the lawyer (in_house) or the firm (firm: 'Cadwalader, Wickersham & Taft LLP').")
     capacity: NonEmpty | None = Field(
-        None, description="As the letter says it after 'as': 'an Associate General Counsel -- Corporate Law' (in_house, needed); 'special counsel to CMSI' (firm, optional)."
+        None,
+        description="As the letter says it after 'as': 'an Associate General Counsel -- Corporate Law' (in_house, needed); "
+        "'special counsel to CMSI' (firm, optional).",
     )
     organisation: NonEmpty | None = Field(None, description="'Citigroup Inc.': whose counsel an in-house lawyer is (in_house, needed).")
     partner: NonEmpty | None = Field(None, description="A law firm's signing partner, printed under the firm's signature: 'Jane Q. Partner, a Partner'.")
     letterhead: LetterheadForm = Field(
         default_factory=Letterhead,
-        description="The letterhead: one line as it is printed ('[Letterhead of Citigroup Inc.]'), or name, address, telephone and logo; by default the name alone."
+        description="The letterhead: one line as it is printed ('[Letterhead of Citigroup Inc.]'), or name, address, telephone and logo; "
+        "by default the name alone.",
     )
     bar_admission: NonEmpty | None = Field(None, description="'State of New York': where counsel is admitted to practice.")
 
@@ -64,11 +67,14 @@ class Counsel(Strict):  # noqa: D101 (a docstring would become its description i
     def _voiced(self) -> Counsel:
         problems = []
         if self.voice == "in_house":
-            problems += [FieldProblem((key,), None, "an in-house letter names the lawyer's capacity and organisation") for key in ("capacity", "organisation") if getattr(self, key) is None]
+            needed = "an in-house letter names the lawyer's capacity and organisation"
+            problems += [FieldProblem((key,), None, needed) for key in ("capacity", "organisation") if getattr(self, key) is None]
             if self.partner is not None:
-                problems.append(FieldProblem(("partner",), self.partner, "an in-house letter is signed by counsel (name); a signing partner is for a law firm's letter (voice: firm)"))
+                why = "an in-house letter is signed by counsel (name); a signing partner is for a law firm's letter (voice: firm)"
+                problems.append(FieldProblem(("partner",), self.partner, why))
         elif self.organisation is not None:
-            problems.append(FieldProblem(("organisation",), self.organisation, "a law firm's letter speaks for the firm (name): say whose counsel it is in capacity ('special counsel to CMSI')"))
+            why = "a law firm's letter speaks for the firm (name): say whose counsel it is in capacity ('special counsel to CMSI')"
+            problems.append(FieldProblem(("organisation",), self.organisation, why))
         raise_problems("Counsel", problems)
         return self
 

@@ -17,7 +17,7 @@ _IMAGE_KINDS = {".jpg": (b"\xff\xd8\xff", "image/jpeg"), ".gif": (b"GIF8", "imag
 
 @dataclass(frozen=True)
 class Logo:
-    """A letterhead's image, as each format shows it: EDGAR HTML by its file name (the file goes beside it), the PDF as a data: URL, Word from its path."""
+    """A letterhead's image as each format shows it: EDGAR HTML by file name (the file goes beside it), the PDF as a data: URL, Word from its path."""
 
     file: str
     path: str
@@ -36,7 +36,8 @@ def logo_of(loaded: LoadedDeal, counsel: Counsel, section: str) -> Logo | None:
     content = path.read_bytes()
     magic, media = _IMAGE_KINDS[path.suffix]
     if not content.startswith(magic):
-        raise DealFileError([loaded.problem(where, name, f"not a {media.split('/')[1].upper()} image, though named {path.suffix}: save the logo as {path.suffix}")])
+        why = f"not a {media.split('/')[1].upper()} image, though named {path.suffix}: save the logo as {path.suffix}"
+        raise DealFileError([loaded.problem(where, name, why)])
     return Logo(name, str(path), f"data:{media};base64,{base64.b64encode(content).decode('ascii')}")
 
 

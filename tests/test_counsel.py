@@ -181,6 +181,22 @@ def test_every_clause_has_its_we_form(tmp_path: Path, source: Path, name: str) -
     assert ours == expected
 
 
+def test_a_firms_shelf_letter_in_every_format(tmp_path: Path) -> None:
+    def firm(data: dict) -> None:
+        in_firm_voice(data)
+        section(data)["counsel"].update(letterhead={"name": "Example LLP", "address": ["1 Main Street"]}, partner="A. Partner")
+
+    loaded = load_deal(edited(tmp_path, SHELF, firm))
+    for fmt in FORMATS:
+        words = flat(render_document(loaded, DOCUMENTS["exhibit-5-1-shelf"], fmt))
+        assert not SINGULAR.search(words), (fmt, SINGULAR.findall(words))
+        assert "Exhibit 5.1 Example LLP 1 Main Street October 14, 2003" in words, fmt
+        assert re.search(r"This opinion is being provided by us, as an Associate General Counsel \S+ Corporate Law\. We have acted as your counsel", words), fmt
+        assert "We, or attorneys" not in words and "We have examined originals or copies, certified or otherwise identified to our satisfaction" in words
+        assert "we are of the opinion that:" in words and "We hereby consent" in words, fmt
+        assert re.search(r"Very truly yours, /s/ Example LLP A\. Partner\b", words), fmt
+
+
 def test_the_seeds_keep_their_one_line_letterhead() -> None:
     for source, name in ((TAKEDOWN, "exhibit-5-1-takedown"), (SHELF, "exhibit-5-1-shelf")):
         loaded = load_deal(source)
@@ -224,10 +240,11 @@ def test_a_logo_that_is_missing_or_no_jpeg_is_told_at_its_line(tmp_path: Path, c
     logo.unlink()
     if content is not None:
         logo.write_bytes(content)
-    result = runner.invoke(app, ["render", str(path), "-o", str(tmp_path / "out"), "-f", "txt"])
-    assert result.exit_code == 2
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "logo:" in text)
-    assert f"deal.yaml:{line} [takedown_opinion.counsel.letterhead.logo]" in " ".join(result.output.split()) and reason in result.output
+    for command in (["render", str(path), "-o", str(tmp_path / "out"), "-f", "txt"], ["validate", str(path)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, command
+        assert f"deal.yaml:{line} [takedown_opinion.counsel.letterhead.logo]" in " ".join(result.output.split()) and reason in result.output, command
 
 
 # --- the override warning is true whenever it is printed -------------------------------------

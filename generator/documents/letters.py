@@ -47,6 +47,19 @@ def _depositor_party(loaded: LoadedDeal) -> Party:
     return Party(name=depositor.name, short_name=depositor.short_name, corporation_of=depositor.state_of_incorporation)
 
 
+def logo_problems(loaded: LoadedDeal) -> list[Problem]:
+    """Each letter's logo that cannot be shown (missing, or no JPEG/GIF), at its line: what `validate` finds without rendering."""
+    found: list[Problem] = []
+    for section in ("takedown_opinion", "shelf_opinion"):
+        letter = getattr(loaded.deal, section)
+        try:
+            if letter is not None:
+                logo_of(loaded, letter.counsel, section)
+        except DealFileError as exc:
+            found += exc.problems
+    return found
+
+
 def takedown_opinion_of(loaded: LoadedDeal) -> TakedownOpinion:
     """The deal's takedown_opinion section: a deal file without one is the caller's problem to report, not a crash."""
     letter = loaded.deal.takedown_opinion

@@ -197,6 +197,23 @@ def test_a_firms_shelf_letter_in_every_format(tmp_path: Path) -> None:
         assert re.search(r"Very truly yours, /s/ Example LLP A\. Partner\b", words), fmt
 
 
+def test_an_in_house_letterhead_is_the_organisations_and_a_firm_without_partner_signs_alone(tmp_path: Path) -> None:
+    def in_house(data: dict) -> None:
+        section(data)["counsel"]["letterhead"] = {"address": ["388 Greenwich Street", "New York, New York 10013"]}
+
+    text = render_document(load_deal(edited(tmp_path / "i", TAKEDOWN, in_house)), DOCUMENTS["exhibit-5-1-takedown"], "txt").text
+    assert [line.strip() for line in text.splitlines()[2:5]] == ["Citigroup Inc.", "388 Greenwich Street", "New York, New York 10013"]
+    assert text.rstrip().endswith("/s/ Michael S. Zuckert\n" + " " * 49 + "-" * 22 + "\n" + " " * 53 + "Michael S. Zuckert")
+
+    def firm(data: dict) -> None:
+        in_firm_voice(data)
+        section(data)["counsel"].pop("letterhead")
+
+    text = render_document(load_deal(edited(tmp_path / "f", TAKEDOWN, firm)), DOCUMENTS["exhibit-5-1-takedown"], "txt").text
+    assert text.splitlines()[2].strip() == "Example LLP"
+    assert text.rstrip().endswith("Very truly yours,\n\n" + " " * 49 + "/s/ Example LLP")  # no line to sign on, nothing under it
+
+
 def test_the_seeds_keep_their_one_line_letterhead() -> None:
     for source, name in ((TAKEDOWN, "exhibit-5-1-takedown"), (SHELF, "exhibit-5-1-shelf")):
         loaded = load_deal(source)

@@ -211,6 +211,14 @@ def test_an_in_house_letterhead_is_the_organisations_and_a_firm_without_partner_
 
     text = render_document(load_deal(edited(tmp_path / "f", TAKEDOWN, firm)), DOCUMENTS["exhibit-5-1-takedown"], "txt").text
     assert text.splitlines()[2].strip() == "Example LLP"
+    assert "This opinion is being provided to you by us, as General Counsel, Finance and Capital Markets, pursuant to" in " ".join(text.split())
+
+    def no_capacity(data: dict) -> None:
+        firm(data)
+        section(data)["counsel"].pop("capacity")
+
+    text = render_document(load_deal(edited(tmp_path / "n", TAKEDOWN, no_capacity)), DOCUMENTS["exhibit-5-1-takedown"], "txt").text
+    assert "This opinion is being provided to you by us pursuant to (i) Section 8(c)" in " ".join(text.split())
     assert text.rstrip().endswith("Very truly yours,\n\n" + " " * 49 + "/s/ Example LLP")  # no line to sign on, nothing under it
 
 

@@ -326,3 +326,13 @@ def test_a_change_only_the_text_follows_is_warned_and_the_warning_is_true(tmp_pa
     for fmt in warned(outputs):  # true: what it renders is the built-in templates' output
         assert outputs[fmt].content == builtin[fmt].content, fmt
     assert outputs["txt"].content != builtin["txt"].content
+
+
+def test_a_broken_word_template_is_a_change_the_text_does_not_follow_not_a_crash(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "exhibit-5-1-takedown.docx").write_bytes(b"not a zip")
+    outputs = rendered_with(FIRM, tmp_path / "out", mine, ("txt",))
+    (warning,) = [w for w in outputs["txt"].warnings if "does not follow your changes" in w.message]
+    assert "change exhibit-5-1-takedown.docx, but the txt output uses none of them" in warning.message
+

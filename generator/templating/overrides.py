@@ -75,7 +75,8 @@ def used_templates(document: str, fmt: str, folders: Sequence[Path]) -> dict[str
         path = None if name in found else next((folder / name for folder in folders if (folder / name).is_file()), None)
         if path is not None:
             found[name] = path
-            todo += _REFERENCE.findall(_text_of(path))
+            with suppress(OSError, UnicodeDecodeError, zipfile.BadZipFile):  # unreadable, it imports nothing seen here: rendering it says why
+                todo += _REFERENCE.findall(_text_of(path))
     return found
 
 
@@ -84,7 +85,10 @@ def _changed(name: str, path: Path) -> bool:
     builtin = templates_dir() / name
     if path == builtin:
         return False
-    return not builtin.is_file() or path.read_bytes() != builtin.read_bytes()
+    try:
+        return not builtin.is_file() or path.read_bytes() != builtin.read_bytes()
+    except OSError:  # a file of the user's that cannot be read is no copy of the built-in one
+        return True
 
 
 def _text_of(path: Path) -> str:

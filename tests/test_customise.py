@@ -20,7 +20,7 @@ def test_export_copies_every_format_of_a_document(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     copied = sorted(str(p.relative_to(tmp_path / "mine")) for p in (tmp_path / "mine").rglob("*") if p.is_file())
     assert copied == [
-        "_base.htm.j2", "_base.html.j2", "_letter.htm.j2", "_letter.html.j2", "_letter.txt.j2", "_letter/_prose.j2",
+        "_base.htm.j2", "_base.html.j2", "_letter.htm.j2", "_letter.html.j2", "_letter.txt.j2", "_letter/_counsel.j2", "_letter/_prose.j2",
         "exhibit-5-1-takedown.docx", "exhibit-5-1-takedown.docx.md", "exhibit-5-1-takedown.htm.j2", "exhibit-5-1-takedown.html.j2",
         "exhibit-5-1-takedown.txt.j2", "exhibit-5-1-takedown/_prose.j2", "print.css",
     ]  # fmt: skip
@@ -55,11 +55,12 @@ def test_render_names_the_formats_a_folder_leaves_built_in(deal_dir: Path) -> No
     mine = deal_dir / "mine"
     mine.mkdir()
     for name in ("term-sheet-8k.txt.j2", "term-sheet-8k.html.j2"):
-        (mine / name).write_bytes((TEMPLATES / name).read_bytes())
+        (mine / name).write_text((TEMPLATES / name).read_text() + "{# ours #}\n")
     result = runner.invoke(app, ["render", str(deal_dir / "deal.yaml"), "-o", str(deal_dir / "out"), "--templates", str(mine), "-f", "txt,docx"])
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
-    assert "term-sheet-8k.docx: warnings" in output and "term-sheet-8k.docx is the built-in layout" in output
+    assert "term-sheet-8k.docx: warnings" in output and "the docx output uses none of them" in output
+    assert "change term-sheet-8k.html.j2, term-sheet-8k.txt.j2" in output and "its layout is term-sheet-8k.docx" in output
     assert "term-sheet-8k.txt: warnings" not in output
 
 

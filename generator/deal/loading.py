@@ -547,7 +547,9 @@ def _choices(model: type[BaseModel], loc: tuple[Key, ...]) -> list[str]:
 
 
 # pydantic names the branch of a tagged union in an error's location; the YAML has no such key.
-_UNION_TAGS = {"rule": {"bands", "categories", "distinct", "yearly", "states"}, "value": {"one", "list", "comparison"}}
+_UNION_TAGS = {
+    "rule": {"bands", "categories", "distinct", "yearly", "states"}, "value": {"one", "list", "comparison"}, "letterhead": {"line", "block"},
+}  # fmt: skip
 
 
 def _without_union_tags(loc: tuple[Key, ...]) -> tuple[Key, ...]:

@@ -2,24 +2,81 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Discriminator, Field, StringConstraints, Tag, model_validator
 
 from generator.deal.base import Date, NonEmpty, Strict
 from generator.deal.field_checks import FieldProblem, raise_problems
 
 ClassName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[0-9A-Z]+)?$")]
 PartyKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+LOGO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,27}\.(jpg|gif)$")
+"""A letterhead logo's file name as EDGAR takes it (the Filer Manual's rules for a submission's files)."""
+
+
+class Letterhead(Strict):  # noqa: D101 (see Counsel)
+    name: NonEmpty | None = Field(None, description="The name at the head of the letter; by default the firm's (a law firm's letter) or the organisation's.")
+    address: list[NonEmpty] = Field(default_factory=list, description="Address lines under the name: ['200 Liberty Street', 'New York, New York 10281'].")
+    telephone: NonEmpty | None = Field(None, description="'(212) 504-6000', printed under the address with 'Tel.'.")
+    logo: NonEmpty | None = Field(
+        None, description="A .jpg or .gif file beside the deal file (the only images EDGAR takes), shown above the name in every format but the EDGAR text."
+    )
+
+    @model_validator(mode="after")
+    def _logo_edgar_takes(self) -> Letterhead:
+        if self.logo is not None and not LOGO_NAME.match(self.logo):
+            raise_problems("Letterhead", [FieldProblem(("logo",), self.logo, (
+                "EDGAR takes only .jpg and .gif images, named with at most 32 letters, digits, '-', '_' and '.', "
+                "a letter or digit first, the suffix in lower case: put the file beside the deal file and give its name ('logo.jpg')"
+            ))])  # fmt: skip
+        return self
+
+
+def _letterhead_form(value: Any) -> str:
+    """Which form a letterhead is written in (one line, or name, address...), so that a mistake is one message of that form."""
+    return "line" if isinstance(value, str) else "block"
+
+
+LetterheadForm = Annotated[Annotated[NonEmpty, Tag("line")] | Annotated[Letterhead, Tag("block")], Discriminator(_letterhead_form)]
+"""`counsel.letterhead`: one line printed as it is, or the letterhead's parts."""
 
 
 class Counsel(Strict):  # noqa: D101 (a docstring would become its description in schemas/deal.schema.json)
-    name: NonEmpty
-    capacity: NonEmpty = Field(description="As the letter says it after 'as': 'an Associate General Counsel -- Corporate Law'.")
-    organisation: NonEmpty = Field(description="'Citigroup Inc.'")
-    letterhead: NonEmpty = Field(description="The letterhead line: '[Letterhead of Citigroup Inc.]'.")
+    voice: Literal["in_house", "firm"] = Field(
+        "in_house", description="in_house: one lawyer's letter, 'I', signed by `name`; firm: a law firm's letter, 'we', signed in its name (`name`)."
+    )
+    name: NonEmpty = Field(description="Who signs: the lawyer (in_house) or the firm (firm: 'Cadwalader, Wickersham & Taft LLP').")
+    capacity: NonEmpty | None = Field(
+        None,
+        description="As the letter says it after 'as': 'an Associate General Counsel -- Corporate Law' (in_house, needed); "
+        "'special counsel to CMSI' (firm, optional).",
+    )
+    organisation: NonEmpty | None = Field(None, description="'Citigroup Inc.': whose counsel an in-house lawyer is (in_house, needed).")
+    partner: NonEmpty | None = Field(None, description="A law firm's signing partner, printed under the firm's signature: 'Jane Q. Partner, a Partner'.")
+    letterhead: LetterheadForm = Field(
+        default_factory=Letterhead,
+        description="The letterhead: one line as it is printed ('[Letterhead of Citigroup Inc.]'), or name, address, telephone and logo; "
+        "by default the name alone.",
+    )
     bar_admission: NonEmpty | None = Field(None, description="'State of New York': where counsel is admitted to practice.")
+
+    @model_validator(mode="after")
+    def _voiced(self) -> Counsel:
+        problems = []
+        if self.voice == "in_house":
+            needed = "an in-house letter names the lawyer's capacity and organisation"
+            problems += [FieldProblem((key,), None, needed) for key in ("capacity", "organisation") if getattr(self, key) is None]
+            if self.partner is not None:
+                why = "an in-house letter is signed by counsel (name); a signing partner is for a law firm's letter (voice: firm)"
+                problems.append(FieldProblem(("partner",), self.partner, why))
+        elif self.organisation is not None:
+            why = "a law firm's letter speaks for the firm (name): say whose counsel it is in capacity ('special counsel to CMSI')"
+            problems.append(FieldProblem(("organisation",), self.organisation, why))
+        raise_problems("Counsel", problems)
+        return self
 
 
 class Addressee(Strict):  # noqa: D101 (see Address)

@@ -2,7 +2,7 @@
 
 The pool's checks (tables, groups, the pool-data block) with the documents' own: labels and
 headings trial-rendered, tables too wide for EDGAR text, what the Form 8-K layout cannot
-print, and the templates folder.
+print, the templates folder, and the opinion letters' logos.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from generator.deal.loading import LoadedDeal
 from generator.documents.grids import pool_width_problems, width_problems
 from generator.documents.labels import labelled, trial
+from generator.documents.letters import logo_problems
 from generator.documents.term_sheet import eight_k_problems
 from generator.errors import DealdocsError, Problem, Severity
 from generator.pool.analysis import pool_problems
@@ -62,4 +63,4 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
                 block = pool_data(loans, term_sheet.pool, [] if tables_found else computed)
             problems += pool_width_problems(loaded, term_sheet.pool, block)
         problems += eight_k_problems(loaded)
-    return problems
+    return problems + logo_problems(loaded)

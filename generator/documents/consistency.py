@@ -345,7 +345,7 @@ def exhibit_problems(loaded: LoadedDeal, documents: Sequence[tuple[str, str]], m
 def party_names(loaded: LoadedDeal) -> list[tuple[tuple[Key, ...], str]]:
     """Every party and signer the deal file names (depositor, originator, trustee, issuing entity, counsel, addressees...), with its key path."""
     deal = loaded.deal
-    found: list[tuple[tuple[Key, ...], str]] = [(("depositor", "name"), deal.depositor.name)]
+    found: list[tuple[tuple[Key, ...], str | None]] = [(("depositor", "name"), deal.depositor.name)]
     if (ts := deal.term_sheet) is not None:
         found += [(("term_sheet", "originator"), ts.originator), (("term_sheet", "trustee", "name"), ts.trustee.name)]
         found.append((("term_sheet", "signatory", "name"), ts.signatory.name))
@@ -360,7 +360,7 @@ def party_names(loaded: LoadedDeal) -> list[tuple[tuple[Key, ...], str]]:
         found.append(((section, "addressee", "name"), opinion.addressee.name))
         found += [((section, "relied_on", i, "counsel"), r.counsel) for i, r in enumerate(getattr(opinion, "relied_on", []))]
         found += [((section, "parties", key, "name"), p.name) for key, p in getattr(opinion, "parties", {}).items()]
-    return found
+    return [(loc, name) for loc, name in found if name is not None]  # a law firm's letter names no organisation
 
 
 def spelling_key(name: str) -> str:

@@ -32,6 +32,17 @@ def _word_footnote(number: int) -> Markup:
     )
 
 
+def _logo_picture(template: Any) -> Any:
+    """What a letter's template calls with its letterhead logo's path: the picture, 0.65 inch high as in the PDF, in Word's own image part."""
+    from docx.shared import Inches
+    from docxtpl import InlineImage
+
+    def picture(path: str) -> InlineImage:
+        return InlineImage(template, path, height=Inches(0.65))
+
+    return picture
+
+
 def render_docx(
     loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
 ) -> Rendered:
@@ -63,7 +74,7 @@ def render_docx(
     template = DocxTemplate(io.BytesIO(packaged))
     env = environment([*search_path, templates_dir()], autoescape=True, filters=GRID_FILTERS)
     env.finalize = typographic  # curly quotes and dashes in Word; EDGAR text keeps ASCII
-    data = plain({**(context or document.context(loaded, tape)), "footnote": _word_footnote})
+    data = plain({**(context or document.context(loaded, tape)), "footnote": _word_footnote, "logo_picture": _logo_picture(template)})
     try:
         guarded(env, name, lambda: template.render(data, env, autoescape=True))
     except XMLSyntaxError as exc:

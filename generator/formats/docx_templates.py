@@ -526,9 +526,11 @@ def _letter_head(doc: DocxDocument, with_date: bool) -> None:
     """Letterhead, date and addressee; from page two a header with addressee, date and page number.
 
     The words every letter shares come from _letter/_prose.j2 (imported by the header too, which
-    docxtpl renders on its own).
+    docxtpl renders on its own); the letterhead and signature from _letter/_counsel.j2, as in
+    every format, the logo as a picture (`logo_picture`, given by `render_docx`).
     """
     _tag(doc, '{%p import "_letter/_prose.j2" as letter_prose %}')
+    _tag(doc, '{%p import "_letter/_counsel.j2" as counsel with context %}')
     section = doc.sections[0]
     section.different_first_page_header_footer = True
     header = section.header
@@ -537,7 +539,12 @@ def _letter_head(doc: DocxDocument, with_date: bool) -> None:
         header.add_paragraph("{{ letter.date | long_date }}")
     _page_field(header.add_paragraph("{{ letter_prose.page }} "))
     _tag_words(doc, "prose.exhibit", "Right")
-    _tag(doc, "{{ letter.counsel.letterhead }}", "Centered")
+    _tag(doc, "{%p if counsel.logo %}")
+    _tag(doc, "{{ logo_picture(counsel.logo.path) }}", "Centered")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p for line in counsel.letterhead %}")
+    _tag(doc, "{{ line }}", "Centered")
+    _tag(doc, "{%p endfor %}")
     _tag(doc, "{{ letter.date | long_date }}")
     _tag(doc, "{{ letter.addressee.name }}")
     _tag(doc, "{%p for line in letter.addressee.address %}")
@@ -553,12 +560,16 @@ def _items(doc: DocxDocument, source: str, end: str, style: str = "Item") -> Non
 
 
 def _signature(doc: DocxDocument, rule: bool) -> None:
-    """Counsel's closing and conformed signature; `rule` adds a line to sign on."""
+    """Counsel's closing and conformed signature, then the lines printed under it; `rule` adds a line to sign on."""
     _tag_words(doc, "letter_prose.closing", "Signature")
-    _tag(doc, "{{ letter_prose.conformed }} {{ letter.counsel.name }}", "Signature")
+    _tag(doc, "{{ letter_prose.conformed }} {{ counsel.signed }}", "Signature")
     if rule:
+        _tag(doc, "{%p if counsel.printed %}")
         _tag(doc, "______________________", "Signature")
-    _tag(doc, "{{ letter.counsel.name }}", "Signature")
+        _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p for line in counsel.printed %}")
+    _tag(doc, "{{ line }}", "Signature")
+    _tag(doc, "{%p endfor %}")
 
 
 def _shelf() -> DocxDocument:

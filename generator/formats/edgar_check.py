@@ -376,6 +376,8 @@ FORM_EXHIBITS = {"8-K": frozenset({1, 2, 3, 4, 5, 7, 8, 10, 14, 16, 17, 20, 23, 
 """The exhibit numbers each form dealdocs files may carry: the Form 8-K column of Item 601(a)'s exhibit table (Regulation S-K);
 a free writing prospectus (Rule 433) is one document, with no exhibits."""
 _EXHIBIT = re.compile(r"^EX-(\d{1,3})(\.\d{1,3})?$")
+GRAPHIC = "GRAPHIC"
+"""EDGAR's type for an image a document of the submission shows (a .jpg or .gif): not an exhibit, and as many as are shown."""
 _ENTRY_KEYS = ("type", "description", "file", "sha256")
 _INCLUDED_KEYS = ("type", "description", "included_in")
 ROLES = ("depositor", "issuing entity", "sponsor")
@@ -464,7 +466,7 @@ def _index_problems(folder: Path, listed: list[dict[str, str]], included: list[d
     found = [
         Problem(str(path), None, "index", d["type"], f"the exhibit index does not link {d['file']}: Item 601(a)(2) requires a link to each exhibit")
         for d in listed[1:]
-        if d["file"] not in checker.links
+        if d["file"] not in checker.links and d["type"] != GRAPHIC  # an image an exhibit shows is no exhibit
     ]
     for entry in included:
         number = entry["type"].removeprefix("EX-")
@@ -492,11 +494,13 @@ def _form_problems(source: str, form: object, listed: list[dict[str, str]], incl
     types += [e["type"] for e in included]
     for kind in types:
         match = _EXHIBIT.match(kind)
+        if kind == GRAPHIC and FORM_EXHIBITS[form]:
+            continue
         if kind != form and (match is None or int(match.group(1)) not in FORM_EXHIBITS[form]):
             why = f"not an exhibit type a Form {form} takes (Item 601 of Regulation S-K)"
             why = why if FORM_EXHIBITS[form] else f"an {form} is filed alone: it takes no exhibits"
             found.append(Problem(source, None, "form", kind, why))
-    twice = sorted({t for t in types if t != form and types.count(t) > 1})  # a second primary is the rule above
+    twice = sorted({t for t in types if t not in (form, GRAPHIC) and types.count(t) > 1})  # a second primary is the rule above
     found += [Problem(source, None, "form", kind, "listed twice: each exhibit type is filed once") for kind in twice]
     return found
 

@@ -16,12 +16,13 @@ if TYPE_CHECKING:
 
 @dataclass
 class Rendered:
-    """One document in one format: text for EDGAR, bytes for PDF."""
+    """One document in one format: text for EDGAR, bytes for PDF; and the files it shows, which go beside it (a letterhead's logo in EDGAR HTML)."""
 
     name: str
     extension: str
     content: str | bytes
     warnings: list[Problem] = field(default_factory=list)
+    attachments: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -111,6 +111,8 @@ def publish_deal(
         for warning in partial_overrides(search_path, document.name, formats):  # a format your folder leaves built-in
             next(r for r in outputs if f"{r.name}.{r.extension}" == warning.file).warnings.append(warning)
         rendered += outputs
+    shown = {name: data for r in rendered for name, data in r.attachments.items()}  # a logo the EDGAR HTML shows, written beside it
+    rendered += [Rendered(Path(name).stem, Path(name).suffix.lstrip("."), data) for name, data in shown.items()]
     with publication(out) as published:
         paths = [published.add(f"{r.name}.{r.extension}", r.content) for r in rendered]
         options = options_of(out, list(formats), templates)

@@ -106,10 +106,12 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     search_path = template_dirs(loaded, templates)
     exhibits: list[tuple[SubmissionDocument, str]] = []  # each with the drafted document it is ('' if supplied)
     consents = _consents(loaded)
+    graphics: dict[str, bytes] = {}  # the images the exhibits show (a letterhead's logo): EDGAR takes them as GRAPHIC documents
     for name in chosen:
         number, file = EXHIBITS[name]
-        content = render_htm(loaded, DOCUMENTS[name], tape, search_path).text.encode("ascii")
-        exhibits.append((SubmissionDocument(f"EX-{number}", "", file, content), name))
+        rendered = render_htm(loaded, DOCUMENTS[name], tape, search_path)
+        exhibits.append((SubmissionDocument(f"EX-{number}", "", file, rendered.text.encode("ascii")), name))
+        graphics.update(rendered.attachments)
         if name in consents:
             exhibits.append((SubmissionDocument(f"EX-{CONSENTS[name]}", "", file, b"", f"EX-{number}"), f"{name}/consent"))
     for exhibit in filing.exhibits if filing else []:
@@ -130,7 +132,8 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     if problems:  # the exhibit index links only the exhibits just assembled: a miss is a bug
         raise AssertionError(f"the 8-K's exhibit index does not resolve: {problems[0]}")
     description = "Current report, Items 8.01 and 9.01"
-    return [SubmissionDocument("8-K", description, MAIN, main.encode("ascii")), *documents]
+    shown = [SubmissionDocument(edgar_check.GRAPHIC, "Letterhead logo", file, content) for file, content in graphics.items()]
+    return [SubmissionDocument("8-K", description, MAIN, main.encode("ascii")), *documents, *shown]
 
 
 def assemble_fwp(loaded: LoadedDeal, tape: Path | None = None, templates: Path | None = None) -> list[SubmissionDocument]:

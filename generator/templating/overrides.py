@@ -2,7 +2,7 @@
 
 Each format lays a document out from its own file (`LAYOUTS`), and every one of them imports the
 document's prose module, so a folder that overrides `NAME/_prose.j2` changes every format at once;
-one that overrides the layout of some formats but not of the others is named in a warning.
+a format that uses none of the files a folder changes is named in a warning.
 """
 
 from __future__ import annotations
@@ -33,7 +33,12 @@ def layout_files(document: str) -> dict[str, str]:
 
 
 def partial_overrides(search_path: Sequence[Path], document: str, formats: Iterable[str]) -> list[Problem]:
-    """A warning for each format whose layout is the built-in one while a user's folder overrides another format's.
+    """A warning for each format that uses none of the templates a user's folder changes, while another format uses one.
+
+    A template is changed when a user's folder holds it with other bytes than the built-in one of
+    that name (or there is no built-in one); a format uses it when its layout, or any file the
+    layout imports or includes, is that file. So the warning is true whenever it is given: the
+    format's output is what the built-in templates make of the deal.
 
     Args:
         search_path: The user's template folders (`template_dirs`), the built-in folder excluded.
@@ -41,23 +46,49 @@ def partial_overrides(search_path: Sequence[Path], document: str, formats: Itera
         formats: The formats being rendered.
 
     Returns:
-        One warning per format left on the built-in layout; none when a folder overrides all or none.
+        One warning per format that follows none of the changes; none when nothing is changed.
     """
+    folders = [*search_path, templates_dir()]
     files = layout_files(document)
-    overridden = {fmt: next((folder for folder in search_path if (folder / name).is_file()), None) for fmt, name in files.items()}
-    if not any(overridden.values()):
+    changes = {fmt: sorted(name for name, path in used_templates(document, fmt, folders).items() if _changed(name, path)) for fmt in files}
+    changed = ", ".join(sorted({name for names in changes.values() for name in names}))
+    if not changed:
         return []
-    changed = ", ".join(files[fmt] for fmt, folder in overridden.items() if folder)
     warnings = []
     for fmt in formats:
-        if fmt in files and overridden[fmt] is None:
+        if fmt in files and not changes[fmt]:
             message = (
-                f"your templates override {changed}, but {files[fmt]} is the built-in layout: the {fmt} output does not "
-                f"follow your changes (copy it with 'dealdocs templates export DIR --document {document}' and edit it, "
-                f"or change the words once in {document}/_prose.j2)"
+                f"your templates change {changed}, but the {fmt} output uses none of them: it does not follow your changes "
+                f"(its layout is {files[fmt]}: copy it with 'dealdocs templates export DIR --document {document}' and edit it, "
+                f"or change the words once in {document}/_prose.j2, which every format imports)"
             )
             warnings.append(Problem(f"{document}.{fmt}", None, None, None, message, Severity.WARNING))
     return warnings
+
+
+def used_templates(document: str, fmt: str, folders: Sequence[Path]) -> dict[str, Path]:
+    """The templates a format's layout of `document` uses (the layout, and every file it imports or includes, on down), each as found first in `folders`."""
+    todo = [layout_files(document)[fmt]]
+    found: dict[str, Path] = {}
+    while todo:
+        name = todo.pop(0)
+        path = None if name in found else next((folder / name for folder in folders if (folder / name).is_file()), None)
+        if path is not None:
+            found[name] = path
+            with suppress(OSError, UnicodeDecodeError, zipfile.BadZipFile):  # unreadable, it imports nothing seen here: rendering it says why
+                todo += _REFERENCE.findall(_text_of(path))
+    return found
+
+
+def _changed(name: str, path: Path) -> bool:
+    """Whether a template found at `path` is a user's change: not the built-in file, nor a copy of it byte for byte."""
+    builtin = templates_dir() / name
+    if path == builtin:
+        return False
+    try:
+        return not builtin.is_file() or path.read_bytes() != builtin.read_bytes()
+    except OSError:  # a file of the user's that cannot be read is no copy of the built-in one
+        return True
 
 
 def _text_of(path: Path) -> str:
@@ -71,16 +102,7 @@ def _text_of(path: Path) -> str:
 
 def needed_templates(documents: Iterable[str]) -> list[str]:
     """The built-in templates the documents' layouts use, each format's and every file they import or include."""
-    builtin = templates_dir()
-    todo = [name for document in documents for name in layout_files(document).values()]
-    found: list[str] = []
-    while todo:
-        name = todo.pop(0)
-        if name in found or not (builtin / name).is_file():
-            continue
-        found.append(name)
-        todo += _REFERENCE.findall(_text_of(builtin / name))
-    return sorted(found)
+    return sorted({name for document in documents for fmt in LAYOUTS for name in used_templates(document, fmt, [templates_dir()])})
 
 
 _NAMES = re.compile(r'<w:style [^>]*w:styleId="([^"]+)"[^>]*>\s*<w:name w:val="([^"]+)"/>')

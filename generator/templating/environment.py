@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
 
+from generator.deal.base import Placeholder
 from generator.errors import TemplateProblemError
 from generator.templating.clauses import GLOBALS, Mentions, Numbering
 from generator.templating.files import find_template
@@ -44,6 +46,28 @@ class FolderLoader(FileSystemLoader):
         return text, str(path), lambda: True
 
 
+def keeps_placeholders(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that, given a placeholder, still shows it: '[Closing date]' | long_date is '[Closing date]', never a crash or a date.
+
+    A filter of text ('upper', 'end_sentence', a layout's 'hang') applies to the placeholder's
+    text; one that formats a figure or a date (or counts) cannot, and gives the placeholder back.
+    """
+    passes = getattr(function, "jinja_pass_arg", None) is not None
+
+    @wraps(function)
+    def kept(*args: Any, **kwargs: Any) -> Any:
+        value = args[1] if passes and len(args) > 1 else args[0] if args and not passes else None
+        if not isinstance(value, Placeholder):
+            return function(*args, **kwargs)
+        try:
+            result = function(*args, **kwargs)
+        except (TypeError, ValueError, ArithmeticError):  # a figure's or a date's format refuses text
+            return value
+        return result if isinstance(result, str) and value.lower() in result.lower() else value
+
+    return kept
+
+
 def environment(
     search_path: Sequence[Path] = (), *, autoescape: bool = False, filters: Mapping[str, Callable[..., Any]] | None = None
 ) -> SafeEnvironment:
@@ -66,5 +90,5 @@ def environment(
         env.globals.pop(name, None)
     env.globals.update(GLOBALS)
     env.globals["range"] = safe_range
-    env.filters = {name: guard_filter(f) for name, f in env.filters.items()}
+    env.filters = {name: guard_filter(keeps_placeholders(f)) for name, f in env.filters.items()}
     return env

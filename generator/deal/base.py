@@ -93,6 +93,7 @@ def open_field(label: str, description: str | None = None) -> Any:
     words = f"Left out, the documents print [{label}] and validate warns."
     return Field(Placeholder(label), description=f"{description} {words}" if description else words, json_schema_extra=_no_default)
 
+
 # C0 and C1 control characters (a newline is text's own line break), DEL, the two
 # non-characters U+FFFE and U+FFFF and lone surrogates: none prints, and XML (DOCX) refuses them.
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")

@@ -43,10 +43,7 @@ def placeholders(loaded: LoadedDeal) -> list[Problem]:
     Returns:
         The warnings, in the models' field order; none when the deal file supplies every fact.
     """
-    return [
-        replace(loaded.problem(path, None, _left_open(path, placeholder)), severity=Severity.WARNING)
-        for path, placeholder in open_fields(loaded.deal)
-    ]
+    return [replace(loaded.problem(path, None, _left_open(path, placeholder)), severity=Severity.WARNING) for path, placeholder in open_fields(loaded.deal)]
 
 
 def _left_open(path: tuple[Key, ...], placeholder: Placeholder) -> str:

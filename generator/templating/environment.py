@@ -68,9 +68,7 @@ def keeps_placeholders(function: Callable[..., Any]) -> Callable[..., Any]:
     return kept
 
 
-def environment(
-    search_path: Sequence[Path] = (), *, autoescape: bool = False, filters: Mapping[str, Callable[..., Any]] | None = None
-) -> SafeEnvironment:
+def environment(search_path: Sequence[Path] = (), *, autoescape: bool = False, filters: Mapping[str, Callable[..., Any]] | None = None) -> SafeEnvironment:
     """A strict environment: an undefined name is an error, never an empty string in a filing.
 
     Sandboxed because templates and table labels may come from a deal team, not from us.

@@ -8,7 +8,6 @@ import io
 import re
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml

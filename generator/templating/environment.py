@@ -56,19 +56,22 @@ def keeps_placeholders(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(function)
     def kept(*args: Any, **kwargs: Any) -> Any:
-        value = args[1] if passes and len(args) > 1 else args[0] if args and not passes else None
-        if not isinstance(value, Placeholder):
+        given = args[1:] if passes else args  # (context,) value, then the filter's arguments
+        placeholder = given[0] if given and isinstance(given[0], Placeholder) else None
+        if placeholder is None:
             return function(*args, **kwargs)
         try:
             result = function(*args, **kwargs)
         except (TypeError, ValueError, ArithmeticError):  # a figure's or a date's format refuses text
-            return value
-        return result if isinstance(result, str) and value.lower() in result.lower() else value
+            return placeholder
+        return result if isinstance(result, str) and placeholder.lower() in result.lower() else placeholder
 
     return kept
 
 
-def environment(search_path: Sequence[Path] = (), *, autoescape: bool = False, filters: Mapping[str, Callable[..., Any]] | None = None) -> SafeEnvironment:
+def environment(
+    search_path: Sequence[Path] = (), *, autoescape: bool = False, filters: Mapping[str, Callable[..., Any]] | None = None
+) -> SafeEnvironment:
     """A strict environment: an undefined name is an error, never an empty string in a filing.
 
     Sandboxed because templates and table labels may come from a deal team, not from us.

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from generator.deal.loading import LoadedDeal, load_deal
 from generator.deal.models import BandsRule, CategoriesRule, Deal, DistinctRule, StatesRule, TableField, TableSpec, YearlyRule
+from generator.deal.placeholders import placeholders
 from generator.deal.schema import schema_texts, write_schemas
 from generator.documents.checks import check_deal
 from generator.documents.grids import Grid, pool_grid, table_grid, text_table
@@ -85,7 +86,7 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     "Deal", "LoadedDeal", "load_deal", "schema_texts", "write_schemas",
     "TableSpec", "TableField", "BandsRule", "CategoriesRule", "DistinctRule", "YearlyRule", "StatesRule",
     # the tape and the pool's figures
-    "TapeReport", "load_tape", "check_tape", "tape_path", "term_sheet_of", "check_deal", "deal_warnings",
+    "TapeReport", "load_tape", "check_tape", "tape_path", "term_sheet_of", "check_deal", "deal_warnings", "placeholders",
     "PoolAnalysis", "analyse", "Summary", "summarize",
     "Table", "compute_table", "compute_tables", "labelled", "default_tables", "resolve_tables",
     "as_dict", "to_csv", "to_json", "write_xlsx",

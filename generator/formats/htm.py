@@ -31,6 +31,7 @@ from generator.documents.registry import Document
 from generator.edgar import PAGE
 from generator.errors import TemplateProblemError
 from generator.formats import edgar_check
+from generator.formats.highlight import EDGAR_MARK, highlight_html, placeholder_pattern
 from generator.formats.rendered import Rendered
 from generator.formats.text import render_text
 from generator.formats.typography import typographic
@@ -73,7 +74,7 @@ def render_htm(
         starts = text_page_starts(render_text(loaded, document, tape, search_path, context).text)
     page = {"title": document.title(loaded), "footnote": _raised_footnote}
     text = render_template(f"{document.name}.htm.j2", {**context, **page}, search_path, lambda module: paginate(module, starts))
-    return Rendered(document.name, "htm", text)
+    return Rendered(document.name, "htm", highlight_html(text, placeholder_pattern(loaded), EDGAR_MARK))
 
 
 def render_template(template: str, context: dict[str, Any], search_path: Sequence[Path], layout: Any = str) -> str:

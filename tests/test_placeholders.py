@@ -7,19 +7,23 @@ import html
 import io
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from pypdf import PdfReader
 
-from generator.api import docx_text, load_deal, render_document, write_submission
+from generator.api import DOCUMENTS, docx_text, load_deal, render_document, render_html, write_submission
 from generator.cli import app
 from generator.deal.base import Placeholder
 from generator.deal.placeholders import placeholders
 from generator.errors import Severity
+from generator.formats.edgar_check import html_problems
+from generator.formats.highlight import EDGAR_MARK, PDF_MARK, highlight_docx, placeholder_pattern
 from generator.templating.environment import environment
 
 from .helpers import DEAL, PRIME, SHELF, TAKEDOWN, runner
@@ -214,3 +218,33 @@ def test_any_facts_left_out_render_as_their_placeholders_and_are_warned_of(tmp_p
     for dotted in left_out & PRINTED[source]:
         shown = re.search(r"\[[^]]+\]", warned[dotted])
         assert shown is not None and shown.group().lower() in words, dotted
+
+
+# --- highlighted where a format can show it ---------------------------------------------
+
+
+def test_placeholders_are_highlighted_in_pdf_html_edgar_html_and_word(tmp_path: Path) -> None:
+    loaded = load_deal(_without_lines(_copy(PRIME, tmp_path), "term_sheet.trustee", "depositor.phone"))
+    document = DOCUMENTS["collateral-term-sheet"]
+    assert f"{PDF_MARK[0]}[Trustee name]{PDF_MARK[1]}" in render_html(loaded, document)
+    htm = render_document(loaded, document, "htm").text
+    assert f"{EDGAR_MARK[0]}[Depositor telephone]{EDGAR_MARK[1]}" in htm
+    assert html_problems(htm, "collateral-term-sheet.htm") == []  # the mark is markup EDGAR HTML allows
+    xml = zipfile.ZipFile(io.BytesIO(render_document(loaded, document, "docx").content)).read("word/document.xml").decode()
+    assert re.search(r'<w:highlight w:val="yellow"/></w:rPr><w:t xml:space="preserve">\[Trustee name\]</w:t>', xml)
+
+
+def test_a_deal_that_leaves_nothing_open_has_no_highlight() -> None:
+    loaded = load_deal(PRIME)
+    assert placeholder_pattern(loaded) is None
+    assert PDF_MARK[0] not in render_html(loaded, DOCUMENTS["collateral-term-sheet"])
+
+
+def test_a_word_highlight_keeps_the_runs_properties_in_schema_order() -> None:
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = etree.fromstring(
+        f'<w:body xmlns:w="{w}"><w:p><w:r><w:rPr><w:b/><w:u w:val="single"/></w:rPr><w:t>On [Closing date], the</w:t></w:r></w:p></w:body>'
+    )
+    highlight_docx(body, re.compile(re.escape("[Closing date]")))
+    runs = [(r.findtext(f"{{{w}}}t"), [etree.QName(p).localname for p in r.find(f"{{{w}}}rPr")]) for r in body.iter(f"{{{w}}}r")]
+    assert runs == [("On ", ["b", "u"]), ("[Closing date]", ["b", "highlight", "u"]), (", the", ["b", "u"])]

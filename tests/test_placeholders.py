@@ -7,6 +7,7 @@ import html
 import io
 import re
 import shutil
+import typing
 import zipfile
 from pathlib import Path
 
@@ -15,9 +16,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from pydantic import BaseModel
 from pypdf import PdfReader
 
-from generator.api import DOCUMENTS, docx_text, load_deal, render_document, render_html, write_submission
+from generator.api import DOCUMENTS, Deal, docx_text, load_deal, render_document, render_html, write_submission
 from generator.cli import app
 from generator.deal.base import Placeholder
 from generator.deal.placeholders import placeholders
@@ -248,3 +250,23 @@ def test_a_word_highlight_keeps_the_runs_properties_in_schema_order() -> None:
     highlight_docx(body, re.compile(re.escape("[Closing date]")))
     runs = [(r.findtext(f"{{{w}}}t"), [etree.QName(p).localname for p in r.find(f"{{{w}}}rPr")]) for r in body.iter(f"{{{w}}}r")]
     assert runs == [("On ", ["b", "u"]), ("[Closing date]", ["b", "highlight", "u"]), (", the", ["b", "u"])]
+
+
+def test_the_json_schema_shows_every_field_a_draft_may_leave_out_as_optional() -> None:
+    schema = Deal.model_json_schema()
+    models: list[type[BaseModel]] = [Deal]
+    seen: set[type[BaseModel]] = set()
+    open_keys = []
+    while models:
+        model = models.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            if isinstance(field.default, Placeholder):
+                open_keys.append((model.__name__, name))
+            models += [t for t in typing.get_args(field.annotation) or [field.annotation] if isinstance(t, type) and issubclass(t, BaseModel)]
+    assert ("TermSheet", "transfer_date") in open_keys and ("Address", "zip") in open_keys
+    for model, name in open_keys:
+        assert name not in schema["$defs"][model].get("required", []), (model, name)
+        assert "Left out, the documents print [" in schema["$defs"][model]["properties"][name]["description"]

@@ -232,7 +232,9 @@ def test_placeholders_are_highlighted_in_pdf_html_edgar_html_and_word(tmp_path: 
     htm = render_document(loaded, document, "htm").text
     assert f"{EDGAR_MARK[0]}[Depositor telephone]{EDGAR_MARK[1]}" in htm
     assert html_problems(htm, "collateral-term-sheet.htm") == []  # the mark is markup EDGAR HTML allows
-    xml = zipfile.ZipFile(io.BytesIO(render_document(loaded, document, "docx").content)).read("word/document.xml").decode()
+    docx = render_document(loaded, document, "docx").content
+    assert isinstance(docx, bytes)
+    xml = zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml").decode()
     assert re.search(r'<w:highlight w:val="yellow"/></w:rPr><w:t xml:space="preserve">\[Trustee name\]</w:t>', xml)
 
 
@@ -244,9 +246,7 @@ def test_a_deal_that_leaves_nothing_open_has_no_highlight() -> None:
 
 def test_a_word_highlight_keeps_the_runs_properties_in_schema_order() -> None:
     w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    body = etree.fromstring(
-        f'<w:body xmlns:w="{w}"><w:p><w:r><w:rPr><w:b/><w:u w:val="single"/></w:rPr><w:t>On [Closing date], the</w:t></w:r></w:p></w:body>'
-    )
+    body = etree.fromstring(f'<w:body xmlns:w="{w}"><w:p><w:r><w:rPr><w:b/><w:u w:val="single"/></w:rPr><w:t>On [Closing date], the</w:t></w:r></w:p></w:body>')
     highlight_docx(body, re.compile(re.escape("[Closing date]")))
     runs = [(r.findtext(f"{{{w}}}t"), [etree.QName(p).localname for p in r.find(f"{{{w}}}rPr")]) for r in body.iter(f"{{{w}}}r")]
     assert runs == [("On ", ["b", "u"]), ("[Closing date]", ["b", "highlight", "u"]), (", the", ["b", "u"])]
@@ -267,6 +267,6 @@ def test_the_json_schema_shows_every_field_a_draft_may_leave_out_as_optional() -
                 open_keys.append((model.__name__, name))
             models += [t for t in typing.get_args(field.annotation) or [field.annotation] if isinstance(t, type) and issubclass(t, BaseModel)]
     assert ("TermSheet", "transfer_date") in open_keys and ("Address", "zip") in open_keys
-    for model, name in open_keys:
-        assert name not in schema["$defs"][model].get("required", []), (model, name)
-        assert "Left out, the documents print [" in schema["$defs"][model]["properties"][name]["description"]
+    for owner, name in open_keys:
+        assert name not in schema["$defs"][owner].get("required", []), (owner, name)
+        assert "Left out, the documents print [" in schema["$defs"][owner]["properties"][name]["description"]

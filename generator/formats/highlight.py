@@ -19,9 +19,7 @@ EDGAR_MARK = ('<font color="#c00000">', "</font>")
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-_AFTER_HIGHLIGHT = frozenset(
-    f"{_W}{name}" for name in "u effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath".split()
-)
+_AFTER_HIGHLIGHT = frozenset(f"{_W}{name}" for name in "u effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath".split())
 """The run properties Word's schema orders after `highlight` (a property out of order makes Word call the file damaged)."""
 
 

@@ -41,9 +41,10 @@ def placeholders(loaded: LoadedDeal) -> list[Problem]:
         loaded: The deal, from `load_deal`.
 
     Returns:
-        The warnings, in the models' field order; none when the deal file supplies every fact.
+        The warnings, in the deal file's order of lines; none when the deal file supplies every fact.
     """
-    return [replace(loaded.problem(path, None, _left_open(path, placeholder)), severity=Severity.WARNING) for path, placeholder in open_fields(loaded.deal)]
+    found = [replace(loaded.problem(path, None, _left_open(path, placeholder)), severity=Severity.WARNING) for path, placeholder in open_fields(loaded.deal)]
+    return sorted(found, key=lambda p: p.line or 0)  # stable: one mapping's keys in the models' order
 
 
 def _left_open(path: tuple[Key, ...], placeholder: Placeholder) -> str:

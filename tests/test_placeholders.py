@@ -270,3 +270,8 @@ def test_the_json_schema_shows_every_field_a_draft_may_leave_out_as_optional() -
     for owner, name in open_keys:
         assert name not in schema["$defs"][owner].get("required", []), (owner, name)
         assert "Left out, the documents print [" in schema["$defs"][owner]["properties"][name]["description"]
+
+
+def test_a_layout_filter_may_break_a_placeholder_over_lines() -> None:
+    template = environment().from_string("{{ value | wordwrap(14) }}")
+    assert template.render(value=Placeholder("Registration statement number")) == "[Registration\nstatement\nnumber]"

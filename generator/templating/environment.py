@@ -49,8 +49,9 @@ class FolderLoader(FileSystemLoader):
 def keeps_placeholders(function: Callable[..., Any]) -> Callable[..., Any]:
     """A filter that, given a placeholder, still shows it: '[Closing date]' | long_date is '[Closing date]', never a crash or a date.
 
-    A filter of text ('upper', 'end_sentence', a layout's 'hang') applies to the placeholder's
-    text; one that formats a figure or a date (or counts) cannot, and gives the placeholder back.
+    A filter of text ('upper', 'end_sentence', a layout's 'hang', which may break it over lines)
+    applies to the placeholder's text; one that formats a figure or a date (or counts) cannot,
+    and gives the placeholder back.
     """
     passes = getattr(function, "jinja_pass_arg", None) is not None
 
@@ -64,9 +65,14 @@ def keeps_placeholders(function: Callable[..., Any]) -> Callable[..., Any]:
             result = function(*args, **kwargs)
         except (TypeError, ValueError, ArithmeticError):  # a figure's or a date's format refuses text
             return placeholder
-        return result if isinstance(result, str) and placeholder.lower() in result.lower() else placeholder
+        return result if isinstance(result, str) and _words(placeholder) in _words(result) else placeholder
 
     return kept
+
+
+def _words(text: str) -> str:
+    """Text as a check of what it says reads it: a layout's line breaks and indents, and case, left aside."""
+    return " ".join(text.split()).lower()
 
 
 def environment(

@@ -73,7 +73,7 @@ def test_bad_deal_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
         result = runner.invoke(app, command)
         assert result.exit_code == 2
         assert "Traceback" not in result.output
-        assert "deal.yaml:1 [depositor.name]" in result.output
+        assert "deal.yaml:1 [depositor.short_name]" in result.output
     assert not (tmp_path / "out").exists()
 
 

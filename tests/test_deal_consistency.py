@@ -221,6 +221,16 @@ def test_classes_that_do_not_add_up_to_the_pool_are_a_warning(tmp_path: Path) ->
     assert problem.severity is Severity.WARNING and problem.line == loaded.line("term_sheet", "classes") and "$1.00 over" in problem.message
 
 
+def test_a_fact_left_open_is_a_warning_and_its_date_rules_wait_for_it(tmp_path: Path) -> None:
+    deal = _copy(PRIME, tmp_path)
+    _edit(deal, "  transfer_date: 2024-03-28\n", "")
+    loaded = load_deal(deal)
+    (problem,) = check_consistency(loaded)
+    assert problem.severity is Severity.WARNING and "[Closing date]" in problem.message and problem.line == loaded.line("term_sheet")
+    code, output = cli("check", deal)
+    assert code == 0 and "[Closing date]" in output and "the deal is consistent" not in output
+
+
 def test_a_deal_file_that_cannot_be_read_is_a_user_error(tmp_path: Path) -> None:
     broken = tmp_path / "deal.yaml"
     broken.write_text("depositor: [\n")

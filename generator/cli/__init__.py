@@ -194,11 +194,12 @@ def _print_tape_warnings(report: TapeReport) -> None:
             console.print(f"    ... and {group.count - len(group.first)} more")
 
 
-def _deal_warnings(loaded: LoadedDeal) -> int:
-    """Print the deal file's warnings (likely mistakes at their lines, `pool.lint`); returns how many."""
+def _deal_warnings(loaded: LoadedDeal, drafts: bool = True) -> int:
+    """Print the deal file's warnings (likely mistakes at their lines, `pool.lint`; facts left open, when it `drafts` documents); returns how many."""
+    from generator.deal.placeholders import placeholders
     from generator.pool.lint import deal_warnings
 
-    found = deal_warnings(loaded)
+    found = deal_warnings(loaded) + (placeholders(loaded) if drafts else [])
     if found:
         _print_problems(f"{len(found)} warning{'s' * (len(found) != 1)} in the deal file", found, len(found), "yellow")
     return len(found)
@@ -355,7 +356,7 @@ def _check_deal(deal: Path, tape: Path | None, templates: Path | None) -> bool:
     if found:
         typer.echo(f"{deal}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in the deal", err=True)
     else:
-        typer.echo(f"{deal}: the deal is consistent (dates, prose figures, exhibit index, party names, certificate balances)")
+        typer.echo(f"{deal}: the deal is consistent (dates, prose figures, exhibit index, party names, certificate balances, no facts left open)")
     return errors > 0
 
 
@@ -426,7 +427,7 @@ def strats(
     from generator.pool.analysis import term_sheet_of
 
     loaded = load_deal(deal)
-    _deal_warnings(loaded)
+    _deal_warnings(loaded, drafts=False)  # the tables only: no prose to leave open
     with _tape_warnings():
         analysis = analysed(loaded, tape)
     if format is StratsFormat.xlsx:

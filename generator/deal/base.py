@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetPydanticSchema, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError, core_schema
 
 from generator.edgar import BIDI, BIDI_MESSAGE, SUBMISSION_MARKUP, SUBMISSION_MESSAGE
 
@@ -32,6 +32,67 @@ def _date(value: Any) -> Any:
 
 Date = Annotated[dt.date, BeforeValidator(_date)]
 """A calendar date written as YYYY-MM-DD (pydantic alone would take 0 as 1970-01-01)."""
+
+
+class Placeholder(str):
+    """A fact a draft may leave open: the deal file left the key out, and the documents print '[Trustee name]'.
+
+    A string, so every template prints it as it prints the fact, bracketed so that no reader
+    takes it for one; `generator.deal.placeholders` lists each left open as a warning.
+    """
+
+    label: str
+
+    def __new__(cls, label: str) -> Placeholder:  # noqa: D102 (the class says it)
+        made = super().__new__(cls, f"[{label}]")
+        made.label = label
+        return made
+
+    def __getnewargs__(self) -> tuple[str]:  # copied and pickled from its label, not its text
+        return (self.label,)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, _source: Any, _handler: Any) -> core_schema.CoreSchema:
+        """Only a placeholder is one (never text a deal file wrote), serialized as its text."""
+        return core_schema.is_instance_schema(cls, serialization=core_schema.to_string_ser_schema())
+
+
+def _kept(value: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Any:
+    return value if isinstance(value, Placeholder) else handler(value)
+
+
+def _printed(value: Any, handler: core_schema.SerializerFunctionWrapHandler) -> Any:
+    return str(value) if isinstance(value, Placeholder) else handler(value)
+
+
+def or_placeholder(given: Any) -> GetPydanticSchema:
+    """Validate as `given` alone, so a wrong value's message is the field's own, not a union's; a placeholder passes as it is."""
+
+    def schema(_source: Any, handler: Any) -> core_schema.CoreSchema:
+        inner = handler(given)
+        return core_schema.no_info_wrap_validator_function(_kept, inner, serialization=core_schema.wrap_serializer_function_ser_schema(_printed))
+
+    return GetPydanticSchema(schema)
+
+
+OpenText = Annotated[NonEmpty | Placeholder, or_placeholder(NonEmpty)]
+"""One line of text a draft may leave out (a party's name, a city): printed as its placeholder until given."""
+OpenDate = Annotated[Date | Placeholder, or_placeholder(Date)]
+"""A date a draft may leave out (the closing date): printed as its placeholder until given.
+
+Text of a given form is `Annotated[Form | Placeholder, or_placeholder(Form)]` (a ZIP code, a telephone number).
+"""
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # the placeholder is no value to copy into a deal file
+
+
+def open_field(label: str, description: str | None = None) -> Any:
+    """A field a draft may leave out: its default is the placeholder `[label]`, and the schema says so instead of offering it as a value."""
+    words = f"Left out, the documents print [{label}] and validate warns."
+    return Field(Placeholder(label), description=f"{description} {words}" if description else words, json_schema_extra=_no_default)
+
 
 # C0 and C1 control characters (a newline is text's own line break), DEL, the two
 # non-characters U+FFFE and U+FFFF and lone surrogates: none prints, and XML (DOCX) refuses them.

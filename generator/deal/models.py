@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from generator.deal.base import Date, NonEmpty, Strict
+from generator.deal.base import Date, NonEmpty, OpenDate, OpenText, Placeholder, Strict, open_field, or_placeholder
 from generator.deal.field_checks import FieldProblem, raise_problems
 from generator.deal.opinion_models import ShelfOpinion, TakedownOpinion
 from generator.fields import FIELDS, Kind, LoanField, Range, table_fields, tape_fields
@@ -37,11 +37,16 @@ Percent = Annotated[Decimal, Field(ge=0, le=100)]
 # --- parties -------------------------------------------------------------------------
 
 
+Zip = Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
+Telephone = Annotated[str, StringConstraints(pattern=r"^\(\d{3}\) \d{3}-\d{4}$")]
+RegistrationNumber = Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")]
+
+
 class Address(Strict):  # noqa: D101 (a docstring would become its description in schemas/deal.schema.json)
-    street: NonEmpty
-    city: NonEmpty
-    state: NonEmpty = Field(description="Full state name, as printed: 'Missouri'.")
-    zip: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
+    street: OpenText = open_field("Street address")
+    city: OpenText = open_field("City")
+    state: OpenText = open_field("State", "Full state name, as printed: 'Missouri'.")
+    zip: Annotated[Zip | Placeholder, or_placeholder(Zip)] = open_field("ZIP code")
 
 
 CIK_PATTERN = r"^[0-9]{10}$"
@@ -63,24 +68,24 @@ RegistrationFileNumber = Annotated[str, StringConstraints(pattern=FILE_NUMBER_PA
 
 
 class Depositor(Strict):  # noqa: D101 (see Address)
-    name: NonEmpty = Field(description="Exact name of registrant: 'Citicorp Mortgage Securities, Inc.'")
+    name: OpenText = open_field("Depositor name", "Exact name of registrant: 'Citicorp Mortgage Securities, Inc.'")
     short_name: NonEmpty = Field(description="Defined term used in the text: 'CMSI'.")
     capacity: NonEmpty | None = Field(None, description="Line under the name on the cover, e.g. 'Packager and Servicer'.")
     state_of_incorporation: NonEmpty
     commission_file_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")]
     irs_employer_number: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{7}$")]
     cik: Cik | None = Field(None, description="Central Index Key, EDGAR's 10 digits: '0001234567'; submission.json names the filer by it.")
-    address: Address
-    phone: Annotated[str, StringConstraints(pattern=r"^\(\d{3}\) \d{3}-\d{4}$")]
+    address: Address = Field(default_factory=Address, description="Left out, each line is a placeholder.")
+    phone: Annotated[Telephone | Placeholder, or_placeholder(Telephone)] = open_field("Depositor telephone")
 
 
 class Person(Strict):  # noqa: D101 (see Address)
-    name: NonEmpty
-    title: NonEmpty
+    name: OpenText = open_field("Signatory name")
+    title: OpenText = open_field("Signatory title")
 
 
 class Trustee(Strict):  # noqa: D101 (see Address)
-    name: NonEmpty
+    name: OpenText = open_field("Trustee name")
 
 
 class Series(Strict):  # noqa: D101 (see Address)
@@ -743,13 +748,13 @@ class TermSheet(Strict):
 
     report_date: Date
     cut_off_date: Date
-    transfer_date: Date
-    registration_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")] = Field(
-        description="Registration statement cited in the prospectus footnote."
+    transfer_date: OpenDate = open_field("Closing date", "The day the depositor transfers the loans to the trustee (the closing date).")
+    registration_number: Annotated[RegistrationNumber | Placeholder, or_placeholder(RegistrationNumber)] = open_field(
+        "Registration statement number", "Registration statement cited in the prospectus footnote."
     )
-    originator: NonEmpty = Field(description="Who determined primary residence: 'CitiMortgage, Inc.'")
-    trustee: Trustee
-    signatory: Person
+    originator: OpenText = open_field("Originator name", "Who determined primary residence: 'CitiMortgage, Inc.'")
+    trustee: Trustee = Field(default_factory=Trustee, description="Left out, its name is a placeholder.")
+    signatory: Person = Field(default_factory=Person, description="Left out, its name and title are placeholders.")
     pool: Pool
     layout: Literal["8k", "modern"] = Field(
         "8k",
@@ -767,7 +772,7 @@ class TermSheet(Strict):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> TermSheet:
-        if self.transfer_date < self.cut_off_date:
+        if isinstance(self.transfer_date, dt.date) and self.transfer_date < self.cut_off_date:
             raise ValueError("transfer_date is before cut_off_date")
         return self
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, StringConstraints, Tag, model_validator
 
-from generator.deal.base import Date, NonEmpty, Strict
+from generator.deal.base import Date, NonEmpty, OpenDate, Strict, open_field
 from generator.deal.field_checks import FieldProblem, raise_problems
 
 ClassName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[0-9A-Z]+)?$")]
@@ -176,7 +176,7 @@ class TakedownOpinion(Strict):
     registration: Registration
     classes: Classes
     agreements: Agreements
-    prospectus_date: Date
+    prospectus_date: OpenDate = open_field("Prospectus date", "The date of the prospectus the letter speaks of.")
     memorandum_date: Date | None = Field(None, description="Private placement memorandum, when there are private certificates.")
     erisa_headings: list[NonEmpty] = Field(default_factory=list, description="Prospectus headings whose ERISA statements are opined on.")
     relied_on: list[Reliance] = Field(default_factory=list)

@@ -63,9 +63,10 @@ def date_rules(loaded: LoadedDeal, eight_k: DatedField | None, exhibits: Sequenc
     if (ts := deal.term_sheet) is not None:
         cut_off = DatedField("the cut-off date", ("term_sheet", "cut_off_date"), ts.cut_off_date)
         report = DatedField("the term sheet's date", ("term_sheet", "report_date"), ts.report_date)
-        closing = DatedField("the closing date", ("term_sheet", "transfer_date"), ts.transfer_date)
         rules.append(DateRule(cut_off, report, "the term sheet describes the pool as of the cut-off date, so it cannot be dated before it"))
-        rules.append(DateRule(report, closing, "the term sheet states the closing date as expected, so it is dated on or before it"))
+        if isinstance(ts.transfer_date, dt.date):  # a closing date left open is a placeholder, warned of as one
+            closing = DatedField("the closing date", ("term_sheet", "transfer_date"), ts.transfer_date)
+            rules.append(DateRule(report, closing, "the term sheet states the closing date as expected, so it is dated on or before it"))
     if eight_k is not None:
         why = "an 8-K cannot file an exhibit dated after its date of report (the date its signature carries)"
         rules += [DateRule(exhibit, eight_k, why) for exhibit in exhibits]

@@ -63,6 +63,7 @@ def render_docx(
 
     from generator.formats.docx_grids import fit_grid_tables
     from generator.formats.docx_package import normalise_docx, package_problems
+    from generator.formats.highlight import highlight_docx, placeholder_pattern
 
     name = f"{document.name}.docx"
     found = find_template(name, [*search_path, templates_dir()])
@@ -80,6 +81,7 @@ def render_docx(
     except XMLSyntaxError as exc:
         message = f"the template's tags leave its XML malformed ({exc.msg}): keep each tag whole, in one run of one style"
         raise TemplateProblemError([Problem(str(path), None, None, None, message)]) from None
+    highlight_docx(template.docx.element.body, placeholder_pattern(loaded))
     fit_grid_tables(template.docx.element, loaded.deal.style.typeface)
     buffer = io.BytesIO()
     template.save(buffer)

@@ -31,6 +31,7 @@ from generator.documents.registry import Document
 from generator.edgar import PAGE
 from generator.errors import TemplateProblemError
 from generator.formats import edgar_check
+from generator.formats.highlight import EDGAR_MARK, highlight_html, placeholder_pattern
 from generator.formats.rendered import Rendered
 from generator.formats.text import render_text
 from generator.formats.typography import typographic
@@ -74,7 +75,8 @@ def render_htm(
     page = {"title": document.title(loaded), "footnote": _raised_footnote}
     text = render_template(f"{document.name}.htm.j2", {**context, **page}, search_path, lambda module: paginate(module, starts))
     logo = context.get("logo")  # a letterhead's image: EDGAR shows only an image file of the submission
-    return Rendered(document.name, "htm", text, attachments={logo.file: Path(logo.path).read_bytes()} if logo is not None else {})
+    attachments = {logo.file: Path(logo.path).read_bytes()} if logo is not None else {}
+    return Rendered(document.name, "htm", highlight_html(text, placeholder_pattern(loaded), EDGAR_MARK), attachments=attachments)
 
 
 def render_template(template: str, context: dict[str, Any], search_path: Sequence[Path], layout: Any = str) -> str:

@@ -40,6 +40,7 @@ def render_html(
         DealdocsError: The deal, its tape or a template has problems.
     """
     from generator.formats.fonts import faces
+    from generator.formats.highlight import PDF_MARK, highlight_html, placeholder_pattern
 
     env = environment([*search_path, templates_dir()], autoescape=True, filters=GRID_FILTERS)
     env.finalize = typographic  # curly quotes and dashes on the page; EDGAR text keeps ASCII
@@ -47,7 +48,8 @@ def render_html(
         "title": document.title(loaded), "author": loaded.deal.depositor.name,
         "created": document.dated(loaded), "fonts": faces(loaded.deal.style.typeface), "footnote": superscript_footnote,
     }  # fmt: skip
-    return run_template(env, f"{document.name}.html.j2", {**(context or document.context(loaded, tape)), **page}, str)
+    html = run_template(env, f"{document.name}.html.j2", {**(context or document.context(loaded, tape)), **page}, str)
+    return highlight_html(html, placeholder_pattern(loaded), PDF_MARK)
 
 
 def render_pdf(

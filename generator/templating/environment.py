@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
 
+from generator.deal.base import Placeholder
 from generator.errors import TemplateProblemError
 from generator.templating.clauses import GLOBALS, Mentions, Numbering
 from generator.templating.files import find_template
@@ -44,6 +46,35 @@ class FolderLoader(FileSystemLoader):
         return text, str(path), lambda: True
 
 
+def keeps_placeholders(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that, given a placeholder, still shows it: '[Closing date]' | long_date is '[Closing date]', never a crash or a date.
+
+    A filter of text ('upper', 'end_sentence', a layout's 'hang', which may break it over lines)
+    applies to the placeholder's text; one that formats a figure or a date (or counts) cannot,
+    and gives the placeholder back.
+    """
+    passes = getattr(function, "jinja_pass_arg", None) is not None
+
+    @wraps(function)
+    def kept(*args: Any, **kwargs: Any) -> Any:
+        given = args[1:] if passes else args  # (context,) value, then the filter's arguments
+        placeholder = given[0] if given and isinstance(given[0], Placeholder) else None
+        if placeholder is None:
+            return function(*args, **kwargs)
+        try:
+            result = function(*args, **kwargs)
+        except (TypeError, ValueError, ArithmeticError):  # a figure's or a date's format refuses text
+            return placeholder
+        return result if isinstance(result, str) and _words(placeholder) in _words(result) else placeholder
+
+    return kept
+
+
+def _words(text: str) -> str:
+    """Text as a check of what it says reads it: a layout's line breaks and indents, and case, left aside."""
+    return " ".join(text.split()).lower()
+
+
 def environment(
     search_path: Sequence[Path] = (), *, autoescape: bool = False, filters: Mapping[str, Callable[..., Any]] | None = None
 ) -> SafeEnvironment:
@@ -66,5 +97,5 @@ def environment(
         env.globals.pop(name, None)
     env.globals.update(GLOBALS)
     env.globals["range"] = safe_range
-    env.filters = {name: guard_filter(f) for name, f in env.filters.items()}
+    env.filters = {name: guard_filter(keeps_placeholders(f)) for name, f in env.filters.items()}
     return env

@@ -162,7 +162,7 @@ def check_consistency(loaded: LoadedDeal, tape: Path | None = None, templates: P
     from generator.documents import consistency as checks
     from generator.documents.certificates import balance_warnings
     from generator.documents.labels import analysed
-    from generator.output.submission import EXHIBITS, chosen_documents, filing_problems, forms, report_date
+    from generator.output.submission import EXHIBITS, chosen_documents, cover_open, filing_problems, forms, report_date
     from generator.pool.analysis import tape_reports
 
     deal, search_path = loaded.deal, template_dirs(loaded, templates)
@@ -203,4 +203,4 @@ def check_consistency(loaded: LoadedDeal, tape: Path | None = None, templates: P
     except DealdocsError as exc:
         raise DealdocsError([*found, *exc.problems], len(found) + exc.total) from None
     found += checks.party_problems(loaded, texts)
-    return found + placeholders(loaded)  # facts left open: warnings
+    return found + placeholders(loaded) + (cover_open(loaded) if eight_k is not None else [])  # facts left open: warnings

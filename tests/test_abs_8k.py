@@ -145,6 +145,22 @@ def test_a_cover_fact_the_deal_file_lacks_is_a_visible_placeholder(tmp_path: Pat
         assert expected in lines, expected
 
 
+def test_each_cover_fact_left_open_is_a_warning_of_render_validate_and_check(tmp_path: Path) -> None:
+    """The cover's placeholders are listed, at their mapping's line, wherever the 8-K is made or checked; a cover given every fact has none."""
+    from generator.deal.loading import load_deal
+    from generator.output.submission import cover_open
+
+    labels = ["Depositor CIK", "Issuing entity name", "Issuing entity file number", "Issuing entity CIK",
+              "State of organization of issuing entity", "Sponsor name", "Sponsor CIK"]  # fmt: skip
+    loaded = load_deal(TAKEDOWN)
+    assert sorted(p.message.split("placeholder [")[1].split("]")[0] for p in cover_open(loaded)) == sorted(labels)
+    assert {p.line for p in cover_open(loaded) if "[Sponsor" in p.message} == {loaded.line("filing")}
+    for command in (["render", str(TAKEDOWN), "--submission", str(tmp_path / "sub")], ["validate", str(TAKEDOWN)], ["check", str(TAKEDOWN)]):
+        code, output = cli(*command)
+        assert code == 0 and all(f"[{label}]" in output for label in labels), (command, output)
+    assert cover_open(load_deal(_prime_8k(tmp_path))) == []
+
+
 def test_the_2003_style_8k_keeps_the_depositors_cover(tmp_path: Path) -> None:
     folder = _submit(DEAL, tmp_path / "sub")
     text = " ".join(_read(folder / "form8-k.htm").lines)

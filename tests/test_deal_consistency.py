@@ -55,8 +55,11 @@ def _errors(output: str) -> list[str]:
 def test_every_example_deal_checks_clean(deal: Path) -> None:
     code, output = cli("check", deal)
     assert code == 0, output
-    assert f"{deal}: the deal is consistent" in output
-    assert not [line for line in output.splitlines() if line.startswith(f"{deal}:") and ": warning: " in line]  # the tape's own warnings aside
+    warned = [line for line in output.splitlines() if line.startswith(f"{deal}:") and ": warning: " in line]  # the tape's own warnings aside
+    if deal.parent.name == "cmsi-2006-1":  # the filing gives no issuing entity or sponsor: today's 8-K cover prints placeholders
+        assert warned and all("left open" in line and "[filing." in line or "[depositor.cik]" in line for line in warned), output
+    else:
+        assert f"{deal}: the deal is consistent" in output and not warned, output
 
 
 def test_an_8k_dated_before_the_opinion_it_files_is_an_error_at_its_line(tmp_path: Path) -> None:
@@ -184,7 +187,7 @@ def test_a_supplied_exhibit_not_found_is_an_error_at_its_line(tmp_path: Path) ->
 def test_an_exhibit_the_index_names_but_the_submission_lacks_is_found_through_a_users_8k(tmp_path: Path) -> None:
     row = '<tr><td>99.2</td><td>Servicing Agreement</td></tr>\n</table>'
     folder = _override(tmp_path, "form-8k.htm.j2", (r"(?<=\{% endfor %\}\n)</table>", row.replace("\\", "\\\\")))
-    (problem,) = check_consistency(load_deal(TAKEDOWN), templates=folder)
+    (problem,) = [p for p in check_consistency(load_deal(TAKEDOWN), templates=folder) if p.severity is Severity.ERROR]
     assert problem.value == "99.2" and "no EX-99.2 document" in problem.message
 
 
@@ -193,12 +196,12 @@ def test_a_party_spelled_two_ways_is_a_warning_with_both_spellings_and_lines(tmp
     _edit(deal, "    name: Credit Suisse Securities (USA) LLC\n    address:", "    name: Credit Suisse Securities (USA), LLC.\n    address:")
     code, output = cli("check", deal)
     assert code == 0, output  # a warning only
-    (warning,) = [line for line in output.splitlines() if ": warning: " in line]
+    (warning,) = [line for line in output.splitlines() if ": warning: " in line and "left open" not in line]  # the 8-K cover's placeholders aside
     second = line_of(deal, "      name: Credit Suisse Securities (USA) LLC")
     assert warning.startswith(f"{deal}:{second} [takedown_opinion.parties.underwriter.name]: warning: ")
     assert "'Credit Suisse Securities (USA), LLC.'" in warning and "'Credit Suisse Securities (USA) LLC'" in warning
     assert f"at takedown_opinion.addressee.name (line {line_of(deal, 'name: Credit Suisse Securities (USA), LLC.')})" in warning
-    assert "1 warning in the deal" in output
+    assert ": 0 errors, " in output
 
 
 def test_a_rendered_document_that_spells_a_party_otherwise_is_a_warning_and_capitals_are_not() -> None:
@@ -255,11 +258,11 @@ def test_deal_files_and_edgar_documents_are_checked_in_one_command(tmp_path: Pat
 
     page = tmp_path / "ex5-1.htm"
     page.write_text(render_document(load_deal(TAKEDOWN), "exhibit-5-1-takedown", "htm").text)
-    code, output = cli("check", TAKEDOWN, page)
+    code, output = cli("check", PRIME, page)
     assert code == 0, output
-    assert f"{page}: nothing EDGAR would refuse" in output and f"{TAKEDOWN}: the deal is consistent" in output
+    assert f"{page}: nothing EDGAR would refuse" in output and f"{PRIME}: the deal is consistent" in output
     page.write_text(page.read_text().replace("Ladies", "Ladies\u2014"))
-    assert cli("check", TAKEDOWN, page)[0] == 1  # the page's problem, though the deal is consistent
+    assert cli("check", PRIME, page)[0] == 1  # the page's problem, though the deal is consistent
 
 
 def test_a_prose_figure_of_the_deal_files_own_templates_is_placed_at_its_templates_line(tmp_path: Path) -> None:

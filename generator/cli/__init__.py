@@ -252,7 +252,10 @@ def render(
     loaded = load_deal(deal)
     _deal_warnings(loaded)
     if submission is not None:
-        from generator.output.submission import write_submission
+        from generator.output.submission import cover_open, write_submission
+
+        if cover := cover_open(loaded):
+            _print_problems(f"{len(cover)} warning{'s' * (len(cover) != 1)}: the 8-K's cover", cover, len(cover), "yellow")
         from generator.signing import private_key
 
         with _tape_warnings():
@@ -375,15 +378,17 @@ def validate(deal: DealArg, tape: TapeOpt = None) -> None:
             report = check_tape(loaded, tape)
         except DealdocsError as exc:  # the tape cannot be read: list the deal file's problems with it
             unread = exc
-    found = check_deal(loaded, report)
-    if loaded.deal.filing is not None:  # what `render --submission` refuses before rendering
-        from generator.output.submission import filing_problems
+    found, cover = check_deal(loaded, report), []
+    if loaded.deal.filing is not None:  # what `render --submission` refuses before rendering, and the cover's facts it leaves open
+        from generator.output.submission import cover_open, filing_problems
 
-        found += filing_problems(loaded)
+        found, cover = found + filing_problems(loaded), cover_open(loaded)
     errors = 0 if report is None else report.count(Severity.ERROR)
     if report is not None:
         _print_tape_warnings(report)
-    warnings = _deal_warnings(loaded) + (0 if report is None else report.count(Severity.WARNING))
+    warnings = _deal_warnings(loaded) + len(cover) + (0 if report is None else report.count(Severity.WARNING))
+    if cover:
+        _print_problems(f"{len(cover)} warning{'s' * (len(cover) != 1)}: the 8-K's cover", cover, len(cover), "yellow")
     if report is not None and not errors:  # the pool's balance is known: the classes must add up to it
         from generator.documents.certificates import balance_warnings
 

@@ -47,6 +47,43 @@ def placeholders(loaded: LoadedDeal) -> list[Problem]:
     return sorted(found, key=lambda p: p.line or 0)  # stable: one mapping's keys in the models' order
 
 
-def _left_open(path: tuple[Key, ...], placeholder: Placeholder) -> str:
+COVER_FACTS: dict[str, tuple[tuple[Key, ...], str]] = {
+    "issuer": (("filing", "issuing_entity", "name"), "Issuing entity name"),
+    "issuer_file": (("filing", "issuing_entity", "commission_file_number"), "Issuing entity file number"),
+    "issuer_cik": (("filing", "issuing_entity", "cik"), "Issuing entity CIK"),
+    "state": (("filing", "issuing_entity", "state_of_organization"), "State of organization of issuing entity"),
+    "depositor_cik": (("depositor", "cik"), "Depositor CIK"),
+    "sponsor": (("filing", "sponsor", "name"), "Sponsor name"),
+    "sponsor_cik": (("filing", "sponsor", "cik"), "Sponsor CIK"),
+}
+"""The asset-backed Form 8-K cover's facts, by name: the deal-file key that gives each, and its placeholder's label.
+
+Optional in the deal file (an FWP needs none of them), they are required of the cover: it
+prints a placeholder for each one left out.
+"""
+
+
+def cover_facts(loaded: LoadedDeal) -> dict[str, str]:
+    """Each of the asset-backed 8-K cover's facts (`COVER_FACTS`): the deal file's value, or its placeholder."""
+    facts: dict[str, str] = {}
+    for name, (path, label) in COVER_FACTS.items():
+        value: Any = loaded.deal
+        for key in path:
+            value = getattr(value, str(key), None)
+        facts[name] = value if isinstance(value, str) else Placeholder(label)
+    return facts
+
+
+def cover_placeholders(loaded: LoadedDeal) -> list[Problem]:
+    """A warning for each cover fact left open (`cover_facts`) at its mapping's line; for a deal whose 8-K has that cover."""
+    facts = cover_facts(loaded)
+    found = [
+        replace(loaded.problem(path, None, _left_open(path, facts[name])), severity=Severity.WARNING)
+        for name, (path, _) in COVER_FACTS.items() if isinstance(facts[name], Placeholder)
+    ]  # fmt: skip
+    return sorted(found, key=lambda p: p.line or 0)
+
+
+def _left_open(path: tuple[Key, ...], placeholder: str) -> str:
     dotted = ".".join(map(str, path))
     return f"left open: a document that states it prints the placeholder {placeholder} until the deal file gives {dotted}"

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.deal.loading import LoadedDeal
 from generator.deal.models import Person
+from generator.deal.placeholders import cover_facts, cover_placeholders
 from generator.documents.registry import DOCUMENTS, documents_of, section_of
 from generator.errors import DealFileError, OutputError, Problem
 from generator.formats import edgar_check
@@ -150,6 +151,11 @@ def assemble_fwp(loaded: LoadedDeal, tape: Path | None = None, templates: Path |
     return [SubmissionDocument("FWP", "Free writing prospectus (Rule 433): collateral term sheet", FWP_MAIN, content)]
 
 
+def cover_open(loaded: LoadedDeal) -> list[Problem]:
+    """A warning for each fact the 8-K's asset-backed cover prints as a placeholder (`cover_placeholders`); none for a deal without that cover."""
+    return cover_placeholders(loaded) if "8-K" in forms(loaded) and asset_backed(loaded) else []
+
+
 def asset_backed(loaded: LoadedDeal) -> bool:
     """Whether the 8-K has the cover of an asset-backed issuer as filed today, or the depositor's cover of the 2003 filings.
 
@@ -167,6 +173,7 @@ def _cover(loaded: LoadedDeal, signatory: Person) -> dict[str, Any]:
         "issuing_entity": filing.issuing_entity if filing else None, "sponsor": filing.sponsor if filing else None,
         "registered_securities": filing.registered_securities if filing else [],
         "emerging_growth_company": filing.emerging_growth_company if filing else False,
+        "facts": cover_facts(loaded),
     }  # fmt: skip
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+from markupsafe import Markup
 
 from generator.pool.exact import quantize
 
@@ -43,6 +46,60 @@ def end_sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
+"""A parenthesis (innermost): a comma inside it does not split a list's item."""
+
+
+def join_words(items: Sequence[str], conjunction: str = "and", serial: bool | None = None) -> str:
+    """'A', 'A and B', 'A, B and C': a list in a sentence, the one rule of every document.
+
+    No serial comma, as the filings write their lists ('CMSI, CMI and Citibank, N.A.'), except
+    where an item before the last holds a comma of its own outside parentheses ('A, Inc., B,
+    and C'): without one the reader cannot tell where the last item begins. `serial` True or
+    False forces it either way.
+    """
+    items = list(items)
+    kind = Markup if any(isinstance(i, Markup) for i in items) else str  # joining neither loses nor repeats escaping
+    if len(items) <= 2:
+        return kind(f" {conjunction} ").join(items)
+    comma = any("," in _PARENTHESES.sub("", item) for item in items[:-1]) if serial is None else serial
+    return kind(", ").join(items[:-1]) + kind(f"{',' if comma else ''} {conjunction} ") + items[-1]
+
+
+_AN_WORDS = re.compile(r"[aeiou]|hour|honest|honou?r|heir", re.IGNORECASE)
+"""Words said with a vowel first: a vowel letter, or a silent h."""
+_A_WORDS = re.compile(r"one\b|once\b|eu|ewe|u(?:ni|s[eu]|ti|r[aeiou]|biq)", re.IGNORECASE)
+"""Words whose vowel letter is said as a consonant: a 'w' (one, once) or a 'y' (European, unit, usual, utility, Uruguay)."""
+_NUMBER = re.compile(r"[0-9][0-9,]*")
+
+
+def article(word: str) -> str:
+    """'an adjustable-rate', 'a one- to four-family', 'an 80.00%', 'a 5.500%': the article a word is said with.
+
+    By the sound of the word's beginning, for what the prose meets: lower- or title-case words
+    (a vowel letter takes "an", except a 'yoo' sound, unit or usual, and one or once, said with a
+    'w'; an hour, an honest) and numerals as said (8, 11, 18, 80 to 89 and 800 to 899, and
+    any of them in thousands or millions, begin with a vowel: "an 11.50%", "an $8,000" is "an
+    eight thousand dollar"). An initialism said letter by letter ("an FHA loan") is not told
+    from a word ("a SOFR index") by its spelling: the template writes its article itself.
+    """
+    text = word.lstrip("$")
+    number = _NUMBER.match(text)
+    if number:
+        whole = int(number.group().replace(",", ""))
+        while whole >= 1000:  # said by its leading group of three digits: 18,500 is "eighteen thousand..."
+            whole //= 1000
+        vowel = whole in (8, 11, 18) or str(whole).startswith("8")
+    else:
+        vowel = bool(_AN_WORDS.match(word)) and not _A_WORDS.match(word)
+    return ("an " if vowel else "a ") + word
+
+
+def spelled(count: int) -> str:
+    """'seven': a count under ten in words, as the prose writes how many groups or classes; 10 and over in figures."""
+    return ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"][count] if 0 <= count < 10 else f"{count:,}"
+
+
 def oneline(text: str) -> str:
     """A paragraph's words on one line (Word takes a newline inside a run literally); keeps Markup."""
     return text.__class__(" ").join(text.split())
@@ -55,5 +112,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "cents": cents,
     "long_date": long_date,
     "end_sentence": end_sentence,
+    "article": article,
+    "spelled": spelled,
+    "join_words": join_words,
     "oneline": oneline,
 }

@@ -9,7 +9,7 @@ supports it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
@@ -19,6 +19,9 @@ from generator.pool.exact import allocate
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from generator.pool.crosstab import CrossTab
+    from generator.pool.strats import Table
 
 Share = Literal["none", "some", "all"]
 
@@ -49,10 +52,13 @@ class PoolFacts:
     originators: tuple[Originator, ...] = ()  # two or more, largest share first; () when the tape names one originator or none
     pmi: bool = False  # the tape reports, for every loan, whether it has primary mortgage insurance
     additional_collateral: bool = False  # the tape reports each loan's pledged additional collateral (a blank is none)
+    not_available: tuple[str, ...] = ()  # the labels of the rows the tables print for loans leaving their field blank, each once
 
 
-def pool_facts(loans: pl.DataFrame, groups: Groups | None, mapped: Collection[str] | None = None) -> PoolFacts:
-    """The facts of `loans` (the checked tape's canonical frame) the term sheets' prose states.
+def pool_facts(
+    loans: pl.DataFrame, groups: Groups | None, mapped: Collection[str] | None = None, tables: Sequence[Table | CrossTab] = ()
+) -> PoolFacts:
+    """The facts of `loans` (the checked tape's canonical frame) and of its `tables` the term sheets' prose states.
 
     `mapped` names the fields the deal file maps to a tape column (None: every column of
     `loans`); a field the reader fills in itself (additional collateral, as none) is not reported.
@@ -81,7 +87,22 @@ def pool_facts(loans: pl.DataFrame, groups: Groups | None, mapped: Collection[st
         originators=originators(loans) if reported("originator") else (),
         pmi=reported("pmi"),
         additional_collateral=reported("additional_collateral"),
+        not_available=not_available(tables),
     )
+
+
+def not_available(tables: Sequence[Table | CrossTab]) -> tuple[str, ...]:
+    """The labels of the rows (a cross-tab's columns too) printed for loans that leave the table's field blank, in order, each once."""
+    from generator.pool.strats import Table
+
+    labels: list[str] = []
+    for table in tables:
+        if isinstance(table, Table):
+            labels += [row.label for row in table.rows if row.key is None]  # a blank field's row (strats.RowKey)
+        else:
+            keyed = zip([*table.row_keys, *table.column_keys], [*table.row_labels, *table.column_labels], strict=True)
+            labels += [label for key, label in keyed if key is None]
+    return tuple(dict.fromkeys(labels))
 
 
 def originators(loans: pl.DataFrame) -> tuple[Originator, ...]:

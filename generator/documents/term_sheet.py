@@ -10,9 +10,8 @@ from generator.errors import Problem
 from generator.pool.analysis import term_sheet_of
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from generator.documents.pool_facts import PoolFacts
+    from generator.pool.analysis import PoolAnalysis
 
 
 def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
@@ -25,7 +24,7 @@ def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     analysis = analysed(loaded, tape)
     return {
         "deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary, "tables": analysis.tables,
-        "facts": facts_of(loaded, analysis.tape.loans),
+        "facts": facts_of(loaded, analysis),
     }  # fmt: skip
 
 
@@ -46,17 +45,17 @@ def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     return {
         "deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary,
         "tables": analysis.tables, "pool_data": analysis.pool_data,
-        "facts": facts_of(loaded, analysis.tape.loans),
+        "facts": facts_of(loaded, analysis),
         "certificates": certificates,
     }  # fmt: skip
 
 
-def facts_of(loaded: LoadedDeal, loans: pl.DataFrame) -> PoolFacts:
-    """What the tape says of the pool, for either term sheet's prose: only the fields the deal file maps count as reported."""
+def facts_of(loaded: LoadedDeal, analysis: PoolAnalysis) -> PoolFacts:
+    """What the tape and tables say of the pool, for either term sheet's prose: only the fields the deal file maps count as reported."""
     from generator.documents.pool_facts import pool_facts
 
     pool = term_sheet_of(loaded).pool
-    return pool_facts(loans, pool.groups, {field for field, header in pool.headers().items() if header})
+    return pool_facts(analysis.tape.loans, pool.groups, {field for field, header in pool.headers().items() if header}, analysis.tables)
 
 
 def eight_k_problems(loaded: LoadedDeal) -> list[Problem]:

@@ -68,8 +68,8 @@ def join_words(items: Sequence[str], conjunction: str = "and", serial: bool | No
 
 _AN_WORDS = re.compile(r"[aeiou]|hour|honest|honou?r|heir", re.IGNORECASE)
 """Words said with a vowel first: a vowel letter, or a silent h."""
-_A_WORDS = re.compile(r"one\b|once\b|eu|ewe|u(?:ni|s[eu]|ti|r[aeiou]|biq)", re.IGNORECASE)
-"""Words whose vowel letter is said as a consonant: a 'w' (one, once) or a 'y' (European, unit, usual, utility, Uruguay)."""
+_A_WORDS = re.compile(r"one\b|once\b|eu|ewe|u(?:ni|s[eu]|t[aei]|r[aeiou]|biq)", re.IGNORECASE)
+"""Words whose vowel letter is said as a consonant: a 'w' (one, once) or a 'y' (European, unit, usual, Utah, utility, Uruguay)."""
 _NUMBER = re.compile(r"[0-9][0-9,]*")
 
 

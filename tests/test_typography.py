@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from generator.templating.clauses import Mentions
-from generator.templating.filters import article, end_sentence, join_words, spelled
+from generator.templating.filters import article, end_sentence, join_words, quoted, spelled
 
 
 @pytest.mark.parametrize(("word", "expected"), [
@@ -66,3 +66,8 @@ class _Party:
 @pytest.mark.parametrize(("state", "expected"), [("New York", "a New York corporation"), ("Ohio", "an Ohio corporation")])
 def test_a_party_is_introduced_with_the_article_of_its_state(state: str, expected: str) -> None:
     assert Mentions({"p": _Party("Example Corp.", state)}).party("p") == f"Example Corp., {expected}"
+
+
+def test_a_quoted_label_is_escaped_once() -> None:
+    assert quoted("Not Available") == '"Not Available"'
+    assert quoted(Markup("A &amp; B")) == Markup('"A &amp; B"')

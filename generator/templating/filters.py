@@ -95,6 +95,12 @@ def article(word: str) -> str:
     return ("an " if vowel else "a ") + word
 
 
+def quoted(text: str) -> str:
+    """'"Not Available"': a label or defined term as the prose quotes it (the formats people read curl the quotes)."""
+    quote = text.__class__('"')  # Markup stays Markup, escaped once
+    return quote + text + quote
+
+
 def spelled(count: int) -> str:
     """'seven': a count under ten in words, as the prose writes how many groups or classes; 10 and over in figures."""
     return ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"][count] if 0 <= count < 10 else f"{count:,}"
@@ -114,6 +120,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "end_sentence": end_sentence,
     "article": article,
     "spelled": spelled,
+    "quoted": quoted,
     "join_words": join_words,
     "oneline": oneline,
 }

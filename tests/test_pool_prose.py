@@ -41,7 +41,7 @@ FORMATS = ("txt", "htm", "docx", "pdf")
 def varied(
     tmp_path: Path, loans: Callable[[list[Loan]], list[Loan]] | None = None, edits: Sequence[tuple[str, str]] = (), example: str = "prime-jumbo-2024-1"
 ) -> Path:
-    """A copy of an example with its first SAMPLE loans, then `loans(rows)`, whose deal file has each (old, new) text replaced."""
+    """A copy of an example whose tape is the first SAMPLE loans of `loans(rows)` and whose deal file has each (old, new) text replaced."""
     folder = tmp_path / "deal"
     shutil.copytree(EXAMPLES / example, folder)
     deal = folder / "deal.yaml"
@@ -52,8 +52,8 @@ def varied(
         assert old in text, old
         text = text.replace(old, new)
     deal.write_text(text)
-    rows = loans_of(deal)[:SAMPLE]
-    rows = loans(rows) if loans is not None else rows
+    rows = loans_of(deal)
+    rows = (loans(rows) if loans is not None else rows)[:SAMPLE]
     with (folder / "loans.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, list(rows[0]), lineterminator="\n")
         writer.writeheader()
@@ -269,18 +269,56 @@ PLEDGED = r"(No additional collateral was pledged|In the case of the mortgage lo
 RESIDENCE = r"properties determined by (.*?) to be the primary residence of the borrower"
 
 
+def cmsi(edit: Callable[[Loan], bool | None] = lambda row: None) -> Callable[[list[Loan]], list[Loan]]:
+    """The CMSI tape's loans with LTVs above 80% first (the first 60 have none), each passed to `edit`; those it returns False for dropped."""
+
+    def pick(rows: list[Loan]) -> list[Loan]:
+        rows = sorted(rows, key=lambda row: float(row["LTV"]) <= 80)  # stable: the tape's order otherwise
+        return [row for row in rows if edit(row) is not False]
+
+    return pick
+
+
 def test_the_8k_term_sheet_states_insurance_collateral_and_originator_from_the_tape(tmp_path: Path) -> None:
-    deal = varied(tmp_path / "as filed", example="cmsi-2003-1")
+    deal = varied(tmp_path / "as filed", cmsi(), example="cmsi-2003-1")
     assert said(deal, PMI, "term-sheet-8k") is not None
     assert said(deal, PLEDGED, "term-sheet-8k") is not None
     assert said(deal, RESIDENCE, "term-sheet-8k") == "CitiMortgage, Inc."
 
 
 def test_the_8k_term_sheet_omits_what_the_deal_file_does_not_map(tmp_path: Path) -> None:
-    deal = varied(tmp_path, edits=[("      pmi: PMI\n", ""), (CMSI_COLUMNS, "")], example="cmsi-2003-1")
+    deal = varied(tmp_path, cmsi(), edits=[("      pmi: PMI\n", ""), (CMSI_COLUMNS, "")], example="cmsi-2003-1")
     assert said(deal, PMI, "term-sheet-8k") is None
     assert said(deal, PLEDGED, "term-sheet-8k") is None
     assert said(deal, r"(primary mortgage insurance|additional collateral)", "term-sheet-8k") is None
+
+
+MATURITIES = r"All mortgage loans have original maturities of (.*?)\."
+STATED = r"underwriting policies\. (No more than \S+|None|All) of the mortgage loans will be mortgage loans originated using a loan underwriting"
+DOCUMENTED = r"(At least \S+|All|None) of the mortgage loans will be mortgage loans originated using loan underwriting policies which require"
+
+
+def uninsured(row: Loan) -> None:
+    row["PMI"] = "N"
+
+
+@pytest.mark.parametrize(("edit", "pattern", "expected"), [
+    (cmsi(lambda row: row["ORIG_TERM"] == "360"), MATURITIES, "30 years"),
+    (cmsi(), MATURITIES, "at least 22 but no more than 30 years"),
+    (cmsi(lambda row: float(row["LTV"]) <= 80), r"((?:No mortgage loans had|Mortgage loans having) .*? in excess of 80%[.,])",
+     "No mortgage loans had loan-to-value ratios at origination in excess of 80%."),
+    (cmsi(lambda row: float(row["LTV"]) <= 80), PMI, None),
+    (cmsi(uninsured), r"(\S+ of the mortgage loans which had loan-to-value ratios greater than 80% at origination had primary mortgage insurance)",
+     "None of the mortgage loans which had loan-to-value ratios greater than 80% at origination had primary mortgage insurance"),
+    (cmsi(lambda row: row["DOC_TYPE"] != "STATED"), STATED,
+     "None"),
+    (cmsi(), STATED, "No more than 5%"),
+    (cmsi(lambda row: row["DOC_TYPE"] != "STATED"), DOCUMENTED, "All"),
+    (cmsi(), DOCUMENTED, "At least 95%"),
+], ids=["one original term", "several original terms", "no LTV above 80%", "no LTV above 80%: no insurance sentence",
+        "none insured", "no stated-income loans", "some stated-income loans", "all documented", "some documented"])  # fmt: skip
+def test_the_8k_term_sheet_words_each_case_of_the_tape(tmp_path: Path, edit: Callable[[list[Loan]], list[Loan]], pattern: str, expected: str | None) -> None:
+    assert said(varied(tmp_path, edit, example="cmsi-2003-1"), pattern, "term-sheet-8k") == expected
 
 
 def test_the_8k_term_sheet_with_several_originators_names_the_related_one(tmp_path: Path) -> None:

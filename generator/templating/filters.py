@@ -1,4 +1,8 @@
-"""Jinja filters that print exact figures the way the filings do; one set for every template."""
+"""Jinja filters that print exact figures and words the way the filings do; one set for every template.
+
+Besides the figures, the typographic rules of the prose live here, once: a name ending a
+sentence, lists, articles, counts and quotations.
+"""
 
 from __future__ import annotations
 
@@ -76,12 +80,12 @@ _NUMBER = re.compile(r"[0-9][0-9,]*")
 def article(word: str) -> str:
     """'an adjustable-rate', 'a one- to four-family', 'an 80.00%', 'a 5.500%': the article a word is said with.
 
-    By the sound of the word's beginning, for what the prose meets: lower- or title-case words
-    (a vowel letter takes "an", except a 'yoo' sound, unit or usual, and one or once, said with a
-    'w'; an hour, an honest) and numerals as said (8, 11, 18, 80 to 89 and 800 to 899, and
-    any of them in thousands or millions, begin with a vowel: "an 11.50%", "an $8,000" is "an
-    eight thousand dollar"). An initialism said letter by letter ("an FHA loan") is not told
-    from a word ("a SOFR index") by its spelling: the template writes its article itself.
+    By the sound of the word's beginning, for what the prose meets: a word whose first letter is
+    a vowel takes "an" unless said with a 'y' or 'w' (a unit, a Utah corporation, a one- to
+    four-family), and so does a silent h (an hour); a numeral goes by its first spoken word, so
+    8, 11, 18, 80 to 89 and 800 to 899, alone or in thousands or millions, take "an" ("an
+    80.00%", "an 11.50%", "a 5.500%"). An initialism said letter by letter ("an FHA loan")
+    cannot be told from a word ("a SOFR index") by its spelling: the template writes that article.
     """
     text = word.lstrip("$")
     number = _NUMBER.match(text)

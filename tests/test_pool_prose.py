@@ -39,26 +39,38 @@ FORMATS = ("txt", "htm", "docx", "pdf")
 
 
 def varied(
-    tmp_path: Path, loans: Callable[[list[Loan]], list[Loan]] | None = None, edits: Sequence[tuple[str, str]] = (), example: str = "prime-jumbo-2024-1"
+    tmp_path: Path, loans: Callable[[list[Loan]], list[Loan]] | None = None, edits: Sequence[tuple[str, str]] = (),
+    example: str = "prime-jumbo-2024-1", small: bool = False,
 ) -> Path:
-    """A copy of an example whose tape is the first SAMPLE loans of `loans(rows)` and whose deal file has each (old, new) text replaced."""
+    """A copy of an example whose tape rows are `loans(rows)` and whose deal file has each (old, new) text replaced.
+
+    `small`: the tape is the first SAMPLE of those rows and the tables are ONE_TABLE, for a fast PDF.
+    """
     folder = tmp_path / "deal"
     shutil.copytree(EXAMPLES / example, folder)
     deal = folder / "deal.yaml"
     text = deal.read_text()
-    if "    tables:\n" in text:
+    if small and "    tables:\n" in text:
         text = text.split("    tables:\n", 1)[0] + ONE_TABLE
     for old, new in edits:
         assert old in text, old
         text = text.replace(old, new)
     deal.write_text(text)
-    rows = loans_of(deal)
-    rows = (loans(rows) if loans is not None else rows)[:SAMPLE]
-    with (folder / "loans.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    if loans is not None or small:
+        rows = loans_of(deal)
+        rows = (loans(rows) if loans is not None else rows)[: SAMPLE if small else None]
+        with (folder / "loans.csv").open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
     return deal
+
+
+def small(
+    tmp_path: Path, loans: Callable[[list[Loan]], list[Loan]] | None = None, edits: Sequence[tuple[str, str]] = (), example: str = "prime-jumbo-2024-1"
+) -> Path:
+    """`varied`, small: SAMPLE loans and one table."""
+    return varied(tmp_path, loans, edits, example, small=True)
 
 
 def _pdf_text(data: bytes) -> str:
@@ -138,7 +150,7 @@ def test_the_example_says_what_its_tape_has() -> None:
     (with_column("IO_MONTHS", lambda n: "120"), "fixed-rate and adjustable-rate, interest-only "),
 ], ids=["fixed only", "ARMs only", "no interest-only", "all interest-only"])  # fmt: skip
 def test_rate_type_and_interest_only_follow_the_tape(tmp_path: Path, edit: Callable[[list[Loan]], list[Loan]], expected: str) -> None:
-    assert said(varied(tmp_path, edit), POOL) == expected
+    assert said(small(tmp_path, edit), POOL) == expected
 
 
 @pytest.mark.parametrize(("liens", "codes", "expected"), [
@@ -149,18 +161,18 @@ def test_rate_type_and_interest_only_follow_the_tape(tmp_path: Path, edit: Calla
 ], ids=["every loan first lien", "first lien in the lender's codes", "every loan second lien", "one second lien"])  # fmt: skip
 def test_lien_position_is_stated_only_when_every_loan_reports_the_same(tmp_path: Path, liens: Callable[[int], str], codes: str, expected: str) -> None:
     edits = [(MAPPED, MAPPED + "      lien_position: LIEN\n")] + [("    discount_threshold:", codes + "    discount_threshold:")] * bool(codes)
-    deal = varied(tmp_path, with_column("LIEN", liens), edits)
+    deal = small(tmp_path, with_column("LIEN", liens), edits)
     assert said(deal, POOL) == expected + "fixed-rate and adjustable-rate, fully amortizing and interest-only "
 
 
 def test_a_tape_without_lien_position_is_not_called_first_lien(tmp_path: Path) -> None:
-    deal = varied(tmp_path, with_column("LIEN", lambda n: "1"))  # on the tape, but not mapped
+    deal = small(tmp_path, with_column("LIEN", lambda n: "1"))  # on the tape, but not mapped
     assert said(deal, POOL) == "fixed-rate and adjustable-rate, fully amortizing and interest-only "
     assert "lien" not in words(deal)["txt"]
 
 
 def test_unmapped_fields_are_not_stated(tmp_path: Path) -> None:
-    deal = varied(tmp_path, edits=[
+    deal = small(tmp_path, edits=[
         (MAPPED, ""),
         ("      - {label: Interest-Only (%), kind: share, field: interest_only_term, value: {greater_than: 0}}\n", ""),
     ])  # fmt: skip
@@ -172,7 +184,7 @@ def test_property_kinds_beyond_one_to_four_family_are_named(tmp_path: Path) -> N
         rows[0]["PROPERTY"] = "COOP"
         return rows
 
-    deal = varied(tmp_path, coop, edits=[("CONDO: condo_low,", "CONDO: condo_low, COOP: cooperative,")])
+    deal = small(tmp_path, coop, edits=[("CONDO: condo_low,", "CONDO: condo_low, COOP: cooperative,")])
     assert said(deal, PROPERTIES) == "one- to four-family properties and shares in cooperative housing corporations"
 
 
@@ -183,7 +195,7 @@ def test_property_kinds_beyond_one_to_four_family_are_named(tmp_path: Path) -> N
 ], ids=["one group", "three groups", "seven groups"])  # fmt: skip
 def test_loan_groups_paragraph_names_the_groups(tmp_path: Path, groups: int, expected: str | None) -> None:
     labels = ", ".join(f'"{n}": Group {n}' for n in range(1, groups + 1))
-    deal = varied(tmp_path, regrouped(lambda row: True, groups), edits=[('labels: {"1": Group 1, "2": Group 2}', f"labels: {{{labels}}}")])
+    deal = small(tmp_path, regrouped(lambda row: True, groups), edits=[('labels: {"1": Group 1, "2": Group 2}', f"labels: {{{labels}}}")])
     for fmt, text in words(deal).items():
         if expected is None:
             assert "loan groups" not in text, fmt
@@ -206,7 +218,7 @@ def several(names: Sequence[str], pick: Callable[[int], int]) -> Callable[[list[
     (["Alpha", "Beta", "Gamma"], lambda n: n % 3, ""),
 ], ids=["three, one with a comma: serial comma", "two", "three without commas"])  # fmt: skip
 def test_several_originators_are_named_with_their_shares(tmp_path: Path, names: list[str], pick: Callable[[int], int], comma: str) -> None:
-    deal = varied(tmp_path, several(names, pick), [(MAPPED, MAPPED + "      originator: ORIG\n")])
+    deal = small(tmp_path, several(names, pick), [(MAPPED, MAPPED + "      originator: ORIG\n")])
     rows = loans_of(deal)
     parts = [sum(cents(row) for n, row in enumerate(rows) if pick(n) == i) for i in range(len(names))]
     shares = dict(zip(names, footed(parts), strict=True))
@@ -223,7 +235,7 @@ def test_several_originators_are_named_with_their_shares(tmp_path: Path, names: 
 
 
 def test_one_originator_on_the_tape_is_the_deal_files(tmp_path: Path) -> None:
-    deal = varied(tmp_path, several(["EXAMPLE HOME LENDING"], lambda n: 0), [(MAPPED, MAPPED + "      originator: ORIG\n")])
+    deal = small(tmp_path, several(["EXAMPLE HOME LENDING"], lambda n: 0), [(MAPPED, MAPPED + "      originator: ORIG\n")])
     assert said(deal, ORIGINATED) == "Example Home Lending, LLC."
     assert said(deal, r"Example Home Lending, LLC (Originator and Sponsor)") == "Originator and Sponsor"
 
@@ -233,7 +245,7 @@ def test_one_originator_on_the_tape_is_the_deal_files(tmp_path: Path) -> None:
     ("Example Bank", "Example Bank."),
 ])  # fmt: skip
 def test_a_name_ending_in_a_period_ends_the_sentence_once(tmp_path: Path, name: str, expected: str) -> None:
-    deal = varied(tmp_path, edits=[("originator: Example Home Lending, LLC", f"originator: {name}")])
+    deal = small(tmp_path, edits=[("originator: Example Home Lending, LLC", f"originator: {name}")])
     assert said(deal, ORIGINATED) == expected
 
 
@@ -254,8 +266,8 @@ def test_the_not_available_row_is_described_only_when_a_table_prints_one(tmp_pat
 
         return edit
 
-    assert said(varied(tmp_path / "every FICO", fico(blank=False), [(STATES_TABLE, FICO_TABLE)]), NOT_REPORTED) is None
-    deal = varied(tmp_path / "one blank", fico(blank=True), [(STATES_TABLE, FICO_TABLE)])
+    assert said(small(tmp_path / "every FICO", fico(blank=False), [(STATES_TABLE, FICO_TABLE)]), NOT_REPORTED) is None
+    deal = small(tmp_path / "one blank", fico(blank=True), [(STATES_TABLE, FICO_TABLE)])
     assert said(deal, NOT_REPORTED) == 'Mortgage loans for which the originator did not report a characteristic are shown in a row labelled "Unknown".'
 
 
@@ -280,14 +292,14 @@ def cmsi(edit: Callable[[Loan], bool | None] = lambda row: None) -> Callable[[li
 
 
 def test_the_8k_term_sheet_states_insurance_collateral_and_originator_from_the_tape(tmp_path: Path) -> None:
-    deal = varied(tmp_path / "as filed", cmsi(), example="cmsi-2003-1")
+    deal = small(tmp_path / "as filed", cmsi(), example="cmsi-2003-1")
     assert said(deal, PMI, "term-sheet-8k") is not None
     assert said(deal, PLEDGED, "term-sheet-8k") is not None
     assert said(deal, RESIDENCE, "term-sheet-8k") == "CitiMortgage, Inc."
 
 
 def test_the_8k_term_sheet_omits_what_the_deal_file_does_not_map(tmp_path: Path) -> None:
-    deal = varied(tmp_path, cmsi(), edits=[("      pmi: PMI\n", ""), (CMSI_COLUMNS, "")], example="cmsi-2003-1")
+    deal = small(tmp_path, cmsi(), edits=[("      pmi: PMI\n", ""), (CMSI_COLUMNS, "")], example="cmsi-2003-1")
     assert said(deal, PMI, "term-sheet-8k") is None
     assert said(deal, PLEDGED, "term-sheet-8k") is None
     assert said(deal, r"(primary mortgage insurance|additional collateral)", "term-sheet-8k") is None
@@ -318,11 +330,11 @@ def uninsured(row: Loan) -> None:
 ], ids=["one original term", "several original terms", "no LTV above 80%", "no LTV above 80%: no insurance sentence",
         "none insured", "no stated-income loans", "some stated-income loans", "all documented", "some documented"])  # fmt: skip
 def test_the_8k_term_sheet_words_each_case_of_the_tape(tmp_path: Path, edit: Callable[[list[Loan]], list[Loan]], pattern: str, expected: str | None) -> None:
-    assert said(varied(tmp_path, edit, example="cmsi-2003-1"), pattern, "term-sheet-8k") == expected
+    assert said(small(tmp_path, edit, example="cmsi-2003-1"), pattern, "term-sheet-8k") == expected
 
 
 def test_the_8k_term_sheet_with_several_originators_names_the_related_one(tmp_path: Path) -> None:
-    deal = varied(tmp_path, several(NAMES, lambda n: n % 3), [(CMSI_COLUMNS, CMSI_COLUMNS + "      originator: ORIG\n")], example="cmsi-2003-1")
+    deal = small(tmp_path, several(NAMES, lambda n: n % 3), [(CMSI_COLUMNS, CMSI_COLUMNS + "      originator: ORIG\n")], example="cmsi-2003-1")
     assert said(deal, RESIDENCE, "term-sheet-8k") == "the related originator"
 
 

@@ -83,7 +83,7 @@ def pool_facts(
         adjustable=_share(loans, "amortization", pl.col("amortization") == Amortization.arm.value),
         properties=tuple(properties),
         groups=tuple(labelled),
-        lien={"all": Lien.first.value, "none": Lien.second.value}.get(liens or ""),
+        lien={"all": Lien.first.value, "none": Lien.second.value}.get(liens or ""),  # a lien is first or second: none first is all second
         originators=originators(loans) if reported("originator") else (),
         pmi=reported("pmi"),
         additional_collateral=reported("additional_collateral"),

@@ -155,6 +155,11 @@ class Amortization(str, Enum):  # noqa: D101, UP042 (see PropertyType)
     arm = "arm"
 
 
+class Lien(str, Enum):  # noqa: D101, UP042 (see PropertyType)
+    first = "first"
+    second = "second"
+
+
 class Codes(Strict):
     """Lender codes on the tape, mapped to the categories the documents speak of."""
 
@@ -166,6 +171,7 @@ class Codes(Strict):
     amortization: dict[str, Amortization] = Field(default_factory=lambda: {"FIXED": Amortization.fixed, "ARM": Amortization.arm})
     self_employed: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
     first_time_buyer: dict[str, bool] = Field(default_factory=lambda: {"Y": True, "N": False})
+    lien_position: dict[str, Lien] = Field(default_factory=lambda: {"1": Lien.first, "2": Lien.second})
 
 
 class TapeOptions(Strict):  # noqa: D101 (see Address)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.deal.loading import LoadedDeal
 from generator.errors import Problem
 from generator.pool.analysis import term_sheet_of
+
+if TYPE_CHECKING:
+    from generator.documents.pool_facts import PoolFacts
+    from generator.pool.analysis import PoolAnalysis
 
 
 def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
@@ -18,7 +22,10 @@ def term_sheet_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     if problems := eight_k_problems(loaded):
         raise DealFileError(problems)
     analysis = analysed(loaded, tape)
-    return {"deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary, "tables": analysis.tables}
+    return {
+        "deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary, "tables": analysis.tables,
+        "facts": facts_of(loaded, analysis),
+    }  # fmt: skip
 
 
 def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
@@ -27,7 +34,6 @@ def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     from generator.documents.certificates import width_problems as certificates_width_problems
     from generator.documents.grids import pool_width_problems, width_problems
     from generator.documents.labels import analysed
-    from generator.documents.pool_facts import pool_facts
     from generator.errors import DealFileError
     from generator.pool.strats import TablePlaces
 
@@ -39,9 +45,17 @@ def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     return {
         "deal": loaded.deal, "term_sheet": term_sheet_of(loaded), "summary": analysis.summary,
         "tables": analysis.tables, "pool_data": analysis.pool_data,
-        "facts": pool_facts(analysis.tape.loans, term_sheet_of(loaded).pool.groups),
+        "facts": facts_of(loaded, analysis),
         "certificates": certificates,
     }  # fmt: skip
+
+
+def facts_of(loaded: LoadedDeal, analysis: PoolAnalysis) -> PoolFacts:
+    """What the tape and tables say of the pool, for either term sheet's prose: only the fields the deal file maps count as reported."""
+    from generator.documents.pool_facts import pool_facts
+
+    pool = term_sheet_of(loaded).pool
+    return pool_facts(analysis.tape.loans, pool.groups, {field for field, header in pool.headers().items() if header}, analysis.tables)
 
 
 def eight_k_problems(loaded: LoadedDeal) -> list[Problem]:

@@ -54,6 +54,7 @@ class Summary:
     max_original_balance: Decimal
     high_ltv_balance: Decimal  # effective LTV above the pool's high_ltv_threshold
     high_ltv_without_pmi: int  # loans above the threshold without primary mortgage insurance
+    high_ltv_count: int  # loans above the threshold
     ltv_cap: Decimal  # no loan's effective LTV exceeds this (highest LTV rounded up to ltv_cap_step)
     max_zip_balance: Decimal
     primary_share: Fraction  # percent of balance
@@ -154,6 +155,7 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
         c("original_balance").max().alias("max_orig"),
         bal.filter(high_ltv).sum().alias("high_ltv_balance"),
         (high_ltv & no_pmi).sum().alias("high_ltv_without_pmi"),
+        high_ltv.sum().alias("high_ltv_count"),
         c("effective_ltv").max().alias("max_ltv"),
         bal.filter(c("occupancy") == "primary").sum().alias("primary_balance"),
     ).row(0, named=True)
@@ -176,6 +178,7 @@ def summarize(loans: pl.DataFrame, pool: Pool) -> Summary:
         max_original_balance=_dollars(stats["max_orig"]),
         high_ltv_balance=_dollars(stats["high_ltv_balance"] or 0),
         high_ltv_without_pmi=stats["high_ltv_without_pmi"],
+        high_ltv_count=stats["high_ltv_count"],
         ltv_cap=FIELDS["effective_ltv"].value(-(-stats["max_ltv"] // step) * step),
         max_zip_balance=_dollars(int(zips)),
         primary_share=share_percent(stats["primary_balance"] or 0, total),

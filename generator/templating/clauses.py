@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import TemplateRuntimeError
-from markupsafe import Markup
+
+from generator.templating.filters import article, join_words
 
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
 
@@ -67,20 +68,6 @@ def number_clauses(clauses: Sequence[Mapping[str, Any]]) -> Numbering:
     return Numbering(tuple(order), numbers)
 
 
-def _text(items: Sequence[str]) -> type[str]:
-    """Markup when any item is (HTML-escaped already), so joining neither loses nor repeats escaping."""
-    return Markup if any(isinstance(i, Markup) for i in items) else str
-
-
-def join_words(items: Sequence[str], conjunction: str = "and", serial: bool = False) -> str:
-    """'A', 'A and B', 'A, B and C'; with `serial`, 'A, B, and C' (for items that hold commas themselves)."""
-    items = list(items)
-    kind = _text(items)
-    if len(items) <= 2:
-        return kind(f" {conjunction} ").join(items)
-    return kind(", ").join(items[:-1]) + kind(f"{',' if serial else ''} {conjunction} ") + items[-1]
-
-
 class Mentions:
     """Names parties as a letter does: in full, with state and defined term, the first time; short after."""
 
@@ -95,7 +82,7 @@ class Mentions:
         self._seen.add(key)
         text: str = p.name if first else (p.short_name or p.name)
         if first and p.corporation_of:
-            text += f", a {p.corporation_of} corporation"
+            text += ", " + article(f"{p.corporation_of} corporation")
         if roles:
             text += ", " + ("in its individual capacity and " if individual else "") + "as " + join_words(roles)
         if first and p.short_name:

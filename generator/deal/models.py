@@ -37,9 +37,9 @@ Percent = Annotated[Decimal, Field(ge=0, le=100)]
 # --- parties -------------------------------------------------------------------------
 
 
-Zip = Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
-Telephone = Annotated[str, StringConstraints(pattern=r"^\(\d{3}\) \d{3}-\d{4}$")]
-RegistrationNumber = Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")]
+Zip = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}(-[0-9]{4})?$")]
+Telephone = Annotated[str, StringConstraints(pattern=r"^\([0-9]{3}\) [0-9]{3}-[0-9]{4}$")]
+RegistrationNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}-[0-9]{4,6}$")]
 
 
 class Address(Strict):  # noqa: D101 (a docstring would become its description in schemas/deal.schema.json)
@@ -72,8 +72,8 @@ class Depositor(Strict):  # noqa: D101 (see Address)
     short_name: NonEmpty = Field(description="Defined term used in the text: 'CMSI'.")
     capacity: NonEmpty | None = Field(None, description="Line under the name on the cover, e.g. 'Packager and Servicer'.")
     state_of_incorporation: NonEmpty
-    commission_file_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")]
-    irs_employer_number: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{7}$")]
+    commission_file_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}-[0-9]{4,6}$")]
+    irs_employer_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}-[0-9]{7}$")]
     cik: Cik | None = Field(None, description="Central Index Key, EDGAR's 10 digits: '0001234567'; submission.json names the filer by it.")
     address: Address = Field(default_factory=Address, description="Left out, each line is a placeholder.")
     phone: Annotated[Telephone | Placeholder, or_placeholder(Telephone)] = open_field("Depositor telephone")
@@ -89,7 +89,7 @@ class Trustee(Strict):  # noqa: D101 (see Address)
 
 
 class Series(Strict):  # noqa: D101 (see Address)
-    name: Annotated[str, StringConstraints(pattern=r"^\d{4}-[0-9A-Z]+$")] = Field(description="'2003-1'")
+    name: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9A-Z]+$")] = Field(description="'2003-1'")
     certificates: NonEmpty = Field(description="'REMIC Pass-Through Certificates'")
 
 
@@ -803,7 +803,7 @@ class TermSheet(Strict):
 class FilingExhibit(Strict):
     """An exhibit the deal team supplies as a file (dealdocs does not draft it), e.g. a pooling agreement."""
 
-    type: Annotated[str, StringConstraints(pattern=r"^EX-\d{1,3}(\.\d{1,3})?$")] = Field(description="EDGAR document type: 'EX-4.1', 'EX-99.2'.")
+    type: Annotated[str, StringConstraints(pattern=r"^EX-[0-9]{1,3}(\.[0-9]{1,3})?$")] = Field(description="EDGAR document type: 'EX-4.1', 'EX-99.2'.")
     description: NonEmpty = Field(description="The exhibit index's description: 'Pooling and Servicing Agreement'.")
     file: NonEmpty = Field(description="The exhibit's EDGAR HTML (.htm) or ASCII (.txt) file, relative to the deal file; its name is kept.")
 

@@ -89,7 +89,7 @@ class Registration(Strict):
     """The registration statement the letter speaks of."""
 
     form: NonEmpty = "S-3"
-    file_number: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4,6}$")] | None = None
+    file_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}-[0-9]{4,6}$")] | None = None
     filed: Date
     effective: Date | None = None
     amount: Annotated[Decimal, Field(gt=0)] | None = Field(None, description="Aggregate principal amount registered, dollars.")

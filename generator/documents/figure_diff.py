@@ -108,10 +108,7 @@ def printed_figures(loaded: LoadedDeal, analysis: PoolAnalysis) -> list[Printed]
         modern = name != "term-sheet-8k"
         if modern and analysis.pool_data is not None:
             out += _pool_data(name, analysis, loaded.deal.term_sheet.pool.groups if loaded.deal.term_sheet else None)
-        out += [
-            Printed((name, PARTS[1], "", "", key, "value"), _shown(value), Where(None), (1, 0, n, 0))
-            for n, (key, value) in enumerate(_summary(analysis))
-        ]
+        out += [Printed((name, PARTS[1], "", "", key, "value"), _shown(value), Where(None), (1, 0, n, 0)) for n, (key, value) in enumerate(_summary(analysis))]
         for t, table in enumerate(analysis.tables):
             out += _table(name, t, table)
         if modern:
@@ -237,7 +234,7 @@ class Attribution:
                     continue
                 for status, loans in by_status.items():
                     found[status].update(loans)
-            self._cache[where] = Moved(*(tuple(sorted(found[s])) for s in STATUSES), whole=where.table is None)
+            self._cache[where] = _moved(found, where.table is None)
         return self._cache[where]
 
 
@@ -282,4 +279,9 @@ class TapeComparison:
 
 
 def _union(a: Moved, b: Moved) -> Moved:
-    return Moved(*(tuple(sorted(set(getattr(a, s)) | set(getattr(b, s)))) for s in STATUSES), whole=a.whole and b.whole)
+    return _moved({s: set(getattr(a, s)) | set(getattr(b, s)) for s in STATUSES}, a.whole and b.whole)
+
+
+def _moved(found: dict[str, set[str]], whole: bool) -> Moved:
+    added, dropped, changed = (tuple(sorted(found[s])) for s in STATUSES)
+    return Moved(added, dropped, changed, whole)

@@ -62,9 +62,10 @@ def diff_loans(old: pl.DataFrame, new: pl.DataFrame, pool: Pool) -> LoanChanges:
     registry = pool.registry
     left = old.select(pl.col(LOAN), pl.int_range(pl.len(), dtype=pl.UInt32).alias("i"))
     right = new.select(pl.col(LOAN), pl.int_range(pl.len(), dtype=pl.UInt32).alias("j"))
-    added = right.join(left, on=LOAN, how="anti")[LOAN].sort()
-    dropped = left.join(right, on=LOAN, how="anti")[LOAN].sort()
-    pairs = left.join(right, on=LOAN, how="inner").sort(LOAN)
+    joined = left.join(right, on=LOAN, how="full", coalesce=True)  # one join; only the few changed loans are sorted, at the end
+    added = joined.filter(pl.col("i").is_null())[LOAN].sort()
+    dropped = joined.filter(pl.col("j").is_null())[LOAN].sort()
+    pairs = joined.drop_nulls()
     pieces = []
     for n, name in enumerate(compared_fields(pool)):
         if name not in old.columns or name not in new.columns:

@@ -284,3 +284,19 @@ def test_an_injected_label_is_inert_in_csv(tmp_path: Path) -> None:
         code, output = cli("compare-tapes", deal, deal.parent / "loans.csv", new, "--format", "csv")
     assert code == 0, output
     assert ",'=HYPERLINK(1),n," in output
+
+
+def test_the_form_8k_layout_names_its_summary_and_table_figures(tmp_path: Path) -> None:
+    """The 2003 example without its first loan: the prose's loan count falls by one, by that loan; its rows name it."""
+    deal = EXAMPLES / "cmsi-2003-1" / "deal.yaml"
+    with (deal.parent / "loans.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    comparison = compare_tapes(load_deal(deal), deal.parent / "loans.csv", _write(tmp_path / "new.csv", rows[1:]))
+    first = rows[0]["LOAN_NO"]
+    assert comparison.loans.dropped.to_list() == [first] and not comparison.loans.added.len() and not comparison.loans.changed.height
+    count = next(f for f in comparison.figures if (f.part, f.row) == ("summary", "pool_count"))
+    assert (count.document, count.old, count.new) == ("term-sheet-8k", f"{len(rows):,}", f"{len(rows) - 1:,}")
+    assert count.loans.whole and count.loans.dropped == (first,)
+    table_rows = [f for f in comparison.figures if f.part == "table" and f.column == "count" and f.row != "Total"]
+    assert len({f.table for f in table_rows}) == len(table_rows) == 7  # in each of the 7 tables, the one row holding it
+    assert all(f.loans.dropped == (first,) and int((f.old or "0").replace(",", "")) - int((f.new or "0").replace(",", "")) == 1 for f in table_rows)

@@ -206,7 +206,7 @@ def test_a_tape_against_itself_is_empty_and_exits_0(tmp_path: Path) -> None:
     assert "no printed figure moved" in output
     code, output = cli("compare-tapes", deal, tape_file, tape_file, "--format", "json")
     assert code == 0
-    assert json.loads(output[output.index("{") :]) == {"loans": {"added": [], "dropped": [], "changed": []}, "figures": []}
+    assert json.loads(output[output.index("{") :]) == {"loans": {"added": [], "dropped": [], "changed": []}, "loan_sets": [], "figures": []}
 
 
 def _prime_edit(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -232,11 +232,11 @@ def test_the_example_edit_names_its_loans_in_every_format(tmp_path: Path) -> Non
         "changed": [{"loan_number": "PJ0000002", "fields": [{"field": "note_rate", "old": "7.500", "new": "7.375"}]}],
     }  # fmt: skip
     rate_rows = [f for f in data["figures"] if f["table"] == "rate" and f["group"] == "Group 1" and f["column"] == "count" and f["row"] != "Total"]
-    named = [f for f in rate_rows if "PJ0000002" in f["loans"]["changed"]]
+    named = [f for f in rate_rows if "PJ0000002" in data["loan_sets"][f["loans"]]["changed"]]
     assert len(named) == 2, rate_rows  # 7.500 and 7.375 fall in different bands (edge 7.499): both rows name it
     assert [f["old"] for f in named] != [f["new"] for f in named]
     whole = next(f for f in data["figures"] if f["part"] == "pool data" and f["column"] == "Total Pool")
-    assert whole["loans"] == {"every_moved_loan_of_its_group": True, "added": 1, "dropped": 1, "changed": 1}
+    assert data["loan_sets"][whole["loans"]] == {"every_moved_loan_of_its_group": True, "added": 1, "dropped": 1, "changed": 1}
     code, output = cli("compare-tapes", deal, old, new, "--format", "csv", "--out", tmp_path / "c.csv")
     assert code == 0, output
     with (tmp_path / "c.csv").open(newline="") as handle:

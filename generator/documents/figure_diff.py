@@ -260,8 +260,8 @@ def figure_changes(old: list[Printed], new: list[Printed], attribution: Attribut
         was, now = before.get(key), after.get(key)
         if was is not None and now is not None and was.value == now.value:
             continue
-        moved = [attribution.loans(p.where) for p in (was, now) if p is not None]
-        loans = moved[0] if len(moved) == 1 or moved[0] == moved[1] else _union(moved[0], moved[1])
+        wheres = list(dict.fromkeys(p.where for p in (was, now) if p is not None))
+        loans = attribution.loans(wheres[0]) if len(wheres) == 1 else _union(*map(attribution.loans, wheres))
         changes.append(FigureChange(*key, None if was is None else was.value, None if now is None else now.value, loans))
     return changes
 

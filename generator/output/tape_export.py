@@ -30,16 +30,28 @@ def _moved(loans: Moved) -> dict[str, Any]:
 
 
 def as_dict(comparison: TapeComparison) -> dict[str, Any]:
-    """The comparison as plain data: `loans` (added, dropped, changed with their fields) and `figures` (each old -> new with its loans)."""
-    changes = comparison.loans.changed
+    """The comparison as plain data: `loans` (added, dropped, changed with their fields), `loan_sets` and `figures`.
+
+    Each figure's `loans` is an index into `loan_sets`: the cells of a row (and every total of
+    a group) share one set, so that a million-loan comparison does not repeat it per column.
+    """
     changed: list[dict[str, Any]] = []
-    for loan, field, old, new in changes.iter_rows():
+    for loan, field, old, new in comparison.loans.changed.iter_rows():
         if not changed or changed[-1]["loan_number"] != loan:
             changed.append({"loan_number": loan, "fields": []})
         changed[-1]["fields"].append({"field": field, "old": old, "new": new})
+    sets: dict[int, int] = {}  # a `Moved` is shared by the figures over the same loans: listed once
+    listed: list[dict[str, Any]] = []
+    figures = []
+    for f in comparison.figures:
+        if id(f.loans) not in sets:
+            sets[id(f.loans)] = len(listed)
+            listed.append(_moved(f.loans))
+        figures.append({**{k: getattr(f, k) for k in FIGURE_KEYS}, "old": f.old, "new": f.new, "loans": sets[id(f.loans)]})
     return {
         "loans": {"added": comparison.loans.added.to_list(), "dropped": comparison.loans.dropped.to_list(), "changed": changed},
-        "figures": [{**{k: getattr(f, k) for k in FIGURE_KEYS}, "old": f.old, "new": f.new, "loans": _moved(f.loans)} for f in comparison.figures],
+        "loan_sets": listed,
+        "figures": figures,
     }
 
 

@@ -51,7 +51,6 @@ from generator.deal.loading import LoadedDeal, load_deal
 from generator.deal.models import BandsRule, CategoriesRule, Deal, DistinctRule, StatesRule, TableField, TableSpec, YearlyRule
 from generator.deal.schema import schema_texts, write_schemas
 from generator.documents.checks import check_deal
-from generator.documents.figure_diff import Attribution, FigureChange, Moved, TapeComparison, figure_changes, printed_figures
 from generator.documents.grids import Grid, pool_grid, table_grid, text_table
 from generator.documents.labels import analysed as analyse
 from generator.documents.labels import labelled
@@ -69,6 +68,7 @@ from generator.formats.text import render_text
 from generator.formats.typography import smart_quotes
 from generator.output.batch import BatchInterrupted, DealResult, deal_names, discover, render_one, run_batch
 from generator.output.export import as_dict, to_csv, to_json, write_xlsx
+from generator.output.figure_diff import Attribution, FigureChange, Moved, TapeComparison, figure_changes, printed_figures
 from generator.output.manifest import Change, verify
 from generator.output.rendering import RENDERERS, render_deal
 from generator.output.scaffold import new_deal

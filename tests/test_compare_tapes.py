@@ -170,7 +170,10 @@ def _write(path: Path, rows: Sequence[Mapping[str, str]]) -> Path:
 
 
 @settings(
-    max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a failure takes minutes: the message shows the draws
 )
 @given(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from generator.output.batch import DealResult
 
 if TYPE_CHECKING:
-    from generator.documents.figure_diff import Moved, TapeComparison
+    from generator.output.figure_diff import Moved, TapeComparison
 
 
 class BatchProgress:

@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from generator.documents.figure_diff import FigureChange, Moved, TapeComparison
 from generator.files import write_atomic
 from generator.output.export import _Book, _inert
+from generator.output.figure_diff import FigureChange, Moved, TapeComparison
 
 FIGURE_KEYS = ("document", "part", "table", "group", "row", "column")
 CSV_HEADER = ("section", "status", "loan_number", "field", *FIGURE_KEYS, "old", "new", "added", "dropped", "changed")

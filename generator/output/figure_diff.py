@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from generator.documents.grids import figure, pool_grid, table_grid
 from generator.documents.registry import documents_of, section_of
+from generator.output.export import summary_figures
+from generator.pool.analysis import term_sheet_of
 from generator.pool.crosstab import CrossTab
 from generator.pool.tape_diff import LOAN, LoanChanges
 
@@ -107,19 +109,14 @@ def printed_figures(loaded: LoadedDeal, analysis: PoolAnalysis) -> list[Printed]
         name = document.name
         modern = name != "term-sheet-8k"
         if modern and analysis.pool_data is not None:
-            out += _pool_data(name, analysis, loaded.deal.term_sheet.pool.groups if loaded.deal.term_sheet else None)
-        out += [Printed((name, PARTS[1], "", "", key, "value"), _shown(value), Where(None), (1, 0, n, 0)) for n, (key, value) in enumerate(_summary(analysis))]
+            out += _pool_data(name, analysis, term_sheet_of(loaded).pool.groups)
+        figures = summary_figures(analysis.summary)
+        out += [Printed((name, PARTS[1], "", "", key, "value"), _shown(value), Where(None), (1, 0, n, 0)) for n, (key, value) in enumerate(figures)]
         for t, table in enumerate(analysis.tables):
             out += _table(name, t, table)
         if modern:
             out += _certificates(name, loaded, analysis)
     return out
-
-
-def _summary(analysis: PoolAnalysis) -> list[tuple[str, Any]]:
-    from generator.output.export import summary_figures
-
-    return summary_figures(analysis.summary)
 
 
 def _shown(value: Any) -> str:
@@ -132,7 +129,7 @@ def _pool_data(name: str, analysis: PoolAnalysis, groups: Groups | None) -> list
     keys: list[str | None] = [*(groups.labels if groups else []), None]
     columns = [label or "Total" for label in analysis.pool_data.columns]
     return [
-        Printed((name, PARTS[0], "", "", row[0], columns[j]), cell, Where(keys[j] if groups else None), (0, 0, n, j))
+        Printed((name, PARTS[0], "", "", row[0], columns[j]), cell, Where(keys[j]), (0, 0, n, j))
         for n, row in enumerate(grid.rows)
         for j, cell in enumerate(row[1:])
     ]
@@ -167,7 +164,7 @@ def _certificates(name: str, loaded: LoadedDeal, analysis: PoolAnalysis) -> list
     """The offered classes' credit enhancement, the one figure of their table the pool's balance moves."""
     from generator.documents.certificates import certificates_grid, offered_classes
 
-    classes = loaded.deal.term_sheet.classes if loaded.deal.term_sheet else None
+    classes = term_sheet_of(loaded).classes
     if not classes:
         return []
     words = {**{k: [""] for k in ("title", "class", "balance", "rate", "ratings", "enhancement", "type")}, "not_rated": "", "footnote": ""}

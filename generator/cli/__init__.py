@@ -418,6 +418,8 @@ def compare_tapes(
     from generator.output import tape_export
     from generator.pool.analysis import term_sheet_of
 
+    if out is not None and format is None:
+        raise typer.BadParameter("writes json, csv or xlsx: add --format", param_hint="--out")
     loaded = load_deal(deal)
     _deal_warnings(loaded)
     with _tape_warnings():

@@ -251,7 +251,7 @@ def figure_changes(old: list[Printed], new: list[Printed], attribution: Attribut
         One change per moved figure: old -> new, and the added, dropped and changed loans it is over under either tape.
     """
     before, after = {p.key: p for p in old}, {p.key: p for p in new}
-    ordered = sorted({**before, **after}.items(), key=lambda kv: (after.get(kv[0], kv[1]).order, kv[0]))
+    ordered = sorted({**before, **after}.items(), key=lambda kv: (kv[1].order, kv[0]))  # the new tape's place, else the old's
     changes = []
     for key, _ in ordered:
         was, now = before.get(key), after.get(key)

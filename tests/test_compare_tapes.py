@@ -219,7 +219,9 @@ def _prime_edit(tmp_path: Path) -> tuple[Path, Path, Path]:
         rows = list(csv.DictReader(handle))
     new = [dict(row) for row in rows[1:]]
     assert new[0]["LN_ID"] == "PJ0000002" and new[0]["CURR_RATE"] == "7.500" and new[0]["GRP"] == "1"
+    assert new[0]["FICO_SCORE"] == "739"
     new[0]["CURR_RATE"] = "7.375"
+    new[0]["FICO_SCORE"] = "805"
     new.append({**rows[3], "LN_ID": "ADDED0001"})
     return deal, deal.parent / "loans.csv", _write(tmp_path / "new.csv", new)
 
@@ -232,12 +234,18 @@ def test_the_example_edit_names_its_loans_in_every_format(tmp_path: Path) -> Non
     data = json.loads((tmp_path / "c.json").read_text())
     assert data["loans"] == {
         "added": ["ADDED0001"], "dropped": ["PJ0000001"],
-        "changed": [{"loan_number": "PJ0000002", "fields": [{"field": "note_rate", "old": "7.500", "new": "7.375"}]}],
+        "changed": [{"loan_number": "PJ0000002", "fields": [
+            {"field": "note_rate", "old": "7.500", "new": "7.375"}, {"field": "fico", "old": "739", "new": "805"},
+        ]}],
     }  # fmt: skip
     rate_rows = [f for f in data["figures"] if f["table"] == "rate" and f["group"] == "Group 1" and f["column"] == "count" and f["row"] != "Total"]
     named = [f for f in rate_rows if "PJ0000002" in data["loan_sets"][f["loans"]]["changed"]]
     assert len(named) == 2, rate_rows  # 7.500 and 7.375 fall in different bands (edge 7.499): both rows name it
     assert [f["old"] for f in named] != [f["new"] for f in named]
+    cells = [f for f in data["figures"] if f["table"] == "fico-ltv" and f["group"] == "Group 1"]
+    named_cells = {(f["row"], f["column"]) for f in cells if "PJ0000002" in data["loan_sets"][f["loans"]].get("changed", ())}
+    assert len({r for r, _ in named_cells} - {"Total"}) == 2, named_cells  # 739 and 805: two FICO rows of the cross-tab
+    assert len({c for _, c in named_cells} - {"Total"}) == 1, named_cells  # its LTV column, unchanged
     whole = next(f for f in data["figures"] if f["part"] == "pool data" and f["column"] == "Total Pool")
     assert data["loan_sets"][whole["loans"]] == {"every_moved_loan_of_its_group": True, "added": 1, "dropped": 1, "changed": 1}
     code, output = cli("compare-tapes", deal, old, new, "--format", "csv", "--out", tmp_path / "c.csv")
@@ -245,7 +253,8 @@ def test_the_example_edit_names_its_loans_in_every_format(tmp_path: Path) -> Non
     with (tmp_path / "c.csv").open(newline="") as handle:
         lines = list(csv.DictReader(handle))
     assert [(r["status"], r["loan_number"], r["field"], r["old"], r["new"]) for r in lines if r["section"] == "loan"] == [
-        ("added", "ADDED0001", "", "", ""), ("dropped", "PJ0000001", "", "", ""), ("changed", "PJ0000002", "note_rate", "7.500", "7.375"),
+        ("added", "ADDED0001", "", "", ""), ("dropped", "PJ0000001", "", "", ""),
+        ("changed", "PJ0000002", "note_rate", "7.500", "7.375"), ("changed", "PJ0000002", "fico", "739", "805"),
     ]  # fmt: skip
     assert sum(r["section"] == "figure" for r in lines) == len(data["figures"])
     code, output = cli("compare-tapes", deal, old, new, "--format", "xlsx", "--out", tmp_path / "c.xlsx")

@@ -30,6 +30,9 @@ formats from one analysis. The modern term sheet's tables are laid out from prin
 `table_grid` and `pool_grid` make a `Grid` of a table or of the pool-data block, `text_table`
 sets one as EDGAR text.
 
+A new tape: `compare_tapes(loaded, old, new)` lists the loans it adds, drops and changes, and
+every printed figure it moves with the loans that moved it (`dealdocs compare-tapes`).
+
 Filing: `write_submission` writes a Form 8-K submission folder (`assemble` gives its documents in
 memory); `edgar_problems` lints EDGAR text, HTML and submission folders, as `dealdocs check` does;
 `check_consistency` checks a deal's own consistency (dates, prose figures, exhibit index, party
@@ -68,6 +71,7 @@ from generator.formats.text import render_text
 from generator.formats.typography import smart_quotes
 from generator.output.batch import BatchInterrupted, DealResult, deal_names, discover, render_one, run_batch
 from generator.output.export import as_dict, to_csv, to_json, write_xlsx
+from generator.output.figure_diff import Attribution, FigureChange, Moved, TapeComparison, figure_changes, printed_figures
 from generator.output.manifest import Change, verify
 from generator.output.rendering import RENDERERS, render_deal
 from generator.output.scaffold import new_deal
@@ -77,6 +81,7 @@ from generator.pool.lint import deal_warnings
 from generator.pool.strats import Table, compute_table, compute_tables, default_tables, resolve_tables
 from generator.pool.summary import Summary, summarize
 from generator.pool.tape import TapeReport, load_tape
+from generator.pool.tape_diff import LoanChanges, diff_loans
 from generator.templating.folders import template_dirs, templates_dir
 from generator.templating.overrides import export_templates, partial_overrides
 
@@ -92,6 +97,7 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     "PoolAnalysis", "analyse", "Summary", "summarize",
     "Table", "compute_table", "compute_tables", "labelled", "default_tables", "resolve_tables",
     "as_dict", "to_csv", "to_json", "write_xlsx",
+    "compare_tapes", "TapeComparison", "LoanChanges", "FigureChange", "Moved",
     # documents and formats
     "DOCUMENTS", "Document", "documents_of", "FORMATS", "Rendered",
     "render_document", "render_text", "render_docx", "render_pdf", "render_html", "render_htm", "edgar_problems", "docx_text", "pdf_pages", "templates_dir",
@@ -204,3 +210,36 @@ def check_consistency(loaded: LoadedDeal, tape: Path | None = None, templates: P
         raise DealdocsError([*found, *exc.problems], len(found) + exc.total) from None
     found += checks.party_problems(loaded, texts)
     return found + placeholders(loaded) + (cover_open(loaded) if eight_k is not None else [])  # facts left open: warnings
+def compare_tapes(loaded: LoadedDeal, old: Path, new: Path) -> TapeComparison:
+    """What a new loan tape changes: loans added, dropped and changed, and every figure the term sheet prints that moved.
+
+    Both tapes are analysed as rendering analyses them, so a figure moved exactly when its printed text did.
+
+    Args:
+        loaded: The deal, from `load_deal`.
+        old: The tape the last draft was rendered from.
+        new: The tape that replaces it.
+
+    Returns:
+        The loans (by loan number, each changed one with its fields old -> new) and the moved
+        figures (old -> new, with the added, dropped and changed loans they are over).
+
+    Raises:
+        DealdocsError: No term sheet, a deal-file problem, or either tape unreadable or with row
+            errors (the problems of both tapes together).
+    """
+    analyses, problems, total = [], [], 0
+    for tape in (old, new):
+        try:
+            analyses.append(analyse(loaded, tape))
+        except TapeError as exc:  # both tapes' problems at once; a deal-file problem is the same for both
+            problems += exc.problems
+            total += exc.total
+    if problems:
+        raise TapeError(problems, total)
+    before, after = analyses
+    pool = term_sheet_of(loaded).pool
+    loans = diff_loans(before.tape.loans, after.tape.loans, pool)
+    specs = [t.spec for t in (*before.tables, *after.tables)]
+    attribution = Attribution(before.tape.loans, after.tape.loans, loans, specs, pool.groups)
+    return TapeComparison(loans, figure_changes(printed_figures(loaded, before), printed_figures(loaded, after), attribution))

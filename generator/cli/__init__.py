@@ -75,7 +75,7 @@ class _Boundary(TyperGroup):
 
 # Metavars of the commands' own options and arguments (those of the shared ones are set where they are defined).
 _METAVARS = {"out": "DIR", "jobs": "N", "source": "DIR", "folder": "FOLDER", "paths": "PATH...", "format": "json|csv|xlsx"}
-_COMMAND_METAVARS = {("strats", "out"): "FILE"}
+_COMMAND_METAVARS = {("strats", "out"): "FILE", ("compare-tapes", "out"): "FILE"}
 
 
 def _plain_metavars(name: str, command: Any) -> None:
@@ -442,6 +442,48 @@ def strats(
         typer.echo(f"wrote {out}")
         return
     text = export.to_json(analysis) if format is StratsFormat.json else export.to_csv(analysis)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(out, text)
+        typer.echo(f"wrote {out}")
+
+
+@app.command("compare-tapes")
+def compare_tapes(
+    deal: DealArg,
+    old: Annotated[Path, typer.Argument(metavar="OLD_TAPE", help="The tape the last draft was rendered from.", show_default=False)],
+    new: Annotated[Path, typer.Argument(metavar="NEW_TAPE", help="The tape that replaces it.", show_default=False)],
+    format: Annotated[
+        StratsFormat | None, typer.Option("--format", "-f", help="json, csv or xlsx instead of the terminal's tables.", show_default=False)
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (json and csv default to standard output).", show_default=False)] = None,
+) -> None:
+    """Loans a new tape adds, drops and changes (fields old -> new), then every printed figure it moves, with the loans that moved it."""
+    from generator.api import compare_tapes as compare
+    from generator.deal.loading import load_deal
+    from generator.files import write_atomic
+    from generator.output import tape_export
+    from generator.pool.analysis import term_sheet_of
+
+    if out is not None and format is None:
+        raise typer.BadParameter("writes json, csv or xlsx: add --format", param_hint="--out")
+    loaded = load_deal(deal)
+    _deal_warnings(loaded)
+    with _tape_warnings():
+        comparison = compare(loaded, old, new)
+    if format is None:
+        from generator.cli.reporting import tape_changes
+
+        tape_changes(comparison, str(old), str(new))
+        return
+    if format is StratsFormat.xlsx:
+        if out is None:
+            raise typer.BadParameter("xlsx needs --out FILE", param_hint="--out")
+        tape_export.write_xlsx(comparison, out, term_sheet_of(loaded).report_date)
+        typer.echo(f"wrote {out}")
+        return
+    text = tape_export.to_json(comparison) if format is StratsFormat.json else tape_export.to_csv(comparison)
     if out is None:
         sys.stdout.write(text)
     else:

@@ -45,6 +45,8 @@ class CrossTab:
     across: TableSpec | None = None  # the across axis as a one-way spec (`across_axis`): its field, rule and heading
     row_labels: list[str] = field(default_factory=list)  # rendered from the keys by the documents layer (`documents.labels`)
     column_labels: list[str] = field(default_factory=list)
+    row_by: list[Any] = field(default_factory=list)  # each row's and column's group-by key (`strats.loan_rows`), in print order
+    column_by: list[Any] = field(default_factory=list)
 
 
 def across_axis(spec: TableSpec, specs: Sequence[TableSpec]) -> TableSpec:
@@ -107,15 +109,15 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec, specs: Sequence[Table
     """
     import polars as pl
 
-    from generator.pool.strats import _range_aggregations, _row_key, _SpecProblem, no_category
+    from generator.pool.strats import _range_aggregations, _SpecProblem, loan_rows, no_category
 
     across = across_axis(spec, specs)
     for which, one in ((("field",), spec), (("across", "field"), across)):
         if one.field.value not in loans.columns:
             raise _SpecProblem(which, one.field.value, f"the tape has no {one.field.value} column: map it under pool.columns")
-    down_key = _row_key(loans, spec)
+    down_key = loan_rows(loans, spec)
     try:
-        across_key = _row_key(loans, across)
+        across_key = loan_rows(loans, across)
     except _SpecProblem as problem:  # a problem of the across axis is placed under `across`
         raise _SpecProblem(("across", *problem.loc), problem.value, problem.message) from None
     ranges = [e.name.prefix(f"{axis}_") for axis, one in (("r", spec), ("c", across)) for e in _range_aggregations(one)]
@@ -150,4 +152,6 @@ def compute_crosstab(loans: pl.DataFrame, spec: TableSpec, specs: Sequence[Table
     row_totals = [sum(row, zero) for row in cells]
     column_totals = [sum((row[j] for row in cells), zero) for j in range(width)]
     total = sum(row_totals, zero)
-    return CrossTab(spec, row_keys, column_keys, cells, row_totals, column_totals, total, sum(map(sum, counts)), total_cents, across=across)
+    return CrossTab(
+        spec, row_keys, column_keys, cells, row_totals, column_totals, total, sum(map(sum, counts)), total_cents, across=across, row_by=rows, column_by=cols
+    )

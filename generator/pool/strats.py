@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from generator.deal.loading import LoadedDeal
     from generator.pool.crosstab import CrossTab
 
+
 def band_scales(registry: dict[str, LoanField] | None = None) -> dict[str, int]:
     """Decimal places of each field a table can band, as stored (cents, thousandths of a percent, months), by unit."""
     return {f.name: f.decimals for f in sorted((f for f in table_fields(registry) if f.band), key=by_unit) if f.decimals is not None}  # all: banded is numeric
@@ -75,6 +76,7 @@ class Row:
     percent: Decimal  # share of the table's balance, 2 decimals, footed to 100.00
     figures: tuple[Figure, ...] = ()  # one per column of `spec.columns`, when the spec lists columns
     label: str = ""  # rendered from the key by the documents layer (`documents.labels.labelled`)
+    by: int | str | None = None  # the group-by key its loans share (`loan_rows`), so that a comparison of tapes can name them
 
 
 @dataclass(frozen=True)
@@ -273,8 +275,8 @@ DISTINCT_SHIFT = 2**63
 """What a distinct row's key adds to its stored value, so that no value (a negative one too) is MISSING's key."""
 
 
-def _row_key(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
-    """The row each loan falls in: a band, category or year number, a state code; MISSING for a blank field."""
+def loan_rows(loans: pl.DataFrame, spec: TableSpec) -> pl.Expr:
+    """The row each loan falls in: a band, category or year number, a state code; MISSING for a blank field (a printed row's `Row.by`)."""
     import polars as pl
 
     key = _value_key(loans, spec)
@@ -413,7 +415,7 @@ def plan_table(loans: pl.DataFrame, spec: TableSpec, by: pl.Expr | None = None) 
         at = next(i for i, c in enumerate(columns) if _column_fails(c, loans.schema))
         raise _SpecProblem(("columns", at, *problem.path), problem.value, problem.message) from None
     return (
-        loans.lazy().group_by(*([] if by is None else [by]), _row_key(loans, spec).alias("key"))
+        loans.lazy().group_by(*([] if by is None else [by]), loan_rows(loans, spec).alias("key"))
         .agg(pl.len().alias("count"), pl.col("balance").cast(sum_type(widths.balance)).sum().alias("balance"),
              *(_range_aggregations(spec)), *extra)
         .sort("key", nulls_last=True)
@@ -431,7 +433,7 @@ def _range_aggregations(spec: TableSpec) -> list[pl.Expr]:
 
 def no_category(loans: pl.DataFrame, spec: TableSpec) -> _SpecProblem:
     """The problem of a categories rule without other_label that some loans' values fit no row of: they would vanish from the table."""
-    strays = loans.filter(_row_key(loans, spec).is_null())[spec.field.value].unique().sort().to_list()
+    strays = loans.filter(loan_rows(loans, spec).is_null())[spec.field.value].unique().sort().to_list()
     return _SpecProblem(("rule", "categories"), ", ".join(map(str, strays)), "loans with these values fall in no category (add them or set other_label)")
 
 
@@ -457,6 +459,7 @@ def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame, po
     if missing is not None:
         chosen.append(missing)
         row_keys.append(None)
+        keys.append(MISSING)
     counts = [r["count"] for r in chosen]
     cents = [r["balance"] for r in chosen]
     total = sum(cents)
@@ -468,8 +471,8 @@ def finish_table(loans: pl.DataFrame, spec: TableSpec, grouped: pl.DataFrame, po
         hundredths = allocate([c * 10_000 for c in cents], pool_cents)
         of_pool, whole_of_pool = [Decimal(h).scaleb(-2) for h in hundredths], Decimal(sum(hundredths)).scaleb(-2)
     rows = [
-        Row(key, n, c, d, p, figure_columns.figures(columns, r, n, c, d, p, q) if columns else ())
-        for key, n, c, d, p, q, r in zip(row_keys, counts, cents, dollars, shares, of_pool, chosen, strict=True)
+        Row(key, n, c, d, p, figure_columns.figures(columns, r, n, c, d, p, q) if columns else (), by=by)
+        for key, by, n, c, d, p, q, r in zip(row_keys, keys, counts, cents, dollars, shares, of_pool, chosen, strict=True)
     ]
     hundred = Decimal("100.00") if total else Decimal("0.00")
     whole = figure_columns.figures(columns, figure_columns.merge(columns, chosen), sum(counts), total, sum(dollars), hundred, whole_of_pool)
@@ -590,9 +593,7 @@ def column_problems(tables: Tables, places: TablePlaces) -> list[Problem]:
     """
     code_maps = places.code_maps()
     return [
-        places.spec(spec, p.loc, p.value, p.message)
-        for spec in _chosen(tables)
-        for p in [*_rule_misfits(spec, code_maps), *_column_misfits(spec, code_maps)]
+        places.spec(spec, p.loc, p.value, p.message) for spec in _chosen(tables) for p in [*_rule_misfits(spec, code_maps), *_column_misfits(spec, code_maps)]
     ]
 
 

@@ -1,0 +1,104 @@
+"""Which loans a new tape adds, drops and changes: two checked tapes joined on the loan number, compared column by column.
+
+Both tapes are the checked canonical frames (`TapeReport.loans`), so a value compares as the
+tables read it (a tape code by the category it maps to, a number in its field's scale); a
+changed value is shown in the field's units as the tape writes it ('6.875', '391202.74').
+The join keeps row numbers only, and each field is gathered and compared on its own, so two
+tapes of a million loans need a few columns at a time beside the frames themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from generator.fields import Kind
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from generator.deal.models import Pool
+    from generator.fields import LoanField
+
+LOAN = "loan_number"
+
+
+@dataclass(frozen=True)
+class LoanChanges:
+    """A new tape against the old: loan numbers added and dropped (sorted), and every changed value (`changed`, long form)."""
+
+    added: pl.Series  # loan numbers only on the new tape
+    dropped: pl.Series  # loan numbers only on the old tape
+    changed: pl.DataFrame  # loan_number, field, old, new (text in the field's units; "" for blank), by loan number then field order
+
+    @property
+    def changed_loans(self) -> pl.Series:
+        """The loan numbers with at least one changed field, sorted."""
+        return self.changed[LOAN].unique(maintain_order=True)
+
+    def empty(self) -> bool:
+        """No loan added, dropped or changed."""
+        return not (self.added.len() or self.dropped.len() or self.changed.height)
+
+
+def compared_fields(pool: Pool) -> list[str]:
+    """The fields the deal maps to tape columns (the loan number aside), in the deal file's order: what a change is looked for in."""
+    return [name for name, header in pool.headers().items() if header is not None and name != LOAN]
+
+
+def diff_loans(old: pl.DataFrame, new: pl.DataFrame, pool: Pool) -> LoanChanges:
+    """The loans `new` adds to and drops from `old`, and each common loan's changed fields, old -> new.
+
+    Args:
+        old: The old tape's canonical loans (`TapeReport.loans`).
+        new: The new tape's, read under the same deal file.
+        pool: The deal's pool section: which fields the tapes map, and their units.
+
+    Returns:
+        The added and dropped loan numbers and the changed values, each sorted by loan number.
+    """
+    import polars as pl
+
+    registry = pool.registry
+    left = old.select(pl.col(LOAN), pl.int_range(pl.len(), dtype=pl.UInt32).alias("i"))
+    right = new.select(pl.col(LOAN), pl.int_range(pl.len(), dtype=pl.UInt32).alias("j"))
+    joined = left.join(right, on=LOAN, how="full", coalesce=True)  # one join; only the few changed loans are sorted, at the end
+    added = joined.filter(pl.col("i").is_null())[LOAN].sort()
+    dropped = joined.filter(pl.col("j").is_null())[LOAN].sort()
+    pairs = joined.drop_nulls()
+    pieces = []
+    for n, name in enumerate(compared_fields(pool)):
+        if name not in old.columns or name not in new.columns:
+            continue
+        before, after = old[name].gather(pairs["i"]), new[name].gather(pairs["j"])
+        moved = before.ne_missing(after)
+        if not moved.any():
+            continue
+        field = registry[name]
+        pieces.append(
+            pl.DataFrame({LOAN: pairs[LOAN].filter(moved), "old": before.filter(moved), "new": after.filter(moved)}).select(
+                pl.col(LOAN), pl.lit(name).alias("field"), pl.lit(n, pl.UInt32).alias("_n"), _text("old", field), _text("new", field)
+            )
+        )
+    if not pieces:
+        return LoanChanges(added, dropped, pl.DataFrame(schema=dict.fromkeys((LOAN, "field", "old", "new"), pl.String)))
+    changed = pl.concat(pieces).sort(LOAN, "_n").drop("_n")
+    return LoanChanges(added, dropped, changed)
+
+
+def _text(name: str, field: LoanField) -> pl.Expr:
+    """A stored value as the tape writes it, exactly: a scaled integer in its units ('-0.250'), a date as ISO, a flag as true/false; blank as ""."""
+    import polars as pl
+
+    value = pl.col(name)
+    if field.kind is Kind.DATE:
+        text = value.dt.to_string("%Y-%m-%d")
+    elif field.numeric and field.decimals:
+        unit = field.unit
+        magnitude = value.abs()
+        sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+        fraction = (magnitude % unit).cast(pl.String).str.zfill(field.decimals)
+        text = pl.concat_str(sign, (magnitude // unit).cast(pl.String), pl.lit("."), fraction)
+    else:
+        text = value.cast(pl.String)
+    return text.fill_null("").alias(name)

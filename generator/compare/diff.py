@@ -1,0 +1,170 @@
+"""The comparison of two drafts of a document as blocks (paragraphs and table rows): which changed, and how, word by word.
+
+Every format is read into the same model (`Block`s of text segments, see `docx_model` and
+`html_model`) and compared here, so a Word redline, a blackline and EDGAR `<R>` tags mark the
+same edits. Blocks are aligned first (a table row is one block: a changed figure is one changed
+row, not a deleted and an inserted one), then the words of each changed block; a change of
+white space alone (text rewrapped) is no change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from enum import StrEnum
+
+_TOKEN = re.compile(r"\s+|\S+")
+_SIMILAR = 0.5
+"""How alike two blocks in a replaced stretch must be (difflib's ratio) to count as one block changed."""
+
+
+class Kind(StrEnum):
+    """What happened to a block between the drafts."""
+
+    CHANGED = "changed"
+    INSERTED = "inserted"
+    DELETED = "deleted"
+
+
+class Mark(StrEnum):
+    """What happened to a piece of a block's text."""
+
+    SAME = "same"
+    INSERTED = "inserted"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a table row, as the text segments a format holds it in (runs, text between tags), in order.
+
+    `key` is what decides whether two blocks are the same: the words, a row's cells kept apart.
+    """
+
+    kind: str
+    segments: tuple[str, ...]
+    key: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One block that changed: its number in each draft (1-based, None where it is missing), the words it gained and lost.
+
+    `pieces` (for a changed or inserted block) says, for each of the new block's segments, its
+    text cut into pieces kept, inserted or deleted (deleted text where it stood); a deleted
+    block's pieces are the old block's segments, all deleted.
+    """
+
+    kind: Kind
+    old: int | None
+    new: int | None
+    inserted: int
+    deleted: int
+    pieces: tuple[tuple[tuple[Mark, str], ...], ...]
+    at: int
+    """How many of the new draft's blocks come before this one (where a deleted block stood)."""
+
+
+def words(text: str) -> int:
+    """How many words a text holds (runs of characters between white space)."""
+    return len(text.split())
+
+
+def paragraph_key(text: str) -> str:
+    """A paragraph's words, white space made single: rewrapped text is the same paragraph."""
+    return " ".join(text.split())
+
+
+def row_key(cells: Sequence[str]) -> str:
+    """A table row's cells, each by its words, kept apart: a figure moved to the next column is a change."""
+    return " | ".join(paragraph_key(cell) for cell in cells)
+
+
+def compare(old: Sequence[Block], new: Sequence[Block]) -> list[Change]:
+    """Every block of `new` that is not in `old` as it was, and every block of `old` that is gone, in the new draft's order.
+
+    A deleted block comes where it stood: after the new block before it.
+    """
+    changes: list[Change] = []
+    matcher = SequenceMatcher(None, [b.key for b in old], [b.key for b in new], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        at = j1
+        for i, j in _pairs(old, new, range(i1, i2), range(j1, j2)):
+            if i is not None and j is not None:
+                changes.append(_changed(old[i], new[j], i + 1, j + 1))
+            elif j is not None:
+                pieces = tuple(((Mark.INSERTED, s),) if s.strip() else ((Mark.SAME, s),) for s in new[j].segments)
+                changes.append(Change(Kind.INSERTED, None, j + 1, words("".join(new[j].segments)), 0, pieces, j))
+            elif i is not None:
+                pieces = tuple(((Mark.DELETED, s),) for s in old[i].segments)
+                changes.append(Change(Kind.DELETED, i + 1, None, 0, words("".join(old[i].segments)), pieces, at))
+            at = j + 1 if j is not None else at
+    return changes
+
+
+def _pairs(old: Sequence[Block], new: Sequence[Block], olds: range, news: range) -> list[tuple[int | None, int | None]]:
+    """A replaced stretch as pairs (old, new): a new block paired with the next old one of its kind that it resembles, in order."""
+    pairs: list[tuple[int | None, int | None]] = []
+    start = olds.start
+    for j in news:
+        match = next((i for i in range(start, olds.stop) if _alike(old[i], new[j])), None)
+        if match is None:
+            pairs.append((None, j))
+            continue
+        pairs += [(i, None) for i in range(start, match)]
+        pairs.append((match, j))
+        start = match + 1
+    pairs += [(i, None) for i in range(start, olds.stop)]
+    return pairs
+
+
+def _alike(a: Block, b: Block) -> bool:
+    if a.kind != b.kind or a.key.count(" | ") != b.key.count(" | "):
+        return False
+    return SequenceMatcher(None, a.key.split(), b.key.split(), autojunk=False).ratio() >= _SIMILAR
+
+
+def _changed(old: Block, new: Block, old_number: int, new_number: int) -> Change:
+    """A block changed in place: its words compared, the new block's segments cut where words went in or out."""
+    old_tokens = [t for s in old.segments for t in _TOKEN.findall(s)]
+    new_tokens = [(n, t) for n, s in enumerate(new.segments) for t in _TOKEN.findall(s)]
+    matcher = SequenceMatcher(None, [_norm(t) for t in old_tokens], [_norm(t) for _, t in new_tokens], autojunk=False)
+    pieces: list[list[tuple[Mark, str]]] = [[] for _ in new.segments]
+    inserted = deleted = 0
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for n, token in new_tokens[j1:j2]:
+                pieces[n].append((Mark.SAME, token))
+            continue
+        gone = "".join(old_tokens[i1:i2])
+        if gone.strip():
+            where = new_tokens[j1][0] if j1 < len(new_tokens) else len(new.segments) - 1
+            pieces[where].append((Mark.DELETED, gone))
+            deleted += words(gone)
+        for n, token in new_tokens[j1:j2]:
+            pieces[n].append((Mark.INSERTED if token.strip() else Mark.SAME, token))
+            inserted += words(token)
+    return Change(Kind.CHANGED, old_number, new_number, inserted, deleted, tuple(_merged(p) for p in pieces), new_number - 1)
+
+
+def _norm(token: str) -> str:
+    return " " if token.isspace() else token
+
+
+def _merged(pieces: list[tuple[Mark, str]]) -> tuple[tuple[Mark, str], ...]:
+    """Neighbouring pieces of one mark as one; white space between two insertions inside the insertion."""
+    out: list[tuple[Mark, str]] = []
+    for index, (mark, text) in enumerate(pieces):
+        if mark is Mark.SAME and text.isspace() and out and out[-1][0] is Mark.INSERTED:
+            following = next((m for m, _ in pieces[index + 1 :] if m is not Mark.DELETED), None)
+            if following is Mark.INSERTED:
+                mark = Mark.INSERTED
+        if out and out[-1][0] is mark:
+            out[-1] = (mark, out[-1][1] + text)
+        else:
+            out.append((mark, text))
+    return tuple(out)

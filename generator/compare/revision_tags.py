@@ -59,7 +59,7 @@ def text_blocks(text: str) -> list[tuple[Block, list[int]]]:
 
     def finish() -> None:
         rows = in_table or sum(bool(_COLUMNS.search(lines[n].strip())) for n in group) >= 2
-        for part in [[n] for n in group] if rows else [group] if group else []:
+        for part in [[n] for n in group] if rows else [list(group)] if group else []:
             segments = tuple(lines[n].strip() for n in part)
             key = " | ".join(re.split(r"\s{2,}", segments[0])) if rows else paragraph_key(" ".join(segments))
             found.append((Block("tr" if rows else "p", segments, key), part))

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
 
-_TOKEN = re.compile(r"\s+|\S+")
+_TOKEN = re.compile(r"\S+\s*|\s+")
+"""A word with the white space after it (white space alone only at the start): words are compared, never the gaps between them."""
 _SIMILAR = 0.5
 """How alike two blocks in a replaced stretch must be (difflib's ratio) to count as one block changed."""
 
@@ -140,29 +141,32 @@ def _changed(old: Block, new: Block, old_number: int, new_number: int) -> Change
             for n, token in new_tokens[j1:j2]:
                 pieces[n].append((Mark.SAME, token))
             continue
-        gone = "".join(old_tokens[i1:i2])
+        gone, added = "".join(old_tokens[i1:i2]), new_tokens[j1:j2]
+        gap = ""
+        if added and gone != gone.rstrip() and (last := added[-1][1]) != last.rstrip():  # the space after both stays unmarked
+            gone, gap, added = gone.rstrip(), last[len(last.rstrip()) :], [*added[:-1], (added[-1][0], last.rstrip())]
+        if i1 and (before := old_tokens[i1 - 1]) != before.rstrip() and (not j1 or new_tokens[j1 - 1][1] == new_tokens[j1 - 1][1].rstrip()):
+            gone = before[len(before.rstrip()) :] + gone  # the space before the deleted words, which the new text lost with them
         if gone.strip():
             where = new_tokens[j1][0] if j1 < len(new_tokens) else len(new.segments) - 1
             pieces[where].append((Mark.DELETED, gone))
             deleted += words(gone)
-        for n, token in new_tokens[j1:j2]:
+        for n, token in added:
             pieces[n].append((Mark.INSERTED if token.strip() else Mark.SAME, token))
             inserted += words(token)
+        if gap:
+            pieces[added[-1][0]].append((Mark.SAME, gap))
     return Change(Kind.CHANGED, old_number, new_number, inserted, deleted, tuple(_merged(p) for p in pieces), new_number - 1)
 
 
 def _norm(token: str) -> str:
-    return " " if token.isspace() else token
+    return token.strip() or " "
 
 
 def _merged(pieces: list[tuple[Mark, str]]) -> tuple[tuple[Mark, str], ...]:
-    """Neighbouring pieces of one mark as one; white space between two insertions inside the insertion."""
+    """Neighbouring pieces of one mark as one."""
     out: list[tuple[Mark, str]] = []
-    for index, (mark, text) in enumerate(pieces):
-        if mark is Mark.SAME and text.isspace() and out and out[-1][0] is Mark.INSERTED:
-            following = next((m for m, _ in pieces[index + 1 :] if m is not Mark.DELETED), None)
-            if following is Mark.INSERTED:
-                mark = Mark.INSERTED
+    for mark, text in pieces:
         if out and out[-1][0] is mark:
             out[-1] = (mark, out[-1][1] + text)
         else:

@@ -61,7 +61,7 @@ def _folder(folder: Path) -> Draft:
     for parts in documents.values():
         if "htm" in parts:
             parts["html"] = parts["htm"]
-    stamps = {name: _docx_stamp(parts["docx"]) for name, parts in documents.items() if isinstance(parts.get("docx"), bytes)}
+    stamps = {name: _docx_stamp(docx) for name, parts in documents.items() if isinstance(docx := parts.get("docx"), bytes)}
     from generator.templating.files import pdf_fetcher
     from generator.templating.folders import templates_dir
 

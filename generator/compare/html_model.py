@@ -23,8 +23,12 @@ _SKIPPED = frozenset({"head", "style", "script", "title"})
 
 @dataclass
 class HtmlBlock:
-    """A block and where it stands: `start`-`end` its outer source (its tags included where it has them), `spans` its text's
-    source spans (one per segment), `cells` the spans inside which its text may be wrapped whole (a row: each cell's)."""
+    """A block and where it stands in the source.
+
+    `start`-`end` is its outer source (its tags included where it has them), `spans` its text's
+    source spans (one per segment), `cells` the spans inside which its text may be wrapped whole
+    (a row: each cell's).
+    """
 
     tag: str
     start: int

@@ -62,7 +62,8 @@ def print_tables(comparison: Comparison, console: Console) -> None:
         if not document.changes:
             console.print(f"{escape(document.name)}: no changes")
             continue
-        title = f"{document.name} ({document.model}): {document.inserted} words inserted, {document.deleted} deleted, {len(document.changes)} paragraphs and rows changed"
+        counts = f"{document.inserted} words inserted, {document.deleted} deleted, {len(document.changes)} paragraphs and rows changed"
+        title = f"{document.name} ({document.model}): {counts}"
         table = Table(title=escape(title), title_justify="left")
         for heading, justify in (("old", "right"), ("new", "right"), ("change", "left"), ("+words", "right"), ("-words", "right"), ("text", "left")):
             table.add_column(heading, justify=justify)  # type: ignore[arg-type]

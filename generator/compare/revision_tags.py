@@ -49,9 +49,12 @@ _COLUMNS = re.compile(r"\S {3,}\S")
 
 
 def text_blocks(text: str) -> list[tuple[Block, list[int]]]:
-    """EDGAR text's blocks with the numbers (0-based) of their lines: paragraphs (lines between blank lines), and each line
-    a row inside `<TABLE>` or in a group of lines laid out in columns (two or more, so that a hanging label's line is
-    no table); `<PAGE>` and table tags are no block."""
+    """EDGAR text's blocks with the numbers (0-based) of their lines.
+
+    Paragraphs are lines between blank lines; each line is a row inside `<TABLE>` or in a group of
+    lines laid out in columns (two or more, so that a hanging label's line is no table); `<PAGE>`
+    and table tags are no block.
+    """
     found: list[tuple[Block, list[int]]] = []
     lines = text.split("\n")
     group: list[int] = []

@@ -11,13 +11,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from pypdf import PdfReader
 
 from generator.api import DOCUMENTS, compare, edgar_problems, load_deal, render_deal, render_document
 from generator.cli import app
 from generator.compare import blackline
-from generator.compare.diff import Block, Kind, paragraph_key, row_key
+from generator.compare.diff import Block, Kind, Mark, paragraph_key, row_key
 from generator.compare.diff import compare as compare_blocks
 from generator.compare.docx_redline import blocks as word_blocks
 from generator.formats.edgar_check import html_problems, text_problems
@@ -236,3 +238,37 @@ def test_a_new_tape_changes_table_rows_in_place(tmp_path: Path) -> None:
     changes = compare_blocks(word_blocks(old), after)
     rows = {kind: [c for c in changes if c.kind is kind and c.new is not None and after[c.new - 1].kind == "tr"] for kind in Kind}
     assert len(rows[Kind.CHANGED]) > 10 and not rows[Kind.INSERTED]  # fewer loans: no row appears; a changed figure changes its row
+
+
+_SEGMENT = st.tuples(st.lists(st.sampled_from(["the", "loans", "1,000", "25.00", "Trustee", "N.A.", "and", "of"]), min_size=1, max_size=8), st.booleans())
+_DRAFT = st.lists(st.lists(_SEGMENT, min_size=1, max_size=3), max_size=6)
+
+
+@settings(max_examples=80, deadline=None)
+@given(old=_DRAFT, new=_DRAFT)
+def test_every_change_reads_back_as_both_drafts(old: list[list[tuple[list[str], bool]]], new: list[list[tuple[list[str], bool]]]) -> None:
+    """For any two drafts: the pieces kept and inserted give the new blocks, those kept and deleted the old; unchanged blocks are not listed.
+
+    Segments end with a space or not (a run may end inside a word), as a Word document's runs do.
+    """
+
+    def blocks(draft: list[list[tuple[list[str], bool]]]) -> list[Block]:
+        out = []
+        for segments in draft:
+            texts = tuple(" ".join(words) + (" " if spaced else "") for words, spaced in segments)
+            out.append(Block("p", texts, paragraph_key("".join(texts))))
+        return out
+
+    before, after = blocks(old), blocks(new)
+    changes = compare_blocks(before, after)
+    for change in changes:
+        kept = "".join(t for pieces in change.pieces for mark, t in pieces if mark is not Mark.DELETED)
+        gone = "".join(t for pieces in change.pieces for mark, t in pieces if mark is not Mark.INSERTED)
+        if change.new is not None:
+            assert kept == "".join(after[change.new - 1].segments)
+        if change.old is not None:
+            assert paragraph_key(gone) == before[change.old - 1].key
+    listed_new = {c.new for c in changes if c.new is not None}
+    listed_old = {c.old for c in changes if c.old is not None}
+    # what is not listed is carried over unchanged: the unlisted blocks of both drafts, in order, are the same
+    assert [b.key for n, b in enumerate(after, 1) if n not in listed_new] == [b.key for n, b in enumerate(before, 1) if n not in listed_old]

@@ -138,15 +138,13 @@ def _changed(old: Block, new: Block, old_number: int, new_number: int) -> Change
     inserted = deleted = 0
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            for n, token in new_tokens[j1:j2]:
-                pieces[n].append((Mark.SAME, token))
+            for (n, token), before in zip(new_tokens[j1:j2], old_tokens[i1:i2], strict=True):
+                pieces[n] += _same(token, before)
             continue
         gone, added = "".join(old_tokens[i1:i2]), new_tokens[j1:j2]
         gap = ""
         if added and gone != gone.rstrip() and (last := added[-1][1]) != last.rstrip():  # the space after both stays unmarked
             gone, gap, added = gone.rstrip(), last[len(last.rstrip()) :], [*added[:-1], (added[-1][0], last.rstrip())]
-        if i1 and (before := old_tokens[i1 - 1]) != before.rstrip() and (not j1 or new_tokens[j1 - 1][1] == new_tokens[j1 - 1][1].rstrip()):
-            gone = before[len(before.rstrip()) :] + gone  # the space before the deleted words, which the new text lost with them
         if gone.strip():
             where = new_tokens[j1][0] if j1 < len(new_tokens) else len(new.segments) - 1
             pieces[where].append((Mark.DELETED, gone))
@@ -157,6 +155,14 @@ def _changed(old: Block, new: Block, old_number: int, new_number: int) -> Change
         if gap:
             pieces[added[-1][0]].append((Mark.SAME, gap))
     return Change(Kind.CHANGED, old_number, new_number, inserted, deleted, tuple(_merged(p) for p in pieces), new_number - 1)
+
+
+def _same(token: str, before: str) -> list[tuple[Mark, str]]:
+    """A word both drafts have; the space after it inserted or deleted where only one draft has one (words joined or split)."""
+    word = token.rstrip() or token
+    if bool(token[len(word) :]) == bool(before[len(before.rstrip() or before) :]):
+        return [(Mark.SAME, token)]
+    return [(Mark.SAME, word), (Mark.INSERTED, token[len(word) :])] if token != word else [(Mark.SAME, word), (Mark.DELETED, before[len(before.rstrip()) :])]
 
 
 def _norm(token: str) -> str:

@@ -32,7 +32,8 @@ def second_prime_draft(folder: Path) -> Path:
     """The prime jumbo deal with another report date and trustee, and 21 fewer loans."""
     folder.mkdir(parents=True, exist_ok=True)
     text = (PRIME / "deal.yaml").read_text(encoding="utf-8")
-    for before, after in (("report_date: 2024-03-20", "report_date: 2024-03-22"), ("name: Example Trust Company, N.A.", "name: Example Bank Trust Company, N.A.")):
+    edits = (("report_date: 2024-03-20", "report_date: 2024-03-22"), ("name: Example Trust Company, N.A.", "name: Example Bank Trust Company, N.A."))
+    for before, after in edits:
         assert before in text, before
         text = text.replace(before, after)
     (folder / "deal.yaml").write_text(text, encoding="utf-8")

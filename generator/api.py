@@ -178,8 +178,8 @@ def compare(
     from generator.compare.drafts import read_draft
     from generator.files import write_atomic
 
-    before = read_draft(old, old_tape or tape, templates)
-    after = read_draft(new, new_tape or tape, templates)
+    before = read_draft(old, old_tape or tape, templates, revision_tags)
+    after = read_draft(new, new_tape or tape, templates, revision_tags)
     comparison = compare_drafts(before, after, revision_tags)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

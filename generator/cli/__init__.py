@@ -505,7 +505,8 @@ def compare(
     from generator.api import compare as compare_drafts
     from generator.compare.report import print_tables, to_json
 
-    comparison = compare_drafts(old, new, out, tape, old_tape, new_tape, revision_tags, templates)
+    with _tape_warnings():
+        comparison = compare_drafts(old, new, out, tape, old_tape, new_tape, revision_tags, templates)
     if format is CompareFormat.json:
         sys.stdout.write(to_json(comparison))
     else:

@@ -35,8 +35,10 @@ class Draft:
     """Each document's WeasyPrint URL fetcher and base URL, as its PDF is set."""
 
 
-def read_draft(path: Path, tape: Path | None = None, templates: Path | None = None) -> Draft:
+def read_draft(path: Path, tape: Path | None = None, templates: Path | None = None, edgar: bool = True) -> Draft:
     """A draft from a rendered output folder (its DOCX, EDGAR HTML and text files) or from a deal file, rendered in memory.
+
+    A deal file's EDGAR HTML and text are rendered only if `edgar` (they are what revision tags mark).
 
     Raises:
         DealdocsError: The path is missing, the folder holds no documents, or the deal file, its tape or templates have problems.
@@ -47,7 +49,7 @@ def read_draft(path: Path, tape: Path | None = None, templates: Path | None = No
         if tape is not None:
             raise DealdocsError([Problem(str(path), None, None, None, "a tape is for a deal file: a rendered folder is compared as it is")])
         return _folder(path)
-    return _deal(path, tape, templates)
+    return _deal(path, tape, templates, edgar)
 
 
 def _folder(folder: Path) -> Draft:
@@ -69,7 +71,7 @@ def _folder(folder: Path) -> Draft:
     return Draft(str(folder), documents, False, stamps, dict.fromkeys(documents, fetcher))
 
 
-def _deal(path: Path, tape: Path | None, templates: Path | None) -> Draft:
+def _deal(path: Path, tape: Path | None, templates: Path | None, edgar: bool) -> Draft:
     from generator.deal.loading import load_deal
     from generator.documents.registry import documents_of
     from generator.formats.docx import render_docx
@@ -87,12 +89,14 @@ def _deal(path: Path, tape: Path | None, templates: Path | None) -> Draft:
     fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
     for document in documents_of(loaded):
         context = document.context(loaded, tape)  # the tape is analysed once for all formats
-        documents[document.name] = {
+        parts: dict[str, str | bytes] = {
             "docx": render_docx(loaded, document, tape, search_path, context).content,
-            "htm": render_htm(loaded, document, tape, search_path, context).text,
-            "txt": render_text(loaded, document, tape, search_path, context).text,
             "html": render_html(loaded, document, tape, search_path, context),
         }
+        if edgar:
+            parts["htm"] = render_htm(loaded, document, tape, search_path, context).text
+            parts["txt"] = render_text(loaded, document, tape, search_path, context).text
+        documents[document.name] = parts
         stamps[document.name] = (loaded.deal.depositor.name, document.dated(loaded))
         fetchers[document.name] = (fetcher, str(templates_dir()))
     return Draft(str(path), documents, True, stamps, fetchers)

@@ -178,6 +178,9 @@ def compare(
     from generator.compare.drafts import read_draft
     from generator.files import write_atomic
 
+    if out is not None and any(draft.is_dir() and draft.resolve() == out.resolve() for draft in (old, new)):
+        message = "the output folder is a draft's folder: its EDGAR files would be overwritten; name another --out folder"
+        raise DealdocsError([Problem(str(out), None, "--out", None, message)])
     before = read_draft(old, old_tape or tape, templates, revision_tags)
     after = read_draft(new, new_tape or tape, templates, revision_tags)
     comparison = compare_drafts(before, after, revision_tags)

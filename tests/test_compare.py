@@ -219,6 +219,12 @@ def test_a_missing_draft_is_a_message(tmp_path: Path) -> None:
     assert str(tmp_path / "nowhere") in done.output and "not found" in done.output
 
 
+def test_the_output_folder_may_not_be_a_drafts_folder(tmp_path: Path) -> None:
+    render_deal(load_deal(TAKEDOWN), tmp_path / "draft", formats=("txt",))
+    done = runner.invoke(app, ["compare", str(TAKEDOWN), str(tmp_path / "draft"), "--out", str(tmp_path / "draft")])
+    assert done.exit_code == 2 and "--out" in done.output
+
+
 def test_a_changed_figure_is_one_changed_row() -> None:
     old = [Block("tr", ("Fixed", "\t", "1,000", "\t", "25.00"), row_key(["Fixed", "1,000", "25.00"]))]
     new = [Block("tr", ("Fixed", "\t", "1,001", "\t", "25.00"), row_key(["Fixed", "1,001", "25.00"]))]

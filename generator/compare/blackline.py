@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import count
 from typing import Any
 
 from generator.compare import html_model
@@ -43,7 +44,7 @@ def marked(old: str, new: str) -> Marked:
     changes = compare([b.block() for b in before], [b.block() for b in after])
     edits: list[tuple[int, int, str]] = []
     for number, change in enumerate(changes):
-        anchors = iter([f"{_ANCHOR}{number}"])  # the change's first mark carries its anchor
+        anchors = (f"{_ANCHOR}{number}-{k}" for k in count())  # every mark named, so that a change over two pages lists both
         if change.kind is Kind.DELETED:
             assert change.old is not None
             block = before[change.old - 1]
@@ -62,11 +63,12 @@ def marked(old: str, new: str) -> Marked:
 
 
 def _wrap(mark: Mark, text: str, anchors: Iterator[str]) -> str:
+    """A piece of text as HTML: kept as it is, or inside `<ins>` or `<del>` named by the next anchor."""
     escaped = html.escape(text, quote=False)
     if mark is Mark.SAME:
         return escaped
     tag = "ins" if mark is Mark.INSERTED else "del"
-    named = f' id="{anchor}"' if (anchor := next(anchors, None)) else ""
+    named = f' id="{next(anchors)}"'
     return f'<{tag} class="dealdocs-{tag}"{named}>{escaped}</{tag}>'
 
 
@@ -83,7 +85,7 @@ def _position(after: Sequence[html_model.HtmlBlock], at: int, tag: str) -> tuple
 
 @dataclass(frozen=True)
 class Summary:
-    """What the first page lists: the drafts' names, the changed pages, and the counts."""
+    """What the first page names: the document and the two drafts (it adds the changed pages and the counts)."""
 
     title: str
     old: str
@@ -105,7 +107,7 @@ def blackline_pdf(marked_html: Marked, summary: Summary, dated: date, fetcher: A
         for number, page in enumerate(document.pages, 1):
             for anchor in page.anchors:
                 if anchor.startswith(_ANCHOR):
-                    pages.setdefault(int(anchor.removeprefix(_ANCHOR)), set()).add(number)
+                    pages.setdefault(int(anchor.removeprefix(_ANCHOR).split("-")[0]), set()).add(number)
         cover_html = _cover(marked_html, summary, pages)
         cover = weasyprint.HTML(string=cover_html, base_url=base_url, url_fetcher=fetcher).render()
         identifier = hashlib.sha256(marked_html.html.encode() + cover_html.encode()).hexdigest()[:32].encode()
@@ -120,10 +122,9 @@ def _cover(marked_html: Marked, summary: Summary, pages: dict[int, set[int]]) ->
     head = source[: end if end >= 0 else 0]
     changed_pages = sorted({p for found in pages.values() for p in found})
     inserted, deleted = sum(c.inserted for c in changes), sum(c.deleted for c in changes)
-    esc: Callable[[str], str] = html.escape
     return (
-        f"{head}{_COVER_STYLE}</head>\n<body>\n<h1>Blackline: {esc(summary.title)}</h1>\n"
-        f"<p>Old draft: {esc(summary.old)}<br>New draft: {esc(summary.new)}</p>\n"
+        f"{head}{_COVER_STYLE}</head>\n<body>\n<h1>Blackline: {html.escape(summary.title)}</h1>\n"
+        f"<p>Old draft: {html.escape(summary.old)}<br>New draft: {html.escape(summary.new)}</p>\n"
         f"<p>Changed pages: {', '.join(map(str, changed_pages)) or 'none'}</p>\n"
         f"<p>{len(changes)} changed paragraphs and rows: {inserted} words inserted "
         f"(<ins class=\"dealdocs-ins\">double-underlined</ins>), {deleted} words deleted (<del class=\"dealdocs-del\">struck through</del>).</p>\n"

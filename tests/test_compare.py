@@ -278,3 +278,17 @@ def test_every_change_reads_back_as_both_drafts(old: list[list[tuple[list[str], 
     listed_old = {c.old for c in changes if c.old is not None}
     # what is not listed is carried over unchanged: the unlisted blocks of both drafts, in order, are the same
     assert [b.key for n, b in enumerate(after, 1) if n not in listed_new] == [b.key for n, b in enumerate(before, 1) if n not in listed_old]
+
+
+def test_old_and_new_tapes_of_one_deal_file(tmp_path: Path) -> None:
+    """`--old-tape` and `--new-tape`: one deal file rendered with each; the term sheet's figures move, row by row."""
+    lines = (EXAMPLE / "loans.csv").read_text().splitlines(keepends=True)
+    (tmp_path / "fewer.csv").write_text("".join(lines[:-40]))
+    deal = EXAMPLE / "deal.yaml"
+    args = ["compare", str(deal), str(deal), "--out", str(tmp_path / "out"), "--format", "json"]
+    done = runner.invoke(app, [*args, "--old-tape", str(EXAMPLE / "loans.csv"), "--new-tape", str(tmp_path / "fewer.csv")])
+    assert done.exit_code == 0, done.output
+    [document] = json.loads(done.stdout)["documents"]
+    assert document["name"] == "term-sheet-8k" and document["changes"]
+    assert sorted(document["files"]) == ["term-sheet-8k.blackline.pdf", "term-sheet-8k.redline.docx"]
+    assert not any(c["kind"] == "inserted" for c in document["changes"])  # fewer loans: nothing appears

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from generator.compare import blackline
 from generator.compare.diff import Block, Kind, Mark, paragraph_key, row_key
 from generator.compare.diff import compare as compare_blocks
 from generator.compare.docx_redline import blocks as word_blocks
+from generator.compare.docx_redline import redline
 from generator.formats.edgar_check import html_problems, text_problems
 
 from .helpers import EXAMPLE, TAKEDOWN, VARIANTS, runner
@@ -244,6 +246,9 @@ def test_a_new_tape_changes_table_rows_in_place(tmp_path: Path) -> None:
     changes = compare_blocks(word_blocks(old), after)
     rows = {kind: [c for c in changes if c.kind is kind and c.new is not None and after[c.new - 1].kind == "tr"] for kind in Kind}
     assert len(rows[Kind.CHANGED]) > 10 and not rows[Kind.INSERTED]  # fewer loans: no row appears; a changed figure changes its row
+    root = _document_xml(redline(old, new, changes, "Depositor", date(2003, 1, 9)))
+    assert _paragraphs(root, accept=True) == _plain_paragraphs(new)  # tables and their cells included
+    assert _paragraphs(root, accept=False) == _plain_paragraphs(old)
 
 
 _SEGMENT = st.tuples(st.lists(st.sampled_from(["the", "loans", "1,000", "25.00", "Trustee", "N.A.", "and", "of"]), min_size=1, max_size=8), st.booleans())
@@ -292,3 +297,27 @@ def test_old_and_new_tapes_of_one_deal_file(tmp_path: Path) -> None:
     assert document["name"] == "term-sheet-8k" and document["changes"]
     assert sorted(document["files"]) == ["term-sheet-8k.blackline.pdf", "term-sheet-8k.redline.docx"]
     assert not any(c["kind"] == "inserted" for c in document["changes"])  # fewer loans: nothing appears
+
+
+_ROW = st.lists(st.lists(_SEGMENT, min_size=1, max_size=2), min_size=3, max_size=3)
+
+
+@settings(max_examples=80, deadline=None)
+@given(old=_ROW, new=_ROW)
+def test_a_changed_row_reads_back_cell_by_cell(old: list[list[tuple[list[str], bool]]], new: list[list[tuple[list[str], bool]]]) -> None:
+    """For any two versions of a row: each cell's pieces kept and inserted give its new text, those kept and deleted its old one."""
+
+    def row(cells: list[list[tuple[list[str], bool]]]) -> tuple[Block, list[str]]:
+        texts = [[" ".join(words) + (" " if spaced else "") for words, spaced in cell] for cell in cells]
+        numbers = tuple(n for n, cell in enumerate(texts) for _ in cell)
+        joined = ["".join(cell) for cell in texts]
+        return Block("tr", tuple(t for cell in texts for t in cell), row_key(joined), numbers), joined
+
+    (before, old_cells), (after, new_cells) = row(old), row(new)
+    for change in compare_blocks([before], [after]):
+        if change.kind is not Kind.CHANGED:
+            continue
+        for cell in range(3):
+            pieces = [p for n, segment in enumerate(change.pieces) if after.cells[n] == cell for p in segment]
+            assert paragraph_key("".join(t for mark, t in pieces if mark is not Mark.DELETED)) == paragraph_key(new_cells[cell])
+            assert paragraph_key("".join(t for mark, t in pieces if mark is not Mark.INSERTED)) == paragraph_key(old_cells[cell])

@@ -42,11 +42,14 @@ class Block:
     """A paragraph or a table row, as the text segments a format holds it in (runs, text between tags), in order.
 
     `key` is what decides whether two blocks are the same: the words, a row's cells kept apart.
+    `cells` gives a row's segments their cell (column) numbers, so that words never move from
+    one cell to another; a paragraph leaves it empty.
     """
 
     kind: str
     segments: tuple[str, ...]
     key: str
+    cells: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,30 +133,32 @@ def _alike(a: Block, b: Block) -> bool:
 
 
 def _changed(old: Block, new: Block, old_number: int, new_number: int) -> Change:
-    """A block changed in place: its words compared, the new block's segments cut where words went in or out."""
-    old_tokens = [t for s in old.segments for t in _TOKEN.findall(s)]
-    new_tokens = [(n, t) for n, s in enumerate(new.segments) for t in _TOKEN.findall(s)]
-    matcher = SequenceMatcher(None, [_norm(t) for t in old_tokens], [_norm(t) for _, t in new_tokens], autojunk=False)
+    """A block changed in place: its words compared (a row's cell by cell), the new block's segments cut where words went in or out."""
     pieces: list[list[tuple[Mark, str]]] = [[] for _ in new.segments]
     inserted = deleted = 0
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            for (n, token), before in zip(new_tokens[j1:j2], old_tokens[i1:i2], strict=True):
-                pieces[n] += _same(token, before)
-            continue
-        gone, added = "".join(old_tokens[i1:i2]), new_tokens[j1:j2]
-        gap = ""
-        if added and gone != gone.rstrip() and (last := added[-1][1]) != last.rstrip():  # the space after both stays unmarked
-            gone, gap, added = gone.rstrip(), last[len(last.rstrip()) :], [*added[:-1], (added[-1][0], last.rstrip())]
-        if gone.strip():
-            where = new_tokens[j1][0] if j1 < len(new_tokens) else len(new.segments) - 1
-            pieces[where].append((Mark.DELETED, gone))
-            deleted += words(gone)
-        for n, token in added:
-            pieces[n].append((Mark.INSERTED if token.strip() else Mark.SAME, token))
-            inserted += words(token)
-        if gap:
-            pieces[added[-1][0]].append((Mark.SAME, gap))
+    before_cells, after_cells = _tokens(old), _tokens(new)
+    for cell in sorted(before_cells.keys() | after_cells.keys()):
+        old_tokens, new_tokens = before_cells.get(cell, []), after_cells.get(cell, [])
+        fallback = max((n for n, number in enumerate(new.cells) if number < cell), default=0)  # a cell emptied: the segment before it
+        matcher = SequenceMatcher(None, [_key(t) for _, t in old_tokens], [_key(t) for _, t in new_tokens], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                for (n, token), (_, before) in zip(new_tokens[j1:j2], old_tokens[i1:i2], strict=True):
+                    pieces[n] += _same(token, before)
+                continue
+            gone, added = "".join(t for _, t in old_tokens[i1:i2]), new_tokens[j1:j2]
+            gap = ""
+            if added and gone != gone.rstrip() and (last := added[-1][1]) != last.rstrip():  # the space after both stays unmarked
+                gone, gap, added = gone.rstrip(), last[len(last.rstrip()) :], [*added[:-1], (added[-1][0], last.rstrip())]
+            if gone.strip():
+                where = new_tokens[j1][0] if j1 < len(new_tokens) else new_tokens[-1][0] if new_tokens else fallback
+                pieces[where].append((Mark.DELETED, gone))
+                deleted += words(gone)
+            for n, token in added:
+                pieces[n].append((Mark.INSERTED if token.strip() else Mark.SAME, token))
+                inserted += words(token)
+            if gap:
+                pieces[added[-1][0]].append((Mark.SAME, gap))
     return Change(Kind.CHANGED, old_number, new_number, inserted, deleted, tuple(_merged(p) for p in pieces), new_number - 1)
 
 
@@ -165,7 +170,16 @@ def _same(token: str, before: str) -> list[tuple[Mark, str]]:
     return [(Mark.SAME, word), (Mark.INSERTED, token[len(word) :])] if token != word else [(Mark.SAME, word), (Mark.DELETED, before[len(before.rstrip()) :])]
 
 
-def _norm(token: str) -> str:
+def _tokens(block: Block) -> dict[int, list[tuple[int, str]]]:
+    """A block's words with the space after each, as (segment, token), by cell (a paragraph is all cell 0)."""
+    cells: dict[int, list[tuple[int, str]]] = {}
+    for n, segment in enumerate(block.segments):
+        cells.setdefault(block.cells[n] if block.cells else 0, []).extend((n, token) for token in _TOKEN.findall(segment))
+    return cells
+
+
+def _key(token: str) -> str:
+    """What a token compares as: its word (white space alone as one space)."""
     return token.strip() or " "
 
 

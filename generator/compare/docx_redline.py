@@ -64,7 +64,8 @@ def read(docx: bytes) -> WordDocument:
                 cells = [[s for p in cell.iter(_w("p")) for s in _slots(p)] for cell in row.iterchildren(_w("tc"))]
                 slots = [s for cell in cells for s in cell]
                 key = row_key(["".join(_slot_text(s) for s in cell) for cell in cells])
-                document.blocks.append(Block("tr", tuple(_slot_text(s) for s in slots), key))
+                numbers = tuple(number for number, cell in enumerate(cells) for _ in cell)
+                document.blocks.append(Block("tr", tuple(_slot_text(s) for s in slots), key, numbers))
                 document.elements.append(row)
                 document.slots.append(slots)
     return document

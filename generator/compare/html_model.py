@@ -37,11 +37,13 @@ class HtmlBlock:
     segments: list[str] = field(default_factory=list)
     cells: list[tuple[int, int]] = field(default_factory=list)
     cell_texts: list[list[str]] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    """A row's segments' cell numbers (text between cells counts with the cell before it)."""
 
     def block(self) -> Block:
         """The block as `diff.compare` takes it."""
         if self.tag == "tr":
-            return Block("tr", tuple(self.segments), row_key([" ".join(cell) for cell in self.cell_texts]))
+            return Block("tr", tuple(self.segments), row_key([" ".join(cell) for cell in self.cell_texts]), tuple(self.numbers))
         return Block("p", tuple(self.segments), paragraph_key(" ".join(self.segments)))
 
 
@@ -74,6 +76,7 @@ def read(source: str) -> list[HtmlBlock]:
             if current is not None and not text.startswith("<!--"):
                 current.spans.append(match.span())
                 current.segments.append(html.unescape(text))
+                current.numbers.append(max(len(current.cell_texts) - 1, 0))
                 if current.tag == "tr" and cell_start is not None:
                     current.cell_texts[-1].append(html.unescape(text))
             continue

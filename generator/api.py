@@ -38,6 +38,9 @@ memory); `edgar_problems` lints EDGAR text, HTML and submission folders, as `dea
 `check_consistency` checks a deal's own consistency (dates, prose figures, exhibit index, party
 names, certificate balances), as `dealdocs check DEAL.yaml` does.
 
+Drafts: `compare` compares two drafts of a deal (rendered folders or deal files) document by
+document and writes a Word redline, a PDF blackline and, asked, EDGAR files with `<R>` tags.
+
 Many deals: `discover` finds deal files, `run_batch` renders them in worker processes (each
 with a manifest, through `render_one`), `verify` compares a folder with its manifest.
 `new_deal` starts a deal folder from an example; `write_schemas` writes the deal file's JSON
@@ -49,6 +52,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.compare.comparison import Comparison, DocumentComparison
 from generator.deal.loading import Key, LoadedDeal, load_deal
 from generator.deal.models import BandsRule, CategoriesRule, Deal, DistinctRule, StatesRule, TableField, TableSpec, YearlyRule
 from generator.deal.placeholders import placeholders
@@ -106,6 +110,8 @@ __all__ = [  # noqa: RUF022  # grouped by pipeline stage, in the order the modul
     # output folders
     "render_deal", "new_deal", "assemble", "write_submission", "SubmissionDocument", "check_consistency",
     "discover", "deal_names", "render_one", "run_batch", "DealResult", "BatchInterrupted", "verify", "Change",
+    # drafts
+    "compare", "Comparison", "DocumentComparison",
 ]  # fmt: skip
 
 
@@ -243,3 +249,51 @@ def compare_tapes(loaded: LoadedDeal, old: Path, new: Path) -> TapeComparison:
     specs = [t.spec for t in (*before.tables, *after.tables)]
     attribution = Attribution(before.tape.loans, after.tape.loans, loans, specs, pool.groups)
     return TapeComparison(loans, figure_changes(printed_figures(loaded, before), printed_figures(loaded, after), attribution))
+def compare(
+    old: Path,
+    new: Path,
+    out: Path | None = None,
+    tape: Path | None = None,
+    old_tape: Path | None = None,
+    new_tape: Path | None = None,
+    revision_tags: bool = False,
+    templates: Path | None = None,
+) -> Comparison:
+    """Compare two drafts, each a rendered output folder or a deal file (rendered in memory), document by document.
+
+    For each document in both that changed: `DOCUMENT.redline.docx` (Word tracked changes, by the
+    deal's depositor, dated as the document), `DOCUMENT.blackline.pdf` and, with `revision_tags`,
+    the new draft's `DOCUMENT.htm` and `.txt` with EDGAR's `<R>` tags; written into `out` if given.
+
+    Args:
+        old: The earlier draft: a folder `render` wrote, or a deal file.
+        new: The later draft, likewise.
+        out: The folder to write the files into (created); None keeps them in memory (`DocumentComparison.outputs`).
+        tape: A loan tape for both deal files instead of theirs; `old_tape` and `new_tape` for one each.
+        old_tape: The old deal file's tape instead of its own.
+        new_tape: The new deal file's tape instead of its own.
+        revision_tags: Also make the new draft's EDGAR files with `<R>` tags.
+        templates: A folder of templates that override the built-in ones, for deal files.
+
+    Returns:
+        The comparison: identical drafts give one without changes (`Comparison.changed` false).
+
+    Raises:
+        DealdocsError: A draft is missing or cannot be read, or a deal file, its tape or templates have problems.
+    """
+    from generator.compare.comparison import compare_drafts
+    from generator.compare.drafts import read_draft
+    from generator.files import write_atomic
+
+    if out is not None and any(draft.is_dir() and draft.resolve() == out.resolve() for draft in (old, new)):
+        message = "the output folder is a draft's folder: its EDGAR files would be overwritten; name another --out folder"
+        raise DealdocsError([Problem(str(out), None, "--out", None, message)])
+    before = read_draft(old, old_tape or tape, templates, revision_tags)
+    after = read_draft(new, new_tape or tape, templates, revision_tags)
+    comparison = compare_drafts(before, after, revision_tags)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for document in comparison.documents:
+            for name, content in sorted(document.outputs.items()):
+                write_atomic(out / name, content)
+    return comparison

@@ -158,12 +158,23 @@ TABLE_WIDTH = 132
 """Lines between <TABLE> and </TABLE> may be this wide (the Filer Manual's limit for tables)."""
 
 
+REVISION_TAG = re.compile(r"</?R>")
+"""EDGAR's redline tags, marking revised material in an amendment (Securities Act Rule 472(a), Regulation S-T Rule 310)."""
+
+
+def _paired(line: str) -> bool:
+    """Whether a line's <R> and </R> alternate, starting with <R> and ending with </R>."""
+    tags = REVISION_TAG.findall(line)
+    return tags == ["<R>", "</R>"] * (len(tags) // 2)
+
+
 def violations(text: str) -> list[tuple[int, str, str, str]]:
     """Every line of EDGAR text that breaks a rule, as (line number, rule, line, message).
 
     The rules: printable ASCII, no tabs, 80 columns (132 inside <TABLE>), `<PAGE>` alone on its
-    line between two pages, none of EDGAR's submission markup (`</TEXT>`, `<TYPE>`...).
-    `finalize` and the `dealdocs check` linter both apply them.
+    line between two pages, none of EDGAR's submission markup (`</TEXT>`, `<TYPE>`...), and
+    EDGAR's redline tags `<R>`...`</R>` in pairs that open and close on one line (not counted
+    in its width). `finalize` and the `dealdocs check` linter both apply them.
     """
     found: list[tuple[int, str, str, str]] = []
     lines_ = text.splitlines()
@@ -176,8 +187,11 @@ def violations(text: str) -> list[tuple[int, str, str, str]]:
             found.append((number, "tab", line, "tab in EDGAR text"))
         elif not _PRINTABLE.fullmatch(line):
             found.append((number, "ascii", line, "character outside printable ASCII"))
-        if len(line) > width:
-            found.append((number, "width", line, f"line longer than {width} characters ({len(line)})"))
+        shown = REVISION_TAG.sub("", line)
+        if len(shown) > width:
+            found.append((number, "width", line, f"line longer than {width} characters ({len(shown)})"))
+        if not _paired(line):
+            found.append((number, "revision-tag", line, "<R> and </R> (EDGAR's redline tags) must pair up, unnested, within one line"))
         if SUBMISSION_MARKUP.search(line):
             found.append((number, "submission-markup", line, SUBMISSION_MESSAGE))
         if PAGE in line.upper() and line != PAGE:

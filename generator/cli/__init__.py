@@ -75,7 +75,7 @@ class _Boundary(TyperGroup):
 
 # Metavars of the commands' own options and arguments (those of the shared ones are set where they are defined).
 _METAVARS = {"out": "DIR", "jobs": "N", "source": "DIR", "folder": "FOLDER", "paths": "PATH...", "format": "json|csv|xlsx"}
-_COMMAND_METAVARS = {("strats", "out"): "FILE", ("compare-tapes", "out"): "FILE"}
+_COMMAND_METAVARS = {("strats", "out"): "FILE", ("compare-tapes", "out"): "FILE", ("compare", "format"): "table|json"}
 
 
 def _plain_metavars(name: str, command: Any) -> None:
@@ -565,6 +565,49 @@ def verify(
         raise typer.Exit(ExitCode.FAILED_ITEMS)
     signed = " (signed by your key)" if key is not None else ""
     typer.echo(f"{folder}: every input and output matches its manifest{signed}")
+
+
+class CompareFormat(StrEnum):
+    """What `dealdocs compare --format` prints."""
+
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def compare(
+    old: Annotated[Path, typer.Argument(metavar="OLD", help="The earlier draft: a folder render wrote, or a deal file.", show_default=False)],
+    new: Annotated[Path, typer.Argument(metavar="NEW", help="The later draft, likewise.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the redlines and blacklines.")] = Path("compare"),
+    tape: Annotated[Path | None, typer.Option("--tape", metavar="FILE", help="Loan tape for both deal files.", show_default=False)] = None,
+    old_tape: Annotated[Path | None, typer.Option("--old-tape", metavar="FILE", help="Loan tape for the old deal file.", show_default=False)] = None,
+    new_tape: Annotated[Path | None, typer.Option("--new-tape", metavar="FILE", help="Loan tape for the new deal file.", show_default=False)] = None,
+    revision_tags: Annotated[
+        bool, typer.Option("--edgar-revision-tags", help="Also write the new draft's DOCUMENT.htm and .txt with EDGAR's <R> tags on what changed.")
+    ] = False,
+    templates: TemplatesOpt = None,
+    format: Annotated[CompareFormat, typer.Option("--format", "-f", help="What to print: tables, or JSON for scripts.")] = CompareFormat.table,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when the drafts differ (as git diff --exit-code).")] = False,
+) -> None:
+    """Compare two drafts document by document: OUT/DOCUMENT.redline.docx (Word tracked changes) and .blackline.pdf for each that changed."""
+    from rich.console import Console
+
+    from generator.api import compare as compare_drafts
+    from generator.compare.report import print_tables, to_json
+
+    with _tape_warnings():
+        comparison = compare_drafts(old, new, out, tape, old_tape, new_tape, revision_tags, templates)
+    if format is CompareFormat.json:
+        sys.stdout.write(to_json(comparison))
+    else:
+        print_tables(comparison, Console(highlight=False, soft_wrap=True))
+        for document in comparison.documents:
+            for name in sorted(document.outputs):
+                typer.echo(f"wrote {out / name}")
+        for note in comparison.notes:
+            typer.echo(f"note: {note}", err=True)
+    if exit_code and comparison.changed:
+        raise typer.Exit(ExitCode.FAILED_ITEMS)
 
 
 @app.command()

@@ -3,7 +3,7 @@
 EDGAR ASCII (`text_problems`) uses `edgar.violations`, the very rules `render` applies to its
 text. EDGAR HTML (`html_problems`) follows the Filer Manual, Vol. II, ch. 5: HTML 3.2 elements
 only (no thead/tbody/tfoot/col/colgroup, no script, style, link, form, object, embed, iframe,
-ins, del, s, q ...), no nested tables, styles only in `style` attributes, of the properties
+ins, del, s, q ...; EDGAR's `<R>` redline tag is accepted), no nested tables, styles only in `style` attributes, of the properties
 dealdocs uses and never with `url()` or any function but `rgb()`, only the attributes HTML 3.2
 needs, no event attributes, links only within the submission or to www.sec.gov/Archives, images
 only .jpg/.gif files of the submission, ASCII bytes with character references for the rest. The
@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 ALLOWED = frozenset(
     "a address b big blockquote body br caption center cite code dd dfn dir div dl dt em font "
     "h1 h2 h3 h4 h5 h6 head hr html i img kbd li menu ol p pre samp small strike strong sub sup "
-    "table td th title tr tt u ul var".split()
+    "table td th title tr tt u ul var r".split()
 )
-"""The HTML 3.2 elements EDGAR recognises (Filer Manual, Vol. II, 5.2.2)."""
+"""The HTML 3.2 elements EDGAR recognises (Filer Manual, Vol. II, 5.2.2), and `<R>`, EDGAR's redline tag marking revised material."""
 
 TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "col", "colgroup"})
 ATTRIBUTES = frozenset(

@@ -80,7 +80,7 @@ def render_pdf(
     env = environment(search_path)
 
     def write() -> bytes:
-        with _source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
+        with source_date(document.dated(loaded)):  # fontTools stamps font subsets with this, not with now
             html_document = weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher)
             for css in _styles(html_document.etree_element):
                 fetcher.check_imports(css, templates_dir().as_uri() + "/")
@@ -104,7 +104,7 @@ def superscript_footnote(number: int) -> Markup:
 
 
 @contextmanager
-def _source_date(day: date) -> Iterator[None]:
+def source_date(day: date) -> Iterator[None]:
     """SOURCE_DATE_EPOCH set to `day` for the duration: the reproducible-builds convention tools honour."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))

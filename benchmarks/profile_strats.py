@@ -34,7 +34,7 @@ def main() -> None:
     import polars as pl
 
     from generator.api import PoolAnalysis, labelled, load_deal, resolve_tables, summarize, tape_path, term_sheet_of, to_json
-    from generator.pool import tape  # its inner steps, timed one by one (--stages)
+    from generator.pool import derived, parsing, reading, row_checks, tape  # their inner steps, timed one by one (--stages)
     from generator.pool.groups import grouped_tables
     from generator.pool.pool_data import pool_data
 
@@ -53,20 +53,20 @@ def main() -> None:
         ts = term_sheet_of(loaded)
         pool, cut_off, path = ts.pool, ts.cut_off_date, tape_path(loaded)
         if args.stages:
-            frame, rows, _ = timed("  read_raw: pl.read_csv (all text), with _lines_in", lambda path=path: tape._read_frame(path, None, "%Y-%m-%d", set()))
-            timed("  read_raw: _lines_in (newline count)", lambda path=path: tape._lines_in(path))
+            frame, rows, _ = timed("  read_raw: pl.read_csv (all text), with _lines_in", lambda path=path: reading._read_frame(path, None, "%Y-%m-%d", set()))
+            timed("  read_raw: _lines_in (newline count)", lambda path=path: reading._lines_in(path))
             mapping = {f: h for f, h in pool.headers().items() if h is not None}
-            edged = timed("  read_raw: _edged (which columns have edge whitespace)", lambda frame=frame, mapping=mapping: tape._edged(frame, mapping.values()))
+            edged = timed("  read_raw: _edged (edge whitespace)", lambda frame=frame, mapping=mapping: reading._edged(frame, mapping.values()))
             timed("  read_raw: strip those, blanks to null", lambda frame=frame, rows=rows, mapping=mapping, edged=edged: frame.select(
-                rows.alias("_row"), *(tape._trimmed(pl.col(h), e).alias(f) for (f, h), e in zip(mapping.items(), edged, strict=True))
+                rows.alias("_row"), *(reading._trimmed(pl.col(h), e).alias(f) for (f, h), e in zip(mapping.items(), edged, strict=True))
             ))
         raw = timed("read_raw (total)", lambda path=path, pool=pool: tape.read_raw(path, pool))
         if args.stages:
-            parsed = timed("  validate: _parse", lambda raw=raw, pool=pool: tape._parse(raw, pool))
-            loans = timed("  validate: _derive", lambda parsed=parsed, pool=pool, cut_off=cut_off: tape._derive(parsed, pool, cut_off))
+            parsed = timed("  validate: _parse", lambda raw=raw, pool=pool: parsing.parse(raw, pool))
+            loans = timed("  validate: _derive", lambda parsed=parsed, pool=pool, cut_off=cut_off: derived.derive(parsed, pool, cut_off))
             first = timed("  validate: _first_row over(loan_number)", lambda raw=raw: raw.select(_first_row=pl.col("_row").min().over("loan_number")))
             work = timed("  validate: concat + rechunk", lambda raw=raw, loans=loans, first=first: pl.concat(
-                [raw.drop("_row").rename(tape._raw), loans, first], how="horizontal"
+                [raw.drop("_row").rename(row_checks.raw_name), loans, first], how="horizontal"
             ).rechunk())
             rules = tape._rules(raw, pool, cut_off)
             timed(f"  validate: count {len(rules)} rules (one select)", lambda work=work, rules=rules: work.select(

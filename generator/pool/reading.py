@@ -18,6 +18,7 @@ from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, TapeError
 from generator.fields import DATE_MAX, DATE_MIN, Kind
 from generator.pool.file_faults import csv_record_problems, cut_off_last_record, format_problem
+from generator.pool.parsing import native_name, proven
 
 if TYPE_CHECKING:
     import polars as pl
@@ -234,9 +235,12 @@ ColumnProblem = Callable[[str, str, str], Problem]
 """Builds the problem for a deal-file column mapping: (field, header, message) -> Problem."""
 
 
-def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None) -> pl.DataFrame:
+def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None) -> tuple[pl.DataFrame, frozenset[str]]:
     """The tape's mapped columns under canonical names, as text, with a `_row` column; blank rows are skipped.
 
+    Also returns the fields whose every cell the grammar accepts as it stands (`parsing.proven`):
+    those need no stripping, and their parse no verdict. Only the other columns are
+    scanned for edge spaces and tabs (stripped where found), and blank text made null.
     `column_problem` places a problem with the mapping at the deal file's line (see
     `analysis.check_tape`); without it the problem is reported at the tape's header.
     """
@@ -271,7 +275,10 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
         raise TapeError(missing)
     if read.lines is not None and frame.height and (cut := cut_off_last_record(path, frame, read.lines)):
         raise TapeError([cut])
-    text = {field: _trimmed(pl.col(header), edged) for (field, header), edged in zip(mapping.items(), _edged(frame, mapping.values()), strict=True)}
+    good = proven(frame, mapping, pool)
+    rest = {field: header for field, header in mapping.items() if field not in good}
+    edges = dict(zip(rest, _edged(frame, rest.values()), strict=True))
+    text = {field: pl.col(header) if field in good else _trimmed(pl.col(header), edges[field]) for field, header in mapping.items()}
     extra = []
     if "zip" in mapping and mapping["zip"] in read.integers:  # a number lost its leading zeros: 4068 is 04068
         short = text["zip"].str.contains(r"^[0-9]{1,4}$")
@@ -280,13 +287,10 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
     native = dict(read.native)
     extra += [pl.lit(native[header]).alias(native_name(field)) for field, header in mapping.items() if header in native]
     raw = frame.select(rows.alias("_row"), *(expr.alias(field) for field, expr in text.items()), *extra)
+    if any(raw[field].null_count() == 0 for field in mapping):  # a column without blanks: no blank row
+        return raw, good
     blank = pl.all_horizontal(pl.col(list(mapping)).is_null())
-    return raw.filter(~blank) if raw.select(blank.any()).item() else raw  # filtering copies every column: only when needed
-
-
-def native_name(field: str) -> str:
-    """The name of a date field's dates read from date cells (XLSX, Parquet) beside its text: '_native_origination_date'."""
-    return f"_native_{field}"
+    return (raw.filter(~blank) if raw.select(blank.any()).item() else raw), good  # filtering copies every column: only when needed
 
 
 def _edged(frame: pl.DataFrame, headers: Iterable[str]) -> tuple[bool, ...]:

@@ -10,6 +10,7 @@ from generator.deal.models import Pool
 from generator.errors import Severity
 from generator.pool.derived import LTV_CAP, month_index
 from generator.pool.exact import INT64_MAX
+from generator.pool.parsing import raw_name
 from generator.pool.ranges import outside, range_of, span
 
 if TYPE_CHECKING:
@@ -148,11 +149,3 @@ def _modern_checks(cols: set[str]) -> list[Check]:
                            pl.lit(ARM_PART), blank)  # fmt: skip
         checks.append(Rule(W, arms[0], pl.any_horizontal(given) & ~pl.all_horizontal(given), reason, rule))
     return checks
-
-
-def raw_name(field: str) -> str:
-    """The name of a field's tape text beside the parsed loans: '_raw_fico'.
-
-    It starts with '_', which no field's name does (a custom field may be called 'raw_balance').
-    """
-    return f"_raw_{field}"

@@ -20,10 +20,10 @@ from generator.fields import Kind, LoanField
 from generator.pool import cells
 from generator.pool.derived import derive
 from generator.pool.file_faults import SHOWN_PROBLEMS
-from generator.pool.parsing import CONTROL, bad_value_reason, fields_of, parse, unparseable_reason
+from generator.pool.parsing import CONTROL, bad_value_reason, fields_of, native_name, parse, raw_name, unparseable_reason
 from generator.pool.ranges import outside
-from generator.pool.reading import ColumnProblem, native_name, read_raw
-from generator.pool.row_checks import Rule, checks, raw_name
+from generator.pool.reading import ColumnProblem, read_raw
+from generator.pool.row_checks import Rule, checks
 
 if TYPE_CHECKING:
     import polars as pl
@@ -103,8 +103,11 @@ def _missing(field: str, spec: LoanField) -> str:
     return f"missing value: fill it in on the tape, or declare {instead} on custom field {field} in the deal file"
 
 
-def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
-    """Every rule as (severity, field reported, condition true on a bad row, reason) over the raw (`raw_name`) and loan columns."""
+def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date, unique: bool) -> list[Rule]:
+    """Every rule as (severity, field reported, condition true on a bad row, reason) over the raw (`raw_name`) and loan columns.
+
+    The duplicate-loan rule needs the `_first_row` column, unless the loan numbers are `unique`.
+    """
     import polars as pl
 
     rules: list[Rule] = []
@@ -132,9 +135,10 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
         field = field if field in fields else "original_balance"
         name, shown = (check.rule, check.value) if isinstance(check, Rule) else (None, None)
         rules.append(Rule(severity, field, condition, reason, name, shown))
-    first = pl.col("_first_row")  # computed over the whole tape before any filter
-    duplicate = pl.col(raw_name("loan_number")).is_not_null() & (pl.col("_row") != first)
-    rules.append(Rule(Severity.ERROR, "loan_number", duplicate, pl.format("duplicate loan number (first on row {})", first), "duplicate loan number"))
+    if not unique:
+        first = pl.col("_first_row")  # computed over the whole tape before any filter
+        duplicate = pl.col(raw_name("loan_number")).is_not_null() & (pl.col("_row") != first)
+        rules.append(Rule(Severity.ERROR, "loan_number", duplicate, pl.format("duplicate loan number (first on row {})", first), "duplicate loan number"))
     if "_zip_given" in raw.columns:
         padded = pl.format("ZIP stored as a number without its leading zeros: read as {}", pl.col(raw_name("zip")))
         given = pl.col(raw_name("_zip_given"))
@@ -151,21 +155,26 @@ def _rules(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> list[Rule]:
     return rules
 
 
-def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date, known_good: frozenset[str] = frozenset()) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse and check every row; returns the canonical loans and a frame of problems, ordered by row.
 
-    All rules are first counted in one parallel pass; only rules that some row breaks are
-    filtered for, so a clean million-loan tape costs one scan. The side-by-side frame of text
-    and values is rechunked once: its columns' chunks do not line up, and polars would
-    otherwise realign them on every query (a fifth of a second each on a million loans).
+    `known_good` are the fields `read_raw` proved (their parse skips the verdict). All rules
+    are first counted in one parallel pass; only rules that some row breaks are filtered
+    for, so a clean million-loan tape costs one scan. The duplicate search runs only when
+    some loan number repeats. Before the filters, the side-by-side frame of text and values
+    is rechunked once: its columns' chunks do not line up, and polars would otherwise
+    realign them on every query (a fifth of a second each on a million loans).
     """
     import polars as pl
 
-    loans = derive(parse(raw, pool), pool, cut_off)
-    first_row = raw.select(_first_row=pl.col("_row").min().over("loan_number"))  # over the whole tape, before any filter
-    work = pl.concat([raw.drop("_row").rename(raw_name), loans, first_row], how="horizontal").rechunk()
-    rules = _rules(raw, pool, cut_off)
+    loans = derive(parse(raw, pool, known_good), pool, cut_off)
+    unique = raw["loan_number"].n_unique() == raw.height
+    first_row = [] if unique else [raw.select(_first_row=pl.col("_row").min().over("loan_number"))]  # over the whole tape, before any filter
+    work = pl.concat([raw.drop("_row").rename(raw_name), loans, *first_row], how="horizontal")
+    rules = _rules(raw, pool, cut_off, unique)
     counts = work.select(cond.fill_null(False).sum().alias(str(i)) for i, (_, _, cond, _) in enumerate(rules)).row(0)
+    if any(counts):
+        work = work.rechunk()
     headers = pool.headers()
     frames = [
         work.filter(rule[2].fill_null(False)).select(
@@ -204,8 +213,8 @@ def load_tape(path: Path, pool: Pool, cut_off: dt.date, column_problem: ColumnPr
     Raises:
         DealdocsError: The file cannot be read as its format, lacks mapped columns or has no loans.
     """
-    raw = read_raw(path, pool, column_problem)
+    raw, known_good = read_raw(path, pool, column_problem)
     if raw.height == 0:  # validate, render and strats agree: a pool needs loans
         raise TapeError([Problem(str(path), None, None, None, "the tape has no loans (only a header)")])
-    loans, problems = validate(raw, pool, cut_off)
+    loans, problems = validate(raw, pool, cut_off, known_good)
     return TapeReport(path, loans, problems)

@@ -35,6 +35,7 @@ DEAL = ROOT / "benchmarks" / "data" / "synth-1m" / "deal.yaml"
 JUMBO = ROOT / "benchmarks" / "data" / "synth-1m-pj" / "deal.yaml"
 SMALL = ROOT / "benchmarks" / "data" / "synth-5k" / "deal.yaml"
 STRATS = "`dealdocs strats`, 7-table CMSI set (1M loans)"
+BEFORE = "`dealdocs strats`, 7-table CMSI set (1M loans), the code before (--before)"
 JUMBO_SET = "`dealdocs strats`, prime-jumbo set (1M loans, 2 groups, 16 tables x 7 columns, cross-tab, pool data)"
 LENIENT = "DuckDB lenient: read CSV (DECIMAL casts) + 7 group-bys"
 STRICT = "DuckDB strict: dealdocs' validation, then the 7 tables in exact integers"
@@ -42,8 +43,8 @@ SMALL_STRATS = "`dealdocs strats` on 5,000 loans (7-table set, start-up included
 SMALL_LENIENT = "DuckDB lenient on the same 5,000 loans (start-up included)"
 START_UP = "`dealdocs strats` on the 875-loan example (start-up, imports)"
 TEXT_READ = "polars alone: the 1M-loan CSV read as text (no parse, no check)"
-DEALDOCS = sys.executable  # `python -m generator.cli` of this checkout (PYTHONPATH set in main), not whichever dealdocs is installed
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+DEALDOCS = sys.executable  # `python -m generator.cli` of this checkout (PYTHONPATH set in measure), not whichever dealdocs is installed
+sys.path.insert(0, str(ROOT))  # the SQL is built with this checkout's grammar and deal models
 
 
 TIME = Path("/usr/bin/time")
@@ -59,11 +60,12 @@ RUSAGE = (
 )
 
 
-def measure(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident megabytes of one run (under /usr/bin/time -v, else getrusage)."""
+def measure(args: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and peak resident megabytes of one run (under /usr/bin/time -v, else getrusage), from checkout `cwd`."""
     wrapper = [str(TIME), "-v"] if TIME.is_file() else [sys.executable, "-c", RUSAGE]
     start = time.perf_counter()
-    done = subprocess.run([*wrapper, *args], capture_output=True, text=True, check=False, cwd=ROOT)  # `-m` puts the cwd first on sys.path
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(cwd), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([*wrapper, *args], capture_output=True, text=True, check=False, cwd=cwd, env=env)  # `-m` puts the cwd first on sys.path
     wall = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
@@ -296,6 +298,7 @@ def main() -> None:
     parser.add_argument("--jumbo", type=Path, default=JUMBO, help="the prime-jumbo deal (skipped when absent)")
     parser.add_argument("--small", type=Path, default=SMALL, help="the 5,000-loan deal (skipped when absent)")
     parser.add_argument("--only-side-by-side", action="store_true", help="skip validate, render and --help")
+    parser.add_argument("--before", type=Path, help="a checkout of earlier code (`git archive REV | tar -x -C DIR`): its 7-table strats runs side by side")
     args = parser.parse_args()
     args.deal, args.jumbo, args.small = args.deal.resolve(), args.jumbo.resolve(), args.small.resolve()  # commands run from the checkout
     if not args.deal.is_file():
@@ -316,6 +319,9 @@ def main() -> None:
         LENIENT: lambda: measure_duckdb(lenient),
         STRICT: lambda: measure_duckdb(strict),
     }
+    if args.before:
+        before = args.before.resolve()
+        side[BEFORE] = lambda: measure(strats(args.deal, "b.json"), cwd=before)
     if args.jumbo.is_file():
         side[JUMBO_SET] = lambda: measure(strats(args.jumbo, "pj.json"))
     if args.small.is_file():
@@ -342,6 +348,8 @@ def main() -> None:
     print("\n| ratio | median / median | median of per-round ratios | target |\n|---|---|---|---|")
     print(ratio("7-table set / strict DuckDB", walls[STRATS], walls[STRICT], 0.75))
     print(ratio("7-table set / lenient DuckDB", walls[STRATS], walls[LENIENT], 2.0))
+    if BEFORE in walls:
+        print(ratio("7-table set / the same on the code before", walls[STRATS], walls[BEFORE], 1.0))
     if JUMBO_SET in walls:
         print(ratio("prime-jumbo set / 7-table set", walls[JUMBO_SET], walls[STRATS], 2.0))
     if SMALL_STRATS in walls:

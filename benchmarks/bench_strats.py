@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 DEAL = ROOT / "benchmarks" / "data" / "synth-1m" / "deal.yaml"
@@ -55,13 +56,26 @@ RUSAGE = (
     "done = subprocess.run(sys.argv[1:], capture_output=True); "
     "wall = time.perf_counter() - start; "
     "sys.stderr.write(done.stderr.decode(errors='replace')[-2000:]); "
-    "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "use = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(wall, use.ru_maxrss, use.ru_utime + use.ru_stime, file=sys.stderr); "
     "sys.exit(done.returncode)"
 )
 
 
-def measure(args: list[str], cwd: Path = ROOT) -> tuple[float, float]:
-    """Wall seconds and peak resident megabytes of one run (under /usr/bin/time -v, else getrusage), from checkout `cwd`."""
+class Run(NamedTuple):
+    """One run of a command: wall seconds, peak resident megabytes, CPU seconds (user + system, all threads)."""
+
+    wall: float
+    peak: float
+    cpu: float
+
+
+def measure(args: list[str], cwd: Path = ROOT) -> Run:
+    """One run from checkout `cwd`, under /usr/bin/time -v (else getrusage).
+
+    The CPU seconds say more than the wall time on a loaded machine, where a command's wall
+    time is mostly its share of the cores.
+    """
     wrapper = [str(TIME), "-v"] if TIME.is_file() else [sys.executable, "-c", RUSAGE]
     start = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(cwd), os.environ.get("PYTHONPATH")]))}
@@ -70,11 +84,17 @@ def measure(args: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     if done.returncode:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     if TIME.is_file():
-        peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
+
+        def field(label: str) -> float:
+            found = re.search(rf"{re.escape(label)}: ([0-9.]+)", done.stderr)
+            assert found, f"/usr/bin/time printed no {label}"
+            return float(found.group(1))
+
+        peak_kb, cpu = field("Maximum resident set size (kbytes)"), field("User time (seconds)") + field("System time (seconds)")
     else:  # the wrapper's own timing leaves out its interpreter's start-up
-        wall_text, peak_text = done.stderr.split()[-2:]
-        wall, peak_kb = float(wall_text), int(peak_text)  # ru_maxrss is in kilobytes on Linux
-    return wall, peak_kb / 1024
+        wall_text, peak_text, cpu_text = done.stderr.split()[-3:]
+        wall, peak_kb, cpu = float(wall_text), int(peak_text), float(cpu_text)  # ru_maxrss is in kilobytes on Linux
+    return Run(wall, peak_kb / 1024, cpu)
 
 
 def busy_cpus(seconds: float = 1.0) -> float:
@@ -264,7 +284,7 @@ def duckdb_strict_sql(deal: Path) -> list[str]:
 DUCKDB = "import duckdb, json, sys; con = duckdb.connect(); [con.sql(q) if q.startswith('CREATE') else con.sql(q).fetchall() for q in json.load(sys.stdin)]"
 
 
-def measure_duckdb(queries: list[str]) -> tuple[float, float]:
+def measure_duckdb(queries: list[str]) -> Run:
     """DuckDB's run of the queries in a fresh interpreter (importing duckdb included, as dealdocs' imports are)."""
     import json
 
@@ -277,18 +297,19 @@ def measure_duckdb(queries: list[str]) -> tuple[float, float]:
         os.unlink(handle.name)
 
 
-def ratio(name: str, top: list[float], bottom: list[float], target: float) -> str:
-    """Median over median, and the median of the per-round ratios (each round ran both one after the other)."""
-    rounds = statistics.median(t / b for t, b in zip(top, bottom, strict=True))
-    verdict = "met" if rounds <= target else "NOT met"
-    return f"| {name} | {statistics.median(top) / statistics.median(bottom):.2f}x | {rounds:.2f}x | <= {target}x: {verdict} |"
+def ratio(name: str, top: list[Run], bottom: list[Run], target: float) -> str:
+    """Median over median, the median of the per-round ratios (each round ran both one after the other), and the CPU's."""
+    walls = statistics.median(t.wall / b.wall for t, b in zip(top, bottom, strict=True))
+    cpus = statistics.median(t.cpu for t in top) / statistics.median(b.cpu for b in bottom)
+    verdict = "met" if walls <= target else "NOT met"
+    median = statistics.median(t.wall for t in top) / statistics.median(b.wall for b in bottom)
+    return f"| {name} | {median:.2f}x | {walls:.2f}x | {cpus:.2f}x | <= {target}x: {verdict} |"
 
 
-def row(name: str, runs: list[tuple[float, float]]) -> str:
-    """One command's line of the table: min and median wall, the largest peak."""
-    walls = [w for w, _ in runs]
-    peak = max(p for _, p in runs)
-    return f"| {name} | {min(walls):.2f} s | {statistics.median(walls):.2f} s | {peak:,.0f} MB |"
+def row(name: str, runs: list[Run]) -> str:
+    """One command's line of the table: min and median wall, median CPU, the largest peak."""
+    walls, cpu = [r.wall for r in runs], statistics.median(r.cpu for r in runs)
+    return f"| {name} | {min(walls):.2f} s | {statistics.median(walls):.2f} s | {cpu:.2f} s | {max(r.peak for r in runs):,.0f} MB |"
 
 
 def main() -> None:
@@ -316,7 +337,7 @@ def main() -> None:
     }
     print(f"{os.cpu_count()} CPUs, {busy_cpus():.2f} busy with other work before the runs, load average {os.getloadavg()[0]:.2f}")
     lenient, strict = duckdb_sql(args.deal), duckdb_strict_sql(args.deal)
-    side: dict[str, Callable[[], tuple[float, float]]] = {
+    side: dict[str, Callable[[], Run]] = {
         STRATS: lambda: measure(strats(args.deal, "s.json")),
         LENIENT: lambda: measure_duckdb(lenient),
         STRICT: lambda: measure_duckdb(strict),
@@ -333,12 +354,12 @@ def main() -> None:
     # what no strats can go below: its start-up (the 875-loan example) and polars reading the CSV as text
     side[START_UP] = lambda: measure(strats(ROOT / "examples" / "cmsi-2003-1" / "deal.yaml", "e.json"))
     side[TEXT_READ] = lambda: measure([sys.executable, "-c", f"import polars; polars.read_csv({str(tape_of(args.deal))!r}, infer_schema=False)"])
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in side}
+    runs: dict[str, list[Run]] = {name: [] for name in side}
     for _ in range(args.runs):  # interleaved: load on the machine hits all commands alike
         for name, run in side.items():
             runs[name].append(run())
-    print("| command | min wall | median wall | peak RSS |")
-    print("|---|---|---|---|")
+    print("| command | min wall | median wall | median CPU | peak RSS |")
+    print("|---|---|---|---|---|")
     for name, measured in runs.items():
         print(row(name, measured), flush=True)
     if not args.only_side_by_side:
@@ -346,19 +367,18 @@ def main() -> None:
             print(row(name, [measure(cmd) for _ in range(args.runs)]), flush=True)
         print(row("`dealdocs --help`", [measure([DEALDOCS, "-m", "generator.cli", "--help"]) for _ in range(10)]))
     shutil.rmtree(out)
-    walls = {name: [w for w, _ in measured] for name, measured in runs.items()}
-    print("\n| ratio | median / median | median of per-round ratios | target |\n|---|---|---|---|")
-    print(ratio("7-table set / strict DuckDB", walls[STRATS], walls[STRICT], 0.75))
-    print(ratio("7-table set / lenient DuckDB", walls[STRATS], walls[LENIENT], 2.0))
-    if BEFORE in walls:
-        print(ratio("7-table set / the same on the code before", walls[STRATS], walls[BEFORE], 1.0))
-    if JUMBO_SET in walls:
-        print(ratio("prime-jumbo set / 7-table set", walls[JUMBO_SET], walls[STRATS], 2.0))
-    if SMALL_STRATS in walls:
-        print(ratio("5,000 loans end to end / lenient DuckDB on them", walls[SMALL_STRATS], walls[SMALL_LENIENT], 2.5))
-    floor = [a + b for a, b in zip(walls[START_UP], walls[TEXT_READ], strict=True)]
-    print(ratio("floor (start-up + text read) / lenient DuckDB", floor, walls[LENIENT], 2.0))
-    peak = max(p for _, p in runs[STRATS])
+    print("\n| ratio | median / median | median of per-round ratios | CPU: median / median | target (per-round wall) |\n|---|---|---|---|---|")
+    print(ratio("7-table set / strict DuckDB", runs[STRATS], runs[STRICT], 0.75))
+    print(ratio("7-table set / lenient DuckDB", runs[STRATS], runs[LENIENT], 2.0))
+    if BEFORE in runs:
+        print(ratio("7-table set / the same on the code before", runs[STRATS], runs[BEFORE], 1.0))
+    if JUMBO_SET in runs:
+        print(ratio("prime-jumbo set / 7-table set", runs[JUMBO_SET], runs[STRATS], 2.0))
+    if SMALL_STRATS in runs:
+        print(ratio("5,000 loans end to end / lenient DuckDB on them", runs[SMALL_STRATS], runs[SMALL_LENIENT], 2.5))
+    floor = [Run(a.wall + b.wall, max(a.peak, b.peak), a.cpu + b.cpu) for a, b in zip(runs[START_UP], runs[TEXT_READ], strict=True)]
+    print(ratio("floor (start-up + text read) / lenient DuckDB", floor, runs[LENIENT], 2.0))
+    peak = max(r.peak for r in runs[STRATS])
     print(f"\npeak RSS of the 7-table set: {peak:,.0f} MB (target < 1,200 MB: {'met' if peak < 1200 else 'NOT met'})")
     print(f"{busy_cpus():.2f} CPUs busy with other work after the runs, load average {os.getloadavg()[0]:.2f} (anything above ~0.1 slows the figures)")
 

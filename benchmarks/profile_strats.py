@@ -97,7 +97,7 @@ def _inner_steps(timed: Callable[[str, Callable[[], Any]], Any], pool: Any, cut_
     raw, good = reading.read_raw(path, pool)
     parsed = timed("  validate: parse (proven columns: conversion only)", lambda: parsing.parse(raw, pool, good))
     loans = timed("  validate: derive", lambda: derived.derive(parsed, pool, cut_off))
-    unique = timed("  validate: loan numbers unique? (ascending, else n_unique)", lambda: tape._unique(raw["loan_number"]))
+    unique = timed("  validate: loan numbers unique? (their hashes, else counted)", lambda: tape._unique(raw["loan_number"]))
     first = [] if unique else [timed("  validate: first row of each loan number", lambda: raw.select(_first_row=pl.col("_row").min().over("loan_number")))]
     work = timed("  validate: text and values side by side", lambda: pl.concat([raw.drop("_row").rename(parsing.raw_name), loans, *first], how="horizontal"))
     rules = tape._rules(raw, pool, cut_off, unique)

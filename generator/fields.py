@@ -8,7 +8,7 @@ stratification table can band or group it, and a one-line description.
 
 Everything else reads it: the deal file's `Columns` model and its `TableField` enum
 (`generator.deal.models`, and so the JSON Schema), the tape parser and its row checks
-(`generator.pool.tape`), the tables' scales and field rules (`generator.pool.strats`).
+(`generator.pool.parsing`, `generator.pool.row_checks`), the tables' scales and field rules (`generator.pool.strats`).
 
 To add a field, add one `LoanField` to `REGISTRY`, where it should sit in the deal file's
 `columns:` (problems on a row are listed in this order). A tape field then has a
@@ -16,7 +16,7 @@ To add a field, add one `LoanField` to `REGISTRY`, where it should sit in the de
 `band` or `group` is set, can be a table's field; run `dealdocs schema` to update
 `schemas/deal.schema.json`. What the registry cannot say is left to code naming the field:
 a check comparing two fields (and its message), a derived field's formula
-(`tape._derive`), a coded field's categories (`models.Codes`).
+(`derived.derive`), a coded field's categories (`models.Codes`).
 
 Importing this module is cheap (no polars): the deal-file models import it.
 """
@@ -104,7 +104,7 @@ class LoanField:
     kind: Kind
     description: str
     required: bool = False  # the deal file must map a tape column to it (tape fields only)
-    derived: bool = False  # computed by the tape reader (`tape._derive`), never read from the tape
+    derived: bool = False  # computed by the tape reader (`derived.derive`), never read from the tape
     band: bool = False  # a table can band it (numeric fields)
     group: bool = False  # a table can group it: categories, years (dates), states
     plausible: Range | None = None  # outside it a value is an error (a date: DATE_MIN to DATE_MAX unless set)

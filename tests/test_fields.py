@@ -16,7 +16,7 @@ from generator import fields as loan_fields
 from generator.api import Severity, load_deal, load_tape
 from generator.deal.models import Codes, Columns, TableField, columns_model, table_field_enum
 from generator.fields import CODED, FIELDS, REGISTRY, Kind, LoanField, Range, table_fields, tape_fields
-from generator.pool import strats, tape
+from generator.pool import parsing, ranges, row_checks, strats
 
 from .helpers import EXAMPLE, ROOT
 
@@ -101,7 +101,7 @@ def test_tape_parser_reads_each_field_by_its_kind_and_scale() -> None:
     samples = {f.name: _sample(f) for f in TAPE}
     finer = {f.name: ("0." + "0" * f.decimals + "1") for f in TAPE if f.decimals is not None}  # one decimal too many
     raw = _raw({name: [text, finer.get(name, text)] for name, (text, _) in samples.items()})
-    parsed = tape._parse(raw, TERMS.pool)
+    parsed = parsing.parse(raw, TERMS.pool)
     assert parsed.columns == ["_row", *samples]
     for name, (_, expected) in samples.items():
         assert parsed[name][0] == expected, name
@@ -119,7 +119,7 @@ def test_row_checks_take_their_bounds_from_the_registry() -> None:
                 continue
             lo, hi = bounds.scaled(f.decimals)
             values = [v for b in (lo, hi) if b is not None for v in (b - 1, b, b + 1)]
-            got = pl.DataFrame({f.name: values}).select(tape._outside(f.name, usual=usual))[f.name].to_list()
+            got = pl.DataFrame({f.name: values}).select(ranges.outside(f.name, usual=usual))[f.name].to_list()
             expected = [
                 (lo is not None and (v <= lo if bounds.low_open else v < lo)) or (hi is not None and (v >= hi if bounds.high_open else v > hi))
                 for v in values
@@ -128,7 +128,7 @@ def test_row_checks_take_their_bounds_from_the_registry() -> None:
 
 
 def test_row_check_messages_state_the_registry_bounds() -> None:
-    messages = {reason for _, _, _, reason in tape._checks(TERMS.pool, TERMS.cut_off_date, set(FIELDS)) if isinstance(reason, str)}
+    messages = {reason for _, _, _, reason in row_checks.checks(TERMS.pool, TERMS.cut_off_date, set(FIELDS)) if isinstance(reason, str)}
     assert {"note rate outside 0% to 20%", "unusual note rate (outside 2% to 12%)", "original term outside 1 to 480 months",
             "LTV outside 0% to 200%", "LTV above 100%", "units outside 1 to 4"} <= messages  # fmt: skip
 
@@ -163,5 +163,5 @@ def test_a_new_field_is_read_from_the_tape(tmp_path: Path, monkeypatch: pytest.M
     assert report.loans["vantage"].dtype == pl.Int64 and report.loans["vantage"][2] == 603
     bad = [(p.line, p.column, p.value, p.message) for p in report.listed(Severity.ERROR)]
     assert bad == [(2, "VANTAGE", "7x0", "not a whole number"), (3, "VANTAGE", "721.5", "not a whole number")]
-    assert pl.DataFrame({"vantage": [299, 300, 850, 851]}).select(tape._outside("vantage"))["vantage"].to_list() == [True, False, False, True]
+    assert pl.DataFrame({"vantage": [299, 300, 850, 851]}).select(ranges.outside("vantage"))["vantage"].to_list() == [True, False, False, True]
     assert VANTAGE.scaled(Decimal("720")) == 720

@@ -176,13 +176,12 @@ def _print_problems(title: str, problems: Sequence[Problem], total: int, style: 
 
 def _print_tape_warnings(report: TapeReport) -> None:
     """A tape's warnings grouped by rule: one line per rule with its count, then its first rows."""
-    from rich.markup import escape
-
     from generator.errors import Severity
 
     total = report.count(Severity.WARNING)
     if not total:
         return
+    from rich.markup import escape  # only when there is something to print: rich costs a tenth of a second to import
     console = _stderr()
     console.print(f"[bold yellow]{total} warning{'s' * (total != 1)}[/]")
     for group in report.grouped(Severity.WARNING):

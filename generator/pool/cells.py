@@ -11,7 +11,7 @@ reference.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,12 +45,13 @@ def number_pattern(decimals: int, money: bool) -> str:
     return rf"^-?{dollar}(?:{plain})(?:{fraction})?$"
 
 
-def numbers(frame: pl.DataFrame, columns: Mapping[str, tuple[int, bool]]) -> pl.DataFrame:
+def numbers(frame: pl.DataFrame, columns: Mapping[str, tuple[int, bool]], known_good: Collection[str] = ()) -> pl.DataFrame:
     """Each named text column as integers of its scale (cents, thousandths), null where a cell breaks the grammar.
 
     `columns` gives each column's (decimals, money). Accepted cells are converted by a plain
     cast; a column where that leaves some accepted cell unread ('$1,234', '360.0') is
-    converted again by stripping `$` and commas and casting through a decimal.
+    converted again by stripping `$` and commas and casting through a decimal. The
+    `known_good` columns, whose every cell the grammar was shown to accept, skip the verdict.
     """
     import polars as pl
 
@@ -58,14 +59,17 @@ def numbers(frame: pl.DataFrame, columns: Mapping[str, tuple[int, bool]]) -> pl.
         text, decimals = pl.col(name), columns[name][0]
         return text.cast(pl.Int64, strict=False) if decimals == 0 else _scaled(text, decimals)
 
+    def verdict(name: str) -> pl.Expr:
+        return pl.col(name).is_not_null() if name in known_good else pl.col(name).str.contains(number_pattern(*columns[name]))
+
     names = list(columns)
     if not names:
         return frame.select()
     work = frame.select(
-        *(pl.col(n).str.contains(number_pattern(*columns[n])).alias(f"ok{i}") for i, n in enumerate(names)),
+        *(verdict(n).alias(f"ok{i}") for i, n in enumerate(names)),
         *(cast(n).alias(f"value{i}") for i, n in enumerate(names)),
-    )  # each cell's verdict once, by one regular expression
-    fast = work.select(pl.when(pl.col(f"ok{i}")).then(pl.col(f"value{i}")).alias(n) for i, n in enumerate(names))
+    )  # each cell's verdict once, by one regular expression (unless the column was proven)
+    fast = work.select((pl.col(f"value{i}") if n in known_good else pl.when(pl.col(f"ok{i}")).then(pl.col(f"value{i}"))).alias(n) for i, n in enumerate(names))
     unread = work.select((pl.col(f"ok{i}") & pl.col(f"value{i}").is_null()).any() for i in range(len(names))).row(0)
     slow = [i for i, missed in enumerate(unread) if missed]
     if not slow:
@@ -131,17 +135,20 @@ def has_time(date_format: str) -> bool:
     return re.search(r"%-?[HIMSTRrpc]", date_format) is not None
 
 
-def dates(frame: pl.DataFrame, name: str, date_format: str) -> pl.Expr:
+def dates(frame: pl.DataFrame, name: str, date_format: str, known_good: bool = False) -> pl.Expr:
     """The dates of a text column, null where a cell is not exactly as `date_format` writes a date.
 
     'As the format writes it' is strict: `%m` is two digits ('2002-07-22', not '2002-7-22'),
     no sign, no spaces the format lacks; a midnight time may follow (' 00:00:00'), stripped
     only in a column with a ':' at all (a third less time). A format with a directive of no
     fixed form (a month's name) is checked by writing each date back and comparing.
+    A `known_good` column (every cell exactly as the format writes it) is only converted.
     """
     import polars as pl
 
     text = pl.col(name)
+    if known_good:
+        return text.str.strptime(pl.Date, date_format, strict=False)
     if not has_time(date_format) and frame[name].str.contains(":", literal=True).any():
         text = pl.when(text.str.ends_with("0")).then(text.str.replace(f"{MIDNIGHT}$", "")).otherwise(text)
     parsed = text.str.strptime(pl.Date, date_format, strict=False)

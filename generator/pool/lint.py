@@ -19,8 +19,8 @@ from generator.deal.models import BandsRule, Rule, TableSpec
 from generator.errors import DealdocsError, Problem, Severity
 from generator.fields import LoanField, Range
 from generator.pool.columns import _span
+from generator.pool.row_checks import ARM_FIELDS
 from generator.pool.strats import TablePlaces, resolve_tables
-from generator.pool.tape import ARM_FIELDS
 
 if TYPE_CHECKING:
     from generator.deal.loading import LoadedDeal

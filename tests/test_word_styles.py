@@ -19,8 +19,16 @@ from .helpers import DEAL, PRIME, SHELF, TAKEDOWN
 EXAMPLES = {"term-sheet-8k": DEAL, "exhibit-5-1-takedown": TAKEDOWN, "exhibit-5-1-shelf": SHELF, "collateral-term-sheet": PRIME}
 PROPERTIES = {  # title, author, subject
     "term-sheet-8k": ("Form 8-K - Term sheet, Series 2003-1", "Citicorp Mortgage Securities, Inc.", "REMIC Pass-Through Certificates, Series 2003-1"),
-    "exhibit-5-1-takedown": ("Exhibit 5.1 - Opinion of counsel, Series 2006-1", "Michael S. Zuckert, Citigroup Inc.", "REMIC Pass-Through Certificates, Series 2006-1"),
-    "exhibit-5-1-shelf": ("Exhibit 5.1 - Opinion of counsel, Citicorp Mortgage Securities, Inc.", "John R. Dye, Citigroup Inc.", "Citicorp Mortgage Securities, Inc."),
+    "exhibit-5-1-takedown": (
+        "Exhibit 5.1 - Opinion of counsel, Series 2006-1",
+        "Michael S. Zuckert, Citigroup Inc.",
+        "REMIC Pass-Through Certificates, Series 2006-1",
+    ),
+    "exhibit-5-1-shelf": (
+        "Exhibit 5.1 - Opinion of counsel, Citicorp Mortgage Securities, Inc.",
+        "John R. Dye, Citigroup Inc.",
+        "Citicorp Mortgage Securities, Inc.",
+    ),
     "collateral-term-sheet": (
         "Collateral Term Sheet, Series 2024-1",
         "Example Mortgage Securities, Inc.",
@@ -102,7 +110,7 @@ def test_word_shows_headings_keeps_them_with_what_follows_and_uses_the_deals_fon
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_no_thumbnail_or_empty_custom_parts(docx: dict[str, bytes], name: str) -> None:
     names = zipfile.ZipFile(io.BytesIO(docx[name])).namelist()
-    assert not [n for n in names if n.startswith(("docProps/thumbnail", "customXml/"))], names
+    assert not [n for n in names if n.startswith(("docProps/thumbnail", "customXml/", "word/stylesWithEffects"))], names
     assert not [n for n in names if n.startswith("word/media/")]  # no logo in these examples: nothing pictured
 
 

@@ -738,12 +738,16 @@ def _takedown() -> DocxDocument:
     return doc
 
 
-def _drop_empty_parts(doc: DocxDocument) -> None:
-    """Leave out what python-docx's own template carries and no document of ours uses: its blank thumbnail, its empty bibliography.
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
-    A part no relationship reaches is not written.
+
+def _drop_empty_parts(doc: DocxDocument) -> None:
+    """Leave out what python-docx's own template carries and no document of ours uses (a part no relationship reaches is not written).
+
+    Its blank thumbnail, its empty bibliography, and Word 2010's copy of its styles (still in theme fonts; Word reads styles.xml).
     """
-    for owner, kind in ((doc.part.package, RT.THUMBNAIL), (doc.part, RT.CUSTOM_XML)):
+    kinds = ((doc.part.package, RT.THUMBNAIL), (doc.part, RT.CUSTOM_XML), (doc.part, STYLES_WITH_EFFECTS))
+    for owner, kind in kinds:
         for key, rel in list(owner.rels.items()):
             if rel.reltype == kind:
                 owner.rels.pop(key)

@@ -99,6 +99,7 @@ def test_word_shows_headings_keeps_them_with_what_follows_and_uses_the_deals_fon
         assert heading.paragraph_format.keep_with_next
         assert heading.element.find(f"{qn('w:pPr')}/{qn('w:outlineLvl')}").get(qn("w:val")) == str(level - 1)  # the navigation pane's level
     assert styles["Normal"].paragraph_format.widow_control
+    assert not [n for n in ("Title", "Body Text", "Body Text First Indent", "footnote text", "Caption", "Header") if styles[n].element.customStyle]
     assert styles["Body Text First Indent"].base_style.name == "Body Text" and "footnote text" in styles
     assert styles["Deal Table"].base_style.name == "Table Grid" and all(t.style.name == "Deal Table" for t in doc.tables)
     typeface = load_deal(EXAMPLES[name]).deal.style.typeface

@@ -122,9 +122,9 @@ def _styled_document() -> DocxDocument:
     style("Cover Value", align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     style("Legend", align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True, after=0)  # Rule 433's legend, its lines together as the PDF sets them
     style("Signature", left=3.25, keep=True)
-    style("Signature Line", based="Signature", right=1.0, before=18)  # the line signed on: a rule under an empty paragraph
-    _rule_under_style(doc.styles["Signature Line"])
-    style("Signature Tab", based="Signature")  # "By:" and the line signed on, a tab's underscore leader to 6 inches
+    style("Signature Line", based="Signature", right=1.0, before=18, keep=True)  # the line signed on: a rule under an empty paragraph
+    _rule_under(doc.styles["Signature Line"].element.get_or_add_pPr())
+    style("Signature Tab", based="Signature", keep=True)  # "By:" and the line signed on, a tab's underscore leader to 6 inches
     doc.styles["Signature Tab"].paragraph_format.tab_stops.add_tab_stop(Inches(6.0), leader=WD_TAB_LEADER.LINES)
     style("Address", after=0)  # the addressee's lines together, as the PDF sets them
     style("Salutation", before=13)  # 1.2em under the address (or the "Re:" block), as print.css leaves it
@@ -145,6 +145,8 @@ def _styled_document() -> DocxDocument:
 
 FOOTNOTE_TEXT = "footnote text"
 """Word's own name for its built-in Footnote Text style (python-docx does not translate it)."""
+WORD_STYLES = {"Body Text First Indent", "Footnote Text", "Salutation", "Signature"}
+"""Word's built-in styles that python-docx's template lacks: added, and marked as Word's own (not custom)."""
 
 
 def _paragraph_style(doc: DocxDocument, name: str, based: str) -> Any:
@@ -157,6 +159,8 @@ def _paragraph_style(doc: DocxDocument, name: str, based: str) -> Any:
         existing = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         if internal != name:
             existing.element.name_val = internal
+        if name in WORD_STYLES:
+            existing.element.customStyle = None
     element = existing.element
     for child in (element.pPr, element.rPr):
         if child is not None:
@@ -191,16 +195,6 @@ def _outline_level(style: Any, level: int) -> None:
     element = OxmlElement("w:outlineLvl")
     element.set(qn("w:val"), str(level - 1))
     style.element.get_or_add_pPr().append(element)
-
-
-def _rule_under_style(style: Any) -> None:
-    """A rule under every paragraph of a style (the signature's line)."""
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", "000000")):
-        bottom.set(qn(key), value)
-    borders.append(bottom)
-    style.element.get_or_add_pPr().append(borders)
 
 
 TABLE_STYLE = "Deal Table"
@@ -319,14 +313,23 @@ def _widths(table: Table, inches: Sequence[float]) -> None:
             cell.width = Inches(width)
 
 
-def _rule_under(paragraph: Paragraph) -> None:
-    """A rule under a value on the cover, the caption below it: as the filing's cover sets them."""
+_AFTER_BORDERS = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE",
+    "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+    "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+"""What follows `w:pBdr` in a paragraph's properties (ECMA-376 CT_PPrBase): Word refuses them out of order."""
+
+
+def _rule_under(props: Any) -> None:
+    """A rule under a paragraph, or every paragraph of a style (`props`: its `w:pPr`): a cover's value over its caption, the line signed on."""
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", "000000")):
         bottom.set(qn(key), value)
     borders.append(bottom)
-    paragraph._p.get_or_add_pPr().append(borders)
+    props.insert_element_before(borders, *_AFTER_BORDERS)
 
 
 def _cover_table(doc: DocxDocument) -> None:
@@ -349,7 +352,7 @@ def _cover_table(doc: DocxDocument) -> None:
             cell.paragraphs[0].style = doc.styles["Cover Value" if value else "Caption"]
             cell.paragraphs[0].paragraph_format.space_after = Pt(0)
             if value:
-                _rule_under(cell.paragraphs[0])
+                _rule_under(cell.paragraphs[0]._p.get_or_add_pPr())
     for row in (2, 3):  # the address spans the first two columns
         merged = table.rows[row].cells[0].merge(table.rows[row].cells[1])
         for extra in merged.paragraphs[1:]:

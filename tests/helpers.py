@@ -45,6 +45,7 @@ def normalised(text: str) -> list[str]:
     # 'Pass-' / 'Through' or '333-' / '270001' at a line end are joined; a suspended hyphen ('one-' / 'to four-family') is not
     text = re.sub(r"(?<=[A-Za-z0-9])-\n(?=[A-Za-z0-9])(?!to four-)", "-", text)
     text = re.sub(r"\$\s+", "$", text)
+    text = re.sub(r"_{3,}", " ", text)  # a line to sign on, typed or a tab's leader read back from a page ('By:_____')
     words = [w for w in text.split() if not RULE.match(w)]
     return ["jurisdiction" if w == "juris-" else w for w in words if w != "diction"]  # the cover's split caption
 

@@ -78,7 +78,7 @@ def test_pdf_is_well_formed_letter_size_with_embedded_fonts(tmp_path: Path) -> N
     loaded = load_deal(DEALS[1])
     pdf = render_pdf(loaded, DOCUMENTS["exhibit-5-1-takedown"]).content
     reader = PdfReader(io.BytesIO(pdf))
-    assert reader.metadata.author == "Citicorp Mortgage Securities, Inc."
+    assert reader.metadata.author == "Michael S. Zuckert, Citigroup Inc."  # counsel wrote the opinion, not the depositor
     assert reader.metadata["/CreationDate"].startswith("D:20060227")  # the letter's date, not the clock
     for page in reader.pages:
         assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)  # US Letter

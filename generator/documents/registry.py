@@ -9,10 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from generator.deal.loading import LoadedDeal
+from generator.deal.opinion_models import Counsel
 from generator.documents.letters import shelf_context, shelf_opinion_of, takedown_context, takedown_opinion_of
 from generator.documents.paging import layout_letter
 from generator.documents.term_sheet import collateral_context, term_sheet_context
 from generator.pool.analysis import term_sheet_of
+
+
+@dataclass(frozen=True)
+class Properties:
+    """What every format records about a document (PDF metadata, DOCX core properties, the HTML <title>)."""
+
+    title: str  # "Exhibit 5.1 - Opinion of counsel, Series 2006-1"
+    author: str  # counsel for an opinion, the depositor for a term sheet
+    subject: str  # the series: "REMIC Pass-Through Certificates, Series 2006-1"
 
 
 @dataclass(frozen=True)
@@ -22,20 +32,43 @@ class Document:
     name: str  # also the templates' stem: NAME.txt.j2, NAME.html.j2
     context: Callable[[LoadedDeal, Path | None], dict[str, Any]]
     dated: Callable[[LoadedDeal], date]  # the date the outputs' metadata carries
+    label: str  # what the document is, as its title says it: "Exhibit 5.1 - Opinion of counsel"
+    author: Callable[[LoadedDeal], str]  # who the document speaks for
     layout: Callable[[Any], str] = str  # the rendered text module to text; the term sheet pages itself
 
-    def title(self, loaded: LoadedDeal) -> str:
-        """The title in a PDF's metadata: the document and its series (or depositor), never where the files are."""
-        series = loaded.deal.series
-        return f"{self.name} {series.name if series else loaded.deal.depositor.short_name}"
+    def properties(self, loaded: LoadedDeal) -> Properties:
+        """Title, author and subject, from the deal only (never from where the files are), the same for every format."""
+        deal = loaded.deal
+        subject = f"{deal.series.certificates}, Series {deal.series.name}" if deal.series else deal.depositor.name
+        title = f"{self.label}, Series {deal.series.name}" if deal.series else f"{self.label}, {deal.depositor.name}"
+        return Properties(title, self.author(loaded), subject)
+
+
+def _counsel(counsel: Counsel) -> str:
+    """An opinion's author: the firm that signs it, or the in-house lawyer with the organisation whose counsel they are."""
+    return counsel.name if counsel.voice == "firm" else f"{counsel.name}, {counsel.organisation}"
+
+
+def _depositor(loaded: LoadedDeal) -> str:
+    return loaded.deal.depositor.name
+
+
+def _report_date(loaded: LoadedDeal) -> date:
+    return term_sheet_of(loaded).report_date
 
 
 DOCUMENTS: dict[str, Document] = {
-    "term-sheet-8k": Document("term-sheet-8k", term_sheet_context, lambda d: term_sheet_of(d).report_date),
-    "exhibit-5-1-shelf": Document("exhibit-5-1-shelf", shelf_context, lambda d: shelf_opinion_of(d).date, layout_letter),
-    "exhibit-5-1-takedown": Document("exhibit-5-1-takedown", takedown_context, lambda d: takedown_opinion_of(d).date, layout_letter),
-    "collateral-term-sheet": Document("collateral-term-sheet", collateral_context, lambda d: term_sheet_of(d).report_date),
-}
+    "term-sheet-8k": Document("term-sheet-8k", term_sheet_context, _report_date, "Form 8-K - Term sheet", _depositor),
+    "exhibit-5-1-shelf": Document(
+        "exhibit-5-1-shelf", shelf_context, lambda d: shelf_opinion_of(d).date, "Exhibit 5.1 - Opinion of counsel",
+        lambda d: _counsel(shelf_opinion_of(d).counsel), layout_letter,
+    ),
+    "exhibit-5-1-takedown": Document(
+        "exhibit-5-1-takedown", takedown_context, lambda d: takedown_opinion_of(d).date, "Exhibit 5.1 - Opinion of counsel",
+        lambda d: _counsel(takedown_opinion_of(d).counsel), layout_letter,
+    ),
+    "collateral-term-sheet": Document("collateral-term-sheet", collateral_context, _report_date, "Collateral Term Sheet", _depositor),
+}  # fmt: skip
 SECTIONS = {"term_sheet": "term-sheet-8k", "shelf_opinion": "exhibit-5-1-shelf", "takedown_opinion": "exhibit-5-1-takedown"}
 LAYOUTS = {"modern": "collateral-term-sheet"}
 """Documents a term_sheet section's `layout` chooses instead of the 8-K's."""

@@ -86,9 +86,8 @@ def render_docx(
     buffer = io.BytesIO()
     template.save(buffer)
     stamp = datetime.combine(document.dated(loaded), datetime.min.time())
-    deal = loaded.deal
-    subject = f"{deal.series.certificates}, Series {deal.series.name}" if deal.series else deal.depositor.name
-    content = normalise_docx(buffer.getvalue(), stamp, document.title(loaded), deal.depositor.name, subject, deal.style.typeface)
+    properties = document.properties(loaded)
+    content = normalise_docx(buffer.getvalue(), stamp, properties.title, properties.author, properties.subject, loaded.deal.style.typeface)
     if problems := package_problems(content, str(path)):  # what the tags wrote may not reach outside the document either
         raise TemplateProblemError([replace(p, message=f"the rendered document: {p.message}") for p in problems])
     return Rendered(document.name, "docx", content)

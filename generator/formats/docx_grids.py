@@ -96,7 +96,8 @@ def column_widths(shortest: Sequence[float], widest: Sequence[float], width: flo
 def fit_grid_tables(document: Any, typeface: str) -> None:
     """Set the column widths of every modern term sheet table of a rendered document (its `w:document`) as the PDF sets them.
 
-    A heading cell wraps between words, as do the labels; a figure does not. A cell spanning
+    A heading cell wraps between words to the width its column's figures and labels take (Word
+    breaks it, not a line break), as do the labels; a figure does not. A cell spanning
     columns (a cross-tab's heading over its figures) is left out of the measure. The widths go in
     the grid (which LibreOffice reads) and in every cell (which Word reads); the table keeps the
     width its template gives it in twips, and takes the width between the margins if it gives none
@@ -124,7 +125,7 @@ def fit_grid_tables(document: Any, typeface: str) -> None:
                     wraps = heading or column == 0
                     least = max([measure(word) for line in lines for word in line.split()], default=0.0) if wraps else longest
                     shortest[column] = max(shortest[column], least + margins)
-                    widest[column] = max(widest[column], longest + margins)
+                    widest[column] = max(widest[column], (least if heading else longest) + margins)
                 column += span
         width = _find(table, "tblPr", "tblW")
         if width.get(f"{W}type") != "dxa":

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_LEADER
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -41,35 +41,42 @@ PAD = round(SIZE * 2)  # twips: 0.1em of a grid cell's text, grid.css's padding 
 
 
 def _styled_document() -> DocxDocument:
-    """US Letter, one-inch margins, and the paragraph styles every template uses."""
+    """US Letter, one-inch margins, and the paragraph styles every template uses.
+
+    Word's built-in styles where Word has one (Title, Heading 1 and 2, Body Text, Caption,
+    Footnote Text, Header, Footer, Salutation, Signature), so that the navigation pane shows the
+    document's headings and a lawyer restyles it as any Word document; every font is the
+    document's (no theme fonts), and every paragraph keeps two lines on each side of a page break.
+    """
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Inches(8.5), Inches(11)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Inches(1))
+    _plain_fonts(doc)
     normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = FONT, Pt(11)
-    for script in ("w:eastAsia", "w:cs"):
-        normal.element.rPr.rFonts.set(qn(script), FONT)
+    normal.font.size = Pt(11)
     normal.paragraph_format.space_after = Pt(8)
+    normal.paragraph_format.widow_control = True
 
     def style(
         name: str,
         *,
+        based: str = "Normal",
         align: WD_PARAGRAPH_ALIGNMENT | None = None,
         first: float | None = None,
         left: float | None = None,
         hanging: float | None = None,
-        size: int | None = None,
+        size: float | None = None,
         bold: bool = False,
         before_break: bool = False,
         keep: bool = False,
         right: float | None = None,
         tab: float | None = None,
-        before: int | None = None,
+        before: float | None = None,
+        after: float | None = None,
     ) -> None:
-        s = doc.styles.add_style(name, 1)
-        s.base_style = normal
+        s = _paragraph_style(doc, name, based)
         fmt = s.paragraph_format
         if align is not None:
             fmt.alignment = align
@@ -87,6 +94,8 @@ def _styled_document() -> DocxDocument:
             fmt.tab_stops.add_tab_stop(Inches(tab))
         if before is not None:
             fmt.space_before = Pt(before)
+        if after is not None:
+            fmt.space_after = Pt(after)
         if size:
             s.font.size = Pt(size)
         s.font.bold = bold
@@ -94,25 +103,32 @@ def _styled_document() -> DocxDocument:
         fmt.keep_with_next = keep
 
     style("Centered", align=WD_ALIGN_PARAGRAPH.CENTER)
-    style("Cover Title", align=WD_ALIGN_PARAGRAPH.CENTER, size=14, bold=True)
-    style("Caption Small", align=WD_ALIGN_PARAGRAPH.CENTER, size=9)
-    style("Body Indent", align=WD_ALIGN_PARAGRAPH.JUSTIFY, first=0.5)
-    style("Body Flush", align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-    style("New Page", align=WD_ALIGN_PARAGRAPH.JUSTIFY, first=0.5, before_break=True)
+    style("Title", align=WD_ALIGN_PARAGRAPH.CENTER, size=14, bold=True, keep=True)
+    style("Caption", align=WD_ALIGN_PARAGRAPH.CENTER, size=9)
+    style("Body Text", align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    style("Body Text First Indent", based="Body Text", first=0.5)
     # An opinion as a letter sets it: the number, a tab, the text back to the margin; its lettered parts a
     # block indented from both sides, the letter before a tab; their items with a hanging indent.
-    style("Numbered", align=WD_ALIGN_PARAGRAPH.JUSTIFY, tab=0.5)
-    style("Item", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=0.5, hanging=0.5)
-    style("Part", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=1.0, right=0.5, tab=1.4)
-    style("Part Item", align=WD_ALIGN_PARAGRAPH.JUSTIFY, left=1.3, hanging=0.5)
-    style("Footnote Block", size=9)
-    style("Table Title", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before=18)
-    style("Table Title New Page", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before_break=True)
-    style("Page Number", align=WD_ALIGN_PARAGRAPH.CENTER, size=9)
-    style("Cover Value", align=WD_ALIGN_PARAGRAPH.CENTER)
-    style("Cover Caption", align=WD_ALIGN_PARAGRAPH.CENTER, size=9)
-    style("Heading Centered", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, before_break=True)
-    style("Signature", left=3.25)
+    style("Numbered", based="Body Text", tab=0.5)
+    style("Item", based="Body Text", left=0.5, hanging=0.5)
+    style("Part", based="Body Text", left=1.0, right=0.5, tab=1.4)
+    style("Part Item", based="Body Text", left=1.3, hanging=0.5)
+    style("Footnote Text", size=9)
+    style("Heading 1", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, before_break=True, keep=True)
+    style("Heading 2", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before=18)
+    style("Cover Party", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before=18)  # a party's name on the cover, its role under it
+    style("Header", after=0)
+    style("Footer", align=WD_ALIGN_PARAGRAPH.CENTER, size=9, after=0)
+    style("Cover Value", align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    style("Legend", align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True, after=0)  # Rule 433's legend, its lines together as the PDF sets them
+    style("Signature", left=3.25, keep=True)
+    style("Signature Line", based="Signature", right=1.0, before=18, keep=True)  # the line signed on: a rule under an empty paragraph
+    _rule_under(doc.styles["Signature Line"].element.get_or_add_pPr())
+    style("Signature Tab", based="Signature", keep=True)  # "By:" and the line signed on, a tab's underscore leader to 6 inches
+    doc.styles["Signature Tab"].paragraph_format.tab_stops.add_tab_stop(Inches(6.0), leader=WD_TAB_LEADER.LINES)
+    style("Address", after=0)  # the addressee's lines together, as the PDF sets them
+    style("Salutation", before=13)  # 1.2em under the address (or the "Re:" block), as print.css leaves it
+    style("Subject", based="Body Text", left=0.5, hanging=0.6, after=0, keep=True)  # the "Re:" lines, the label before a tab
     style("Right", align=WD_ALIGN_PARAGRAPH.RIGHT)
     style("Cell")
     style("Figure", align=WD_ALIGN_PARAGRAPH.RIGHT)
@@ -121,14 +137,89 @@ def _styled_document() -> DocxDocument:
     for name in ("Cell", "Figure", "Cell Keep", "Figure Keep"):
         doc.styles[name].paragraph_format.space_after = Pt(0)
         doc.styles[name].font.size = Pt(10)
-    for name in ("Cover Value", "Cover Caption"):
-        doc.styles[name].paragraph_format.space_after = Pt(0)
+    for level in (1, 2):
+        _outline_level(doc.styles[f"Heading {level}"], level)
+    _table_style(doc)
     return doc
 
 
-def _tag(doc: DocxDocument, text: str, style: str = "Normal") -> None:
+FOOTNOTE_TEXT = "footnote text"
+"""Word's own name for its built-in Footnote Text style (python-docx does not translate it)."""
+WORD_STYLES = {"Body Text First Indent", "Footnote Text", "Salutation", "Signature"}
+"""Word's built-in styles that python-docx's template lacks: added, and marked as Word's own (not custom)."""
+
+
+def _paragraph_style(doc: DocxDocument, name: str, based: str) -> Any:
+    """A paragraph style `name` based on `based`: Word's built-in one emptied of the look python-docx's template gives it, or a new one."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    internal = FOOTNOTE_TEXT if name == "Footnote Text" else name
+    existing = next((s for s in doc.styles if s.type == WD_STYLE_TYPE.PARAGRAPH and s.name in (name, internal)), None)
+    if existing is None:
+        existing = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        if internal != name:
+            existing.element.name_val = internal
+        if name in WORD_STYLES:
+            existing.element.customStyle = None
+    element = existing.element
+    for child in (element.pPr, element.rPr):
+        if child is not None:
+            element.remove(child)
+    for link in element.findall(qn("w:link")):  # its character style ("Heading 1 Char") keeps theme fonts and colours
+        element.remove(link)
+    existing.base_style = doc.styles[based] if based != name else None
+    existing.quick_style = True
+    existing.hidden = False
+    existing.unhide_when_used = False
+    return existing
+
+
+def _named(doc: DocxDocument, name: str) -> Any:
+    """A style by the name the templates use (Footnote Text by Word's own lower-case name)."""
+    return doc.styles[FOOTNOTE_TEXT if name == "Footnote Text" else name]
+
+
+def _plain_fonts(doc: DocxDocument) -> None:
+    """Every font of the styles named outright (`FONT`), none taken from the theme: a deal's typeface then replaces them all."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    for fonts in [*defaults.iter(qn("w:rFonts")), *styles.iter(qn("w:rFonts"))]:
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(theme), None)
+        for script in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(script), FONT)
+
+
+def _outline_level(style: Any, level: int) -> None:
+    """The heading level the navigation pane shows a style at (`w:outlineLvl` counts from 0)."""
+    element = OxmlElement("w:outlineLvl")
+    element.set(qn("w:val"), str(level - 1))
+    style.element.get_or_add_pPr().append(element)
+
+
+TABLE_STYLE = "Deal Table"
+
+
+def _table_style(doc: DocxDocument) -> None:
+    """The tables' style, based on Word's Table Grid without its lines (a financial table draws only its own rules)."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    table = doc.styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.TABLE)
+    table.base_style = doc.styles["Table Grid"]
+    table.quick_style = True
+    props = OxmlElement("w:tblPr")
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{edge}")
+        line.set(qn("w:val"), "nil")
+        borders.append(line)
+    props.append(borders)
+    table.element.append(props)
+
+
+def _tag(doc: DocxDocument, text: str, style: str = "Normal") -> Paragraph:
     """A paragraph of template text (a Jinja tag, or a line of one) in a style."""
-    doc.add_paragraph(text, style=style)
+    return doc.add_paragraph(text, style=_named(doc, style))
 
 
 def _words(paragraph: Paragraph, expression: str, after: str = "") -> None:
@@ -143,9 +234,23 @@ def _words(paragraph: Paragraph, expression: str, after: str = "") -> None:
     paragraph.add_run(f"{{%- with prose_words = {expression} %}}{{{{ prose_words }}}}{{% endwith %}}{after}")
 
 
-def _tag_words(doc: DocxDocument, expression: str, style: str = "Normal", after: str = "") -> None:
+def _new_page(paragraph: Paragraph) -> Paragraph:
+    """The paragraph starts a page (set on the paragraph, so that its style stays Word's own)."""
+    paragraph.paragraph_format.page_break_before = True
+    return paragraph
+
+
+def _lead_in(paragraph: Paragraph) -> Paragraph:
+    """A paragraph that leads into what follows (a list, a table) stays on the page of its first lines."""
+    paragraph.paragraph_format.keep_with_next = True
+    return paragraph
+
+
+def _tag_words(doc: DocxDocument, expression: str, style: str = "Normal", after: str = "") -> Paragraph:
     """A paragraph of words from a prose module (see `_words`)."""
-    _words(doc.add_paragraph(style=style), expression, after)
+    paragraph = doc.add_paragraph(style=_named(doc, style))
+    _words(paragraph, expression, after)
+    return paragraph
 
 
 def _page_field(paragraph: Paragraph) -> None:
@@ -166,9 +271,9 @@ FOOTNOTES = (
     '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>\n'
     '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>\n'
     '{%% import "%s/_prose.j2" as prose with context %%}{%% for note in prose.footnotes %%}'
-    '<w:footnote w:id="{{ loop.index }}"><w:p><w:pPr><w:spacing w:after="60"/></w:pPr>'
-    '<w:r><w:rPr><w:vertAlign w:val="superscript"/><w:sz w:val="18"/></w:rPr><w:footnoteRef/></w:r>'
-    '<w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> {{ note }}</w:t></w:r></w:p></w:footnote>{%% endfor %%}\n'
+    '<w:footnote w:id="{{ loop.index }}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/><w:spacing w:after="60"/></w:pPr>'
+    '<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>'
+    '<w:r><w:t xml:space="preserve"> {{ note }}</w:t></w:r></w:p></w:footnote>{%% endfor %%}\n'
     "</w:footnotes>\n"
 )
 
@@ -208,19 +313,28 @@ def _widths(table: Table, inches: Sequence[float]) -> None:
             cell.width = Inches(width)
 
 
-def _rule_under(paragraph: Paragraph) -> None:
-    """A rule under a value on the cover, the caption below it: as the filing's cover sets them."""
+_AFTER_BORDERS = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE",
+    "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+    "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+"""What follows `w:pBdr` in a paragraph's properties (ECMA-376 CT_PPrBase): Word refuses them out of order."""
+
+
+def _rule_under(props: Any) -> None:
+    """A rule under a paragraph, or every paragraph of a style (`props`: its `w:pPr`): a cover's value over its caption, the line signed on."""
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", "000000")):
         bottom.set(qn(key), value)
     borders.append(bottom)
-    paragraph._p.get_or_add_pPr().append(borders)
+    props.insert_element_before(borders, *_AFTER_BORDERS)
 
 
 def _cover_table(doc: DocxDocument) -> None:
     """State, file number and I.R.S. number, then address and ZIP, each in its own cell over its caption."""
-    table = doc.add_table(rows=4, cols=3)
+    table = doc.add_table(rows=4, cols=3, style=TABLE_STYLE)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     rows: list[list[str | None]] = [
         ["{{ deal.depositor.state_of_incorporation }}", "{{ deal.depositor.commission_file_number }}", "{{ deal.depositor.irs_employer_number }}"],
@@ -235,20 +349,21 @@ def _cover_table(doc: DocxDocument) -> None:
             if text is None:
                 continue
             cell.text = text
-            cell.paragraphs[0].style = doc.styles["Cover Value" if value else "Cover Caption"]
+            cell.paragraphs[0].style = doc.styles["Cover Value" if value else "Caption"]
+            cell.paragraphs[0].paragraph_format.space_after = Pt(0)
             if value:
-                _rule_under(cell.paragraphs[0])
+                _rule_under(cell.paragraphs[0]._p.get_or_add_pPr())
     for row in (2, 3):  # the address spans the first two columns
         merged = table.rows[row].cells[0].merge(table.rows[row].cells[1])
         for extra in merged.paragraphs[1:]:
             extra._p.getparent().remove(extra._p)
-    doc.add_paragraph(style="Cover Caption")  # space between the table and the telephone line
+    doc.add_paragraph(style="Caption").paragraph_format.space_after = Pt(0)  # space between the table and the telephone line
 
 
 def _page_footer(doc: DocxDocument) -> None:
     """A page number at the foot of every page, cover included, as a PAGE field Word and LibreOffice fill."""
     footer = doc.sections[0].footer.paragraphs[0]
-    footer.style = doc.styles["Page Number"]
+    footer.style = doc.styles["Footer"]
     _page_field(footer)
 
 
@@ -274,11 +389,11 @@ def _strat_tables(doc: DocxDocument) -> None:
     """
     _tag(doc, "{%p for table in tables %}")
     _tag(doc, "{%p if table.spec.new_page and not loop.first %}")
-    _tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title New Page")
+    _new_page(_tag(doc, '{{ table.spec.title | join(" ") }}', "Heading 2"))
     _tag(doc, "{%p else %}")
-    _tag(doc, '{{ table.spec.title | join(" ") }}', "Table Title")
+    _tag(doc, '{{ table.spec.title | join(" ") }}', "Heading 2")
     _tag(doc, "{%p endif %}")
-    table = doc.add_table(rows=1, cols=3)
+    table = doc.add_table(rows=1, cols=3, style=TABLE_STYLE)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     header = ['{{ table.spec.header | join(" ") }}', "prose.table_words.count", "prose.table_words.balance"]
     for i, (cell, text) in enumerate(zip(table.rows[0].cells, header, strict=True)):
@@ -307,7 +422,7 @@ def _strat_tables(doc: DocxDocument) -> None:
     _repeat_header(table.rows[0])
     _rule_above(total)
     _tag(doc, "{%p if table.spec.footnote %}")
-    _tag(doc, "{{ table.spec.footnote }}", "Footnote Block")
+    _tag(doc, "{{ table.spec.footnote }}", "Footnote Text")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p endfor %}")
 
@@ -318,39 +433,39 @@ def _term_sheet() -> DocxDocument:
     _page_footer(doc)
     _tag(doc, '{%p import "term-sheet-8k/_prose.j2" as prose with context %}')
     _tag(doc, "{%p set cover = prose.cover %}")
-    _tag(doc, "{{ cover.commission }}", "Cover Title")
+    _tag(doc, "{{ cover.commission }}", "Title")
     _tag(doc, "{{ cover.city }}", "Centered")
-    _tag(doc, "{{ cover.form }}", "Cover Title")
+    _tag(doc, "{{ cover.form }}", "Title")
     _tag(doc, "{{ cover.report }}", "Centered")
     _tag(doc, "{{ cover.pursuant }} {{ cover.act }}", "Centered")
     _tag(doc, "{{ cover.dated }}", "Centered")
-    _tag(doc, "{{ cover.earliest }}", "Caption Small")
-    _tag(doc, "{{ cover.registrant }}", "Cover Title")
+    _tag(doc, "{{ cover.earliest }}", "Caption")
+    _tag(doc, "{{ cover.registrant }}", "Title")
     _tag(doc, "{{ cover.capacity }}", "Centered")
     _tag(doc, "{{ cover.issuer }}", "Centered")
-    _tag(doc, "{{ cover.exact_name }}", "Caption Small")
+    _tag(doc, "{{ cover.exact_name }}", "Caption")
     _cover_table(doc)
     _tag(doc, "{{ cover.phone }}")
-    _tag(doc, "{{ cover.former }}", "Footnote Block")
-    _tag(doc, "{{ cover.item }} {{ cover.item_title }}", "Heading Centered")
+    _tag(doc, "{{ cover.former }}", "Footnote Text")
+    _tag(doc, "{{ cover.item }} {{ cover.item_title }}", "Heading 1")
     for name in ("offering", "transfer", "pool", "maturity_ltv"):
-        _tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Indent")
+        _tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Text First Indent")
     _footnotes(doc, "term-sheet-8k")
-    _tag(doc, "{{ prose.underwriting | oneline }}", "New Page")
+    _new_page(_tag(doc, "{{ prose.underwriting | oneline }}", "Body Text First Indent"))
     _tag(doc, "{%p if prose.insurance_and_collateral | trim %}")
-    _tag(doc, "{{ prose.insurance_and_collateral | oneline }}", "Body Indent")
+    _lead_in(_tag(doc, "{{ prose.insurance_and_collateral | oneline }}", "Body Text First Indent"))
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for item in prose.collateral %}")
     _tag(doc, "{{ loop.index }}.\t{{ item }}", "Item")
     _tag(doc, "{%p endfor %}")
-    _tag(doc, "{{ prose.discount_premium | oneline }}", "Body Indent")
-    _tag(doc, "{{ prose.tables_intro }}", "New Page")
+    _tag(doc, "{{ prose.discount_premium | oneline }}", "Body Text First Indent")
+    _lead_in(_new_page(_tag(doc, "{{ prose.tables_intro }}", "Body Text First Indent")))
     _strat_tables(doc)
-    _tag(doc, "{{ cover.signatures_title }}", "Heading Centered")
-    _tag(doc, "{{ prose.signatures | oneline }}", "Body Indent")
+    _tag(doc, "{{ cover.signatures_title }}", "Heading 1")
+    _tag(doc, "{{ prose.signatures | oneline }}", "Body Text First Indent")
     _tag(doc, "{{ deal.depositor.name | upper }}", "Signature")
     _tag(doc, "{{ cover.registrant_label }}", "Signature")
-    _tag(doc, "{{ cover.by }} ______________________________", "Signature")
+    _tag(doc, "{{ cover.by }}\t", "Signature Tab")
     _tag(doc, "{{ term_sheet.signatory.name }}", "Signature")
     _tag(doc, "{{ term_sheet.signatory.title }}", "Signature")
     _tag(doc, "{{ cover.dated_at }}")
@@ -377,16 +492,12 @@ def _grid_styles(doc: DocxDocument) -> None:
     span = doc.styles.add_style("Grid Span", 1)  # a cross-tab's heading over its figure columns
     span.base_style = doc.styles["Grid Head"]
     span.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title = doc.styles.add_style("Grid Title", 1)  # the caption, 10 points; before it the 2em a table leaves under it, after it 0.6em
-    title.base_style = doc.styles["Normal"]
+    title = doc.styles["Heading 2"]  # a table's title, 10 points; before it the 2em a table leaves under it, after it 0.6em
     title.font.size, title.font.bold = Pt(10), True
     fmt = title.paragraph_format
     fmt.alignment, fmt.keep_with_next = WD_ALIGN_PARAGRAPH.CENTER, True
     fmt.space_before, fmt.space_after = Pt(2 * SIZE), Pt(6)
     fmt.line_spacing, fmt.line_spacing_rule = Pt(11.5), WD_LINE_SPACING.AT_LEAST
-    after_text = doc.styles.add_style("Grid Title After Text", 1)  # after a paragraph, whose space after stands for both (CSS collapses margins)
-    after_text.base_style = title
-    after_text.paragraph_format.space_before = Pt(0)
 
 
 def _cell_look(cell: Any, rules: Sequence[tuple[str, str, int]] = (), margins: Sequence[tuple[str, int]] = (), foot: bool = False) -> None:
@@ -437,11 +548,11 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str) -> None:
     """
     _tag(doc, f"{{%p with g = {expression} %}}")
     _tag(doc, f"{{%p if {after_text} %}}")
-    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Grid Title After Text")
+    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Heading 2").paragraph_format.space_before = Pt(0)
     _tag(doc, "{%p else %}")
-    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Grid Title")
+    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Heading 2")
     _tag(doc, "{%p endif %}")
-    table = doc.add_table(rows=0, cols=4)
+    table = doc.add_table(rows=0, cols=4, style=TABLE_STYLE)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False  # fixed layout: the columns docx_grids sets, across the full width
     section = doc.sections[0]
@@ -457,7 +568,7 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str) -> None:
     span._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     _repeat_header(span)
     _tag_row(table, "{%tr endif %}")
-    head = _dynamic_row(table, '{{ g.heads[0] | join("\\n") }}', '{{ cell | join("\\n") }}', "g.heads[1:]", "Grid Head")
+    head = _dynamic_row(table, '{{ g.heads[0] | join(" ") }}', '{{ cell | join(" ") }}', "g.heads[1:]", "Grid Head")
     _repeat_header(head)
     _tag_row(table, "{%tr for row in g.rows %}")
     body = _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid Row")
@@ -482,7 +593,7 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str) -> None:
         margins.append(margin)
     table._tbl.tblPr.find(qn("w:tblLook")).addprevious(margins)
     _tag(doc, "{%p if g.footnote %}")
-    _tag(doc, "{{ g.footnote }}", "Footnote Block")
+    _tag(doc, "{{ g.footnote }}", "Footnote Text")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p endwith %}")
 
@@ -496,28 +607,29 @@ def _collateral() -> DocxDocument:
     _tag(doc, '{%p import "collateral-term-sheet/_prose.j2" as prose with context %}')
     _tag(doc, "{%p set cover = prose.cover %}")
     for key in ("legend_title", "rule", "registration"):
-        _tag(doc, f"{{{{ cover.{key} }}}}", "Right")
-    _tag(doc, "{{ cover.series }}", "Cover Title")
-    _tag(doc, "{{ cover.title }}", "Cover Title")
+        legend = _tag(doc, f"{{{{ cover.{key} }}}}", "Legend")
+    legend.paragraph_format.space_after = Pt(18)  # the series' title below it, spaced as the PDF's cover
+    _tag(doc, "{{ cover.series }}", "Title")
+    _tag(doc, "{{ cover.title }}", "Title")
     _tag(doc, "{{ cover.dated }}", "Centered")
     for who in ("depositor", "originator", "trustee"):
-        _tag(doc, f"{{{{ cover.{who} }}}}", "Table Title")
+        _tag(doc, f"{{{{ cover.{who} }}}}", "Cover Party")
         _tag(doc, f"{{{{ cover.{who}_role }}}}", "Centered")
-    _tag(doc, "{{ prose.preliminary | oneline }}", "Body Flush")
-    _tag(doc, "{{ prose.legend | oneline }}", "Body Flush")
+    _tag(doc, "{{ prose.preliminary | oneline }}", "Body Text")
+    _tag(doc, "{{ prose.legend | oneline }}", "Body Text")
     _tag(doc, "{%p if certificates %}")
     _grid_table(doc, "certificates | certificates_grid(prose.certificate_words)", "true")
     _tag(doc, "{%p endif %}")
-    _tag(doc, "{{ prose.pool_heading }}", "Heading Centered")
-    _tag(doc, "{{ prose.pool | oneline }}", "Body Indent")
+    _tag(doc, "{{ prose.pool_heading }}", "Heading 1")
+    _tag(doc, "{{ prose.pool | oneline }}", "Body Text First Indent")
     _footnotes(doc, "collateral-term-sheet")
-    _tag(doc, "{{ prose.groups_paragraph | oneline }}", "Body Indent")
-    _tag(doc, "{{ prose.blanks | oneline }}", "Body Indent")
+    _tag(doc, "{{ prose.groups_paragraph | oneline }}", "Body Text First Indent")
+    _tag(doc, "{{ prose.blanks | oneline }}", "Body Text First Indent")
     _tag(doc, "{%p if pool_data %}")
-    _tag(doc, "{{ prose.pool_data_intro }}", "Body Indent")
+    _lead_in(_tag(doc, "{{ prose.pool_data_intro }}", "Body Text First Indent"))
     _grid_table(doc, "pool_data | pool_grid(prose.table_words)", "true")
     _tag(doc, "{%p endif %}")
-    _tag(doc, "{{ prose.tables_intro }}", "New Page")
+    _lead_in(_new_page(_tag(doc, "{{ prose.tables_intro }}", "Body Text First Indent")))
     _tag(doc, "{%p for table in tables %}")
     _grid_table(doc, "table | grid(prose.table_words)", "loop.first")
     _tag(doc, "{%p endfor %}")
@@ -538,8 +650,10 @@ def _letter_head(doc: DocxDocument, with_date: bool) -> None:
     header = section.header
     header.paragraphs[0].text = '{% import "_letter/_prose.j2" as letter_prose %}{{ letter.addressee.name }}'
     if with_date:
-        header.add_paragraph("{{ letter.date | long_date }}")
-    _page_field(header.add_paragraph("{{ letter_prose.page }} "))
+        header.add_paragraph("{{ letter.date | long_date }}", style="Header")
+    page = header.add_paragraph("{{ letter_prose.page }} ", style="Header")
+    page.paragraph_format.space_after = Pt(18)  # the text starts under the header, as the PDF's continuation header leaves it
+    _page_field(page)
     _tag_words(doc, "prose.exhibit", "Right")
     _tag(doc, "{%p if counsel.logo %}")
     _tag(doc, "{{ logo_picture(counsel.logo.path) }}", "Centered")
@@ -548,9 +662,9 @@ def _letter_head(doc: DocxDocument, with_date: bool) -> None:
     _tag(doc, "{{ line }}", "Centered")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{{ letter.date | long_date }}")
-    _tag(doc, "{{ letter.addressee.name }}")
+    _tag(doc, "{{ letter.addressee.name }}", "Address")
     _tag(doc, "{%p for line in letter.addressee.address %}")
-    _tag(doc, "{{ line }}")
+    _tag(doc, "{{ line }}", "Address")
     _tag(doc, "{%p endfor %}")
 
 
@@ -567,7 +681,7 @@ def _signature(doc: DocxDocument, rule: bool) -> None:
     _tag(doc, "{{ letter_prose.conformed }} {{ counsel.signed }}", "Signature")
     if rule:
         _tag(doc, "{%p if counsel.printed %}")
-        _tag(doc, "______________________", "Signature")
+        _tag(doc, "", "Signature Line")
         _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for line in counsel.printed %}")
     _tag(doc, "{{ line }}", "Signature")
@@ -579,15 +693,15 @@ def _shelf() -> DocxDocument:
     doc = _styled_document()
     _tag(doc, '{%p import "exhibit-5-1-shelf/_prose.j2" as prose with context %}')
     _letter_head(doc, with_date=False)
-    _tag(doc, "{{ letter.addressee.salutation }}")
+    _tag(doc, "{{ letter.addressee.salutation }}", "Salutation")
     for name in ("intro", "pooling_paragraph", "examined"):
-        _tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Flush")
-    _tag(doc, "{{ prose.based_on }}", "Body Flush")
+        _tag(doc, f"{{{{ prose.{name} | oneline }}}}", "Body Text")
+    _lead_in(_tag(doc, "{{ prose.based_on }}", "Body Text"))
     _tag(doc, "{%p for label in prose.numbering.order %}")
     _tag(doc, "{{ prose.numbering.number(label) }}.\t{{ prose.bodies[label] }}", "Numbered")
     _tag(doc, "{%p endfor %}")
-    _tag(doc, "{{ prose.laws }}", "Body Flush")
-    _tag(doc, "{{ prose.consent | oneline }}", "Body Flush")
+    _tag(doc, "{{ prose.laws }}", "Body Text")
+    _tag(doc, "{{ prose.consent | oneline }}", "Body Text")
     _signature(doc, rule=False)
     _footnotes(doc, "exhibit-5-1-shelf")
     return doc
@@ -598,17 +712,17 @@ def _takedown() -> DocxDocument:
     doc = _styled_document()
     _tag(doc, '{%p import "exhibit-5-1-takedown/_prose.j2" as prose with context %}')
     _letter_head(doc, with_date=True)
-    _tag_words(doc, "prose.subject_label", "Item", after="\t{{ prose.subject_lines[0] }}")
-    _tag(doc, "\t{{ prose.subject_lines[1] }}", "Item")
-    _tag(doc, "\t{{ prose.subject_lines[2] }}", "Item")
-    _tag(doc, "{{ letter.addressee.salutation }}")
-    _tag(doc, "{{ prose.intro }}", "Body Indent")
+    _tag_words(doc, "prose.subject_label", "Subject", after="\t{{ prose.subject_lines[0] }}").paragraph_format.space_before = Pt(13)
+    _tag(doc, "\t{{ prose.subject_lines[1] }}", "Subject")
+    _tag(doc, "\t{{ prose.subject_lines[2] }}", "Subject")
+    _tag(doc, "{{ letter.addressee.salutation }}", "Salutation")
+    _lead_in(_tag(doc, "{{ prose.intro }}", "Body Text First Indent"))
     _items(doc, "prose.grounds", ".")
-    _tag(doc, "{{ prose.pooling_paragraph }}", "Body Indent")
-    _tag(doc, "{{ prose.examined }}", "Body Indent")
+    _tag(doc, "{{ prose.pooling_paragraph }}", "Body Text First Indent")
+    _lead_in(_tag(doc, "{{ prose.examined }}", "Body Text First Indent"))
     _items(doc, "prose.documents", ".")
-    _tag(doc, "{{ prose.also_examined }}", "Body Indent")
-    _tag(doc, "{{ prose.based_on }}", "Body Indent")
+    _tag(doc, "{{ prose.also_examined }}", "Body Text First Indent")
+    _lead_in(_tag(doc, "{{ prose.based_on }}", "Body Text First Indent"))
     _tag(doc, "{%p for label in prose.numbering.order %}")
     _tag(doc, "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}", "Numbered")
     _tag(doc, "{%p for part, part_letter in prose.numbering.parts(label) %}")
@@ -619,14 +733,29 @@ def _takedown() -> DocxDocument:
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endfor %}")
-    _tag(doc, "{{ prose.not_verified }}", "Body Indent")
+    _tag(doc, "{{ prose.not_verified }}", "Body Text First Indent")
     _tag(doc, "{%p for reliance in prose.reliances %}")
-    _tag(doc, "{{ reliance }}", "Body Indent")
+    _tag(doc, "{{ reliance }}", "Body Text First Indent")
     _tag(doc, "{%p endfor %}")
     for name in ("laws", "consent", "sole_benefit"):
-        _tag(doc, f"{{{{ prose.{name} }}}}", "Body Indent")
+        _tag(doc, f"{{{{ prose.{name} }}}}", "Body Text First Indent")
     _signature(doc, rule=True)
     return doc
+
+
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def _drop_empty_parts(doc: DocxDocument) -> None:
+    """Leave out what python-docx's own template carries and no document of ours uses (a part no relationship reaches is not written).
+
+    Its blank thumbnail, its empty bibliography, and Word 2010's copy of its styles (still in theme fonts; Word reads styles.xml).
+    """
+    kinds = ((doc.part.package, RT.THUMBNAIL), (doc.part, RT.CUSTOM_XML), (doc.part, STYLES_WITH_EFFECTS))
+    for owner, kind in kinds:
+        for key, rel in list(owner.rels.items()):
+            if rel.reltype == kind:
+                owner.rels.pop(key)
 
 
 BUILDERS: dict[str, Callable[[], DocxDocument]] = {
@@ -644,6 +773,7 @@ def build(name: str) -> bytes:
 
     doc = BUILDERS[name]()
     doc.core_properties.author = "dealdocs"
+    _drop_empty_parts(doc)
     buffer = io.BytesIO()
     doc.save(buffer)
     return normalise_docx(buffer.getvalue(), STAMP, title=name, author="dealdocs")

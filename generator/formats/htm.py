@@ -72,7 +72,7 @@ def render_htm(
     starts = None
     if document.layout is layout_letter:
         starts = text_page_starts(render_text(loaded, document, tape, search_path, context).text)
-    page = {"title": document.title(loaded), "footnote": _raised_footnote}
+    page = {"title": document.properties(loaded).title, "footnote": _raised_footnote}
     text = render_template(f"{document.name}.htm.j2", {**context, **page}, search_path, lambda module: paginate(module, starts))
     logo = context.get("logo")  # a letterhead's image: EDGAR shows only an image file of the submission
     attachments = {logo.file: Path(logo.path).read_bytes()} if logo is not None else {}

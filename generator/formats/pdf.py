@@ -44,8 +44,9 @@ def render_html(
 
     env = environment([*search_path, templates_dir()], autoescape=True, filters=GRID_FILTERS)
     env.finalize = typographic  # curly quotes and dashes on the page; EDGAR text keeps ASCII
+    properties = document.properties(loaded)
     page = {
-        "title": document.title(loaded), "author": loaded.deal.depositor.name,
+        "title": properties.title, "author": properties.author, "subject": properties.subject,
         "created": document.dated(loaded), "fonts": faces(loaded.deal.style.typeface), "footnote": superscript_footnote,
     }  # fmt: skip
     html = run_template(env, f"{document.name}.html.j2", {**(context or document.context(loaded, tape)), **page}, str)

@@ -283,14 +283,16 @@ def compare(
     """
     from generator.compare.comparison import compare_drafts
     from generator.compare.drafts import read_draft
+    from generator.compare.workers import gc_paused
     from generator.files import write_atomic
 
     if out is not None and any(draft.is_dir() and draft.resolve() == out.resolve() for draft in (old, new)):
         message = "the output folder is a draft's folder: its EDGAR files would be overwritten; name another --out folder"
         raise DealdocsError([Problem(str(out), None, "--out", None, message)])
-    before = read_draft(old, old_tape or tape, templates, revision_tags)
-    after = read_draft(new, new_tape or tape, templates, revision_tags)
-    comparison = compare_drafts(before, after, revision_tags)
+    with gc_paused():
+        before = read_draft(old, old_tape or tape, templates, revision_tags)
+        after = read_draft(new, new_tape or tape, templates, revision_tags)
+        comparison = compare_drafts(before, after, revision_tags)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for document in comparison.documents:

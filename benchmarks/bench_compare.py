@@ -10,8 +10,9 @@ generator.cli compare OLD NEW --out DIR --edgar-revision-tags`: the Word redline
 blackline, EDGAR HTML and text with `<R>` tags), imports included, from rendered folders
 (rendered once beforehand in txt, docx, pdf and htm) and from the deal files (rendered on
 the fly). Target: both comparisons together under 10 s. Each figure is the median wall time,
-and the median CPU time (user + system) of the command: on a machine busy with other work the
-CPU time is what the wall time would be on an idle one (the work is single-threaded).
+and the median CPU time (user + system) of the command and of the worker process that lays out
+its blackline: on a machine busy with other work the CPU time bounds what the wall time would
+be on an idle one (the blackline's worker runs beside the Word redline and the `<R>` tags).
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ from generator.formats.text import render_text
 from generator.formats.typography import smart_quotes
 from generator.output.batch import BatchInterrupted, DealResult, deal_names, discover, render_one, run_batch
 from generator.output.export import as_dict, to_csv, to_json, write_xlsx
-from generator.output.figure_diff import Attribution, FigureChange, Moved, TapeComparison, figure_changes, printed_figures
+from generator.output.figure_diff import Attribution, FigureChange, Moved, Printed, TapeComparison, figure_changes, printed_figures
 from generator.output.manifest import Change, verify
 from generator.output.rendering import RENDERERS, render_deal
 from generator.output.scaffold import new_deal
@@ -234,21 +234,37 @@ def compare_tapes(loaded: LoadedDeal, old: Path, new: Path) -> TapeComparison:
         DealdocsError: No term sheet, a deal-file problem, or either tape unreadable or with row
             errors (the problems of both tapes together).
     """
-    analyses, problems, total = [], [], 0
-    for tape in (old, new):
-        try:
-            analyses.append(analyse(loaded, tape))
-        except TapeError as exc:  # both tapes' problems at once; a deal-file problem is the same for both
-            problems += exc.problems
-            total += exc.total
-    if problems:
-        raise TapeError(problems, total)
-    before, after = analyses
-    pool = term_sheet_of(loaded).pool
-    loans = diff_loans(before.tape.loans, after.tape.loans, pool)
-    specs = [t.spec for t in (*before.tables, *after.tables)]
-    attribution = Attribution(before.tape.loans, after.tape.loans, loans, specs, pool.groups)
-    return TapeComparison(loans, figure_changes(printed_figures(loaded, before), printed_figures(loaded, after), attribution))
+    import tempfile
+
+    import polars as pl
+
+    figures: list[list[Printed]] = []
+    specs: list[TableSpec] = []
+    frames: list[pl.DataFrame] = []
+    problems: list[Problem] = []
+    total = 0
+    with tempfile.TemporaryDirectory(prefix="dealdocs-") as spill:
+        for n, tape in enumerate((old, new)):
+            try:
+                analysis = analyse(loaded, tape)
+            except TapeError as exc:  # both tapes' problems at once; a deal-file problem is the same for both
+                problems += exc.problems
+                total += exc.total
+                continue
+            figures.append(printed_figures(loaded, analysis))
+            specs += [t.spec for t in analysis.tables]
+            if n == 0:  # the old tape's loans wait on disk while the new tape is analysed: one tape's analysis at a time in memory
+                analysis.tape.loans.write_ipc(Path(spill, "old.arrow"), compression="uncompressed")
+            else:
+                frames.append(analysis.tape.loans)
+            del analysis
+        if problems:
+            raise TapeError(problems, total)
+        frames.insert(0, pl.read_ipc(Path(spill, "old.arrow")))
+        pool = term_sheet_of(loaded).pool
+        loans = diff_loans(frames[0], frames[1], pool)
+        attribution = Attribution(frames[0], frames[1], loans, specs, pool.groups)
+        return TapeComparison(loans, figure_changes(figures[0], figures[1], attribution))
 def compare(
     old: Path,
     new: Path,
@@ -283,14 +299,16 @@ def compare(
     """
     from generator.compare.comparison import compare_drafts
     from generator.compare.drafts import read_draft
+    from generator.compare.workers import gc_paused
     from generator.files import write_atomic
 
     if out is not None and any(draft.is_dir() and draft.resolve() == out.resolve() for draft in (old, new)):
         message = "the output folder is a draft's folder: its EDGAR files would be overwritten; name another --out folder"
         raise DealdocsError([Problem(str(out), None, "--out", None, message)])
-    before = read_draft(old, old_tape or tape, templates, revision_tags)
-    after = read_draft(new, new_tape or tape, templates, revision_tags)
-    comparison = compare_drafts(before, after, revision_tags)
+    with gc_paused():
+        before = read_draft(old, old_tape or tape, templates, revision_tags)
+        after = read_draft(new, new_tape or tape, templates, revision_tags)
+        comparison = compare_drafts(before, after, revision_tags)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for document in comparison.documents:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 
-from generator.compare import blackline, docx_redline, revision_tags
+from generator.compare import blackline, docx_redline, revision_tags, workers
 from generator.compare.diff import Block, Change, compare
 from generator.compare.drafts import NO_DATE, Draft
 from generator.errors import DealdocsError, Problem
@@ -99,15 +99,18 @@ def _outputs(compared: DocumentComparison, old: Draft, new: Draft, tags: bool) -
     name, before, after = compared.name, old.documents[compared.name], new.documents[compared.name]
     author, dated = new.stamps.get(name) or old.stamps.get(name) or ("dealdocs", NO_DATE)
     notes = []
-    if compared.model == "docx":
-        assert isinstance(before["docx"], bytes) and isinstance(after["docx"], bytes)
-        compared.outputs[f"{name}.redline.docx"] = docx_redline.redline(before["docx"], after["docx"], compared.changes, author, dated)
+    laid_out = None
     if "html" in before and "html" in after and old.print_html == new.print_html:
         assert isinstance(before["html"], str) and isinstance(after["html"], str)
         fetcher, base_url = new.fetchers[name]
         summary = blackline.Summary(name, old.label, new.label)
         marked = blackline.marked(before["html"], after["html"])
-        compared.outputs[f"{name}.blackline.pdf"] = blackline.blackline_pdf(marked, summary, dated, fetcher, base_url)
+        laid_out = workers.started(lambda: blackline.blackline_pdf(marked, summary, dated, fetcher, base_url))  # the longest part, beside the rest
+    if compared.model == "docx":
+        assert isinstance(before["docx"], bytes) and isinstance(after["docx"], bytes)
+        compared.outputs[f"{name}.redline.docx"] = docx_redline.redline(before["docx"], after["docx"], compared.changes, author, dated)
+    if laid_out is not None:
+        compared.outputs[f"{name}.blackline.pdf"] = b""  # its place in the files' order; made below, once the rest is done
     else:
         notes.append(f"{name}: no blackline: it is set from both drafts' deal files, or from both folders' EDGAR HTML ({name}.htm)")
     if tags:
@@ -117,4 +120,6 @@ def _outputs(compared: DocumentComparison, old: Draft, new: Draft, tags: bool) -
                 compared.outputs[f"{name}.{fmt}"] = tagger(str(before[fmt]), str(after[fmt])).text
             else:
                 notes.append(f"{name}: no {name}.{fmt} with revision tags: a draft has no {fmt}")
+    if laid_out is not None:
+        compared.outputs[f"{name}.blackline.pdf"] = laid_out()
     return notes

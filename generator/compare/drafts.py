@@ -67,7 +67,7 @@ def _folder(folder: Path) -> Draft:
     from generator.templating.files import pdf_fetcher
     from generator.templating.folders import templates_dir
 
-    fetcher = (pdf_fetcher([templates_dir()]), str(templates_dir()))
+    fetcher = (pdf_fetcher([folder, templates_dir()]), str(templates_dir()))  # an image the EDGAR HTML names (a letterhead) is beside it
     return Draft(str(folder), documents, False, stamps, dict.fromkeys(documents, fetcher))
 
 

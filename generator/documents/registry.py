@@ -10,7 +10,7 @@ from typing import Any
 
 from generator.deal.loading import LoadedDeal
 from generator.documents.letters import shelf_context, shelf_opinion_of, takedown_context, takedown_opinion_of
-from generator.documents.paging import layout_letter
+from generator.documents.paging import layout_letter, layout_text
 from generator.documents.term_sheet import collateral_context, term_sheet_context
 from generator.pool.analysis import term_sheet_of
 
@@ -34,7 +34,7 @@ DOCUMENTS: dict[str, Document] = {
     "term-sheet-8k": Document("term-sheet-8k", term_sheet_context, lambda d: term_sheet_of(d).report_date),
     "exhibit-5-1-shelf": Document("exhibit-5-1-shelf", shelf_context, lambda d: shelf_opinion_of(d).date, layout_letter),
     "exhibit-5-1-takedown": Document("exhibit-5-1-takedown", takedown_context, lambda d: takedown_opinion_of(d).date, layout_letter),
-    "collateral-term-sheet": Document("collateral-term-sheet", collateral_context, lambda d: term_sheet_of(d).report_date),
+    "collateral-term-sheet": Document("collateral-term-sheet", collateral_context, lambda d: term_sheet_of(d).report_date, layout_text),
 }
 SECTIONS = {"term_sheet": "term-sheet-8k", "shelf_opinion": "exhibit-5-1-shelf", "takedown_opinion": "exhibit-5-1-takedown"}
 LAYOUTS = {"modern": "collateral-term-sheet"}

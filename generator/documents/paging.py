@@ -207,7 +207,7 @@ def _place_table(table: _Table, pages: list[list[str]], room_lines: int) -> None
         if len(piece) <= room:
             pages[-1] += piece
             return
-        overhead = len(table.piece(start, start)) - len(table.tail)
+        overhead = len(table.piece(start, start))  # <TABLE>, title, header and </TABLE>
         ends = [n for n in table.breaks() if n > start and n - start + overhead <= room and n - start >= KEEP]
         if not ends:
             if pages[-1]:

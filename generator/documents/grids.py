@@ -187,10 +187,7 @@ def _notes(grid: Grid) -> list[int]:
 def _widths(grid: Grid) -> list[int]:
     """Each figure column's width: its widest heading line, or its widest figure and the widest note beside it."""
     notes = _notes(grid)
-    return [
-        max([*map(len, grid.heads[j]), *(len(_split(row[j])[0]) + notes[j - 1] for row in _cells(grid))])
-        for j in range(1, len(grid.heads))
-    ]
+    return [max([*map(len, grid.heads[j]), *(len(_split(row[j])[0]) + notes[j - 1] for row in _cells(grid))]) for j in range(1, len(grid.heads))]
 
 
 def _natural(grid: Grid) -> int:

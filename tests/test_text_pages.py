@@ -161,3 +161,18 @@ def test_paging_keeps_the_rules_for_tables_of_any_length(tables: list[Grid], dat
         assert [line for p in pieces for line in p.body] == whole.body  # every row once, in order, none cut in two
     kept = [line for line in paged.splitlines() if line.strip() and line != edgar.PAGE and CONTINUED not in line]
     assert set(kept) == {line for part in parts for line in part.splitlines() if line.strip()}  # nothing lost or invented
+
+
+def test_a_templates_own_table_is_kept_whole_and_as_written() -> None:
+    own = "<TABLE>\nA table a template set by hand\n  with no rules\n</TABLE>"
+    text = "\n".join(["A line."] * 56) + "\n\n" + own + "\n"
+    paged = paginate_text(text)
+    assert pages_of(paged)[-1] == ["", *own.splitlines()]  # moved whole to the next page, not continued
+    assert paginate_text(own + "\n") == own + "\n"
+
+
+def test_a_table_is_set_at_the_documents_width_or_refused() -> None:
+    grid = Grid("t", ["T"], None, [["Label"], ["Figure"]], [["A", "1"]], None)
+    assert {len(line) for line in text_table(grid, 100).splitlines() if _RULE.fullmatch(line)} == {100}
+    with pytest.raises(ValueError, match="outside"):
+        text_table(grid, 133)

@@ -256,8 +256,8 @@ def text_table(grid: Grid, width: int | None = None) -> str:
     widths, notes = _widths(grid), _notes(grid)
     label, width_ = text_width(widths, _natural(grid))
     if width is not None:
-        if width < width_:
-            raise TooWide(f"it needs {width_} characters, more than the document's table width of {width}")
+        if not width_ <= width <= edgar.TABLE_WIDTH:
+            raise TooWide(f"it needs {width_} characters; a table width of {width} is outside {width_}-{edgar.TABLE_WIDTH}")
         label, width_ = label + width - width_, width
     out: list[str] = []
     for line in [*grid.title, *([grid.group] if grid.group else [])]:

@@ -77,14 +77,15 @@ class _Table:
     """A table block (<TABLE> ... </TABLE>) as `text_table` sets it: title, header, body, what follows the body."""
 
     def __init__(self, lines: list[str]) -> None:
-        inner = lines[1:-1]
-        blank = inner.index("")
+        inner = lines[1:-1] if lines[-1].strip() == "</TABLE>" else lines[1:]
+        blank = inner.index("") if "" in inner else 0
         rules = [n for n in range(blank + 1, len(inner)) if _RULE.fullmatch(inner[n])]
-        head_end = next((n for n in rules if len(_RUN.findall(inner[n])) > 1), rules[0]) + 1
-        end = inner.index("", head_end) if "" in inner[head_end:] else len(inner)
-        self.title, self.head = inner[:blank], inner[blank:head_end]
+        self.laid_out = bool(rules)  # else a template's own table: kept whole, never continued
+        head_end = next((n for n in rules if len(_RUN.findall(inner[n])) > 1), rules[0]) + 1 if rules else 0
+        end = inner.index("", head_end) if rules and "" in inner[head_end:] else len(inner)
+        self.title, self.head = inner[:blank] if rules else [], inner[blank:head_end]
         self.body, self.tail = inner[head_end:end], inner[end:]
-        rule = inner[head_end - 1]
+        rule = inner[head_end - 1] if rules else ""
         self.last_column = rule.rstrip().rfind(" ")  # a figure row prints in the last column; a wrapped label does not
         self.width = max(len(rule.rstrip()), edgar.WIDTH)
 
@@ -94,14 +95,14 @@ class _Table:
     def breaks(self) -> list[int]:
         """Body lines a page may end after: a whole row, at least `KEEP` lines of the body each side, never before a rule."""
         return [
-            n for n in range(KEEP, len(self.body) - KEEP + 1)
-            if len(self.body[n - 1].rstrip()) > self.last_column and not _RULE.fullmatch(self.body[n])
+            n for n in range(KEEP, len(self.body) - KEEP + 1) if self.laid_out
+            and len(self.body[n - 1].rstrip()) > self.last_column and not _RULE.fullmatch(self.body[n])
         ]  # fmt: skip
 
     def piece(self, start: int, end: int) -> list[str]:
         """Body lines [start, end) as a table of their own: the title marked "(continued)" after the first piece, the header repeated."""
         title = self.title
-        if start:
+        if start and title:
             title = [*edgar.center(title[0].strip() + CONTINUED, self.width).split("\n"), *title[1:]]
         tail = self.tail if end == len(self.body) else []
         return ["<TABLE>", *title, *self.head, *self.body[start:end], *tail, "</TABLE>"]
@@ -116,7 +117,7 @@ def _text_blocks(section: list[str]) -> list[tuple[int, list[str] | _Table]]:
             gap, n = gap + 1, n + 1
             continue
         if section[n].strip() == "<TABLE>":
-            end = section.index("</TABLE>", n) + 1
+            end = next((m + 1 for m in range(n, len(section)) if section[m].strip() == "</TABLE>"), len(section))
             blocks.append((gap, _Table(section[n:end])))
         else:
             end = next((m for m in range(n, len(section)) if not section[m].strip() or section[m].strip() == "<TABLE>"), len(section))

@@ -39,7 +39,8 @@ def test_credit_enhancement_is_the_subordinate_balances_after_each_class(tmp_pat
     assert printed == expected
     assert "B-6" not in table and "\n R " not in table  # not offered
     assert "Approximately, subject to a variance of plus or minus 5%." in table
-    assert "<TABLE>" not in table and max(map(len, table.splitlines())) <= 80  # fits EDGAR's 80 columns
+    widths = {len(line) for line in text.splitlines() if re.fullmatch(r"[ -]*-{3,} +-[ -]*", line)}  # every table's rules end at one width
+    assert "</TABLE>" in table and len(widths) == 1 and max(map(len, table.splitlines())) == widths.pop() <= 132  # the document's one table width
 
 
 def test_the_table_in_every_format_and_the_variance_from_the_deal_file(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ balance headings of a table without columns) come from the prose module's `table
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -163,16 +164,45 @@ class TooWide(ValueError):
     """A table whose figures alone leave no room for its labels within 132 characters."""
 
 
-def _widths(grid: Grid) -> list[int]:
-    """Each figure column's width: its widest heading line or figure."""
-    cells = [*grid.rows, *([grid.total] if grid.total else [])]
-    return [max([*map(len, grid.heads[j]), *(len(row[j]) for row in cells)]) for j in range(1, len(grid.heads))]
+_NOTE = re.compile(r"(?P<figure>.*?)(?P<note> \([^()]*\))?")
+"""A figure cell and the note after it, '39.55 (CA)': in text the note hangs right of the figure column."""
+
+
+def _split(cell: str) -> tuple[str, str]:
+    """(figure, note) of a cell; the note '' when it has none."""
+    found = _NOTE.fullmatch(cell)
+    assert found is not None  # every string matches: the note is optional
+    return found["figure"], found["note"] or ""
+
+
+def _cells(grid: Grid) -> list[list[str]]:
+    return [*grid.rows, *([grid.total] if grid.total else [])]
+
+
+def _notes(grid: Grid) -> list[int]:
+    """Each figure column's room for notes: its widest note, so that the figures stay aligned on their right edge.
+
+    None (the notes written inside their columns, as a figure's last characters) when hanging
+    them would leave the table too wide for EDGAR's 132 columns: many groups still fit.
+    """
+    hanging = [max([len(_split(row[j])[1]) for row in _cells(grid)] + [0]) for j in range(1, len(grid.heads))]
+    if sum(w + GAP for w in _widths(grid, hanging)) + min(_natural(grid), MIN_LABEL) > edgar.TABLE_WIDTH:
+        return [0] * len(hanging)
+    return hanging
+
+
+def _widths(grid: Grid, notes: Sequence[int] | None = None) -> list[int]:
+    """Each figure column's width: its widest heading line, or its widest figure and the room for notes beside it (`_notes`)."""
+    notes = _notes(grid) if notes is None else notes
+    return [
+        max([*map(len, grid.heads[j]), *(len(_split(row[j])[0]) + notes[j - 1] if notes[j - 1] else len(row[j]) for row in _cells(grid))])
+        for j in range(1, len(grid.heads))
+    ]
 
 
 def _natural(grid: Grid) -> int:
     """The label column's width unwrapped: its widest heading line or label."""
-    cells = [*grid.rows, *([grid.total] if grid.total else [])]
-    return max([*map(len, grid.heads[0]), *(len(row[0]) for row in cells), 1])
+    return max([*map(len, grid.heads[0]), *(len(row[0]) for row in _cells(grid)), 1])
 
 
 def measure(grid: Grid) -> tuple[list[int], int]:
@@ -196,28 +226,56 @@ def text_width(figures: Sequence[int], natural: int) -> tuple[int, int]:
     raise TooWide(f"its {len(figures)} figure columns take {used} characters: with labels {labels}, more than {edgar.TABLE_WIDTH}")
 
 
-def text_table(grid: Grid) -> str:
+def table_width(grids: Sequence[Grid]) -> int:
+    """The one width a document sets all its tables to: the widest any of them needs.
+
+    Within 80 characters when every table fits there (labels wrapped down to `MIN_LABEL`);
+    else as wide as the widest table with its labels unwrapped, up to 132, since a document
+    past 80 columns gains nothing by wrapping labels. So the tables of a document share their
+    right edge and none sits in another indent.
+
+    Raises:
+        TooWide: A table does not fit even in 132 characters.
+    """
+    measured = [measure(grid) for grid in grids]
+    width = max((text_width(*m)[1] for m in measured), default=edgar.WIDTH)
+    if width <= edgar.WIDTH:
+        return width
+    return max(width, *(min(sum(w + GAP for w in figures) + natural, edgar.TABLE_WIDTH) for figures, natural in measured))
+
+
+def text_table(grid: Grid, width: int | None = None) -> str:
     """The grid as EDGAR text: figures right-aligned under right-aligned headings, labels wrapped.
 
     Args:
         grid: From `table_grid` or `pool_grid`.
+        width: The document's one table width (`table_width`): the label column takes what the
+            figures leave, and the table is set between <TABLE> and </TABLE> whatever its width,
+            like every table of the document. None: as wide as the table needs.
 
     Returns:
         The table's lines: within 80 characters when the labels fit (wrapped down to
-        `MIN_LABEL`), else between <TABLE> and </TABLE>, 132 characters at most.
+        `MIN_LABEL`), else between <TABLE> and </TABLE>, 132 characters at most. A note
+        after a figure ('39.55 (CA)') hangs right of the figures, which stay aligned; a
+        table without a total row is closed by a rule.
 
     Raises:
-        TooWide: Its figure columns leave less than `MIN_LABEL` for the labels even in 132.
+        TooWide: Its figure columns leave less than `MIN_LABEL` for the labels even in 132, or
+            less than its labels need within `width`.
     """
-    widths = _widths(grid)
-    label, width = text_width(widths, _natural(grid))
+    widths, notes = _widths(grid), _notes(grid)
+    label, width_ = text_width(widths, _natural(grid))
+    if width is not None:
+        if not width_ <= width <= edgar.TABLE_WIDTH:
+            raise TooWide(f"it needs {width_} characters; a table width of {width} is outside {width_}-{edgar.TABLE_WIDTH}")
+        label, width_ = label + width - width_, width
     out: list[str] = []
     for line in [*grid.title, *([grid.group] if grid.group else [])]:
-        out += [edgar.center(line, max(width, edgar.WIDTH))]
+        out += [edgar.center(line, max(width_, edgar.WIDTH))]
     out.append("")
-    indent = " " * ((edgar.WIDTH - width) // 2) if width < edgar.WIDTH else ""  # a narrow table sits centred under its title
+    indent = " " * ((edgar.WIDTH - width_) // 2) if width_ < edgar.WIDTH else ""  # a narrow table sits centred under its title
     if grid.span:
-        figures_width = width - label
+        figures_width = width_ - label
         for line in grid.span:
             out.append(" " * label + edgar.center(line, figures_width).rstrip())
         out.append(" " * label + ("-" * (figures_width - GAP)).rjust(figures_width))
@@ -227,28 +285,35 @@ def text_table(grid: Grid) -> str:
     heads = [[""] * (depth - len(h)) + h for h in heads]
     for n in range(depth):
         out.append(_line(label, widths, [h[n] for h in heads]))
-    out.append(_line(label, widths, ["-" * min(label, max(map(len, heads[0]))), *("-" * w for w in widths)]))
+    rules = ["", *("-" * w for w in widths)]
+    out.append(_line(label, widths, ["-" * min(label, max(map(len, heads[0]))), *rules[1:]]))
     for row in grid.rows:
-        out += _row(label, widths, row)
+        out += _row(label, widths, notes, row)
     if grid.total:
-        out.append(_line(label, widths, ["", *("-" * w for w in widths)]))
-        out += _row(label, widths, grid.total)
+        out.append(_line(label, widths, rules))
+        out += _row(label, widths, notes, grid.total)
+    else:
+        out.append(_line(label, widths, rules))  # the closing rule of a table without a total
     titled = len(grid.title) + (1 if grid.group else 0) + 1
     out[titled:] = [indent + line if line else line for line in out[titled:]]
     if grid.footnote:
-        out += ["", *edgar.lines(grid.footnote, max(width, edgar.WIDTH))]
+        out += ["", *edgar.lines(grid.footnote, max(width_, edgar.WIDTH))]
     body = "\n".join(line.rstrip() for line in out)
-    return f"<TABLE>\n{body}\n</TABLE>" if width > edgar.WIDTH else body
+    return f"<TABLE>\n{body}\n</TABLE>" if width_ > edgar.WIDTH or width is not None else body
 
 
 def _line(label: int, widths: Sequence[int], cells: Sequence[str]) -> str:
     return cells[0].ljust(label) + "".join(" " * GAP + cell.rjust(w) for cell, w in zip(cells[1:], widths, strict=True))
 
 
-def _row(label: int, widths: Sequence[int], row: Sequence[str]) -> list[str]:
-    """A row: its label wrapped, the figures on the label's last line."""
+def _row(label: int, widths: Sequence[int], notes: Sequence[int], row: Sequence[str]) -> list[str]:
+    """A row: its label wrapped, the figures on the label's last line, each note right of its figure column."""
     wrapped = edgar.lines(row[0], label)
-    return [*wrapped[:-1], _line(label, widths, [wrapped[-1], *row[1:]])]
+    figures = [
+        figure.rjust(w - room) + note.ljust(room) if room else (figure + note).rjust(w)
+        for (figure, note), w, room in zip(map(_split, row[1:]), widths, notes, strict=True)
+    ]
+    return [*wrapped[:-1], _line(label, widths, [wrapped[-1], *figures])]
 
 
 # --- the check made at validate time --------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 from generator.deal.loading import LoadedDeal
 from generator.deal.opinion_models import Counsel
 from generator.documents.letters import shelf_context, shelf_opinion_of, takedown_context, takedown_opinion_of
-from generator.documents.paging import layout_letter
+from generator.documents.paging import layout_letter, layout_text
 from generator.documents.term_sheet import collateral_context, term_sheet_context
 from generator.pool.analysis import term_sheet_of
 
@@ -67,7 +67,7 @@ DOCUMENTS: dict[str, Document] = {
         "exhibit-5-1-takedown", takedown_context, lambda d: takedown_opinion_of(d).date, "Exhibit 5.1 - Opinion of counsel",
         lambda d: _counsel(takedown_opinion_of(d).counsel), layout_letter,
     ),
-    "collateral-term-sheet": Document("collateral-term-sheet", collateral_context, _report_date, "Collateral Term Sheet", _depositor),
+    "collateral-term-sheet": Document("collateral-term-sheet", collateral_context, _report_date, "Collateral Term Sheet", _depositor, layout_text),
 }  # fmt: skip
 SECTIONS = {"term_sheet": "term-sheet-8k", "shelf_opinion": "exhibit-5-1-shelf", "takedown_opinion": "exhibit-5-1-takedown"}
 LAYOUTS = {"modern": "collateral-term-sheet"}

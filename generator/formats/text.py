@@ -9,7 +9,7 @@ from typing import Any
 from generator import edgar
 from generator.deal.loading import LoadedDeal
 from generator.documents.grids import FILTERS as GRID_FILTERS
-from generator.documents.grids import text_table
+from generator.documents.grids import table_width, text_table
 from generator.documents.registry import Document
 from generator.errors import Problem
 from generator.formats.rendered import Rendered
@@ -32,7 +32,7 @@ def render_text(
         DealdocsError: The deal, its tape or a template has problems (the template's line named).
     """
     warnings: list[Problem] = []
-    env = environment([*search_path, templates_dir()], filters={**GRID_FILTERS, **edgar.TEXT_FILTERS, "text_table": text_table})
+    env = environment([*search_path, templates_dir()], filters={**GRID_FILTERS, **edgar.TEXT_FILTERS, "text_table": text_table, "table_width": table_width})
     env.finalize = edgar.ascii_finalize(str(loaded.path), warnings)
     context = {**(context or document.context(loaded, tape)), "footnote": inline_footnote}
     text = run_template(env, f"{document.name}.txt.j2", context, document.layout)

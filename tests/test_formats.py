@@ -132,7 +132,7 @@ def test_a_table_longer_than_a_page_repeats_its_header_row(tmp_path: Path) -> No
 
 
 def htm_words(html: str, header: list[str]) -> Counter[str]:
-    """Words of EDGAR HTML, page by page (split at its page-break rules), less each continuation header."""
+    """Words of EDGAR HTML, page by page (split at its page-break rules), less each continuation header and page number."""
     from html.parser import HTMLParser
 
     class Pages(HTMLParser):
@@ -153,7 +153,10 @@ def htm_words(html: str, header: list[str]) -> Counter[str]:
     parser.feed(html.split("</head>", 1)[1])
     found: Counter[str] = Counter()
     for number, page in enumerate(parser.pages, 1):
-        words = "".join(page)
+        lines = [line for line in "".join(page).split("\n") if line.strip()]
+        if lines and lines[-1].strip() == str(number):  # the page number printed at the foot, as the PDF prints it
+            lines.pop()
+        words = "\n".join(lines)
         if number > 1 and header:
             words = words.split(f"Page {number}", 1)[1]
         found.update(normalised(words))

@@ -38,11 +38,11 @@ def text_words(text: str, header: list[str]) -> Counter[str]:
 
 
 def pdf_words(pages: list[str], header: list[str]) -> Counter[str]:
-    """Words of each PDF page less its margin boxes (pypdf gives them last): header and page number."""
+    """Words of each PDF page less its margin boxes (pypdf gives them last): header, page number or running footer."""
     found: Counter[str] = Counter()
     for number, page in enumerate(pages, 1):
         lines = [anyascii(line.replace("\u2014", "--")).strip() for line in page.strip().split("\n")]  # as `normalised` spells dashes
-        if lines[-1] == str(number):
+        if lines[-1] == str(number) or lines[-1].endswith(f" Page {number} of {len(pages)}"):  # number or running footer
             lines.pop()
         block = [line.format(number) for line in header]
         if number > 1 and block and lines[-len(block):] == block:
@@ -161,6 +161,8 @@ def htm_words(html: str, header: list[str]) -> Counter[str]:
         lines = [line for line in "".join(page).split("\n") if line.strip()]
         if lines and lines[-1].strip() == str(number):  # the page number printed at the foot, as the PDF prints it
             lines.pop()
+        if lines and lines[-1].strip() == f"Page {number} of {len(parser.pages)}":  # a running footer: legend, deal, page
+            del lines[-3:]
         words = "\n".join(lines)
         if number > 1 and header:
             words = words.split(f"Page {number}", 1)[1]

@@ -38,7 +38,7 @@ from generator.templating.files import pdf_fetcher
 from generator.templating.folders import templates_dir
 from generator.templating.running import run_template
 
-PAGE_BREAK = '<hr style="page-break-after:always;border:0;border-top:1px solid #999;margin:24pt 0">'
+PAGE_BREAK = '<hr style="page-break-after:always;border:0;border-top:1px solid #999;margin:0 0 24pt 0">'
 """What `_base.htm.j2`'s `page_break()` draws: the one mark of a page break in dealdocs' EDGAR HTML."""
 
 _BLOCK = re.compile(r"^<(?:p|table|div|hr|center|h[1-6])\b", re.MULTILINE)

@@ -94,7 +94,7 @@ TERM_SHEETS = [(path, name) for path, name in CASES if not name.startswith("exhi
 
 @pytest.mark.parametrize(("path", "name"), TERM_SHEETS, ids=[f"{p.parent.name}-{n}" for p, n in TERM_SHEETS])
 def test_printed_htm_has_the_pdfs_pages(pdfs: dict[tuple[Path, str], bytes], path: Path, name: str) -> None:
-    """The EDGAR HTML printed to Letter (WeasyPrint, 0.4in page margins as a browser prints) shows the PDF's pages: the same count, each starting at the same words."""
+    """The EDGAR HTML printed to Letter (WeasyPrint, 0.4in margins as a browser prints) shows the PDF's pages, each at the same words."""
     import weasyprint
 
     from generator.formats.fonts import faces

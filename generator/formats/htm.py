@@ -122,13 +122,13 @@ def pdf_page_starts(
     import weasyprint
 
     from generator.formats.fonts import font_folder
-    from generator.formats.pdf import render_html
+    from generator.formats.pdf import laid_out, render_html
 
     fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
     html_text = render_html(loaded, document, tape, search_path, context)
-    laid_out = weasyprint.HTML(string=html_text, base_url=str(templates_dir()), url_fetcher=fetcher).render()
+    pages = laid_out(html_text, search_path, weasyprint.HTML(string=html_text, base_url=str(templates_dir()), url_fetcher=fetcher)).pages
     counted, starts = 0, []
-    for number, page in enumerate(laid_out.pages):
+    for number, page in enumerate(pages):
         if number:
             starts.append(counted)
         counted += len(words(_page_text(page._page_box)))

@@ -38,11 +38,11 @@ def text_words(text: str, header: list[str]) -> Counter[str]:
 
 
 def pdf_words(pages: list[str], header: list[str]) -> Counter[str]:
-    """Words of each PDF page less its margin boxes (pypdf gives them last): header and page number."""
+    """Words of each PDF page less its margin boxes (pypdf gives them last): header, page number or running footer."""
     found: Counter[str] = Counter()
     for number, page in enumerate(pages, 1):
         lines = [anyascii(line.replace("\u2014", "--")).strip() for line in page.strip().split("\n")]  # as `normalised` spells dashes
-        if lines[-1] == str(number):
+        if lines[-1] == str(number) or lines[-1].endswith(f" Page {number} of {len(pages)}"):  # number or running footer
             lines.pop()
         block = [line.format(number) for line in header]
         if number > 1 and block and lines[-len(block):] == block:
@@ -109,8 +109,8 @@ def test_docx_bytes_are_the_same_on_every_run(path: Path) -> None:
         assert render_docx(loaded, document).content == render_docx(load_deal(path), document).content
 
 
-def test_a_table_longer_than_a_page_repeats_its_header_row(tmp_path: Path) -> None:
-    """WeasyPrint repeats <thead> on every page a table runs over; rows are never split."""
+def long_table_deal(tmp_path: Path) -> Path:
+    """The 2003-1 deal with one stratification table longer than a page."""
     example = DEALS[0].parent
     for name in ("deal.yaml", "loans.csv"):
         (tmp_path / name).write_bytes((example / name).read_bytes())
@@ -123,7 +123,12 @@ def test_a_table_longer_than_a_page_repeats_its_header_row(tmp_path: Path) -> No
         "            last_label: 'over {{ lo | dollars }}'",
     )
     (tmp_path / "deal.yaml").write_text(deal)
-    loaded = load_deal(tmp_path / "deal.yaml")
+    return tmp_path / "deal.yaml"
+
+
+def test_a_table_longer_than_a_page_repeats_its_header_row(tmp_path: Path) -> None:
+    """WeasyPrint repeats <thead> on every page a table runs over; rows are never split."""
+    loaded = load_deal(long_table_deal(tmp_path))
     reader = PdfReader(io.BytesIO(render_pdf(loaded, DOCUMENTS["term-sheet-8k"]).content))
     table_pages = [p.extract_text() for p in reader.pages if "$" in p.extract_text() and " to $" in p.extract_text()]
     assert len(table_pages) >= 2  # the table runs over a page
@@ -132,7 +137,7 @@ def test_a_table_longer_than_a_page_repeats_its_header_row(tmp_path: Path) -> No
 
 
 def htm_words(html: str, header: list[str]) -> Counter[str]:
-    """Words of EDGAR HTML, page by page (split at its page-break rules), less each continuation header."""
+    """Words of EDGAR HTML, page by page (split at its page-break rules), less each continuation header and page number."""
     from html.parser import HTMLParser
 
     class Pages(HTMLParser):
@@ -153,7 +158,12 @@ def htm_words(html: str, header: list[str]) -> Counter[str]:
     parser.feed(html.split("</head>", 1)[1])
     found: Counter[str] = Counter()
     for number, page in enumerate(parser.pages, 1):
-        words = "".join(page)
+        lines = [line for line in "".join(page).split("\n") if line.strip()]
+        if lines and lines[-1].strip() == str(number):  # the page number printed at the foot, as the PDF prints it
+            lines.pop()
+        if lines and lines[-1].strip() == f"Page {number} of {len(parser.pages)}":  # a running footer: legend, deal, page
+            del lines[-3:]
+        words = "\n".join(lines)
         if number > 1 and header:
             words = words.split(f"Page {number}", 1)[1]
         found.update(normalised(words))
@@ -170,3 +180,18 @@ def test_htm_says_the_same_words_as_the_text(path: Path, name: str) -> None:
     ours = raised_footnotes(text_words(text, header))  # EDGAR HTML raises footnote calls, the text writes '(1)'
     theirs = htm_words(render_document(loaded, name, "htm").text, header)
     assert ours - theirs == Counter() and theirs - ours == Counter(), (ours - theirs, theirs - ours)
+
+
+def test_printed_htm_continues_a_long_table_where_the_pdf_breaks_it(tmp_path: Path) -> None:
+    """EDGAR HTML has no <thead>: a table the PDF breaks is closed and opened again with its title "(continued)" and heading row."""
+    from generator.api import render_htm
+
+    loaded = load_deal(long_table_deal(tmp_path))
+    pages = render_htm(loaded, DOCUMENTS["term-sheet-8k"]).text.split("page-break-after:always")
+    runs = [page for page in pages if " to $" in page]
+    assert len(runs) >= 2
+    assert "SIZE IN FINE BANDS (continued)" not in runs[0]
+    for page in runs[1:]:
+        table = page[page.index("<table") :]
+        assert table.index("SIZE IN FINE BANDS (continued)") < table.index("Number of Loans") < table.index(" to $")
+        assert table.count("<table") == table.count("</table>")

@@ -6,10 +6,12 @@ written as a character reference, and the output is checked against EDGAR's HTML
 (`edgar_check`) before it is returned: a built-in template that breaks one is a bug in dealdocs
 (an `AssertionError`), a user's template that does is the user's problem, its file named.
 
-Pages: the term sheet's template draws its page breaks itself (where its EDGAR text has
-`<PAGE>`); a letter's pages fall where its EDGAR text's pages fall (`paging`), so the HTML layout
-asks the text where each page starts, counted in words, and breaks before the block that holds
-that word, with the template's `continuation(page)` header after the break.
+Pages: printed, the HTML shows the PDF's pages. The PDF's layout (WeasyPrint's) says where each
+page starts, counted in body words (`pdf_page_starts`); the HTML breaks before the block that holds
+that word, with the template's `continuation(page)` header after the break and its
+`page_number(page, pages)` at the foot of each page. A table the PDF breaks is broken at the same row
+and continued as a table of its own (EDGAR has no <thead>): its title row (`<tr align="center">`)
+with the template's `continued` words and its heading rows (`<tr valign="bottom">`) repeated.
 """
 
 from __future__ import annotations
@@ -26,20 +28,18 @@ from markupsafe import Markup
 
 from generator.deal.loading import LoadedDeal
 from generator.documents.grids import FILTERS as GRID_FILTERS
-from generator.documents.paging import layout_letter
 from generator.documents.registry import Document
-from generator.edgar import PAGE
 from generator.errors import TemplateProblemError
 from generator.formats import edgar_check
 from generator.formats.highlight import EDGAR_MARK, highlight_html, placeholder_pattern
 from generator.formats.rendered import Rendered
-from generator.formats.text import render_text
 from generator.formats.typography import typographic
 from generator.templating.environment import environment
+from generator.templating.files import pdf_fetcher
 from generator.templating.folders import templates_dir
 from generator.templating.running import run_template
 
-PAGE_BREAK = '<hr style="page-break-after:always;border:0;border-top:1px solid #999;margin:24pt 0">'
+PAGE_BREAK = '<hr style="page-break-after:always;border:0;border-top:1px solid #999;margin:0 0 24pt 0">'
 """What `_base.htm.j2`'s `page_break()` draws: the one mark of a page break in dealdocs' EDGAR HTML."""
 
 _BLOCK = re.compile(r"^<(?:p|table|div|hr|center|h[1-6])\b", re.MULTILINE)
@@ -69,9 +69,7 @@ def render_htm(
             HTML that EDGAR refuses (the template and the rule named).
     """
     context = context or document.context(loaded, tape)
-    starts = None
-    if document.layout is layout_letter:
-        starts = text_page_starts(render_text(loaded, document, tape, search_path, context).text)
+    starts = pdf_page_starts(loaded, document, tape, search_path, context)
     page = {"title": document.properties(loaded).title, "footnote": _raised_footnote}
     text = render_template(f"{document.name}.htm.j2", {**context, **page}, search_path, lambda module: paginate(module, starts))
     logo = context.get("logo")  # a letterhead's image: EDGAR shows only an image file of the submission
@@ -115,61 +113,144 @@ def words(text: str) -> list[str]:
     return [w for w in text.split() if not _RULE.match(w)]
 
 
-def text_page_starts(text: str) -> list[int]:
-    """Where each page after the first starts in an EDGAR letter, as counts of body words before it.
+def pdf_page_starts(
+    loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
+) -> list[int]:
+    """Where each page after the first starts in the document's PDF, as counts of body words before it.
 
-    A continuation page's header (the lines before its first two blank lines) and page one's
-    footnote (below its 16-dash rule) are not body words.
+    Body words are those `words` counts, outside the page margins (running headers, footers, page
+    numbers) and outside a table's heading rows (repeated on each page a table runs onto).
     """
+    import weasyprint
+
+    from generator.formats.fonts import font_folder
+    from generator.formats.pdf import laid_out, render_html
+
+    fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
+    html_text = render_html(loaded, document, tape, search_path, context)
+    pages = laid_out(html_text, search_path, weasyprint.HTML(string=html_text, base_url=str(templates_dir()), url_fetcher=fetcher)).pages
     counted, starts = 0, []
-    for number, page in enumerate(text.split(f"\n{PAGE}\n")):
-        page = page.strip("\n")
+    for number, page in enumerate(pages):
         if number:
             starts.append(counted)
-            head, gap, rest = page.partition("\n\n\n")
-            page = rest if gap and "\n\n" not in head else page
-        else:
-            page = page.split("\n" + "-" * 16 + "\n")[0]
-        counted += len(words(page))
+        counted += len(words(_page_text(page._page_box)))
     return starts
 
 
-def paginate(module: Any, starts: list[int] | None) -> str:
-    """A rendered HTML letter, its pages broken before the blocks where the text's pages start.
+def _page_text(box: Any) -> str:
+    """The text a laid-out box shows in the page's body, line by line; a word broken at a dash is one word."""
+    from weasyprint.formatting_structure import boxes
 
-    Its `footnote`, if any, goes at the foot of page one; other documents come as rendered.
+    if isinstance(box, boxes.MarginBox) or (isinstance(box, boxes.TableRowGroupBox) and box.is_header):
+        return ""
+    if isinstance(box, boxes.TextBox):
+        return str(box.text)
+    parts = [_page_text(child) for child in getattr(box, "children", ())]
+    if isinstance(box, boxes.LineBox):
+        line = " ".join(parts)
+        return line if line.rstrip().endswith(("-", "\u2014", "/")) else line + "\n"
+    return (" " if isinstance(box, boxes.InlineBox) else "").join(parts)
+
+
+def paginate(module: Any, starts: list[int] | None) -> str:
+    """A rendered HTML document, its pages broken before the blocks where the PDF's pages start.
+
+    A table the break falls in is cut at that row and continued with its title and heading rows.
+    Its `footnote`, if any, goes at the foot of page one; its `page_number(page, pages)`, if any,
+    at the foot of every page.
     """
     out = str(module)
     if starts is None:
         return out
     found = _BODY.search(out)
     assert found, "an EDGAR HTML template has a <body>"
-    head, body, tail = out[: found.start(2)], found.group(2), out[found.end(2) :]
+    head, body, tail = out[: found.start(2)], found.group(2).replace(PAGE_BREAK + "\n", "").replace(PAGE_BREAK, ""), out[found.end(2) :]
     cuts = [m.start() for m in _BLOCK.finditer(body)] + [len(body)]
     blocks = [body[:cuts[0]]] + [body[a:b] for a, b in pairwise(cuts)]
     footnote = str(getattr(module, "footnote", "")).strip()
-    continuation = getattr(module, "continuation", None)
-    pieces: list[str] = []
-    counted, on_page, page, pending = 0, 0, 1, list(starts)
+    pages = Pages(module, len(starts) + 1, footnote)
+    counted = len(words(html.unescape(_TAG.sub(" ", footnote))))  # the PDF sets it at the foot of page one
+    pending = list(starts)
     for block in blocks:
-        size = len(words(html.unescape(_TAG.sub(" ", block))))
-        if pending and pending[0] < counted + size:
-            while pending and pending[0] < counted + size:
-                pending.pop(0)
-            if on_page:  # a block longer than a page is never split: its page runs on
-                pieces.append(_break(page, footnote, continuation))
-                page, on_page = page + 1, 0
-        pieces.append(block)
-        counted, on_page = counted + size, on_page + size
-    if page == 1 and footnote:
-        pieces.append(_footnote(footnote))
-    return head + "".join(pieces) + tail
+        for piece in _table_rows(block) if block.startswith("<table") else [block]:
+            size = len(words(html.unescape(_TAG.sub(" ", piece)))) if not piece.startswith(_HEADING_ROW) else 0
+            if pending and pending[0] < counted + size:
+                while pending and pending[0] < counted + size:
+                    pending.pop(0)
+                pages.turn(piece)
+            pages.add(piece)
+            counted += size
+    return head + pages.close() + tail
 
 
-def _break(page: int, footnote: str, continuation: Any) -> str:
-    lead = _footnote(footnote) if page == 1 and footnote else ""
-    header = str(continuation(page + 1)).strip() + "\n" if continuation is not None else ""
-    return f"{lead}{PAGE_BREAK}\n{header}"
+_HEADING_ROW = '<tr valign="bottom"'
+_HEAD_ROW = (_HEADING_ROW, '<tr align="center"')
+_ROW = re.compile(r"<tr\b.*?</tr>\s*", re.DOTALL)
+
+
+def _table_rows(table: str) -> list[str]:
+    """A table as its opening tag, its rows and its closing (and what follows it), the pieces a page may break between."""
+    rows = list(_ROW.finditer(table))
+    if not rows:
+        return [table]
+    return [table[: rows[0].start()], *(m.group(0) for m in rows), table[rows[-1].end() :]]
+
+
+class Pages:
+    """The pieces of a document gathered page by page: a page turned at a block, or inside a table at a row."""
+
+    def __init__(self, module: Any, count: int, footnote: str) -> None:
+        self.module, self.count, self.footnote = module, count, footnote
+        self.pieces: list[str] = []
+        self.page, self.on_page = 1, False
+        self.table: list[str] | None = None  # the open table's opening tag and heading rows, to repeat
+        self.heading = False
+
+    def add(self, piece: str) -> None:
+        """`piece` on the current page; a table's opening tag and the heading rows after it are kept to repeat."""
+        if piece.startswith("<table"):
+            self.table, self.heading = [piece], True
+        elif self.table is not None and piece.startswith("<tr"):
+            self.heading = self.heading and piece.startswith(_HEAD_ROW)
+            if self.heading:
+                self.table.append(piece)
+        elif self.table is not None:
+            self.table = None
+        self.pieces.append(piece)
+        self.on_page = self.on_page or bool(words(html.unescape(_TAG.sub(" ", piece))))
+
+    def turn(self, piece: str) -> None:
+        """A new page before `piece`, unless nothing is on this page yet (a block longer than a page runs on)."""
+        if not self.on_page:
+            return
+        inside = self.table is not None and piece.startswith("<tr") and not self.heading
+        carried = []
+        if self.table is not None and self.heading:  # the page starts at the table's title: the whole table moves on
+            carried = self.pieces[-len(self.table) :]
+            del self.pieces[-len(self.table) :]
+        if inside:
+            self.pieces.append("</table>\n")
+        self.pieces.append(self._foot())
+        self.page, self.on_page = self.page + 1, False
+        continuation = getattr(self.module, "continuation", None)
+        self.pieces.append(f"{PAGE_BREAK}\n")
+        if continuation is not None:
+            self.pieces.append(str(continuation(self.page)).strip() + "\n")
+        if inside and self.table is not None:
+            continued = str(getattr(self.module, "continued", ""))
+            self.pieces.append(self.table[0])
+            for row in self.table[1:]:
+                self.pieces.append(row.replace("</td>", f" {continued}</td>", 1) if row.startswith('<tr align="center"') and continued else row)
+        self.pieces.extend(carried)
+
+    def close(self) -> str:
+        """The document's body: every page, the last one's foot included."""
+        return "".join(self.pieces) + self._foot()
+
+    def _foot(self) -> str:
+        lead = _footnote(self.footnote) if self.page == 1 and self.footnote else ""
+        number = getattr(self.module, "page_number", None)
+        return lead + (str(number(self.page, self.count)).strip() + "\n" if number is not None else "")
 
 
 def _footnote(footnote: str) -> str:

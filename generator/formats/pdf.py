@@ -85,13 +85,28 @@ def render_pdf(
             html_document = weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher)
             for css in _styles(html_document.etree_element):
                 fetcher.check_imports(css, templates_dir().as_uri() + "/")
-            return html_document.write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
+            return laid_out(html, search_path, html_document).write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
 
     try:
         pdf = guarded(env, template, write)
     except FatalURLFetchingError as exc:
         raise TemplateProblemError([Problem(template, None, None, None, str(exc))]) from None
     return Rendered(document.name, "pdf", pdf)
+
+
+_LAID_OUT: dict[tuple[str, tuple[Path, ...]], Any] = {}
+
+
+def laid_out(html: str, search_path: Sequence[Path], html_document: Any) -> Any:
+    """WeasyPrint's pages of `html_document` (made from `html`), the last layout kept.
+
+    The PDF and the printed EDGAR HTML's page breaks (generator/formats/htm.py) ask for the same layout, the costly step.
+    """
+    key = (html, tuple(search_path))
+    if key not in _LAID_OUT:
+        _LAID_OUT.clear()
+        _LAID_OUT[key] = html_document.render()
+    return _LAID_OUT[key]
 
 
 def _styles(root: Any) -> list[str]:

@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from generator.compare.workers import gc_paused, started
+from generator.compare.workers import started
+from generator.formats.pdf import gc_paused
 from generator.errors import DealdocsError, Problem
 
 

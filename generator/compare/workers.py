@@ -5,30 +5,12 @@ Both change only when and where the work is done, never its result: the files ar
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar, cast
 
 T = TypeVar("T")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cycle collector off for the block.
-
-    Its full passes over the many objects of WeasyPrint's layout (and of the drafts' rendering)
-    cost about a third of a long document's layout; the cycles left are freed once it is back on.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def started(work: Callable[[], T]) -> Callable[[], T]:

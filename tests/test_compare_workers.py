@@ -8,8 +8,8 @@ import os
 import pytest
 
 from generator.compare.workers import started
-from generator.formats.pdf import gc_paused
 from generator.errors import DealdocsError, Problem
+from generator.formats.pdf import gc_paused
 
 
 def test_a_worker_hands_back_its_result_from_another_process() -> None:

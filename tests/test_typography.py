@@ -71,3 +71,17 @@ def test_a_party_is_introduced_with_the_article_of_its_state(state: str, expecte
 def test_a_quoted_label_is_escaped_once() -> None:
     assert quoted("Not Available") == '"Not Available"'
     assert quoted(Markup("A &amp; B")) == Markup('"A &amp; B"')
+
+
+PIECES = [*"ab1 .-'\"\\&`<>;#x0,()$%!/", "<pre>", "</pre>", "<!--", "-->", '<td class="x">', "&quot;", "&#39;"]  # what smartypants reacts to
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=16).map("".join))
+def test_smart_quotes_is_smartypants_whether_or_not_it_skips_the_text(text: str) -> None:
+    """smart_quotes skips text smartypants would leave as it is: what it returns is always smartypants' own."""
+    import smartypants
+
+    from generator.formats.typography import _ATTRS, smart_quotes
+
+    assert smart_quotes(text) == str(smartypants.smartypants(text, _ATTRS))

@@ -7,6 +7,7 @@ EDGAR text stays ASCII (see `edgar`); the other formats print every value throug
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import smartypants
@@ -17,10 +18,24 @@ _ATTRS = smartypants.Attr.q | smartypants.Attr.d | smartypants.Attr.e | smartypa
 # Quotes that autoescaping turned into entities; in words only (tags are left alone, as smartypants leaves them).
 _ESCAPED = re.compile(r"&(?:#34|quot|#39|#x27|apos);")
 _TAG = re.compile(r"(<[^>]*>)")
+# What smartypants may change with `_ATTRS` outside tags: quotes, its backslash escapes, entities, "--", "..." and ". . .";
+# tags as its tokenizer finds them (a comment is kept: its "--" sends it to smartypants, which decides).
+_TYPESET = re.compile(r"[\"'\\&]|--|\.\.|\. \.")
+_TAGS = re.compile(r"<(?!!--)[^>]*>")
 
 
 def smart_quotes(text: str) -> str:
-    """'the "Act"' -> 'the \u201cAct\u201d': typographic quotes and dashes in words, markup left as it is."""
+    """'the "Act"' -> 'the \u201cAct\u201d': typographic quotes and dashes in words, markup left as it is.
+
+    Text smartypants would leave as it is (most table cells, whole tables of figures) skips it:
+    a term sheet prints thousands of values, and smartypants costs as much as the rest of the template.
+    """
+    return _smartypants(text) if _TYPESET.search(_TAGS.sub("", text)) else text
+
+
+@lru_cache(maxsize=4096)
+def _smartypants(text: str) -> str:
+    """What smartypants makes of a text, kept: a document repeats its words and its figures."""
     return str(smartypants.smartypants(text, _ATTRS))
 
 

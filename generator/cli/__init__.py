@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -426,7 +426,6 @@ def strats(
     """The pool summary and every stratification table, for analysts."""
     from generator.deal.loading import load_deal
     from generator.documents.labels import analysed
-    from generator.files import write_atomic
     from generator.output import export
     from generator.pool.analysis import term_sheet_of
 
@@ -434,13 +433,23 @@ def strats(
     _deal_warnings(loaded, drafts=False)  # the tables only: no prose to leave open
     with _tape_warnings():
         analysis = analysed(loaded, tape)
+    _export(
+        format, out, lambda path: export.write_xlsx(analysis, path, term_sheet_of(loaded).report_date),
+        lambda: export.to_json(analysis), lambda: export.to_csv(analysis),
+    )  # fmt: skip
+
+
+def _export(format: StratsFormat, out: Path | None, xlsx: Callable[[Path], object], json: Callable[[], str], csv: Callable[[], str]) -> None:
+    """Write an export in `format`: xlsx to `out` (required), json or csv to `out` or standard output."""
+    from generator.files import write_atomic
+
     if format is StratsFormat.xlsx:
         if out is None:
             raise typer.BadParameter("xlsx needs --out FILE", param_hint="--out")
-        export.write_xlsx(analysis, out, term_sheet_of(loaded).report_date)
+        xlsx(out)
         typer.echo(f"wrote {out}")
         return
-    text = export.to_json(analysis) if format is StratsFormat.json else export.to_csv(analysis)
+    text = json() if format is StratsFormat.json else csv()
     if out is None:
         sys.stdout.write(text)
     else:
@@ -461,7 +470,6 @@ def compare_tapes(
     """Loans a new tape adds, drops and changes (fields old -> new), then every printed figure it moves, with the loans that moved it."""
     from generator.api import compare_tapes as compare
     from generator.deal.loading import load_deal
-    from generator.files import write_atomic
     from generator.output import tape_export
     from generator.pool.analysis import term_sheet_of
 
@@ -476,18 +484,10 @@ def compare_tapes(
 
         tape_changes(comparison, str(old), str(new))
         return
-    if format is StratsFormat.xlsx:
-        if out is None:
-            raise typer.BadParameter("xlsx needs --out FILE", param_hint="--out")
-        tape_export.write_xlsx(comparison, out, term_sheet_of(loaded).report_date)
-        typer.echo(f"wrote {out}")
-        return
-    text = tape_export.to_json(comparison) if format is StratsFormat.json else tape_export.to_csv(comparison)
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        write_atomic(out, text)
-        typer.echo(f"wrote {out}")
+    _export(
+        format, out, lambda path: tape_export.write_xlsx(comparison, path, term_sheet_of(loaded).report_date),
+        lambda: tape_export.to_json(comparison), lambda: tape_export.to_csv(comparison),
+    )  # fmt: skip
 
 
 @app.command()

@@ -18,7 +18,7 @@ from itertools import count
 from typing import Any
 
 from generator.compare import html_model
-from generator.compare.diff import Change, Kind, Mark, compare
+from generator.compare.diff import Change, Kind, Mark
 
 STYLE = (
     "<style>\n"
@@ -40,8 +40,7 @@ class Marked:
 
 def marked(old: str, new: str) -> Marked:
     """The new HTML with every edit marked: `<ins class="dealdocs-ins">`, `<del class="dealdocs-del">`, each with an anchor."""
-    before, after = html_model.read(old), html_model.read(new)
-    changes = compare([b.block() for b in before], [b.block() for b in after])
+    before, after, changes = html_model.compared(old, new)
     edits: list[tuple[int, int, str]] = []
     for number, change in enumerate(changes):
         anchors = (f"{_ANCHOR}{number}-{k}" for k in count())  # every mark named, so that a change over two pages lists both

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from generator.compare.diff import Block, paragraph_key, row_key
+from generator.compare.diff import Block, Change, compare, paragraph_key, row_key
 
 _TOKEN = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*>|[^<]+|<", re.DOTALL)
 _BLOCKS = frozenset("address blockquote body caption center dd div dl dt h1 h2 h3 h4 h5 h6 hr li ol p pre table tbody tfoot thead tr ul".split())
@@ -45,6 +45,12 @@ class HtmlBlock:
         if self.tag == "tr":
             return Block("tr", tuple(self.segments), row_key([" ".join(cell) for cell in self.cell_texts]), tuple(self.numbers))
         return Block("p", tuple(self.segments), paragraph_key(" ".join(self.segments)))
+
+
+def compared(old: str, new: str) -> tuple[list[HtmlBlock], list[HtmlBlock], list[Change]]:
+    """Both drafts' HTML read as blocks, and the changes from the old to the new (what the marks and the revision tags show)."""
+    before, after = read(old), read(new)
+    return before, after, compare([b.block() for b in before], [b.block() for b in after])
 
 
 def read(source: str) -> list[HtmlBlock]:

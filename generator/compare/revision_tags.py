@@ -28,8 +28,7 @@ class Tagged:
 
 def tagged_htm(old: str, new: str) -> Tagged:
     """The new EDGAR HTML with every changed or inserted block's text inside `<R>`...`</R>` (a row: each cell's)."""
-    before, after = html_model.read(old), html_model.read(new)
-    changes = compare([b.block() for b in before], [b.block() for b in after])
+    _, after, changes = html_model.compared(old, new)
     edits = []
     for change in changes:
         if change.kind is Kind.DELETED or change.new is None:

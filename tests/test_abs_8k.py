@@ -275,3 +275,17 @@ def test_a_cik_is_ten_ascii_digits_to_the_deal_file_and_to_check(cik: str) -> No
     assert accepted == valid
     problems = _filer_problems("submission.json", {"filers": [{"role": "depositor", "name": "D", "cik": cik}]})
     assert (not problems) == valid, problems
+
+
+def test_an_8k_prose_module_of_yours_that_describes_no_consent_is_a_message_naming_it(tmp_path: Path) -> None:
+    """Your `form-8k/_prose.j2` without an exhibit's description: exit 2, your file and the key named, nothing written."""
+    from generator.api import templates_dir
+
+    (tmp_path / "templates" / "form-8k").mkdir(parents=True)
+    built_in = (templates_dir() / "form-8k" / "_prose.j2").read_text()
+    line = next(line for line in built_in.splitlines(keepends=True) if '"exhibit-5-1-takedown/consent"' in line)
+    (tmp_path / "templates" / "form-8k" / "_prose.j2").write_text(built_in.replace(line, ""))
+    code, output = cli("render", TAKEDOWN, "--submission", tmp_path / "sub", "--templates", tmp_path / "templates")
+    assert code == 2 and "Traceback" not in output and "internal error" not in output, output
+    assert f"{tmp_path / 'templates' / 'form-8k' / '_prose.j2'} [descriptions]: error: " in output and "'exhibit-5-1-takedown/consent'" in output
+    assert not (tmp_path / "sub").exists()

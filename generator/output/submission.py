@@ -36,10 +36,10 @@ from generator.deal.loading import LoadedDeal
 from generator.deal.models import Person
 from generator.deal.placeholders import cover_facts, cover_placeholders
 from generator.documents.registry import DOCUMENTS, documents_of, section_of
-from generator.errors import DealFileError, OutputError, Problem
+from generator.errors import DealFileError, OutputError, Problem, TemplateProblemError
 from generator.formats import edgar_check
 from generator.formats.htm import render_htm, render_template
-from generator.templating.folders import template_dirs
+from generator.templating.folders import template_dirs, templates_dir
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -121,6 +121,10 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
     exhibits.sort(key=lambda pair: tuple(int(part) for part in pair[0].type.removeprefix("EX-").split(".")))
     context: dict[str, Any] = {"deal": deal, "filing": _cover(loaded, signatory), "exhibits": []}
     drafted_words = _descriptions(search_path, context)
+    if undescribed := sorted({name for d, name in exhibits if name and not d.description and name not in drafted_words}):
+        why = "describes no exhibit {}: add it to `descriptions` (the exhibit index names each exhibit with its description)"
+        prose = next(p for p in (folder / PROSE for folder in [*search_path, templates_dir()]) if p.is_file())  # the one read
+        raise TemplateProblemError([Problem(str(prose), None, "descriptions", name, why.format(repr(name))) for name in undescribed])
     documents = [
         SubmissionDocument(d.type, d.description or drafted_words[name], d.file, d.content, d.included_in) for d, name in exhibits
     ]
@@ -387,18 +391,21 @@ def _unique(loaded: LoadedDeal, exhibits: list[tuple[str, str]]) -> list[Problem
     return problems
 
 
+PROSE = "form-8k/_prose.j2"
+"""The 8-K's prose module: its words, and the exhibits' descriptions."""
+
+
 def _descriptions(search_path: Sequence[Path], context: dict[str, Any]) -> dict[str, str]:
     """The drafted exhibits' descriptions, from the 8-K's prose module (the words live there once)."""
     from generator.templating.environment import environment
-    from generator.templating.folders import templates_dir
     from generator.templating.running import run_template
 
     env = environment([*search_path, templates_dir()], autoescape=False)
     found: dict[str, str] = {}
 
     def read(module: Any) -> str:
-        found.update({str(k): str(v) for k, v in module.descriptions.items()})
+        found.update({str(k): str(v) for k, v in getattr(module, "descriptions", {}).items()})  # none: each exhibit is told
         return ""
 
-    run_template(env, "form-8k/_prose.j2", context, read)
+    run_template(env, PROSE, context, read)
     return found

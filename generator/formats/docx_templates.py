@@ -658,13 +658,16 @@ def _letter_head(doc: DocxDocument, with_date: bool) -> None:
     _tag(doc, "{%p if counsel.logo %}")
     _tag(doc, "{{ logo_picture(counsel.logo.path) }}", "Centered")
     _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p for line in counsel.letterhead %}")
-    _tag(doc, "{{ line }}", "Centered")
-    _tag(doc, "{%p endfor %}")
+    _lines(doc, "counsel.letterhead", "Centered")
     _tag(doc, "{{ letter.date | long_date }}")
     _tag(doc, "{{ letter.addressee.name }}", "Address")
-    _tag(doc, "{%p for line in letter.addressee.address %}")
-    _tag(doc, "{{ line }}", "Address")
+    _lines(doc, "letter.addressee.address", "Address")
+
+
+def _lines(doc: DocxDocument, source: str, style: str) -> None:
+    """A paragraph in `style` for each line of a list in the context (a letterhead's, an address's)."""
+    _tag(doc, f"{{%p for line in {source} %}}")
+    _tag(doc, "{{ line }}", style)
     _tag(doc, "{%p endfor %}")
 
 
@@ -683,9 +686,7 @@ def _signature(doc: DocxDocument, rule: bool) -> None:
         _tag(doc, "{%p if counsel.printed %}")
         _tag(doc, "", "Signature Line")
         _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p for line in counsel.printed %}")
-    _tag(doc, "{{ line }}", "Signature")
-    _tag(doc, "{%p endfor %}")
+    _lines(doc, "counsel.printed", "Signature")
 
 
 def _shelf() -> DocxDocument:

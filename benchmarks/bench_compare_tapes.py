@@ -60,16 +60,16 @@ def main() -> None:
         raise SystemExit(f"{old} not found: run benchmarks/synth_tape.py{' --layout prime-jumbo' if args.layout == 'prime-jumbo' else ''} first")
     new = new_tape(old, args.layout)
     print(f"CPUs busy with other work before: {busy_cpus():.2f}")
-    walls, peaks = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(args.runs):
-            wall, peak = measure([DEALDOCS, "-m", "generator.cli", "compare-tapes", str(deal), str(old), str(new), "-f", "json", "-o", f"{tmp}/c.json"])
-            walls.append(wall)
-            peaks.append(peak)
+        runs = [measure([DEALDOCS, "-m", "generator.cli", "compare-tapes", str(deal), str(old), str(new), "-f", "json", "-o", f"{tmp}/c.json"]) for _ in range(args.runs)]
         report = Path(tmp, "c.json").stat().st_size
     print(f"CPUs busy with other work after: {busy_cpus():.2f}")
-    print("| command | min wall | median wall | peak RSS |\n|---|---|---|---|")
-    print(f"| `dealdocs compare-tapes`, {args.layout} set, 2 x 1M loans | {min(walls):.2f} s | {statistics.median(walls):.2f} s | {max(peaks):,.0f} MB |")
+    walls = [run.wall for run in runs]
+    print("| command | min wall | median wall | median CPU | peak RSS |\n|---|---|---|---|---|")
+    print(
+        f"| `dealdocs compare-tapes`, {args.layout} set, 2 x 1M loans | {min(walls):.2f} s | {statistics.median(walls):.2f} s"
+        f" | {statistics.median(run.cpu for run in runs):.2f} s | {max(run.peak for run in runs):,.0f} MB |"
+    )
     print(f"JSON report: {report / 1e6:.1f} MB")
 
 

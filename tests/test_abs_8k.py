@@ -118,6 +118,7 @@ def test_the_8k_cover_of_an_asset_backed_issuer_prints_the_deal_files_parties(tm
     assert sum(line.startswith("\u2610") for line in lines) == 4  # Rules 425, 14a-12, 14d-2(b), 13e-4(c), none ticked
     assert lines[lines.index("Emerging growth company \u2612") + 1].endswith("Section 13(a) of the Exchange Act. \u2610")
     assert "(Depositor)" in lines and "[" not in " ".join(lines)  # no placeholder: the deal file gives every fact
+    assert re.search(r"<title>Form 8-K - Current report, Series 2024-1</title>", (folder / "form8-k.htm").read_text()), "titled as its documents are"
 
 
 def test_with_nothing_listed_under_12b_the_table_says_none_and_the_boxes_are_empty(tmp_path: Path) -> None:

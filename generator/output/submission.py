@@ -132,7 +132,8 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
         {"number": d.type.removeprefix("EX-"), "type": d.type, "description": d.description, "file": d.file, "included_in": d.included_in}
         for d in documents
     ]
-    main = render_template("form-8k.htm.j2", {**context, "title": f"Form 8-K {deal.depositor.short_name}"}, search_path)
+    series = f", Series {deal.series.name}" if deal.series else f", {deal.depositor.name}"
+    main = render_template("form-8k.htm.j2", {**context, "title": f"Form 8-K - Current report{series}"}, search_path)  # as documents' titles read
     problems = edgar_check.html_problems(main, MAIN, names={d.file for d in documents if not d.included_in})
     if problems:  # the exhibit index links only the exhibits just assembled: a miss is a bug
         raise AssertionError(f"the 8-K's exhibit index does not resolve: {problems[0]}")

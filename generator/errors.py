@@ -23,9 +23,25 @@ This module owns:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum, IntEnum
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    r"""`text` as one line of a message: a control character (a newline too) escaped, a byte that is not UTF-8 as `\xff`.
+
+    A file name may hold either, and printed as it is, it could forge another line of a report.
+    """
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code & 0xFF:02x}" if code < 0x100 or 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 class Severity(str, Enum):  # noqa: UP042  # not StrEnum: str(Severity.ERROR) is public and must stay "Severity.ERROR"
@@ -48,7 +64,8 @@ class Problem:
 
     def location(self) -> str:
         """Where the problem is: 'file:line [column]', with what is known of it."""
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        file = printable(self.file)
+        where = file if self.line is None else f"{file}:{self.line}"
         return where if self.column is None else f"{where} [{self.column}]"
 
     def __str__(self) -> str:

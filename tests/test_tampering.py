@@ -170,6 +170,18 @@ def test_an_added_file_is_reported_not_rendered_over(rendered: tuple[Path, Path]
     assert "file not in the manifest" in runner.invoke(app, ["verify", str(folder)]).output
 
 
+def test_verify_prints_a_planted_file_name_on_one_line_so_it_cannot_forge_a_report_line(rendered: tuple[Path, Path]) -> None:
+    """A name holding a newline, or a byte that is not UTF-8, is escaped, never printed as it is."""
+    _, folder = rendered
+    (folder / f"x\nchanged output: {DOCUMENT}.txt").write_text("")
+    with open(bytes(folder) + b"/bad\xff.txt", "w"):  # a name Path cannot spell: a byte that is not UTF-8
+        pass
+    result = runner.invoke(app, ["verify", str(folder)])
+    lines = result.output.splitlines()
+    assert result.exit_code == 1 and len(lines) == 2 and all(line.startswith("file not in the manifest: ") for line in lines), result.output
+    assert {line.rsplit("/", 1)[1] for line in lines} == {f"x\\x0achanged output: {DOCUMENT}.txt", "bad\\xff.txt"}
+
+
 def test_a_batch_of_fewer_formats_keeps_the_same_renderings_other_formats_in_its_manifest(rendered: tuple[Path, Path]) -> None:
     """Fewer formats from the same inputs: the other formats stay, listed in the new manifest; a planted file is left and reported."""
     deal, folder = rendered

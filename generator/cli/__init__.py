@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from generator.errors import DealdocsError, ExitCode, Problem  # light: the standard library only
+from generator.errors import DealdocsError, ExitCode, Problem, printable  # light: the standard library only
 
 if TYPE_CHECKING:  # for annotations only: --help must not import them
     from rich.console import Console
@@ -553,13 +553,13 @@ def verify(
 
     if not (folder / NAME).is_file() and (mixed := unfinished(folder)):  # a run killed while publishing, before its manifest
         for leftover in mixed:
-            typer.echo(f"output {leftover.describe()}: {folder / leftover.name}")
+            typer.echo(f"output {leftover.describe()}: {printable(str(folder / leftover.name))}")
         raise typer.Exit(ExitCode.FAILED_ITEMS)
     if not (folder / NAME).is_file():
         raise typer.BadParameter(f"{folder / NAME} not found", param_hint="FOLDER")
     changes = check(folder, public_key(key) if key is not None else None)  # a corrupt manifest (ManifestError) is the user's to fix, not a change
     for change in changes:
-        typer.echo(f"{change.kind} {change.what}: {change.path}")
+        typer.echo(f"{change.kind} {change.what}: {printable(str(change.path))}")
     if changes:
         raise typer.Exit(ExitCode.FAILED_ITEMS)
     signed = " (signed by your key)" if key is not None else ""

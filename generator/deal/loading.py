@@ -19,9 +19,8 @@ import yaml
 from pydantic import BaseModel, RootModel, ValidationError
 from yaml import events
 
-from generator.deal.base import control_character
 from generator.deal.models import PATTERN_WORDS, Deal
-from generator.errors import DealdocsError, DealFileError, Problem
+from generator.errors import DealdocsError, DealFileError, Problem, printable
 
 SHOWN_PROBLEMS = 50
 """A deal file's problems listed at most (and a count of the rest), as for a tape's."""
@@ -334,7 +333,7 @@ class _Composer:
                 else:
                     self._problem(
                         key.start_mark.line + 1, (*self._loc(), key.value), None,
-                        f"duplicate key `{_shown(key.value)}`: it is already set at line {first[0].start_mark.line + 1}; keep one of them",
+                        f"duplicate key `{printable(key.value)}`: it is already set at line {first[0].start_mark.line + 1}; keep one of them",
                     )  # fmt: skip
 
     def _check_scalar(self, node: yaml.ScalarNode) -> None:
@@ -369,7 +368,7 @@ class _Composer:
         return tuple(loc)
 
     def _problem(self, line: int, loc: tuple[Key, ...] | None, value: str | None, message: str) -> None:
-        dotted = _shown(".".join(map(str, loc))) if loc else None
+        dotted = printable(".".join(map(str, loc))) if loc else None
         self.problems.append(Problem(self.file, line, dotted, value, message))
 
 
@@ -451,11 +450,11 @@ def _problems(model: type[BaseModel], errors: list[Any], path: Path, root: yaml.
             break
         if i in folded:
             continue
-        dotted = _shown(".".join(str(k) for k in loc)) or "(top level)"
+        dotted = printable(".".join(str(k) for k in loc)) or "(top level)"
         value = None if err["type"] == "missing" or isinstance(err.get("input"), dict | list) else str(err.get("input"))
         message = _message(model, loc, err)
         if err["type"] == "extra_forbidden" and loc:
-            name = _shown(str(loc[-1]))
+            name = printable(str(loc[-1]))
             if i in meant:
                 j = next(j for j, k in folded.items() if k == i)
                 why = "is required" if _message(model, locs[j], errors[j]) == REQUIRED else f"is missing: {_message(model, locs[j], errors[j])}"
@@ -491,11 +490,6 @@ def _message(model: type[BaseModel], loc: tuple[Key, ...], err: Any) -> str:
         words = PATTERN_WORDS.get(context["pattern"])
         return f"not of the form this key takes ({words or 'the pattern ' + context['pattern']})"
     return str(err["msg"])
-
-
-def _shown(text: str) -> str:
-    """A key as a message can print it: control characters escaped."""
-    return text if control_character(text) is None else text.encode("unicode_escape").decode("ascii")
 
 
 def _leaves(annotation: Any) -> Iterator[Any]:

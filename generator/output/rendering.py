@@ -147,6 +147,7 @@ def _render_formats(
     nothing is sent to it; it sends back its `Rendered`s, or word that it failed, and then
     the formats are rendered here, so that an error is raised as it would be without `apart`.
     """
+    apart = apart and not set(formats) <= set(LAID_OUT)  # with nothing to do meanwhile, no process to start
     here = [f for f in formats if not apart or f not in LAID_OUT]
     there = [f for f in formats if f not in here]
     done: dict[str, Rendered] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,14 @@ from .helpers import ROOT, SHELF
 FORMATS = ("txt", "pdf", "docx", "htm")
 
 
-def test_apart_writes_the_bytes_of_one_process(tmp_path: Path) -> None:
+def test_apart_writes_the_bytes_of_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     loaded = load_deal(SHELF)
-    together = publish_deal(loaded, tmp_path / "together", formats=FORMATS).written
     apart = publish_deal(loaded, tmp_path / "apart", formats=FORMATS, apart=True).written
+    assert not list(scratch.iterdir())  # the forked process's temporary files (WeasyPrint's font copies) removed
+    together = publish_deal(loaded, tmp_path / "together", formats=FORMATS).written
     assert [p.name for p, _ in apart] == [p.name for p, _ in together]  # the order of `formats`, the logo last
     assert [r.extension for _, r in apart][:4] == list(FORMATS)
     for (path, _), (twin, _) in zip(apart, together, strict=True):

@@ -10,6 +10,8 @@ was killed while publishing are reported and replaced or removed (see `files.unf
 from __future__ import annotations
 
 import multiprocessing
+import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,33 +149,41 @@ def _render_formats(
     nothing is sent to it; it sends back its `Rendered`s, or word that it failed, and then
     the formats are rendered here, so that an error is raised as it would be without `apart`.
     """
-    apart = apart and not set(formats) <= set(LAID_OUT)  # with nothing to do meanwhile, no process to start
-    here = [f for f in formats if not apart or f not in LAID_OUT]
-    there = [f for f in formats if f not in here]
-    done: dict[str, Rendered] = {}
-    if there:
+    apart = apart and sys.platform.startswith("linux") and not set(formats) <= set(LAID_OUT)  # forking is safe on Linux; alone, no process
+    there = [f for f in formats if apart and f in LAID_OUT]
+    if not there:
+        return [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
+    with tempfile.TemporaryDirectory(prefix="dealdocs-") as scratch:  # its temporary files: it ends without a normal exit's clean-up
         receiver, sender = multiprocessing.Pipe(duplex=False)
         process = multiprocessing.get_context("fork").Process(
-            target=_render_apart, args=(sender, loaded, document, tape, search_path, context, there), name=f"render-{document.name}", daemon=True
+            target=_render_apart, args=(sender, scratch, loaded, document, tape, search_path, context, there), name=f"render-{document.name}", daemon=True
         )
         process.start()
         sender.close()
-    try:
-        for fmt in here:
-            done[fmt] = RENDERERS[fmt](loaded, document, tape, search_path, context=context)
-    finally:
-        if there:
+        try:
+            here = {fmt: RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats if fmt not in there}
+        finally:
             answer = _receive(receiver)
             process.join()
-    if there:
-        done.update(zip(there, answer or [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in there], strict=True))
-    return [done[fmt] for fmt in formats]
+    here.update(zip(there, answer or [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in there], strict=True))
+    return [here[fmt] for fmt in formats]
 
 
 def _render_apart(
-    sender: Connection, loaded: LoadedDeal, document: Document, tape: Path | None, search_path: Sequence[Path], context: dict[str, Any], formats: list[str]
+    sender: Connection,
+    scratch: str,
+    loaded: LoadedDeal,
+    document: Document,
+    tape: Path | None,
+    search_path: Sequence[Path],
+    context: dict[str, Any],
+    formats: list[str],
 ) -> None:
-    """In the forked process: the formats rendered and sent, or None when one failed (it is rendered again in the parent, to raise there)."""
+    """In the forked process: the formats rendered and sent, or None when one failed (it is rendered again in the parent, to raise there).
+
+    Temporary files (WeasyPrint's copies of the fonts) go to `scratch`, which the parent removes.
+    """
+    tempfile.tempdir = scratch
     try:
         outputs: list[Rendered] | None = [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
     except BaseException:

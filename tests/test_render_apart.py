@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 import pytest
 
 from generator.deal.loading import load_deal
 from generator.errors import TemplateProblemError
-from generator.output.rendering import publish_deal
+from generator.formats.rendered import Rendered
+from generator.output.rendering import RENDERERS, publish_deal
 
 from .helpers import ROOT, SHELF
 
@@ -45,6 +48,21 @@ def test_an_error_in_the_forked_process_is_raised_as_in_one(tmp_path: Path) -> N
     assert raised[0] == raised[1]
     assert raised[1][0].line == 2 and raised[1][0].file.endswith("exhibit-5-1-shelf.html.j2")
     assert not (tmp_path / "out-True" / "exhibit-5-1-shelf.txt").exists()  # nothing published
+
+
+def test_a_bug_in_the_forked_process_is_raised_here_with_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def broken(*args: object, **kwargs: object) -> Rendered:
+        calls.append(os.getpid())
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(RENDERERS, "pdf", broken)
+    with pytest.raises(RuntimeError, match="a bug") as caught:
+        publish_deal(load_deal(SHELF), tmp_path / "out", formats=("txt", "pdf"), apart=True)
+    assert calls == [os.getpid()]  # the forked process's call is not counted here: this one is the parent's, rendered again
+    assert any(frame.name == "broken" for frame in traceback.extract_tb(caught.value.__traceback__))
+    assert not (tmp_path / "out").exists()
 
 
 LIBRARIES = """

@@ -140,14 +140,19 @@ def publish_deal(
     return Published(list(zip(paths, rendered, strict=True)), notes)
 
 
+_Answer = list[Rendered] | tuple[type[DealdocsError], list[Problem], int] | None
+"""What the forked process sends: its outputs, the user's problems it found, or None (it failed otherwise, or died)."""
+
+
 def _render_formats(
     loaded: LoadedDeal, document: Document, tape: Path | None, search_path: Sequence[Path], context: dict[str, Any], formats: Sequence[str], apart: bool
 ) -> list[Rendered]:
     """One document in each format, in the order of `formats`; with `apart`, its PDF and EDGAR HTML set in a forked process meanwhile.
 
     The forked process starts from this one's memory (the context built, WeasyPrint imported), so
-    nothing is sent to it; it sends back its `Rendered`s, or word that it failed, and then
-    the formats are rendered here, so that an error is raised as it would be without `apart`.
+    nothing is sent to it. It sends back its `Rendered`s, or the problems a `DealdocsError`
+    carried (raised here as the same error), or word that it failed otherwise: then the formats
+    are rendered here, so that a bug's traceback is the one it would be without `apart`.
     """
     apart = apart and sys.platform.startswith("linux") and not set(formats) <= set(LAID_OUT)  # forking is safe on Linux; alone, no process
     there = [f for f in formats if apart and f in LAID_OUT]
@@ -165,6 +170,9 @@ def _render_formats(
         finally:
             answer = _receive(receiver)
             process.join()
+    if isinstance(answer, tuple):
+        error, problems, total = answer
+        raise error(problems, total)
     here.update(zip(there, answer or [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in there], strict=True))
     return [here[fmt] for fmt in formats]
 
@@ -179,23 +187,26 @@ def _render_apart(
     context: dict[str, Any],
     formats: list[str],
 ) -> None:
-    """In the forked process: the formats rendered and sent, or None when one failed (it is rendered again in the parent, to raise there).
+    """In the forked process: the formats rendered and sent, or the problems found, or None when it failed otherwise.
 
     Temporary files (WeasyPrint's copies of the fonts) go to `scratch`, which the parent removes.
     """
     tempfile.tempdir = scratch
+    answer: _Answer
     try:
-        outputs: list[Rendered] | None = [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
+        answer = [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
+    except DealdocsError as exc:  # a template over its time budget is reported once, not timed out again in the parent
+        answer = (type(exc), exc.problems, exc.total)
     except BaseException:
-        outputs = None
-    sender.send(outputs)
+        answer = None
+    sender.send(answer)
     sender.close()
 
 
-def _receive(receiver: Connection) -> list[Rendered] | None:
+def _receive(receiver: Connection) -> _Answer:
     """What the forked process sent; None when it died without a word."""
     try:
-        answer: list[Rendered] | None = receiver.recv()
+        answer: _Answer = receiver.recv()
     except EOFError:
         answer = None
     receiver.close()

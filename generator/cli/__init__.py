@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -263,7 +264,7 @@ def render(
             typer.echo(f"wrote {path}")
         return
     with _tape_warnings():
-        published = publish_deal(loaded, out, tape, chosen, templates)
+        published = publish_deal(loaded, out, tape, chosen, templates, apart=(os.cpu_count() or 1) > 1)  # the PDF beside the other formats
     for path, rendered in published.written:
         if rendered.warnings:
             _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")

@@ -9,16 +9,20 @@ was killed while publishing are reported and replaced or removed (see `files.unf
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.deal.loading import LoadedDeal
-from generator.documents.registry import documents_of
+from generator.documents.registry import Document, documents_of
 from generator.errors import DealdocsError, Problem, Severity
 from generator.formats import DEFAULT_FORMATS, FORMATS
 from generator.formats.docx import render_docx
+from generator.formats.engine import import_in_background
 from generator.formats.htm import render_htm
 from generator.formats.pdf import render_pdf
 from generator.formats.rendered import Rendered, Renderer
@@ -27,11 +31,15 @@ from generator.templating.folders import template_dirs
 from generator.templating.overrides import partial_overrides
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from generator.files import Publication
 
 RENDERERS: dict[str, Renderer] = {"txt": render_text, "docx": render_docx, "pdf": render_pdf, "htm": render_htm}
+LAID_OUT = ("pdf", "htm")
+"""The formats set from WeasyPrint's layout (the printed EDGAR HTML takes its page breaks from the PDF's): one layout serves both."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ def publish_deal(
     templates: Path | None = None,
     inputs: list[dict[str, Any]] | None = None,
     key: Ed25519PrivateKey | None = None,
+    apart: bool = False,
 ) -> Published:
     """`render_deal`, with what it found in `out` from other runs: files of other inputs it removed or kept, an interrupted run.
 
@@ -91,6 +100,9 @@ def publish_deal(
         templates: A folder of templates that override the built-in ones by name.
         inputs: The manifest's inputs when the caller has hashed them already (a batch's up-to-date check).
         key: The private key that signs the manifest (`batch --key`), if any.
+        apart: Set each document's PDF and EDGAR HTML in a forked process while this one renders
+            its other formats (one `render` on a machine with a core to spare; a batch's workers
+            keep to one process each).
 
     Returns:
         The files written, and warnings about the folder's other files.
@@ -104,10 +116,13 @@ def publish_deal(
     if inputs is None:
         inputs = input_entries(out, loaded, templates, tape)  # before rendering: a file edited meanwhile shows as changed
     search_path = template_dirs(loaded, templates)
+    engine = import_in_background() if any(f in LAID_OUT for f in formats) else None  # while the tape is analysed
     rendered = []
     for document in documents_of(loaded):
         context = document.context(loaded, tape)  # the tape is analysed once for all formats
-        outputs = [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
+        if engine is not None:
+            engine.join()
+        outputs = _render_formats(loaded, document, tape, search_path, context, formats, apart)
         for warning in partial_overrides(search_path, document.name, formats):  # a format your folder leaves built-in
             next(r for r in outputs if f"{r.name}.{r.extension}" == warning.file).warnings.append(warning)
         rendered += outputs
@@ -123,6 +138,79 @@ def publish_deal(
         written = {**kept, **published.hashes}
         published.add(NAME, manifest_text(inputs, written, options, key))
     return Published(list(zip(paths, rendered, strict=True)), notes)
+
+
+_Answer = list[Rendered] | tuple[type[DealdocsError], list[Problem], int] | None
+"""What the forked process sends: its outputs, the user's problems it found, or None (it failed otherwise, or died)."""
+
+
+def _render_formats(
+    loaded: LoadedDeal, document: Document, tape: Path | None, search_path: Sequence[Path], context: dict[str, Any], formats: Sequence[str], apart: bool
+) -> list[Rendered]:
+    """One document in each format, in the order of `formats`; with `apart`, its PDF and EDGAR HTML set in a forked process meanwhile.
+
+    The forked process starts from this one's memory (the context built, WeasyPrint imported), so
+    nothing is sent to it. It sends back its `Rendered`s, or the problems a `DealdocsError`
+    carried (raised here as the same error), or word that it failed otherwise: then the formats
+    are rendered here, so that a bug's traceback is the one it would be without `apart`.
+    """
+    apart = apart and sys.platform.startswith("linux") and not set(formats) <= set(LAID_OUT)  # forking is safe on Linux; alone, no process
+    there = [f for f in formats if apart and f in LAID_OUT]
+    if not there:
+        return [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
+    with tempfile.TemporaryDirectory(prefix="dealdocs-") as scratch:  # its temporary files: it ends without a normal exit's clean-up
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        process = multiprocessing.get_context("fork").Process(
+            target=_render_apart, args=(sender, scratch, loaded, document, tape, search_path, context, there), name=f"render-{document.name}", daemon=True
+        )
+        process.start()
+        sender.close()
+        try:
+            here = {fmt: RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats if fmt not in there}
+        finally:
+            answer = _receive(receiver)
+            process.join()
+    if isinstance(answer, tuple):
+        error, problems, total = answer
+        raise error(problems, total)
+    here.update(zip(there, answer or [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in there], strict=True))
+    return [here[fmt] for fmt in formats]
+
+
+def _render_apart(
+    sender: Connection,
+    scratch: str,
+    loaded: LoadedDeal,
+    document: Document,
+    tape: Path | None,
+    search_path: Sequence[Path],
+    context: dict[str, Any],
+    formats: list[str],
+) -> None:
+    """In the forked process: the formats rendered and sent, or the problems found, or None when it failed otherwise.
+
+    Temporary files (WeasyPrint's copies of the fonts) go to `scratch`, which the parent removes.
+    """
+    tempfile.tempdir = scratch
+    answer: _Answer
+    try:
+        answer = [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
+    except DealdocsError as exc:  # a template over its time budget is reported once, not timed out again in the parent
+        answer = (type(exc), exc.problems, exc.total)
+    except BaseException:
+        answer = None
+    sender.send(answer)
+    sender.close()
+
+
+def _receive(receiver: Connection) -> _Answer:
+    """What the forked process sent; None when it died without a word."""
+    try:
+        answer: _Answer = receiver.recv()
+    except EOFError:
+        answer = None
+    receiver.close()
+    return answer
 
 
 def _supersede(published: Publication, inputs: list[dict[str, Any]], options: dict[str, Any]) -> tuple[dict[str, str], list[Problem]]:

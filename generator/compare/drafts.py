@@ -38,7 +38,18 @@ class Draft:
     fetchers: dict[str, tuple[Any, str]] = field(default_factory=dict)
     """Each document's WeasyPrint URL fetcher and base URL, as its PDF is set."""
     pending: Callable[[], dict[str, dict[str, str | bytes]]] | None = None
-    """A deal file's formats besides the print HTML, by document, rendered when called (see `completed`)."""
+    """A deal file's formats besides the print HTML, by document, rendered when called, or by a worker once `started` (see `completed`)."""
+
+    def started(self) -> Draft:
+        """The draft with its renders started in a worker process (if a CPU is free for them), while the caller goes on."""
+        if self.pending is None or isinstance(self.pending, workers.Started):
+            return self
+        return replace(self, pending=workers.started(self.pending))
+
+    def cancel(self) -> None:
+        """Stop the draft's renders, if started: the comparison ended without them (a problem elsewhere)."""
+        if isinstance(self.pending, workers.Started):
+            self.pending.cancel()
 
 
 def read_draft(path: Path, tape: Path | None = None, templates: Path | None = None, edgar: bool = True) -> Draft:
@@ -115,18 +126,22 @@ def _deal(path: Path, tape: Path | None, templates: Path | None, edgar: bool) ->
 
 
 def completed(*drafts: Draft) -> list[Draft]:
-    """The drafts with every format rendered: the renders each still owes run in worker processes beside one another (and beside a blackline).
+    """The drafts with every format rendered: the renders each still owes, started in worker processes beside one another (and beside a blackline).
 
     Raises:
         DealdocsError: A template has problems.
     """
-    running = [workers.started(draft.pending) if draft.pending is not None else None for draft in drafts]
+    running = [draft.started() for draft in drafts]
     done = []
-    for draft, formats in zip(drafts, running, strict=True):
-        if formats is not None:
-            more = formats()
-            draft = replace(draft, documents={name: {**more.get(name, {}), **parts} for name, parts in draft.documents.items()}, pending=None)
-        done.append(draft)
+    try:
+        for draft in running:
+            if draft.pending is not None:
+                more = draft.pending()
+                draft = replace(draft, documents={name: {**more.get(name, {}), **parts} for name, parts in draft.documents.items()}, pending=None)
+            done.append(draft)
+    finally:
+        for draft in running:
+            draft.cancel()  # after a problem, the renders still going; else nothing
     return done
 
 

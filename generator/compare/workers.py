@@ -1,8 +1,10 @@
-"""How a comparison's heavy work runs: each part that does not need the others in a worker process of its own.
+"""How a comparison's heavy work runs: each part that does not need the others in a worker process of its own, as many as there are CPUs.
 
 The drafts' own renders (a deal file's DOCX, EDGAR HTML and text) and each blackline's layout
-run beside one another on a machine with more than one CPU; only when and where the work is
-done changes, never its result: the files are the same bytes.
+run beside one another on a machine with more than one CPU; work started when every CPU has a
+worker already runs in this process when its result is asked for (this process waits for the
+workers before it, so no CPU is shared by two). Only when and where the work is done changes,
+never its result: the files are the same bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 
+_BUSY: set[multiprocessing.process.BaseProcess] = set()
+"""The workers started and not yet finished with (their result read, or cancelled)."""
+
 
 class Started(Generic[T]):
     """Work started in a worker process (or, without one, waiting to run here): call it for its result, or cancel it unread."""
@@ -21,7 +26,7 @@ class Started(Generic[T]):
     def __init__(self, work: Callable[[], T]) -> None:
         self._work: Callable[[], T] | None = work
         self._process: multiprocessing.process.BaseProcess | None = None
-        if _cpus() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if not _spare_cpu():
             return
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
@@ -39,6 +44,7 @@ class Started(Generic[T]):
 
         self._process = context.Process(target=run, daemon=True)
         self._process.start()
+        _BUSY.add(self._process)
         sender.close()
         self._work = None
 
@@ -50,9 +56,9 @@ class Started(Generic[T]):
         try:
             ok, value = self._receiver.recv()
         except EOFError:
-            self._process.join()
+            self._finish()
             raise RuntimeError(f"a comparison worker process ended without a result (exit code {self._process.exitcode})") from None
-        self._process.join()
+        self._finish()
         if not ok:
             assert isinstance(value, BaseException)
             raise value
@@ -63,18 +69,30 @@ class Started(Generic[T]):
         self._work = None
         if self._process is not None:
             self._process.kill()
-            self._process.join()
+            self._finish()
             self._receiver.close()
+
+    def _finish(self) -> None:
+        assert self._process is not None
+        self._process.join()
+        _BUSY.discard(self._process)
 
 
 def started(work: Callable[[], T]) -> Started[T]:
-    """Start `work` in a forked worker process when a second CPU is there to run it; call the handle returned for its result.
+    """Start `work` in a forked worker process when a CPU is there to run it; call the handle returned for its result.
 
     The worker gets a copy of this process (nothing is pickled on the way in), so `work` may be a
-    closure; its result, or the exception it raised, comes back pickled. With one CPU, or where
-    processes cannot be forked, `work` runs when its result is asked for.
+    closure; its result, or the exception it raised, comes back pickled. With one CPU, with a
+    worker on every CPU already, or where processes cannot be forked, `work` runs when its result
+    is asked for.
     """
     return Started(work)
+
+
+def _spare_cpu() -> bool:
+    """Whether a worker would have a CPU of its own: more than one CPU, fewer workers than CPUs, and processes can be forked."""
+    cpus = _cpus()
+    return cpus >= 2 and len(_BUSY) < cpus and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _cpus() -> int:

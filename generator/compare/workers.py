@@ -2,9 +2,9 @@
 
 The drafts' own renders (a deal file's DOCX, EDGAR HTML and text) and each blackline's layout
 run beside one another on a machine with more than one CPU; work started when every CPU has a
-worker already runs in this process when its result is asked for (this process waits for the
-workers before it, so no CPU is shared by two). Only when and where the work is done changes,
-never its result: the files are the same bytes.
+worker already waits until its result is asked for, and then gets a worker if one has finished
+(so no CPU is shared by two). Only when and where the work is done changes, never its result:
+the files are the same bytes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,12 @@ class Started(Generic[T]):
     def __init__(self, work: Callable[[], T]) -> None:
         self._work: Callable[[], T] | None = work
         self._process: multiprocessing.process.BaseProcess | None = None
-        if not _spare_cpu():
+        self._start()
+
+    def _start(self) -> None:
+        """Fork the worker that runs the work, if a CPU is free for it."""
+        work = self._work
+        if work is None or not _spare_cpu():
             return
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
@@ -49,7 +54,13 @@ class Started(Generic[T]):
         self._work = None
 
     def __call__(self) -> T:
-        """The work's result (waiting for its worker), or the exception it raised, raised here."""
+        """The work's result (waiting for its worker), or the exception it raised, raised here.
+
+        Work that found every CPU taken when started gets a worker now if one is free (this
+        process then holds none of its objects), else runs here.
+        """
+        if self._process is None:
+            self._start()
         if self._process is None:
             assert self._work is not None, "cancelled work has no result"
             return self._work()
@@ -82,9 +93,9 @@ def started(work: Callable[[], T]) -> Started[T]:
     """Start `work` in a forked worker process when a CPU is there to run it; call the handle returned for its result.
 
     The worker gets a copy of this process (nothing is pickled on the way in), so `work` may be a
-    closure; its result, or the exception it raised, comes back pickled. With one CPU, with a
-    worker on every CPU already, or where processes cannot be forked, `work` runs when its result
-    is asked for.
+    closure; its result, or the exception it raised, comes back pickled. With a worker on every
+    CPU already, it waits until its result is asked for; with one CPU, or where processes cannot
+    be forked, `work` runs in this process then.
     """
     return Started(work)
 

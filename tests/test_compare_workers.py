@@ -74,3 +74,22 @@ def test_a_comparison_in_worker_processes_gives_the_bytes_of_one_in_this_process
     assert sorted(document.outputs) == [f"{document.name}.{suffix}" for suffix in ("blackline.pdf", "htm", "redline.docx", "txt")]
     assert [d.outputs for d in here.documents] == [document.outputs]
     assert (here.notes, here.only_old, here.only_new) == (beside.notes, beside.only_old, beside.only_new)
+
+
+def test_work_waits_for_a_free_cpu_and_then_gets_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from generator.compare import workers
+
+    monkeypatch.setattr(workers, "_cpus", lambda: 2)
+
+    def busy() -> float:
+        time.sleep(0.5)
+        return time.time()
+
+    first, second = started(busy), started(busy)
+    third = started(lambda: (os.getpid(), time.time()))  # both CPUs have a worker: it waits
+    ended = first()
+    pid, began = third()
+    second()
+    assert began >= ended and pid != os.getpid()

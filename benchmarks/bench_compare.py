@@ -10,9 +10,10 @@ generator.cli compare OLD NEW --out DIR --edgar-revision-tags`: the Word redline
 blackline, EDGAR HTML and text with `<R>` tags), imports included, from rendered folders
 (rendered once beforehand in txt, docx, pdf and htm) and from the deal files (rendered on
 the fly). Target: both comparisons together under 10 s. Each figure is the median wall time,
-and the median CPU time (user + system) of the command and of the worker process that lays out
-its blackline: on a machine busy with other work the CPU time bounds what the wall time would
-be on an idle one (the blackline's worker runs beside the Word redline and the `<R>` tags).
+and the median CPU time (user + system) of the command and of its worker processes (the
+blackline's layout, and from deal files the old draft's renders, run beside the rest): on an
+idle 2-core machine the wall time is below the CPU time; on one busy with other work the wall
+time is mostly waiting, and the CPU time is the figure to compare.
 """
 
 from __future__ import annotations

@@ -306,9 +306,11 @@ def compare(
         message = "the output folder is a draft's folder: its EDGAR files would be overwritten; name another --out folder"
         raise DealdocsError([Problem(str(out), None, "--out", None, message)])
     with gc_paused():
-        before = read_draft(old, old_tape or tape, templates, revision_tags)
-        after = read_draft(new, new_tape or tape, templates, revision_tags)
-        comparison = compare_drafts(before, after, revision_tags)
+        before = read_draft(old, old_tape or tape, templates, revision_tags).started()  # its renders go on while the new draft is read
+        try:
+            comparison = compare_drafts(before, read_draft(new, new_tape or tape, templates, revision_tags), revision_tags)
+        finally:
+            before.cancel()  # nothing left to stop unless a problem ended the comparison early
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for document in comparison.documents:

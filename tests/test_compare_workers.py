@@ -1,15 +1,18 @@
-"""The comparison's worker process: its result, or its exception, comes back as if the work ran here."""
+"""The comparison's worker processes: a result, or an exception, comes back as if the work ran here, and the files are the same bytes."""
 
 from __future__ import annotations
 
 import gc
 import os
+from pathlib import Path
 
 import pytest
 
 from generator.compare.workers import started
 from generator.errors import DealdocsError, Problem
 from generator.formats.pdf import gc_paused
+
+from .helpers import TAKEDOWN
 
 
 def test_a_worker_hands_back_its_result_from_another_process() -> None:
@@ -45,3 +48,48 @@ def test_the_collector_is_paused_inside_and_restored_after() -> None:
     with gc_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_cancelled_work_leaves_no_process() -> None:
+    import multiprocessing
+    import time
+
+    work = started(lambda: time.sleep(60))
+    work.cancel()
+    assert not multiprocessing.active_children()
+
+
+def test_a_comparison_in_worker_processes_gives_the_bytes_of_one_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drafts' renders and the blackline run in workers beside one another, or (one CPU) here one after the other: the same files."""
+    from generator.api import compare
+    from generator.compare import workers
+
+    text = TAKEDOWN.read_text(encoding="utf-8")
+    assert "Eleven Madison Avenue" in text
+    (tmp_path / "new.yaml").write_text(text.replace("Eleven Madison Avenue", "Twelve Madison Avenue"), encoding="utf-8")
+    beside = compare(TAKEDOWN, tmp_path / "new.yaml", revision_tags=True)
+    monkeypatch.setattr(workers, "_cpus", lambda: 1)
+    here = compare(TAKEDOWN, tmp_path / "new.yaml", revision_tags=True)
+    [document] = beside.documents
+    assert sorted(document.outputs) == [f"{document.name}.{suffix}" for suffix in ("blackline.pdf", "htm", "redline.docx", "txt")]
+    assert [d.outputs for d in here.documents] == [document.outputs]
+    assert (here.notes, here.only_old, here.only_new) == (beside.notes, beside.only_old, beside.only_new)
+
+
+def test_work_waits_for_a_free_cpu_and_then_gets_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from generator.compare import workers
+
+    monkeypatch.setattr(workers, "_cpus", lambda: 2)
+
+    def busy() -> float:
+        time.sleep(0.5)
+        return time.time()
+
+    first, second = started(busy), started(busy)
+    third = started(lambda: (os.getpid(), time.time()))  # both CPUs have a worker: it waits
+    ended = first()
+    pid, began = third()
+    second()
+    assert began >= ended and pid != os.getpid()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from generator.compare import blackline, docx_redline, revision_tags, workers
 from generator.compare.diff import Block, Change, compare
-from generator.compare.drafts import NO_DATE, Draft
+from generator.compare.drafts import NO_DATE, Draft, completed
 from generator.errors import DealdocsError, Problem
 
 
@@ -56,24 +56,45 @@ class Comparison:
 def compare_drafts(old: Draft, new: Draft, revision_tags_too: bool = False) -> Comparison:
     """Compare every document the two drafts share; for each that changed, its Word redline, its blackline and (asked) its EDGAR files with `<R>` tags.
 
+    A blackline, the longest part, is started as soon as both drafts' HTML differ, in a worker beside
+    the drafts' other renders (`completed`) and the rest; it is cancelled if the document shows no change.
+
     Raises:
-        DealdocsError: A draft's DOCX cannot be read.
+        DealdocsError: A draft's DOCX cannot be read, or a deal file's template has problems.
     """
-    documents, notes = [], []
-    for name in [n for n in new.documents if n in old.documents]:
-        before, after = old.documents[name], new.documents[name]
-        model = next((f for f in ("docx", "htm", "txt") if f in before and f in after), None)
-        if model is None:
-            notes.append(f"{name}: the drafts share no format to compare (.docx, .htm or .txt)")
-            continue
-        changes = _changes(model, before[model], after[model], f"{new.label}/{name}.{model}")
-        compared = DocumentComparison(name, model, changes)
-        documents.append(compared)
-        if changes:
-            notes += _outputs(compared, old, new, revision_tags_too)
+    shared = [n for n in new.documents if n in old.documents]
+    blacklines = {name: laid_out for name in shared if (laid_out := _blackline(name, old, new)) is not None}
+    try:
+        old, new = completed(old, new)
+        documents, notes = [], []
+        for name in shared:
+            before, after = old.documents[name], new.documents[name]
+            model = next((f for f in ("docx", "htm", "txt") if f in before and f in after), None)
+            if model is None:
+                notes.append(f"{name}: the drafts share no format to compare (.docx, .htm or .txt)")
+                continue
+            changes = _changes(model, before[model], after[model], f"{new.label}/{name}.{model}")
+            compared = DocumentComparison(name, model, changes)
+            documents.append(compared)
+            if changes:
+                notes += _outputs(compared, old, new, revision_tags_too, blacklines.pop(name, None))
+    finally:
+        for unused in blacklines.values():
+            unused.cancel()
     only_old = [n for n in old.documents if n not in new.documents]
     only_new = [n for n in new.documents if n not in old.documents]
     return Comparison(old.label, new.label, documents, only_old, only_new, notes)
+
+
+def _blackline(name: str, old: Draft, new: Draft, same_too: bool = False) -> workers.Started[bytes] | None:
+    """The document's blackline, started, if both drafts hold HTML of one kind to set it from (and it differs, unless `same_too`); else None."""
+    before, after = old.documents[name].get("html"), new.documents[name].get("html")
+    if not (isinstance(before, str) and isinstance(after, str)) or old.print_html != new.print_html or (before == after and not same_too):
+        return None
+    _, dated = new.stamps.get(name) or old.stamps.get(name) or ("dealdocs", NO_DATE)
+    fetcher, base_url = new.fetchers[name]
+    summary = blackline.Summary(name, old.label, new.label)
+    return workers.started(lambda: blackline.blackline_pdf(blackline.marked(before, after), summary, dated, fetcher, base_url))
 
 
 def _changes(model: str, before: str | bytes, after: str | bytes, source: str) -> list[Change]:
@@ -94,18 +115,12 @@ def _word_blocks(docx: bytes, source: str) -> list[Block]:
         raise DealdocsError([Problem(source, None, None, None, "not a Word document dealdocs can read: render the deal again")]) from None
 
 
-def _outputs(compared: DocumentComparison, old: Draft, new: Draft, tags: bool) -> list[str]:
-    """Make the document's files into `compared.outputs`; returns notes on those that could not be made."""
+def _outputs(compared: DocumentComparison, old: Draft, new: Draft, tags: bool, laid_out: workers.Started[bytes] | None) -> list[str]:
+    """Make the document's files into `compared.outputs` (its blackline, if started already, is `laid_out`); returns notes on those that could not be made."""
     name, before, after = compared.name, old.documents[compared.name], new.documents[compared.name]
     author, dated = new.stamps.get(name) or old.stamps.get(name) or ("dealdocs", NO_DATE)
     notes = []
-    laid_out = None
-    if "html" in before and "html" in after and old.print_html == new.print_html:
-        assert isinstance(before["html"], str) and isinstance(after["html"], str)
-        fetcher, base_url = new.fetchers[name]
-        summary = blackline.Summary(name, old.label, new.label)
-        marked = blackline.marked(before["html"], after["html"])
-        laid_out = workers.started(lambda: blackline.blackline_pdf(marked, summary, dated, fetcher, base_url))  # the longest part, beside the rest
+    laid_out = laid_out or _blackline(name, old, new, same_too=True)  # not started early: the HTML is the same, the change elsewhere
     if compared.model == "docx":
         assert isinstance(before["docx"], bytes) and isinstance(after["docx"], bytes)
         compared.outputs[f"{name}.redline.docx"] = docx_redline.redline(before["docx"], after["docx"], compared.changes, author, dated)

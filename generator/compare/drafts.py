@@ -3,17 +3,21 @@
 Each document of a draft is held in the formats a comparison reads: the DOCX (the Word redline),
 EDGAR HTML and text (revision tags), and the HTML its blackline is set from: a deal file's own
 print HTML (the PDF's layout), or, for a folder, which keeps no print HTML, its EDGAR HTML.
+A deal file's draft is read with its print HTML only (the blacklines can start from it); its
+other formats are rendered by `completed`, both drafts' at once.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from generator.compare import workers
 from generator.errors import DealdocsError, Problem
 
 _READ = ("docx", "htm", "txt")
@@ -33,12 +37,26 @@ class Draft:
     """Each document's author and date, from the deal file: what its tracked changes and blackline carry."""
     fetchers: dict[str, tuple[Any, str]] = field(default_factory=dict)
     """Each document's WeasyPrint URL fetcher and base URL, as its PDF is set."""
+    pending: Callable[[], dict[str, dict[str, str | bytes]]] | None = None
+    """A deal file's formats besides the print HTML, by document, rendered when called, or by a worker once `started` (see `completed`)."""
+
+    def started(self) -> Draft:
+        """The draft with its renders started in a worker process (if a CPU is free for them), while the caller goes on."""
+        if self.pending is None or isinstance(self.pending, workers.Started):
+            return self
+        return replace(self, pending=workers.started(self.pending))
+
+    def cancel(self) -> None:
+        """Stop the draft's renders, if started: the comparison ended without them (a problem elsewhere)."""
+        if isinstance(self.pending, workers.Started):
+            self.pending.cancel()
 
 
 def read_draft(path: Path, tape: Path | None = None, templates: Path | None = None, edgar: bool = True) -> Draft:
     """A draft from a rendered output folder (its DOCX, EDGAR HTML and text files) or from a deal file, rendered in memory.
 
-    A deal file's EDGAR HTML and text are rendered only if `edgar` (they are what revision tags mark).
+    A deal file is loaded, its tape analysed and its print HTML rendered; its DOCX, and its EDGAR
+    HTML and text if `edgar` (they are what revision tags mark), are left to `completed`.
 
     Raises:
         DealdocsError: The path is missing, the folder holds no documents, or the deal file, its tape or templates have problems.
@@ -85,21 +103,46 @@ def _deal(path: Path, tape: Path | None, templates: Path | None, edgar: bool) ->
     loaded = load_deal(path)
     search_path = template_dirs(loaded, templates)
     documents: dict[str, dict[str, str | bytes]] = {}
-    stamps, fetchers = {}, {}
+    stamps, fetchers, contexts = {}, {}, []
     fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
     for document in documents_of(loaded):
-        context = document.context(loaded, tape)  # the tape is analysed once for all formats
-        parts: dict[str, str | bytes] = {
-            "docx": render_docx(loaded, document, tape, search_path, context).content,
-            "html": render_html(loaded, document, tape, search_path, context),
-        }
-        if edgar:
-            parts["htm"] = render_htm(loaded, document, tape, search_path, context).text
-            parts["txt"] = render_text(loaded, document, tape, search_path, context).text
-        documents[document.name] = parts
+        context = document.context(loaded, tape)  # the tape is analysed once for all formats, in this process (its warnings are printed from here)
+        contexts.append((document, context))
+        documents[document.name] = {"html": render_html(loaded, document, tape, search_path, context)}
         stamps[document.name] = (loaded.deal.depositor.name, document.dated(loaded))
         fetchers[document.name] = (fetcher, str(templates_dir()))
-    return Draft(str(path), documents, True, stamps, fetchers)
+
+    def rest() -> dict[str, dict[str, str | bytes]]:
+        formats: dict[str, dict[str, str | bytes]] = {}
+        for document, context in contexts:
+            parts: dict[str, str | bytes] = {"docx": render_docx(loaded, document, tape, search_path, context).content}
+            if edgar:
+                parts["htm"] = render_htm(loaded, document, tape, search_path, context).text
+                parts["txt"] = render_text(loaded, document, tape, search_path, context).text
+            formats[document.name] = parts
+        return formats
+
+    return Draft(str(path), documents, True, stamps, fetchers, rest)
+
+
+def completed(*drafts: Draft) -> list[Draft]:
+    """The drafts with every format rendered: the renders each still owes, started in worker processes beside one another (and beside a blackline).
+
+    Raises:
+        DealdocsError: A template has problems.
+    """
+    running = [draft.started() for draft in drafts]
+    done = []
+    try:
+        for draft in running:
+            if draft.pending is not None:
+                more = draft.pending()
+                draft = replace(draft, documents={name: {**more.get(name, {}), **parts} for name, parts in draft.documents.items()}, pending=None)
+            done.append(draft)
+    finally:
+        for draft in running:
+            draft.cancel()  # after a problem, the renders still going; else nothing
+    return done
 
 
 def _docx_stamp(docx: bytes) -> tuple[str, date]:

@@ -209,6 +209,20 @@ def test_printed_edgar_html_breaks_where_the_pdf_does(signed: dict[str, str | by
     assert f"Page {pages} of {pages}" in str(signed["htm"])
 
 
+def test_landscape_tables_apart_and_at_the_end(tmp_path: Path) -> None:
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+
+    loaded = load_deal(variant(tmp_path, "apart", "landscape_tables: [balance]", "landscape_tables: [offered-certificates, fico-ltv]"))
+    pages = _pdf_sizes(render_document(loaded, "collateral-term-sheet", "pdf").content)
+    wide = [n for n, (w, h, _) in enumerate(pages) if w > h]
+    assert wide == [1, len(pages) - 1]
+    assert "OFFERED CERTIFICATES" in pages[1][2] and "CREDIT SCORE BY ORIGINAL LTV" in pages[-1][2]
+    sections = Document(io.BytesIO(bytes(render_document(loaded, "collateral-term-sheet", "docx").content))).sections
+    landscape, portrait = WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT
+    assert [s.orientation for s in sections] == [portrait, landscape, portrait, landscape]  # no blank upright page after the last table
+
+
 def test_every_page_landscape(tmp_path: Path) -> None:
     from docx import Document
     from docx.enum.section import WD_ORIENT

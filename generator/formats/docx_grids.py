@@ -171,7 +171,8 @@ def orient_sections(document: Any) -> None:
 
     A `LANDSCAPE_MARK` paragraph turns every page. Else each `SECTION_MARK` paragraph ends a section:
     the first of a pair the upright one before a table, the second the landscape one around it
-    (pairs with nothing between them, a landscape table right after another, are one section). A
+    (pairs with nothing between them, a landscape table right after another, are one section; a
+    landscape table that ends the document is in its last section). A
     section is the document's own (`w:sectPr`: margins, footer) with `w:pgSz` turned (`w:orient`,
     width and height swapped); a page number runs on through the sections; only the first section
     keeps a title page of its own (`w:titlePg`). A table as wide as the upright text is made as
@@ -198,6 +199,10 @@ def orient_sections(document: Any) -> None:
             body.remove(paragraph)
         else:
             kept.append(paragraph)
+    landscape = _landscape_width(final)
+    if kept[-1].getnext() is final:  # the document ends with a landscape table: its section is the last, no blank upright page after it
+        body.remove(kept.pop())
+        _widen([e for e in _between(kept[-1], final) if e.tag == f"{W}tbl"], upright, landscape)
     first = deepcopy(final)
     for title_page in final.iterchildren(f"{W}titlePg"):
         final.remove(title_page)  # the cover is in the first section
@@ -205,8 +210,10 @@ def orient_sections(document: Any) -> None:
         section = first if n == 0 else deepcopy(final)
         if n % 2:
             _turn(section)
-            _widen([e for e in _between(kept[n - 1], paragraph) if e.tag == f"{W}tbl"], upright, _landscape_width(final))
+            _widen([e for e in _between(kept[n - 1], paragraph) if e.tag == f"{W}tbl"], upright, landscape)
         _section_paragraph(paragraph, section)
+    if len(kept) % 2:
+        _turn(final)
 
 
 def _text(paragraph: Any) -> str:

@@ -166,6 +166,18 @@ def test_pdf_signs_the_same_figures_as_the_text(signed: dict[str, str | bytes], 
     assert _changed_words(on, off) == _changed_words(_words(signed["txt"]), _words(unsigned["txt"]))
 
 
+def test_exports_are_unaffected(tmp_path: Path) -> None:
+    plain = variant(tmp_path, "plain", "  page:\n    landscape_tables: [balance]\n    dollar_signs: true\n", "")
+    for fmt in ("json", "csv", "xlsx"):
+        outputs = []
+        for deal in (DEAL, plain):
+            out = tmp_path / f"{deal.stem}.{fmt}"
+            code, printed = cli("strats", deal, "--format", fmt, "--out", out)
+            assert code == 0, printed
+            outputs.append(out.read_bytes())
+        assert outputs[0] == outputs[1]
+
+
 # --- landscape -------------------------------------------------------------------------------
 
 

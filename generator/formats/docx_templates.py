@@ -536,7 +536,7 @@ def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -
     return cast("_Row", row)
 
 
-def _grid_table(doc: DocxDocument, expression: str, after_text: str) -> None:
+def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Callable[[DocxDocument], None] | None = None) -> None:
     """A table of the modern term sheet (a grid of printed cells, generator/documents/grids.py) as a real Word table.
 
     Its title and group, then one column for the labels and one per figure column, however many
@@ -546,10 +546,13 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str) -> None:
     them: 0.1em above and below, 0.6em before a figure, headings set on the rule. `after_text`
     (a Jinja expression) is true where the table follows a paragraph rather than a table. A table
     on landscape pages (`g.landscape`) has a `SECTION_MARK` paragraph on either side, which
-    `docx_grids.orient_sections` makes the breaks of its landscape section.
+    `docx_grids.orient_sections` makes the breaks of its landscape section; `lead` adds what goes
+    on the table's pages before it (after the mark, so in its section).
     """
     _tag(doc, f"{{%p with g = {expression} %}}")
     _section_mark(doc)
+    if lead is not None:
+        lead(doc)
     _tag(doc, f"{{%p if {after_text} %}}")
     _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Heading 2").paragraph_format.space_before = Pt(0)
     _tag(doc, "{%p else %}")
@@ -643,11 +646,19 @@ def _collateral() -> DocxDocument:
     _lead_in(_tag(doc, "{{ prose.pool_data_intro }}", "Body Text First Indent"))
     _grid_table(doc, "pool_data | pool_grid(prose.table_words)", "true")
     _tag(doc, "{%p endif %}")
-    _lead_in(_new_page(_tag(doc, "{{ prose.tables_intro }}", "Body Text First Indent")))
     _tag(doc, "{%p for table in tables %}")
-    _grid_table(doc, "table | grid(prose.table_words)", "loop.first")
+    _grid_table(doc, "table | grid(prose.table_words)", "loop.first", _tables_intro)
     _tag(doc, "{%p endfor %}")
     return doc
+
+
+def _tables_intro(doc: DocxDocument) -> None:
+    """The tables' lead-in before the first table, on a new page: its own, or the landscape section's the first table starts."""
+    _tag(doc, "{%p if loop.first and g.landscape %}")
+    _lead_in(_tag(doc, "{{ prose.tables_intro }}", "Body Text First Indent"))
+    _tag(doc, "{%p elif loop.first %}")
+    _lead_in(_new_page(_tag(doc, "{{ prose.tables_intro }}", "Body Text First Indent")))
+    _tag(doc, "{%p endif %}")
 
 
 def _letter_head(doc: DocxDocument, with_date: bool) -> None:

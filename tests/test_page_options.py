@@ -193,6 +193,7 @@ def test_a_wide_table_is_set_on_landscape_pages_with_the_running_footer(signed: 
     assert wide and all("CURRENT PRINCIPAL BALANCES" in pages[n][2] for n in wide)
     assert all("CURRENT PRINCIPAL BALANCES" not in text for w, h, text in pages if w < h)
     assert all(f"Page {n + 1} of {len(pages)}" in pages[n][2] for n in wide)
+    assert "The following tables" in pages[wide[0]][2]  # the lead-in goes with the first table, not alone on an upright page
 
 
 def test_word_sets_the_table_in_a_landscape_section_with_the_footer(signed: dict[str, str | bytes]) -> None:

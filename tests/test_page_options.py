@@ -213,6 +213,9 @@ def test_word_sets_the_table_in_a_landscape_section_with_the_footer(signed: dict
             widths.append(int(element.tblPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblW").get(
                 "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}w")))
     assert sorted(set(widths)) == [9360, 12960]  # 6.5 inches between the margins upright, 9 on a landscape page
+    after = [e for e in body.iterchildren() if e.tag.endswith("}p")]
+    breaks = [n for n, p in enumerate(after) if p.pPr is not None and p.pPr.sectPr is not None]
+    assert after[breaks[0] + 1].xpath("string(.)").startswith("The following tables")  # the lead-in opens the landscape section
     assert "dealdocs-landscape" not in document.element.xml
 
 

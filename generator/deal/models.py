@@ -749,6 +749,29 @@ class CertificateClass(Strict):  # noqa: D101 (see Address)
     offered: bool = Field(True, description="Printed in the term sheet's table of offered certificates.")
 
 
+class Page(Strict):
+    """How the modern term sheet's pages are set: orientation (PDF, DOCX, printed EDGAR HTML) and dollar signs (every format)."""
+
+    orientation: Literal["portrait", "landscape"] = Field(
+        "portrait",
+        description="US Letter upright (portrait) or on its side (landscape) for every page of the PDF and the DOCX. "
+        "EDGAR text has no orientation (a wide table takes up to 132 columns); EDGAR HTML, which may carry no page rules, "
+        "prints the PDF's pages in the browser's orientation.",
+    )
+    landscape_tables: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]] = Field(
+        default_factory=list,
+        description="Ids of wide tables set on landscape pages of their own in a portrait document (in the PDF, named pages; "
+        "in the DOCX, a landscape section around the table, the running footer carried): a table's id (pool.tables), "
+        "pool-data or offered-certificates.",
+    )
+    dollar_signs: bool = Field(
+        False,
+        description="A '$' set flush before the figure in the first row and the total row of every money column (balances, "
+        "average balances, and a weighted average, minimum or maximum of a money field), as a financial printer sets them, "
+        "in every format; the figures stay right-aligned, so aligned on the decimal point. Exports are unaffected.",
+    )
+
+
 class TermSheet(Strict):
     """Form 8-K, Item 5, with collateral term sheets."""
 
@@ -774,6 +797,9 @@ class TermSheet(Strict):
     )
     balance_variance: Annotated[Decimal, Field(ge=0, le=100)] = Field(
         Decimal(5), description="The offered balances' variance, percent: 'Approximately, subject to a variance of plus or minus 5%'."
+    )
+    page: Page = Field(
+        default_factory=Page, description="The modern layout's pages: portrait or landscape (per document, or per wide table), and dollar signs."
     )
 
     @model_validator(mode="after")

@@ -81,7 +81,8 @@ def certificates_grid(rows: Sequence[Any], words: Mapping[str, Any]) -> Grid:
         ]
         for row in rows
     ]  # fmt: skip
-    return Grid(id="offered-certificates", title=list(words["title"]), group=None, heads=heads, rows=cells, total=None, footnote=words["footnote"])
+    money = (True,) + (False,) * (len(heads) - 2)  # the balance column alone is dollars
+    return Grid(id="offered-certificates", title=list(words["title"]), group=None, heads=heads, rows=cells, total=None, footnote=words["footnote"], money=money)
 
 
 def width_problems(loaded: LoadedDeal, rows: Sequence[OfferedClass]) -> list[Problem]:

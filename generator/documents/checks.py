@@ -11,7 +11,7 @@ from generator.deal.loading import LoadedDeal
 from generator.documents.grids import pool_width_problems, width_problems
 from generator.documents.labels import labelled, trial
 from generator.documents.letters import logo_problems
-from generator.documents.term_sheet import eight_k_problems
+from generator.documents.term_sheet import eight_k_problems, page_problems
 from generator.errors import DealdocsError, Problem, Severity
 from generator.pool.analysis import pool_problems
 from generator.pool.groups import grouped_tables
@@ -62,5 +62,5 @@ def check_deal(loaded: LoadedDeal, report: TapeReport | None = None) -> list[Pro
             if loans is not None:  # the lines matched with the tables render prints (none when a table cannot be computed)
                 block = pool_data(loans, term_sheet.pool, [] if tables_found else computed)
             problems += pool_width_problems(loaded, term_sheet.pool, block)
-        problems += eight_k_problems(loaded)
+        problems += eight_k_problems(loaded) + page_problems(loaded)
     return problems + logo_problems(loaded)

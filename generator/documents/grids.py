@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from generator import edgar
 from generator.documents.labels import SCOPES, heading, scope_of
 
 if TYPE_CHECKING:
     from generator.deal.loading import LoadedDeal
-    from generator.deal.models import Pool, TableSpec
+    from generator.deal.models import Column, Pool, TableSpec
     from generator.errors import Problem
     from generator.pool.columns import Figure
     from generator.pool.crosstab import CrossTab
@@ -36,6 +39,12 @@ NOMINAL = {"count": 5, "balance": 13, "percent": 6, "average_balance": 9, "share
 """Widths a column's figures take at most in a real pool, for the check made before any tape is read."""
 POOL_LEAST = {"balance": 9, "largest_state": 9}
 """Widths a pool-data line's figures take at least in a real pool ('1,000,000', '0.00 (CA)'), for the check made before any tape is read."""
+DOLLAR = "$"
+"""Set flush before the figure of a money column's first and total rows (the deal file's `page.dollar_signs`)."""
+MONEY_KINDS = frozenset({"balance", "average_balance"})
+"""Column kinds whose figures are dollars whatever their field."""
+OF_A_FIELD = frozenset({"weighted_average", "minimum", "maximum"})
+"""Column kinds whose figures are in their field's units: dollars for a money field."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ class Grid:
     span: list[str] | None = None  # a heading over every figure column (a cross-tab's across axis)
     footnote: str | None = None
     new_page: bool = False
+    money: tuple[bool, ...] = ()  # per figure column: its figures are dollars (`dollar_signs`); none when empty
+    landscape: bool = False  # set on a landscape page of its own (the deal file's `page.landscape_tables`)
 
 
 def figure(value: Figure | str) -> str:
@@ -64,13 +75,15 @@ def figure(value: Figure | str) -> str:
     return f"{value:,}"
 
 
-def table_grid(table: Table | CrossTab, words: Mapping[str, str]) -> Grid:
+def table_grid(table: Table | CrossTab, words: Mapping[str, str], money: frozenset[str] = frozenset()) -> Grid:
     """A computed table or cross-tab as the printed cells every format lays out.
 
     Args:
         table: From `compute_table` or `analyse(...).tables`.
         words: The prose module's `table_words`: `count` and `balance` (headings of a table
             without columns) and `total` (the total row's and column's label).
+        money: The loan fields in dollars (`money_fields`), which mark a column of their
+            weighted averages, minima or maxima as money (`Grid.money`).
 
     Returns:
         Its grid: headings per column, a row of cells per row, the total row; a cross-tab's
@@ -78,12 +91,29 @@ def table_grid(table: Table | CrossTab, words: Mapping[str, str]) -> Grid:
     """
     if table.spec.across is not None:  # a cross-tab (a template holds its data, not its class)
         return _crosstab_grid(cast("CrossTab", table), words)
-    return _strat_grid(cast("Table", table), words)
+    return _strat_grid(cast("Table", table), words, money)
 
 
-def _titled(table: Table | CrossTab, heads: list[list[str]], rows: list[list[str]], total: list[str], span: list[str] | None = None) -> Grid:
+def _titled(
+    table: Table | CrossTab, heads: list[list[str]], rows: list[list[str]], total: list[str], money: tuple[bool, ...], span: list[str] | None = None
+) -> Grid:
     spec = table.spec
-    return Grid(spec.id, heading(spec.title, scope_of(table)), table.group, heads, rows, total, span, spec.footnote, spec.new_page)
+    return Grid(spec.id, heading(spec.title, scope_of(table)), table.group, heads, rows, total, span, spec.footnote, spec.new_page, money)
+
+
+def money_fields(term_sheet: Any) -> frozenset[str]:
+    """The names of the loan fields in dollars: the canonical money fields and the term sheet's custom ones (its model or a template's copy)."""
+    from generator.fields import FIELDS, Kind
+
+    custom = term_sheet.pool.custom_fields if term_sheet is not None else []
+    return frozenset({name for name, field in FIELDS.items() if field.kind is Kind.MONEY} | {c.name for c in custom if c.kind == "money"})
+
+
+def _is_money(column: Column, money: frozenset[str]) -> bool:
+    """A column of dollar figures: balances, average balances, or a weighted average, minimum or maximum of a field in `money`."""
+    if column.kind in MONEY_KINDS:
+        return True
+    return column.kind in OF_A_FIELD and getattr(column.field, "value", column.field) in money  # a model's field is an enum, a template's its value
 
 
 def _crosstab_grid(table: CrossTab, words: Mapping[str, str]) -> Grid:
@@ -92,18 +122,53 @@ def _crosstab_grid(table: CrossTab, words: Mapping[str, str]) -> Grid:
     heads = [heading(spec.header, scope), *([label] for label in table.column_labels), [words["total"]]]
     rows = [[label, *map(figure, cells), figure(total)] for label, cells, total in zip(table.row_labels, table.cells, table.row_totals, strict=True)]
     total = [words["total"], *map(figure, table.column_totals), figure(table.total)]
-    return _titled(table, heads, rows, total, heading(table.across.header, scope))
+    money = (spec.cell == "balance",) * (len(heads) - 1)
+    return _titled(table, heads, rows, total, money, heading(table.across.header, scope))
 
 
-def _strat_grid(table: Table, words: Mapping[str, str]) -> Grid:
+def _strat_grid(table: Table, words: Mapping[str, str], money: frozenset[str]) -> Grid:
     spec, scope = table.spec, scope_of(table)
     if not spec.columns:  # a table without columns prints the count and balance, as the 8-K does
         heads = [heading(spec.header, scope), [words["count"]], [words["balance"]]]
         rows = [[r.label, figure(r.count), figure(r.balance)] for r in table.rows]
-        return _titled(table, heads, rows, [words["total"], figure(table.count), figure(table.balance)])
+        return _titled(table, heads, rows, [words["total"], figure(table.count), figure(table.balance)], (False, True))
     heads = [heading(spec.header, scope), *(heading(c.header, scope) for c in spec.columns)]
     rows = [[r.label, *map(figure, r.figures)] for r in table.rows]
-    return _titled(table, heads, rows, [words["total"], *map(figure, table.figures)])
+    return _titled(table, heads, rows, [words["total"], *map(figure, table.figures)], tuple(_is_money(c, money) for c in spec.columns))
+
+
+def page_set(grid: Grid, page: Any) -> Grid:
+    """The grid as the deal file's `page` options set it: marked for a landscape page, '$' on money columns' first and total rows.
+
+    Args:
+        grid: From `table_grid`, `pool_grid` or `certificates_grid`.
+        page: The term sheet's `page` (the model, or a template's copy of it); None: as it is.
+
+    Returns:
+        The grid, `landscape` if its id is among `page.landscape_tables`, and with `page.dollar_signs`
+        a '$' flush before each figure (not 'N/A' or an empty cell) of a money column in the first row
+        and the total row: the figures stay right-aligned, so on the decimal point, the '$' floating
+        before the first digit, as a financial printer sets a term sheet.
+    """
+    if page is None:
+        return grid
+    if grid.id in page.landscape_tables:
+        grid = replace(grid, landscape=True)
+    if not page.dollar_signs or not grid.money:
+        return grid
+
+    def signed(row: list[str]) -> list[str]:
+        cells = zip(row[1:], grid.money, strict=True)
+        return [row[0], *(DOLLAR + cell if money and cell[:1].isdigit() else cell for cell, money in cells)]
+
+    rows = [signed(grid.rows[0]), *grid.rows[1:]] if grid.rows else []
+    return replace(grid, rows=rows, total=signed(grid.total) if grid.total else None)
+
+
+def _page_of(context: Context) -> Any:
+    """The term sheet's `page` options from a template's context; None for a template without a term sheet."""
+    term_sheet = context.get("term_sheet")
+    return getattr(term_sheet, "page", None)
 
 
 def pool_grid(block: PoolData, words: Mapping[str, str]) -> Grid:
@@ -131,26 +196,30 @@ def pool_grid(block: PoolData, words: Mapping[str, str]) -> Grid:
 # --- the templates' filters ------------------------------------------------------------
 
 
-def _grid_filter(table: Any, words: Mapping[str, str]) -> Any:
-    """A computed table or cross-tab as printed cells (`documents.grids`), the same in every format."""
+@pass_context
+def _grid_filter(context: Context, table: Any, words: Mapping[str, str]) -> Any:
+    """A computed table or cross-tab as printed cells (`documents.grids`), the same in every format, set as the deal's `page` asks."""
     from generator.templating.sandbox import plain
 
-    return plain(table_grid(table, words))
+    term_sheet = context.get("term_sheet")
+    return plain(page_set(table_grid(table, words, money_fields(term_sheet)), _page_of(context)))
 
 
-def _pool_grid_filter(block: Any, words: Mapping[str, str]) -> Any:
+@pass_context
+def _pool_grid_filter(context: Context, block: Any, words: Mapping[str, str]) -> Any:
     """The pool-data block as printed cells, one column per group and the total."""
     from generator.templating.sandbox import plain
 
-    return plain(pool_grid(block, words))
+    return plain(page_set(pool_grid(block, words), _page_of(context)))
 
 
-def _certificates_grid_filter(rows: Any, words: Mapping[str, Any]) -> Any:
+@pass_context
+def _certificates_grid_filter(context: Context, rows: Any, words: Mapping[str, Any]) -> Any:
     """The offered certificates table as printed cells (`documents.certificates`)."""
     from generator.documents.certificates import certificates_grid
     from generator.templating.sandbox import plain
 
-    return plain(certificates_grid(rows, words))
+    return plain(page_set(certificates_grid(rows, words), _page_of(context)))
 
 
 FILTERS: dict[str, Callable[..., Any]] = {"grid": _grid_filter, "pool_grid": _pool_grid_filter, "certificates_grid": _certificates_grid_filter}
@@ -330,13 +399,15 @@ def nominal_widths(spec: TableSpec) -> list[int] | None:
 def width_problems(places: TablePlaces, specs: Sequence[TableSpec], tables: Sequence[Table | CrossTab] = ()) -> list[Problem]:
     """Every table too wide for 132 characters, at its deal-file line: from the computed `tables`, else from the specs' headings."""
     blank = {"count": "", "balance": "", "total": "", "characteristic": "", "pool": "", "pool_data": ""}
+    term_sheet = places.loaded.deal.term_sheet if places.loaded is not None else None
+    page = term_sheet.page if term_sheet is not None else None  # measured with the '$' it prints
     problems: list[Problem] = []
     seen: set[str] = set()
     for table in tables:
         if table.spec.id in seen:
             continue
         try:
-            grid = table_grid(table, blank)
+            grid = page_set(table_grid(table, blank, money_fields(term_sheet)), page)
             text_width(_widths(grid), _natural(grid))  # as `text_table` measures it: labels narrower than MIN_LABEL are not wrapped
         except TooWide as exc:
             seen.add(table.spec.id)

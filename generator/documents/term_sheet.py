@@ -37,6 +37,8 @@ def collateral_context(loaded: LoadedDeal, tape: Path | None) -> dict[str, Any]:
     from generator.errors import DealFileError
     from generator.pool.strats import TablePlaces
 
+    if problems := page_problems(loaded):
+        raise DealFileError(problems)
     analysis = analysed(loaded, tape)
     certificates = offered_classes(term_sheet_of(loaded).classes or [], analysis.summary.pool.balance)
     widths = width_problems(TablePlaces(loaded), [], analysis.tables) + certificates_width_problems(loaded, certificates)
@@ -80,6 +82,30 @@ def eight_k_problems(loaded: LoadedDeal) -> list[Problem]:
     for key, what in (("groups", "loan groups"), ("summary", "pool-data block")):
         if getattr(pool, key):
             problems.append(loaded.problem(("term_sheet", "pool", key), None, f"the Form 8-K layout prints no {what}: {fix}"))
+    if term_sheet.page != type(term_sheet.page)():
+        problems.append(loaded.problem(("term_sheet", "page"), None, f"the Form 8-K layout is set as the 2003 filings were (portrait, no page options): {fix}"))
     if term_sheet.classes:
         problems.append(loaded.problem(("term_sheet", "classes"), None, f"the Form 8-K layout prints no offered certificates table: {fix}"))
     return problems
+
+
+def page_problems(loaded: LoadedDeal) -> list[Problem]:
+    """Each id of `page.landscape_tables` that names no table the modern term sheet prints, at its deal-file line.
+
+    A table's id (the resolved `pool.tables`: defaults, replacements and additions), `pool-data`
+    with a pool-data block, `offered-certificates` with classes: a misspelt id would otherwise
+    leave its table upright without a word.
+    """
+    from generator.pool.strats import TablePlaces, resolve_tables
+
+    term_sheet = loaded.deal.term_sheet
+    if term_sheet is None or term_sheet.layout == "8k" or not term_sheet.page.landscape_tables:
+        return []
+    pool = term_sheet.pool
+    known = [spec.id for spec in resolve_tables(pool.tables, TablePlaces(loaded))]
+    known += ["pool-data"] * bool(pool.summary) + ["offered-certificates"] * bool(term_sheet.classes)
+    return [
+        loaded.problem(("term_sheet", "page", "landscape_tables", n), table,
+                       f"no table `{table}` is printed to set on a landscape page: use one of {', '.join(known)}")
+        for n, table in enumerate(term_sheet.page.landscape_tables) if table not in known
+    ]  # fmt: skip

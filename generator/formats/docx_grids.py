@@ -1,4 +1,4 @@
-"""Column widths for the modern term sheet's tables in Word, as the PDF's table layout gives them.
+"""Column widths and page orientation for the modern term sheet's tables in Word, as the PDF's layout gives them.
 
 docxtpl makes a template column repeated for every figure into as many columns, each an even share
 of the template's width, so the label column comes out narrow: labels the PDF sets on one line
@@ -20,6 +20,10 @@ from generator.formats.fonts import regular_face
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 SIZE = 8.5
 """Points: the grid styles' text, as grid.css sets table.grid (docx_templates builds the styles at this size)."""
+SECTION_MARK = "dealdocs-landscape-section"
+"""The text of the paragraphs the Word template sets on either side of a table on landscape pages: `orient_sections` makes them section breaks."""
+LANDSCAPE_MARK = "dealdocs-landscape-document"
+"""The text of the paragraph the Word template sets when every page is landscape: `orient_sections` turns the document's pages."""
 
 
 @cache
@@ -160,3 +164,102 @@ def _set_width(cell: Any, twips: int) -> None:
     props.insert(0, width)  # first: docxtpl puts a `{% colspan %}` cell's gridSpan before it
     width.set(f"{W}type", "dxa")
     width.set(f"{W}w", str(twips))
+
+
+def orient_sections(document: Any) -> None:
+    """Turn the pages of a rendered document (its `w:document`) that its template marks landscape, as the PDF's named pages turn.
+
+    A `LANDSCAPE_MARK` paragraph turns every page. Else each `SECTION_MARK` paragraph ends a section:
+    the first of a pair the upright one before a table, the second the landscape one around it
+    (pairs with nothing between them, a landscape table right after another, are one section; a
+    landscape table that ends the document is in its last section). A
+    section is the document's own (`w:sectPr`: margins, footer) with `w:pgSz` turned (`w:orient`,
+    width and height swapped); a page number runs on through the sections; only the first section
+    keeps a title page of its own (`w:titlePg`). A table as wide as the upright text is made as
+    wide as the landscape text, which `fit_grid_tables` then shares among its columns.
+    """
+    from copy import deepcopy
+
+    body = _find(document, "body")
+    final = _find(body, "sectPr")
+    marks = [p for p in body.iterchildren(f"{W}p") if _text(p) in (SECTION_MARK, LANDSCAPE_MARK)]
+    if not marks:
+        return
+    upright = _text_width(document)
+    if any(_text(p) == LANDSCAPE_MARK for p in marks):
+        for paragraph in marks:
+            body.remove(paragraph)
+        _turn(final)
+        _widen(body.iterchildren(f"{W}tbl"), upright, _text_width(document))
+        return
+    kept: list[Any] = []
+    for paragraph in marks:
+        if kept and len(kept) % 2 == 0 and kept[-1].getnext() is paragraph:  # one landscape section for two tables in a row
+            body.remove(kept.pop())
+            body.remove(paragraph)
+        else:
+            kept.append(paragraph)
+    landscape = _landscape_width(final)
+    if kept[-1].getnext() is final:  # the document ends with a landscape table: its section is the last, no blank upright page after it
+        body.remove(kept.pop())
+        _widen([e for e in _between(kept[-1], final) if e.tag == f"{W}tbl"], upright, landscape)
+    first = deepcopy(final)
+    for title_page in final.iterchildren(f"{W}titlePg"):
+        final.remove(title_page)  # the cover is in the first section
+    for n, paragraph in enumerate(kept):
+        section = first if n == 0 else deepcopy(final)
+        if n % 2:
+            _turn(section)
+            _widen([e for e in _between(kept[n - 1], paragraph) if e.tag == f"{W}tbl"], upright, landscape)
+        _section_paragraph(paragraph, section)
+    if len(kept) % 2:
+        _turn(final)
+
+
+def _text(paragraph: Any) -> str:
+    """A paragraph's text (its `w:t`s)."""
+    return "".join(t.text or "" for t in paragraph.iter(f"{W}t")).strip()
+
+
+def _between(start: Any, end: Any) -> list[Any]:
+    """The siblings after `start` and before `end`."""
+    found = []
+    for element in start.itersiblings():
+        if element is end:
+            break
+        found.append(element)
+    return found
+
+
+def _landscape_width(section: Any) -> int:
+    """The width between the margins of a section's page turned on its side, in twips."""
+    page, margins = _find(section, "pgSz"), _find(section, "pgMar")
+    return int(page.get(f"{W}h")) - int(margins.get(f"{W}left")) - int(margins.get(f"{W}right"))
+
+
+def _turn(section: Any) -> None:
+    """A section's (`w:sectPr`'s) page on its side: landscape, its width and height swapped; the margins stay the page's."""
+    page = _find(section, "pgSz")
+    width, height = page.get(f"{W}w"), page.get(f"{W}h")
+    page.set(f"{W}w", height)
+    page.set(f"{W}h", width)
+    page.set(f"{W}orient", "landscape")
+
+
+def _widen(tables: Any, upright: int, landscape: int) -> None:
+    """Each table as wide as the upright text (twips) made as wide as the landscape text."""
+    for table in tables:
+        width = _find(table, "tblPr", "tblW")
+        if width is not None and width.get(f"{W}type") == "dxa" and int(width.get(f"{W}w")) == upright:
+            width.set(f"{W}w", str(landscape))
+
+
+def _section_paragraph(paragraph: Any, section: Any) -> None:
+    """A marked paragraph made the end of `section`: no text, a point high, carrying the section's properties."""
+    from lxml import etree
+
+    for child in list(paragraph):
+        paragraph.remove(child)
+    props = etree.SubElement(paragraph, f"{W}pPr")
+    etree.SubElement(props, f"{W}spacing", {f"{W}before": "0", f"{W}after": "0", f"{W}line": "20", f"{W}lineRule": "exact"})
+    props.append(section)

@@ -24,7 +24,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Inches, Pt, Twips
 
-from generator.formats.docx_grids import SIZE
+from generator.formats.docx_grids import LANDSCAPE_MARK, SECTION_MARK, SIZE
 from generator.formats.docx_package import normalise_docx
 from generator.templating.folders import templates_dir
 
@@ -536,7 +536,7 @@ def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -
     return cast("_Row", row)
 
 
-def _grid_table(doc: DocxDocument, expression: str, after_text: str) -> None:
+def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Callable[[DocxDocument], None] | None = None) -> None:
     """A table of the modern term sheet (a grid of printed cells, generator/documents/grids.py) as a real Word table.
 
     Its title and group, then one column for the labels and one per figure column, however many
@@ -544,9 +544,15 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str) -> None:
     cross-tab's heading over its figure columns in a row of its own; the heading rows repeat on
     every page, ruled below; the total row's figures are ruled. Cells are padded as grid.css pads
     them: 0.1em above and below, 0.6em before a figure, headings set on the rule. `after_text`
-    (a Jinja expression) is true where the table follows a paragraph rather than a table.
+    (a Jinja expression) is true where the table follows a paragraph rather than a table. A table
+    on landscape pages (`g.landscape`) has a `SECTION_MARK` paragraph on either side, which
+    `docx_grids.orient_sections` makes the breaks of its landscape section; `lead` adds what goes
+    on the table's pages before it (after the mark, so in its section).
     """
     _tag(doc, f"{{%p with g = {expression} %}}")
+    _section_mark(doc)
+    if lead is not None:
+        lead(doc)
     _tag(doc, f"{{%p if {after_text} %}}")
     _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Heading 2").paragraph_format.space_before = Pt(0)
     _tag(doc, "{%p else %}")
@@ -595,7 +601,15 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str) -> None:
     _tag(doc, "{%p if g.footnote %}")
     _tag(doc, "{{ g.footnote }}", "Footnote Text")
     _tag(doc, "{%p endif %}")
+    _section_mark(doc)
     _tag(doc, "{%p endwith %}")
+
+
+def _section_mark(doc: DocxDocument) -> None:
+    """A `SECTION_MARK` paragraph where the grid `g` is set on landscape pages; none otherwise."""
+    _tag(doc, "{%p if g.landscape %}")
+    _tag(doc, SECTION_MARK)
+    _tag(doc, "{%p endif %}")
 
 
 def _collateral() -> DocxDocument:
@@ -606,6 +620,9 @@ def _collateral() -> DocxDocument:
     _page_footer(doc)
     _tag(doc, '{%p import "collateral-term-sheet/_prose.j2" as prose with context %}')
     _tag(doc, "{%p set cover = prose.cover %}")
+    _tag(doc, '{%p if term_sheet.page.orientation == "landscape" %}')
+    _tag(doc, LANDSCAPE_MARK)  # docx_grids.orient_sections turns every page
+    _tag(doc, "{%p endif %}")
     for key in ("legend_title", "rule", "registration"):
         legend = _tag(doc, f"{{{{ cover.{key} }}}}", "Legend")
     legend.paragraph_format.space_after = Pt(18)  # the series' title below it, spaced as the PDF's cover
@@ -629,11 +646,19 @@ def _collateral() -> DocxDocument:
     _lead_in(_tag(doc, "{{ prose.pool_data_intro }}", "Body Text First Indent"))
     _grid_table(doc, "pool_data | pool_grid(prose.table_words)", "true")
     _tag(doc, "{%p endif %}")
-    _lead_in(_new_page(_tag(doc, "{{ prose.tables_intro }}", "Body Text First Indent")))
     _tag(doc, "{%p for table in tables %}")
-    _grid_table(doc, "table | grid(prose.table_words)", "loop.first")
+    _grid_table(doc, "table | grid(prose.table_words)", "loop.first", _tables_intro)
     _tag(doc, "{%p endfor %}")
     return doc
+
+
+def _tables_intro(doc: DocxDocument) -> None:
+    """The tables' lead-in before the first table, on a new page: its own, or the landscape section's the first table starts."""
+    _tag(doc, "{%p if loop.first and g.landscape %}")
+    _lead_in(_tag(doc, "{{ prose.tables_intro }}", "Body Text First Indent"))
+    _tag(doc, "{%p elif loop.first %}")
+    _lead_in(_new_page(_tag(doc, "{{ prose.tables_intro }}", "Body Text First Indent")))
+    _tag(doc, "{%p endif %}")
 
 
 def _letter_head(doc: DocxDocument, with_date: bool) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -25,6 +27,7 @@ from generator.compare.diff import compare as compare_blocks
 from generator.compare.docx_redline import blocks as word_blocks
 from generator.compare.docx_redline import redline
 from generator.formats.edgar_check import html_problems, text_problems
+from generator.formats.pdf import pdf_identifier
 
 from .helpers import EXAMPLE, TAKEDOWN, VARIANTS, runner
 
@@ -213,6 +216,26 @@ def test_rendered_folders_compare_as_their_deal_files(drafts: tuple[Path, Path, 
     from_deals = compare(old, new)
     assert from_folders.documents[0].changes == from_deals.documents[0].changes
     assert (tmp_path / "out" / f"{NAME}.blackline.pdf").is_file()  # set from the folders' EDGAR HTML
+
+
+def test_a_blackline_from_folders_is_set_in_the_fonts_dealdocs_ships_on_a_machine_with_none(drafts: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """The EDGAR HTML names Times New Roman; the blackline sets it from dealdocs' own files, never whatever the machine has (or lacks)."""
+    old, new, _ = drafts
+    render_deal(load_deal(old), tmp_path / "old", formats=("docx", "htm"))
+    render_deal(load_deal(new), tmp_path / "new", formats=("docx", "htm"))
+    (tmp_path / "fonts.conf").write_text('<?xml version="1.0"?>\n<fontconfig><dir>/nonexistent</dir></fontconfig>\n')  # a machine without fonts
+    environment = {**os.environ, "FONTCONFIG_FILE": str(tmp_path / "fonts.conf")}
+    command = [sys.executable, "-m", "generator.cli", "compare", str(tmp_path / "old"), str(tmp_path / "new"), "--out", str(tmp_path / "out")]
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+    assert done.returncode == 0, done.stderr
+    reader = PdfReader(tmp_path / "out" / f"{NAME}.blackline.pdf")
+    fonts = {str(f.get_object()["/BaseFont"]).split("+")[-1] for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert fonts and all(name.startswith("Times-New-Roman") for name in fonts), fonts  # named as the HTML names it: our files, embedded
+
+
+def test_a_pdfs_identifier_does_not_depend_on_where_the_fonts_are_installed() -> None:
+    here, there = (f'<style>@font-face {{ src: url("file:///{root}/fonts/LiberationSerif-Regular.ttf"); }}</style>' for root in ("usr/lib", "home/me"))
+    assert pdf_identifier(here, "<p>x</p>") == pdf_identifier(there, "<p>x</p>") != pdf_identifier(here, "<p>y</p>")
 
 
 def test_a_missing_draft_is_a_message(tmp_path: Path) -> None:

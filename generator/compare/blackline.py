@@ -9,7 +9,6 @@ are numbered as without the summary).
 
 from __future__ import annotations
 
-import hashlib
 import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -57,8 +56,16 @@ def marked(old: str, new: str) -> Marked:
                 edits.append((start, end, "".join(_wrap(mark, text, anchors) for mark, text in pieces)))
     head = new.lower().find("</head>")
     if head >= 0:
-        edits.append((head, head, STYLE))
+        edits.append((head, head, _style()))
     return Marked(html_model.splice(new, edits), changes)
+
+
+def _style() -> str:
+    """The marks' style, and Times New Roman (which the EDGAR HTML names) set in the files dealdocs ships, never the machine's own."""
+    from generator.formats.fonts import TIMES, faces
+
+    rule = '@font-face {{ font-family: "{}"; font-weight: {}; font-style: {}; src: url("{}"); }}\n'
+    return "<style>\n" + "".join(rule.format(TIMES, f.weight, f.style, f.url) for f in faces(TIMES)) + "</style>\n" + STYLE
 
 
 def _wrap(mark: Mark, text: str, anchors: Iterator[str]) -> str:
@@ -98,7 +105,7 @@ def blackline_pdf(marked_html: Marked, summary: Summary, dated: date, fetcher: A
     """
     import weasyprint
 
-    from generator.formats.pdf import source_date
+    from generator.formats.pdf import pdf_identifier, source_date
 
     with source_date(dated):
         document = weasyprint.HTML(string=marked_html.html, base_url=base_url, url_fetcher=fetcher).render()
@@ -109,8 +116,7 @@ def blackline_pdf(marked_html: Marked, summary: Summary, dated: date, fetcher: A
                     pages.setdefault(int(anchor.removeprefix(_ANCHOR).split("-")[0]), set()).add(number)
         cover_html = _cover(marked_html, summary, pages)
         cover = weasyprint.HTML(string=cover_html, base_url=base_url, url_fetcher=fetcher).render()
-        identifier = hashlib.sha256(marked_html.html.encode() + cover_html.encode()).hexdigest()[:32].encode()
-        return cover.copy([*cover.pages, *document.pages]).write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
+        return cover.copy([*cover.pages, *document.pages]).write_pdf(pdf_identifier=pdf_identifier(marked_html.html, cover_html))  # type: ignore[no-any-return]
 
 
 def _cover(marked_html: Marked, summary: Summary, pages: dict[int, set[int]]) -> str:

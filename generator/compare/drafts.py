@@ -82,10 +82,11 @@ def _folder(folder: Path) -> Draft:
         if "htm" in parts:
             parts["html"] = parts["htm"]
     stamps = {name: _docx_stamp(docx) for name, parts in documents.items() if isinstance(docx := parts.get("docx"), bytes)}
+    from generator.formats.fonts import font_folder
     from generator.templating.files import pdf_fetcher
     from generator.templating.folders import templates_dir
 
-    fetcher = (pdf_fetcher([folder, templates_dir()]), str(templates_dir()))  # an image the EDGAR HTML names (a letterhead) is beside it
+    fetcher = (pdf_fetcher([folder, templates_dir()], also=[font_folder()]), str(templates_dir()))  # a letterhead is beside it; the fonts shipped
     return Draft(str(folder), documents, False, stamps, dict.fromkeys(documents, fetcher))
 
 

@@ -75,8 +75,7 @@ def render_pdf(
     from generator.formats.fonts import font_folder
 
     html = render_html(loaded, document, tape, search_path, context)
-    portable = re.sub(r'url\("file://[^"]*/', 'url("', html)  # where the fonts are installed is no part of the document
-    identifier = hashlib.sha256(portable.encode()).hexdigest()[:32].encode()
+    identifier = pdf_identifier(html)
     fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
     template = f"{document.name}.html.j2"
     env = environment(search_path)
@@ -93,6 +92,12 @@ def render_pdf(
     except FatalURLFetchingError as exc:
         raise TemplateProblemError([Problem(template, None, None, None, str(exc))]) from None
     return Rendered(document.name, "pdf", pdf)
+
+
+def pdf_identifier(*html: str) -> bytes:
+    """The PDF's identifier, a hash of the HTML it is set from: where the fonts are installed is no part of the document."""
+    portable = (re.sub(r'url\("file://[^"]*/', 'url("', part) for part in html)
+    return hashlib.sha256("".join(portable).encode()).hexdigest()[:32].encode()
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import gc
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -83,10 +83,10 @@ def render_pdf(
 
     def write() -> bytes:
         with source_date(document.dated(loaded)), gc_paused():  # fontTools stamps font subsets with this, not with now
-            html_document = weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher)
-            for css in _styles(html_document.etree_element):
+            for css in _styles(weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher).etree_element):
                 fetcher.check_imports(css, templates_dir().as_uri() + "/")
-            return laid_out(html, search_path, html_document).write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
+            made = laid_out(html, search_path, lambda text: weasyprint.HTML(string=text, base_url=str(templates_dir()), url_fetcher=fetcher))
+            return made.write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
 
     try:
         pdf = guarded(env, template, write)
@@ -115,17 +115,54 @@ def gc_paused() -> Iterator[None]:
 _LAID_OUT: dict[tuple[str, tuple[Path, ...]], Any] = {}
 
 
-def laid_out(html: str, search_path: Sequence[Path], html_document: Any) -> Any:
-    """WeasyPrint's pages of `html_document` (made from `html`), the last layout kept.
+def laid_out(html: str, search_path: Sequence[Path], document: Callable[[str], Any]) -> Any:
+    """WeasyPrint's pages of `html` (`document` makes WeasyPrint's document of an HTML text), the last layout kept.
 
-    The PDF and the printed EDGAR HTML's page breaks (generator/formats/htm.py) ask for the same layout, the costly step.
+    A table that broke across pages is cut at the same rows and laid out again (`split_tables`, as the printed
+    EDGAR HTML cuts its tables), so that each page it continues on opens with its title marked "(continued)"
+    and its header; only a document with such a table is laid out more than once. The PDF and the printed
+    EDGAR HTML's page breaks (generator/formats/htm.py) ask for the same layout, the costly step.
     """
+    from generator.documents.paging import CONTINUED
+    from generator.formats.htm import split_tables
+
     key = (html, tuple(search_path))
     if key not in _LAID_OUT:
         _LAID_OUT.clear()
         with gc_paused():
-            _LAID_OUT[key] = html_document.render()
+            text, source = html, document(html)
+            made = source.render()
+            while rows := broken_rows(made, source.etree_element):  # a piece the title made taller may break again: cut it too
+                text = split_tables(text, rows, CONTINUED.strip())
+                source = document(text)
+                made = source.render()
+        _LAID_OUT[key] = made
     return _LAID_OUT[key]
+
+
+def broken_rows(made: Any, root: Any) -> set[int]:
+    """The rows (numbered over every <tr> of the document `root`) that open a page a grid table (_grid.html.j2) continues on."""
+    from weasyprint.formatting_structure import boxes
+
+    numbers = {id(e): n for n, e in enumerate(e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "tr")}
+    rows: set[int] = set()
+    seen: set[int] = set()
+    for page in made.pages:
+        for table in _boxes(page._page_box, boxes.TableBox):
+            body = [row for group in table.children if not group.is_header for row in group.children]
+            if id(table.element) in seen and body and "grid" in str(table.element.get("class", "")).split():
+                rows.add(numbers[id(body[0].element)])
+            seen.add(id(table.element))
+    return rows
+
+
+def _boxes(box: Any, kind: type) -> Iterator[Any]:
+    """The boxes of `kind` in `box`, in order (not looking inside one)."""
+    if isinstance(box, kind):
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child, kind)
 
 
 def _styles(root: Any) -> list[str]:

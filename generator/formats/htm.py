@@ -221,9 +221,9 @@ class TableForm:
         text = "".join(table).replace(self.opening, self.opening + self.fresh, 1)
         at, end = self.title
         start = text.find(at)
-        if start < 0 or not words:
+        close = text.find(end, start)
+        if start < 0 or not words or text[:close].endswith(words):  # a continued piece cut again keeps one mark
             return text
-        close = text.index(end, start)
         return f"{text[:close]} {words}{text[close:]}"
 
 

@@ -120,7 +120,8 @@ def laid_out(html: str, search_path: Sequence[Path], document: Callable[[str], A
 
     A table that broke across pages is cut at the same rows and laid out again (`split_tables`, as the printed
     EDGAR HTML cuts its tables), so that each page it continues on opens with its title marked "(continued)"
-    and its header; only a document with such a table is laid out more than once. The PDF and the printed
+    and its header; only a document with such a table is laid out again, once more for each page a table
+    continues on (each cut moves what follows it). The PDF and the printed
     EDGAR HTML's page breaks (generator/formats/htm.py) ask for the same layout, the costly step.
     """
     from generator.documents.paging import CONTINUED
@@ -132,28 +133,31 @@ def laid_out(html: str, search_path: Sequence[Path], document: Callable[[str], A
         with gc_paused():
             text, source = html, document(html)
             made = source.render()
-            while rows := broken_rows(made, source.etree_element):  # a piece the title made taller may break again: cut it too
-                text = split_tables(text, rows, CONTINUED.strip())
+            while (row := broken_row(made, source.etree_element)) is not None:
+                text = split_tables(text, {row}, CONTINUED.strip())
                 source = document(text)
                 made = source.render()
         _LAID_OUT[key] = made
     return _LAID_OUT[key]
 
 
-def broken_rows(made: Any, root: Any) -> set[int]:
-    """The rows (numbered over every <tr> of the document `root`) that open a page a grid table (_grid.html.j2) continues on."""
+def broken_row(made: Any, root: Any) -> int | None:
+    """The row (numbered over every <tr> of the document `root`) that opens the first page a grid table (_grid.html.j2) continues on.
+
+    Only the first in the document: what follows it flows again under the continued title (a line taller
+    than the repeated header alone), so a later break is known only from the next layout.
+    """
     from weasyprint.formatting_structure import boxes
 
-    numbers = {id(e): n for n, e in enumerate(e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "tr")}
-    rows: set[int] = set()
     seen: set[int] = set()
     for page in made.pages:
         for table in _boxes(page._page_box, boxes.TableBox):
             body = [row for group in table.children if not group.is_header for row in group.children]
             if id(table.element) in seen and body and "grid" in str(table.element.get("class", "")).split():
-                rows.add(numbers[id(body[0].element)])
+                rows = (e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "tr")
+                return next(n for n, e in enumerate(rows) if e is body[0].element)
             seen.add(id(table.element))
-    return rows
+    return None
 
 
 def _boxes(box: Any, kind: type) -> Iterator[Any]:

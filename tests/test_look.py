@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -132,7 +131,7 @@ def long_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("long") / "deal"
     shutil.copytree(PRIME.parent, folder)
     deal = folder / "deal.yaml"
-    bands = ", ".join(f"{edge - Fraction(1, 100):.2f}" for edge in range(600_000, 3_000_000, 30_000))
+    bands = ", ".join(f"{edge - 1}.99" for edge in range(600_000, 3_000_000, 30_000))
     deal.write_text(deal.read_text().replace("edges: [999999.99, 1499999.99, 1999999.99, 2499999.99]", f"edges: [{bands}]"))
     return deal
 
@@ -180,7 +179,7 @@ def test_no_text_page_is_left_mostly_blank(path: Path, name: str) -> None:
 
 def test_a_long_table_is_continued_in_the_text_rather_than_moved() -> None:
     """A table that fits on a page but not in what is left of one that would stay over 30% blank starts there and continues."""
-    table = ["<TABLE>", "  TITLE", "", "Label        Figure", "-----        ------", *(f"Row {n:<8} {n:>6}" for n in range(30)), "</TABLE>"]
+    table = ["<TABLE>", "  TITLE", "", "Label        Figure", "-----        ------", *(f"Row {n:<8} {n:>6}" for n in range(45)), "</TABLE>"]  # fits on a page, not after the words
     paged = paginate_text("\n".join(["Words."] * 20 + ["", *table]))
     first = paged.split(f"\n\n{edgar.PAGE}\n\n")[0].split("\n")
     assert len(first) + 2 >= TEXT_PAGE * (1 - MOST_BLANK) and "TITLE (continued)" in paged

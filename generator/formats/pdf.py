@@ -81,11 +81,15 @@ def render_pdf(
     template = f"{document.name}.html.j2"
     env = environment(search_path)
 
+    def parsed(text: str) -> Any:
+        return weasyprint.HTML(string=text, base_url=str(templates_dir()), url_fetcher=fetcher)
+
     def write() -> bytes:
         with source_date(document.dated(loaded)), gc_paused():  # fontTools stamps font subsets with this, not with now
-            for css in _styles(weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher).etree_element):
+            html_document = parsed(html)
+            for css in _styles(html_document.etree_element):
                 fetcher.check_imports(css, templates_dir().as_uri() + "/")
-            made = laid_out(html, search_path, lambda text: weasyprint.HTML(string=text, base_url=str(templates_dir()), url_fetcher=fetcher))
+            made = laid_out(html, search_path, lambda text: html_document if text is html else parsed(text))
             return made.write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
 
     try:

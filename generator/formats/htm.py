@@ -12,6 +12,8 @@ that word, with the template's `continuation(page)` header after the break and i
 `page_number(page, pages)` at the foot of each page. A table the PDF breaks is broken at the same row
 and continued as a table of its own (EDGAR has no <thead>): its title row (`<tr align="center">`)
 with the template's `continued` words and its heading rows (`<tr valign="bottom">`) repeated.
+The same splitter (`Pages`, told a table's form by `TableForm`) cuts the PDF's tables where
+its first layout broke them (`split_tables`, called by generator/formats/pdf.py).
 """
 
 from __future__ import annotations

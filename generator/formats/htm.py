@@ -224,7 +224,7 @@ class TableForm:
         at, end = self.title
         start = text.find(at)
         close = text.find(end, start)
-        if start < 0 or not words or text[:close].endswith(words):  # a continued piece cut again keeps one mark
+        if start < 0 or close < 0 or not words or text[:close].endswith(words):  # a continued piece cut again keeps one mark
             return text
         return f"{text[:close]} {words}{text[close:]}"
 

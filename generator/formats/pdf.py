@@ -137,9 +137,8 @@ def laid_out(html: str, search_path: Sequence[Path], document: Callable[[str], A
         with gc_paused():
             text, source = html, document(html)
             made = source.render()
-            while (row := broken_row(made, source.etree_element)) is not None:
-                text = split_tables(text, {row}, CONTINUED.strip())
-                source = document(text)
+            while (row := broken_row(made, source.etree_element)) is not None and (cut := split_tables(text, {row}, CONTINUED.strip())) != text:
+                text, source = cut, document(cut)
                 made = source.render()
         _LAID_OUT[key] = made
     return _LAID_OUT[key]

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from generator.api import DOCUMENTS, documents_of, load_deal, pdf_pages, render_docx, render_pdf, render_text
 
-from .helpers import DEAL, EXAMPLES, SHELF, TAKEDOWN, VARIANTS, docx_words, normalised, raised_footnotes
+from .helpers import DEAL, EXAMPLES, SHELF, TAKEDOWN, VARIANTS, docx_words, normalised, raised_footnotes, whole_tables
 
 DEALS = [DEAL, TAKEDOWN, SHELF, EXAMPLES / "prime-jumbo-2024-1" / "deal.yaml", *sorted(VARIANTS.glob("*/*.yaml"))]
 CASES = [(path, doc.name) for path in DEALS for doc in documents_of(load_deal(path))]
@@ -30,7 +30,7 @@ def header_of(text: str) -> list[str]:
 
 def text_words(text: str, header: list[str]) -> Counter[str]:
     found: Counter[str] = Counter()
-    for number, page in enumerate(text_pages(text), 1):
+    for number, page in enumerate(text_pages(whole_tables(text)), 1):
         if number > 1 and header:
             page = page.split(f"Page {number}", 1)[1]
         found.update(normalised(page))

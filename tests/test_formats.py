@@ -195,3 +195,12 @@ def test_printed_htm_continues_a_long_table_where_the_pdf_breaks_it(tmp_path: Pa
         table = page[page.index("<table") :]
         assert table.index("SIZE IN FINE BANDS (continued)") < table.index("Number of Loans") < table.index(" to $")
         assert table.count("<table") == table.count("</table>")
+
+
+def test_the_pdf_continues_a_long_table_under_its_title(tmp_path: Path) -> None:
+    """Each PDF page a strat table continues on opens with its title marked "(continued)" above its header row."""
+    pages = pdf_pages(render_pdf(load_deal(long_table_deal(tmp_path)), DOCUMENTS["term-sheet-8k"]).content)
+    runs = [page for page in pages if " to $" in page]
+    assert len(runs) >= 2 and "SIZE IN FINE BANDS (continued)" not in runs[0]
+    for page in runs[1:]:
+        assert page.index("SIZE IN FINE BANDS (continued)") < page.index("Number of") < page.index(" to $")

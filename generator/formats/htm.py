@@ -153,7 +153,7 @@ def _page_text(box: Any, continued: bool = False) -> str:
         return ""
     if isinstance(box, boxes.TextBox):
         return str(box.text)
-    continued = continued or (box.element_tag == "div" and "continued" in str(box.element.get("class", "")).split())
+    continued = continued or (box.element is not None and "continued" in str(box.element.get("class", "")).split())
     parts = [_page_text(child, continued) for child in getattr(box, "children", ())]
     if isinstance(box, boxes.LineBox):
         line = " ".join(parts)
@@ -233,18 +233,23 @@ EDGAR_TABLE = TableForm("<table", (_HEADING_ROW, '<tr align="center"'), ('<tr al
 """An EDGAR HTML table (_grid.htm.j2): title and heading rows are rows of their own (EDGAR has no <thead>); a page break a rule."""
 
 
-GRID_TABLE = TableForm('<div class="gridbox', ("<tr><th",), ("<caption", "</caption>"), "</tbody>\n</table>\n</div>\n", "", " page continued")
-"""A table of the PDF's HTML (_grid.html.j2): in a box with its note, titled by a <caption>, headed by a <thead>; a continued piece starts a page."""
+PDF_TABLES = (
+    TableForm('<div class="gridbox', ("<tr><th",), ("<caption", "</caption>"), "</tbody>\n</table>\n</div>\n", "", " page continued"),
+    TableForm('<table class="strat', ("<tr><th",), ("<caption", "</caption>"), "</tbody>\n</table>\n", "", " page continued"),
+)
+"""The tables of the PDF's HTML, titled by a <caption> and headed by a <thead>: the modern term sheet's (_grid.html.j2, in a box
+with its note) and the Form 8-K's strat tables (term-sheet-8k.html.j2). A continued piece starts a page (print.css `.page`)."""
 
 
-def split_tables(text: str, rows: set[int], words: str, form: TableForm = GRID_TABLE) -> str:
-    """`text` with each table of `form` cut before the rows numbered in `rows` (counting every <tr> of `text` from 0).
+def split_tables(text: str, rows: set[int], words: str, forms: Sequence[TableForm] = PDF_TABLES) -> str:
+    """`text` with each table of `forms` cut before the rows numbered in `rows` (counting every <tr> of `text` from 0).
 
     Each piece after a cut is continued on a new page under the table's title followed by `words`, and its heading rows.
     """
-    pages = Pages(SimpleNamespace(continued=words), 0, "", form)
+    pages = Pages(SimpleNamespace(continued=words), 0, "", forms[0])
     end = 0
-    for block in re.finditer(re.escape(form.opening) + r".*?</table>", text, re.DOTALL):
+    for block in re.finditer("(?:" + "|".join(re.escape(f.opening) for f in forms) + r").*?</table>", text, re.DOTALL):
+        pages.form = next(f for f in forms if block.group(0).startswith(f.opening))
         pages.add(text[end : block.start()])
         row = text.count("<tr", 0, block.start())
         for piece in _table_rows(block.group(0)):

@@ -145,7 +145,7 @@ def laid_out(html: str, search_path: Sequence[Path], document: Callable[[str], A
 
 
 def broken_row(made: Any, root: Any) -> int | None:
-    """The row (numbered over every <tr> of the document `root`) that opens the first page a grid table (_grid.html.j2) continues on.
+    """The row (numbered over every <tr> of the document `root`) that opens the first page a table of `PDF_TABLES` continues on.
 
     Only the first in the document: what follows it flows again under the continued title (a line taller
     than the repeated header alone), so a later break is known only from the next layout.
@@ -156,7 +156,7 @@ def broken_row(made: Any, root: Any) -> int | None:
     for page in made.pages:
         for table in _boxes(page._page_box, boxes.TableBox):
             body = [row for group in table.children if not group.is_header for row in group.children]
-            if id(table.element) in seen and body and "grid" in str(table.element.get("class", "")).split():
+            if id(table.element) in seen and body and {"grid", "strat"} & set(str(table.element.get("class", "")).split()):
                 rows = (e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "tr")
                 return next(n for n, e in enumerate(rows) if e is body[0].element)
             seen.add(id(table.element))

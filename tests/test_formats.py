@@ -127,12 +127,12 @@ def long_table_deal(tmp_path: Path) -> Path:
 
 
 def test_a_table_longer_than_a_page_repeats_its_header_row(tmp_path: Path) -> None:
-    """WeasyPrint repeats <thead> on every page a table runs over; rows are never split."""
+    """Every page a table runs over opens with its title "(continued)" and its header row; rows are never split."""
     loaded = load_deal(long_table_deal(tmp_path))
     reader = PdfReader(io.BytesIO(render_pdf(loaded, DOCUMENTS["term-sheet-8k"]).content))
     table_pages = [p.extract_text() for p in reader.pages if "$" in p.extract_text() and " to $" in p.extract_text()]
     assert len(table_pages) >= 2  # the table runs over a page
-    assert all(" ".join(page.split()).startswith("Balance Number of Loans Aggregate Principal") for page in table_pages[1:])
+    assert all(" ".join(page.split()).startswith("SIZE IN FINE BANDS (continued) Balance Number of Loans Aggregate Principal") for page in table_pages[1:])
     assert "SIZE IN FINE BANDS Balance Number of Loans" in " ".join(table_pages[0].split())  # caption kept with its table
 
 

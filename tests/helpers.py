@@ -117,6 +117,15 @@ def prime_deal(tmp_path: Path, pool: str, edit: Callable[[list[Loan]], None] | N
     return deal.resolve()
 
 
+CONTINUED_PIECE = re.compile(r"\n</TABLE>\n\n<PAGE>\n\n<TABLE>\n[^\n]*\(continued\)\n(?:.*\n)*? *-+(?: +-+)+ *\n")
+"""Where an EDGAR text table breaks: its piece's end, the page break, and the next piece's title "(continued)" and header."""
+
+
+def whole_tables(text: str) -> str:
+    """EDGAR text with each table continued over pages read as one: the repeated titles and headers dropped."""
+    return CONTINUED_PIECE.sub("\n", text)
+
+
 def cli(*args: str | Path) -> tuple[int, str]:
     """Run `dealdocs` in-process: its exit status and everything it printed, which never holds a traceback."""
     result = runner.invoke(app, [str(a) for a in args])

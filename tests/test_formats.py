@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from generator.api import DOCUMENTS, documents_of, load_deal, pdf_pages, render_docx, render_pdf, render_text
 
-from .helpers import DEAL, EXAMPLES, SHELF, TAKEDOWN, VARIANTS, docx_words, normalised, raised_footnotes
+from .helpers import DEAL, EXAMPLES, SHELF, TAKEDOWN, VARIANTS, docx_words, normalised, raised_footnotes, whole_tables
 
 DEALS = [DEAL, TAKEDOWN, SHELF, EXAMPLES / "prime-jumbo-2024-1" / "deal.yaml", *sorted(VARIANTS.glob("*/*.yaml"))]
 CASES = [(path, doc.name) for path in DEALS for doc in documents_of(load_deal(path))]
@@ -30,7 +30,7 @@ def header_of(text: str) -> list[str]:
 
 def text_words(text: str, header: list[str]) -> Counter[str]:
     found: Counter[str] = Counter()
-    for number, page in enumerate(text_pages(text), 1):
+    for number, page in enumerate(text_pages(whole_tables(text)), 1):
         if number > 1 and header:
             page = page.split(f"Page {number}", 1)[1]
         found.update(normalised(page))
@@ -127,12 +127,12 @@ def long_table_deal(tmp_path: Path) -> Path:
 
 
 def test_a_table_longer_than_a_page_repeats_its_header_row(tmp_path: Path) -> None:
-    """WeasyPrint repeats <thead> on every page a table runs over; rows are never split."""
+    """Every page a table runs over opens with its title "(continued)" and its header row; rows are never split."""
     loaded = load_deal(long_table_deal(tmp_path))
     reader = PdfReader(io.BytesIO(render_pdf(loaded, DOCUMENTS["term-sheet-8k"]).content))
     table_pages = [p.extract_text() for p in reader.pages if "$" in p.extract_text() and " to $" in p.extract_text()]
     assert len(table_pages) >= 2  # the table runs over a page
-    assert all(" ".join(page.split()).startswith("Balance Number of Loans Aggregate Principal") for page in table_pages[1:])
+    assert all(" ".join(page.split()).startswith("SIZE IN FINE BANDS (continued) Balance Number of Loans Aggregate Principal") for page in table_pages[1:])
     assert "SIZE IN FINE BANDS Balance Number of Loans" in " ".join(table_pages[0].split())  # caption kept with its table
 
 
@@ -195,3 +195,12 @@ def test_printed_htm_continues_a_long_table_where_the_pdf_breaks_it(tmp_path: Pa
         table = page[page.index("<table") :]
         assert table.index("SIZE IN FINE BANDS (continued)") < table.index("Number of Loans") < table.index(" to $")
         assert table.count("<table") == table.count("</table>")
+
+
+def test_the_pdf_continues_a_long_table_under_its_title(tmp_path: Path) -> None:
+    """Each PDF page a strat table continues on opens with its title marked "(continued)" above its header row."""
+    pages = pdf_pages(render_pdf(load_deal(long_table_deal(tmp_path)), DOCUMENTS["term-sheet-8k"]).content)
+    runs = [page for page in pages if " to $" in page]
+    assert len(runs) >= 2 and "SIZE IN FINE BANDS (continued)" not in runs[0]
+    for page in runs[1:]:
+        assert page.index("SIZE IN FINE BANDS (continued)") < page.index("Number of") < page.index(" to $")

@@ -36,7 +36,7 @@ from docx import Document as WordDocument
 from generator.api import pdf_pages
 from generator.cli import app
 
-from .helpers import Loan, loans_of, prime_deal, runner
+from .helpers import Loan, loans_of, prime_deal, runner, whole_tables
 
 CUT_OFF = 2024 * 12 + 3  # the example's cut-off date, March 2024, as a month number
 DOCUMENT = "collateral-term-sheet"
@@ -97,7 +97,7 @@ class Printed:
 
 def printed(text: str, title: str, group: str | None = None) -> Printed:
     """The table titled `title` (for `group`), its cells cut at the columns of the rule under its headings."""
-    lines = text.splitlines()
+    lines = whole_tables(text).splitlines()
     starts = [i for i, line in enumerate(lines) if line.strip() == title and (group is None or lines[i + 1].strip() == group)]
     assert len(starts) == 1, f"{title} / {group}: printed {len(starts)} times"
     start = starts[0] + (2 if group else 1)

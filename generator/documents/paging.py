@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 from generator import edgar
@@ -69,6 +70,8 @@ TEXT_PAGE = 60
 KEEP = 2
 """Lines a paragraph keeps on each side of a page break, and lines of what follows that a heading keeps with it."""
 CONTINUED = " (continued)"
+MOST_BLANK = Fraction(3, 10)
+"""The most of a page (of `TEXT_PAGE` lines) that may stay blank when what follows does not start a new section."""
 _RULE = re.compile(r"[ -]*-[ -]*")
 _RUN = re.compile(r"-+")
 
@@ -126,13 +129,22 @@ def _text_blocks(section: list[str]) -> list[tuple[int, list[str] | _Table]]:
     return blocks
 
 
-def _first(block: list[str] | _Table, room: int) -> int:
-    """Lines of a block the page must hold to start it: a paragraph's first `KEEP` lines, a table's header and first rows (or all of it)."""
+def _first(block: list[str] | _Table, room: int, whole_page: int | None = None) -> int:
+    """Lines of a block the page must hold to start it: a paragraph's first `KEEP` lines, a table's header and first rows (or all of it).
+
+    A table no taller than `whole_page` (the room of an empty page) is kept whole; without one, it may start here and continue.
+    """
     if isinstance(block, _Table):
         whole = len(block.lines())
         breaks = block.breaks()
-        return whole if whole <= room or not breaks else whole - len(block.body) + breaks[0] - len(block.tail)
+        kept = whole <= room or (whole_page is not None and whole <= whole_page)
+        return whole if kept or not breaks else whole - len(block.body) + breaks[0] - len(block.tail)
     return len(block) if len(block) < 2 * KEEP else KEEP
+
+
+def _too_blank(used: int, page_lines: int) -> bool:
+    """Whether a page of `used` lines (the blank line on each side of its marker aside) would end more than `MOST_BLANK` blank."""
+    return page_lines - used - 2 > MOST_BLANK * page_lines
 
 
 def paginate_text(text: str, page_lines: int = TEXT_PAGE) -> str:
@@ -142,28 +154,34 @@ def paginate_text(text: str, page_lines: int = TEXT_PAGE) -> str:
     `page_lines` lines between markers; a paragraph breaks with at least two lines on each side;
     a heading or short lead-in (at most three lines) stays with the next two lines; a table that
     fits on a page is never split, a longer one continues on the next page under its title
-    marked "(continued)" with its header repeated.
+    marked "(continued)" with its header repeated. No page ends more than `MOST_BLANK` blank
+    unless the next section starts: a table that fits on a page but not in the room left, where
+    moving it whole would leave the page too blank, starts here and continues.
     """
     room_lines = page_lines - 2  # the blank line on each side of a marker
     pages: list[list[str]] = []
     for section in _sections(text):
         pages.append([])
         blocks = _text_blocks(section)
+        lead_in_stays = False  # a lead-in stayed on a too blank page: the table after it starts there too
         for index, (gap, block) in enumerate(blocks):
             lead = gap if pages[-1] else 0
             room = room_lines - len(pages[-1]) - lead
             size = len(block.lines()) if isinstance(block, _Table) else len(block)
+            whole_page = None if lead_in_stays or _too_blank(len(pages[-1]) + lead, page_lines) else room_lines
             follow = 0
             if not isinstance(block, _Table) and size <= KEEP + 1 and index + 1 < len(blocks):
                 after_gap, after = blocks[index + 1]
-                follow = after_gap + _first(after, room_lines)
+                follow = after_gap + _first(after, room - size - after_gap, whole_page)
             if isinstance(block, _Table):
-                need = size if size <= room_lines else _first(block, room)
+                need = _first(block, room, whole_page)
             else:
                 need = size + follow if follow else _first(block, room)
-            if pages[-1] and need > room:
+            turned = bool(pages[-1]) and need > room
+            if turned:
                 _turn(pages)
                 lead = 0
+            lead_in_stays = bool(follow) and whole_page is None and not turned
             pages[-1] += [""] * lead
             if isinstance(block, _Table):
                 _place_table(block, pages, room_lines)

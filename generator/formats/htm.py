@@ -12,6 +12,8 @@ that word, with the template's `continuation(page)` header after the break and i
 `page_number(page, pages)` at the foot of each page. A table the PDF breaks is broken at the same row
 and continued as a table of its own (EDGAR has no <thead>): its title row (`<tr align="center">`)
 with the template's `continued` words and its heading rows (`<tr valign="bottom">`) repeated.
+The same splitter (`Pages`, told a table's form by `TableForm`) cuts the PDF's tables where
+its first layout broke them (`split_tables`, called by generator/formats/pdf.py).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from markupsafe import Markup
@@ -128,7 +131,7 @@ def pdf_page_starts(
 
     fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
     html_text = render_html(loaded, document, tape, search_path, context)
-    pages = laid_out(html_text, search_path, weasyprint.HTML(string=html_text, base_url=str(templates_dir()), url_fetcher=fetcher)).pages
+    pages = laid_out(html_text, search_path, lambda text: weasyprint.HTML(string=text, base_url=str(templates_dir()), url_fetcher=fetcher)).pages
     counted, starts = 0, []
     for number, page in enumerate(pages):
         if number:
@@ -137,15 +140,21 @@ def pdf_page_starts(
     return starts
 
 
-def _page_text(box: Any) -> str:
-    """The text a laid-out box shows in the page's body, line by line; a word broken at a dash is one word."""
+def _page_text(box: Any, continued: bool = False) -> str:
+    """The text a laid-out box shows in the page's body, line by line; a word broken at a dash is one word.
+
+    A continued table's title (`split_tables`) is left out, as the table's heading rows are.
+    """
     from weasyprint.formatting_structure import boxes
 
     if isinstance(box, boxes.MarginBox) or (isinstance(box, boxes.TableRowGroupBox) and box.is_header):
         return ""
+    if continued and isinstance(box, boxes.TableCaptionBox):
+        return ""
     if isinstance(box, boxes.TextBox):
         return str(box.text)
-    parts = [_page_text(child) for child in getattr(box, "children", ())]
+    continued = continued or (box.element is not None and "continued" in str(box.element.get("class", "")).split())
+    parts = [_page_text(child, continued) for child in getattr(box, "children", ())]
     if isinstance(box, boxes.LineBox):
         line = " ".join(parts)
         return line if line.rstrip().endswith(("-", "\u2014", "/")) else line + "\n"
@@ -184,23 +193,81 @@ def paginate(module: Any, starts: list[int] | None) -> str:
 
 
 _HEADING_ROW = '<tr valign="bottom"'
-_HEAD_ROW = (_HEADING_ROW, '<tr align="center"')
-_ROW = re.compile(r"<tr\b.*?</tr>\s*", re.DOTALL)
+_ROW = re.compile(r"<tr\b.*?</tr>\s*(?:</?t(?:head|body)>\s*)*", re.DOTALL)
 
 
 def _table_rows(table: str) -> list[str]:
-    """A table as its opening tag, its rows and its closing (and what follows it), the pieces a page may break between."""
+    """A table as the pieces a page may break between.
+
+    Its opening, its rows (each with the row-group tags after it) and its closing (and what follows it).
+    """
     rows = list(_ROW.finditer(table))
     if not rows:
         return [table]
     return [table[: rows[0].start()], *(m.group(0) for m in rows), table[rows[-1].end() :]]
 
 
+@dataclass(frozen=True)
+class TableForm:
+    """How a kind of HTML table is cut at a row and continued on the next page."""
+
+    opening: str  # how a table (or the block around it) begins
+    heading_rows: tuple[str, ...]  # how its title and heading rows begin, the rows a continued piece repeats
+    title: tuple[str, str]  # where its title starts and the end tag that closes it
+    close: str  # what ends a piece cut at a row
+    turn: str  # what a page turn writes before the page's foot is closed
+    fresh: str  # what follows `opening` in a continued piece
+
+    def continued(self, table: list[str], words: str) -> str:
+        """`table`'s opening and heading rows again, its title followed by `words`."""
+        text = "".join(table).replace(self.opening, self.opening + self.fresh, 1)
+        at, end = self.title
+        start = text.find(at)
+        close = text.find(end, start)
+        if start < 0 or close < 0 or not words or text[:close].endswith(words):  # a continued piece cut again keeps one mark
+            return text
+        return f"{text[:close]} {words}{text[close:]}"
+
+
+EDGAR_TABLE = TableForm("<table", (_HEADING_ROW, '<tr align="center"'), ('<tr align="center"', "</td>"), "</table>\n", f"{PAGE_BREAK}\n", "")
+"""An EDGAR HTML table (_grid.htm.j2): title and heading rows are rows of their own (EDGAR has no <thead>); a page break a rule."""
+
+
+PDF_TABLES = (
+    TableForm('<div class="gridbox', ("<tr><th",), ("<caption", "</caption>"), "</tbody>\n</table>\n</div>\n", "", " page continued"),
+    TableForm('<table class="strat', ("<tr><th",), ("<caption", "</caption>"), "</tbody>\n</table>\n", "", " page continued"),
+)
+"""The tables of the PDF's HTML, titled by a <caption> and headed by a <thead>: the modern term sheet's (_grid.html.j2, in a box
+with its note) and the Form 8-K's strat tables (term-sheet-8k.html.j2). A continued piece starts a page (print.css `.page`)."""
+
+
+def split_tables(text: str, rows: set[int], words: str, forms: Sequence[TableForm] = PDF_TABLES) -> str:
+    """`text` with each table of `forms` cut before the rows numbered in `rows` (counting every <tr> of `text` from 0).
+
+    Each piece after a cut is continued on a new page under the table's title followed by `words`, and its heading rows.
+    """
+    pages = Pages(SimpleNamespace(continued=words), 0, "", forms[0])
+    end = 0
+    for block in re.finditer("(?:" + "|".join(re.escape(f.opening) for f in forms) + r").*?</table>", text, re.DOTALL):
+        pages.form = next(f for f in forms if block.group(0).startswith(f.opening))
+        pages.add(text[end : block.start()])
+        row = text.count("<tr", 0, block.start())
+        for piece in _table_rows(block.group(0)):
+            if piece.startswith("<tr"):
+                if row in rows:
+                    pages.turn(piece)
+                row += 1
+            pages.add(piece)
+        end = block.end()
+    pages.add(text[end:])
+    return pages.close()
+
+
 class Pages:
     """The pieces of a document gathered page by page: a page turned at a block, or inside a table at a row."""
 
-    def __init__(self, module: Any, count: int, footnote: str) -> None:
-        self.module, self.count, self.footnote = module, count, footnote
+    def __init__(self, module: Any, count: int, footnote: str, form: TableForm = EDGAR_TABLE) -> None:
+        self.module, self.count, self.footnote, self.form = module, count, footnote, form
         self.pieces: list[str] = []
         self.page, self.on_page = 1, False
         self.table: list[str] | None = None  # the open table's opening tag and heading rows, to repeat
@@ -208,10 +275,10 @@ class Pages:
 
     def add(self, piece: str) -> None:
         """`piece` on the current page; a table's opening tag and the heading rows after it are kept to repeat."""
-        if piece.startswith("<table"):
+        if piece.startswith(self.form.opening):
             self.table, self.heading = [piece], True
         elif self.table is not None and piece.startswith("<tr"):
-            self.heading = self.heading and piece.startswith(_HEAD_ROW)
+            self.heading = self.heading and piece.startswith(self.form.heading_rows)
             if self.heading:
                 self.table.append(piece)
         elif self.table is not None:
@@ -229,18 +296,15 @@ class Pages:
             carried = self.pieces[-len(self.table) :]
             del self.pieces[-len(self.table) :]
         if inside:
-            self.pieces.append("</table>\n")
+            self.pieces.append(self.form.close)
         self.pieces.append(self._foot())
         self.page, self.on_page = self.page + 1, False
         continuation = getattr(self.module, "continuation", None)
-        self.pieces.append(f"{PAGE_BREAK}\n")
+        self.pieces.append(self.form.turn)
         if continuation is not None:
             self.pieces.append(str(continuation(self.page)).strip() + "\n")
         if inside and self.table is not None:
-            continued = str(getattr(self.module, "continued", ""))
-            self.pieces.append(self.table[0])
-            for row in self.table[1:]:
-                self.pieces.append(row.replace("</td>", f" {continued}</td>", 1) if row.startswith('<tr align="center"') and continued else row)
+            self.pieces.append(self.form.continued(self.table, str(getattr(self.module, "continued", ""))))
         self.pieces.extend(carried)
 
     def close(self) -> str:

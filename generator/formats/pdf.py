@@ -7,7 +7,7 @@ import gc
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -80,12 +80,16 @@ def render_pdf(
     template = f"{document.name}.html.j2"
     env = environment(search_path)
 
+    def parsed(text: str) -> Any:
+        return weasyprint.HTML(string=text, base_url=str(templates_dir()), url_fetcher=fetcher)
+
     def write() -> bytes:
         with source_date(document.dated(loaded)), gc_paused():  # fontTools stamps font subsets with this, not with now
-            html_document = weasyprint.HTML(string=html, base_url=str(templates_dir()), url_fetcher=fetcher)
+            html_document = parsed(html)
             for css in _styles(html_document.etree_element):
                 fetcher.check_imports(css, templates_dir().as_uri() + "/")
-            return laid_out(html, search_path, html_document).write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
+            made = laid_out(html, search_path, lambda text: html_document if text is html else parsed(text))
+            return made.write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
 
     try:
         pdf = guarded(env, template, write)
@@ -120,17 +124,57 @@ def gc_paused() -> Iterator[None]:
 _LAID_OUT: dict[tuple[str, tuple[Path, ...]], Any] = {}
 
 
-def laid_out(html: str, search_path: Sequence[Path], html_document: Any) -> Any:
-    """WeasyPrint's pages of `html_document` (made from `html`), the last layout kept.
+def laid_out(html: str, search_path: Sequence[Path], document: Callable[[str], Any]) -> Any:
+    """WeasyPrint's pages of `html` (`document` makes WeasyPrint's document of an HTML text), the last layout kept.
 
-    The PDF and the printed EDGAR HTML's page breaks (generator/formats/htm.py) ask for the same layout, the costly step.
+    A table that broke across pages is cut at the same rows and laid out again (`split_tables`, as the printed
+    EDGAR HTML cuts its tables), so that each page it continues on opens with its title marked "(continued)"
+    and its header; only a document with such a table is laid out again, once more for each page a table
+    continues on (each cut moves what follows it). The PDF and the printed
+    EDGAR HTML's page breaks (generator/formats/htm.py) ask for the same layout, the costly step.
     """
+    from generator.documents.paging import CONTINUED
+    from generator.formats.htm import split_tables
+
     key = (html, tuple(search_path))
     if key not in _LAID_OUT:
         _LAID_OUT.clear()
         with gc_paused():
-            _LAID_OUT[key] = html_document.render()
+            text, source = html, document(html)
+            made = source.render()
+            while (row := broken_row(made, source.etree_element)) is not None and (cut := split_tables(text, {row}, CONTINUED.strip())) != text:
+                text, source = cut, document(cut)
+                made = source.render()
+        _LAID_OUT[key] = made
     return _LAID_OUT[key]
+
+
+def broken_row(made: Any, root: Any) -> int | None:
+    """The row (numbered over every <tr> of the document `root`) that opens the first page a table of `PDF_TABLES` continues on.
+
+    Only the first in the document: what follows it flows again under the continued title (a line taller
+    than the repeated header alone), so a later break is known only from the next layout.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    seen: set[int] = set()
+    for page in made.pages:
+        for table in _boxes(page._page_box, boxes.TableBox):
+            body = [row for group in table.children if not group.is_header for row in group.children]
+            if id(table.element) in seen and body and {"grid", "strat"} & set(str(table.element.get("class", "")).split()):
+                rows = (e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "tr")
+                return next(n for n, e in enumerate(rows) if e is body[0].element)
+            seen.add(id(table.element))
+    return None
+
+
+def _boxes(box: Any, kind: type) -> Iterator[Any]:
+    """The boxes of `kind` in `box`, in order (not looking inside one)."""
+    if isinstance(box, kind):
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child, kind)
 
 
 def _styles(root: Any) -> list[str]:

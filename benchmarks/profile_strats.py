@@ -81,13 +81,13 @@ def _inner_steps(timed: Callable[[str, Callable[[], Any]], Any], pool: Any, cut_
     import polars as pl
 
     from generator.fields import Kind
-    from generator.pool import derived, parsing, reading, tape
+    from generator.pool import derived, file_faults, parsing, reading, tape
 
     mapping = {f: h for f, h in pool.headers().items() if h is not None}
     dates = {h for f, h in mapping.items() if pool.registry[f].kind is Kind.DATE}
     args = (path, None, pool.tape_options.date_format, set(mapping.values()), dates)
-    frame, rows, _ = timed("  read_raw: pl.read_csv (all text), with the newline count", lambda: reading._read_frame(*args))
-    timed("  read_raw: _lines_in (newline count alone)", lambda: reading._lines_in(path))
+    frame, rows, _ = timed("  read_raw: pl.read_csv (all text), with the search for a quote", lambda: reading._read_frame(*args))
+    timed("  read_raw: has_quote (the search alone; the newline count only after a hit)", lambda: file_faults.has_quote(path))
     good = timed("  read_raw: proven (one anchored pattern or code list per column, one select)", lambda: parsing.proven(frame, mapping, pool))
     rest = {f: h for f, h in mapping.items() if f not in good}
     edges = dict(zip(rest, timed(f"  read_raw: _edged ({len(rest)} unproven columns)", lambda: reading._edged(frame, rest.values())), strict=True))

@@ -41,6 +41,7 @@ class _Boundary(TyperGroup):
             _plain_metavars(name, command)
 
     def invoke(self, ctx: Context) -> Any:
+        _resume_collection()
         try:
             return super().invoke(ctx)
         except _FRAMEWORK:
@@ -124,6 +125,15 @@ app = typer.Typer(
 
 _OWN_PROCESS = False
 """Whether this process is the command's alone (set by `main`): then what start-up made may be frozen, never a host program's garbage."""
+
+
+def _resume_collection() -> None:
+    """Resume the cyclic collector `main` paused while the command line was read, freezing what that made (imports, parameters)."""
+    import gc
+
+    if _OWN_PROCESS and not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 @contextmanager
@@ -662,8 +672,11 @@ def new(
 
 def main() -> None:
     """The `dealdocs` entry point: a crash outside any command is still one line (the traceback under --debug)."""
+    import gc
+
     global _OWN_PROCESS
     _OWN_PROCESS = True
+    gc.disable()  # reading the command line makes objects and no garbage: `_Boundary.invoke` resumes the collector
     try:
         app(prog_name="dealdocs")
     except Exception as exc:

@@ -104,8 +104,8 @@ def _inner_steps(timed: Callable[[str, Callable[[], Any]], Any], pool: Any, cut_
     counts = timed(f"  validate: count {len(rules)} rules (one select)", lambda: work.select(
         c.fill_null(False).sum().alias(str(i)) for i, (_, _, c, _) in enumerate(rules)
     ).row(0))  # fmt: skip
-    if any(counts):
-        timed(f"  validate: rechunk ({sum(map(bool, counts))} rules hit)", lambda: work.rechunk())
+    broken = [(rule[2].fill_null(False), tape._listing(rule, pool.headers())) for rule, count in zip(rules, counts, strict=True) if count]
+    timed(f"  validate: the rows of the {len(broken)} broken rules", lambda: [tape._broken_rows(work, when, listing) for when, listing in broken])
 
 
 if __name__ == "__main__":

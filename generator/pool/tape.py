@@ -238,4 +238,7 @@ def load_tape(path: Path, pool: Pool, cut_off: dt.date, column_problem: ColumnPr
     if raw.height == 0:  # validate, render and strats agree: a pool needs loans
         raise TapeError([Problem(str(path), None, None, None, "the tape has no loans (only a header)")])
     loans, problems = validate(raw, pool, cut_off, known_good)
-    return TapeReport(path, loans, problems)
+    del raw  # the text, freed before the copy below
+    # one chunk per column: the row numbers are one, the parsed values as many as the reader read, and every
+    # whole-frame query after this (the tables' filters and group-bys) would realign them first (a second on the prime-jumbo tape)
+    return TapeReport(path, loans.rechunk(), problems)

@@ -141,7 +141,7 @@ def _start_up() -> Iterator[None]:
     """Import a command's modules with the cyclic collector paused; in its own process, set what they made aside for good.
 
     Imports make hundreds of thousands of objects (classes, models, functions) and no garbage:
-    collecting them, and walking them again at every later collection, cost a quarter of the
+    collecting them, and walking them again at every later collection, cost a fifth of the
     CPU time of `strats` on a small tape.
     """
     import gc

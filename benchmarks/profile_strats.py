@@ -3,11 +3,12 @@
     python benchmarks/profile_strats.py [--deal benchmarks/data/synth-1m/deal.yaml] [--runs 3] [--stages]
 
 The stages are the library's own functions called in the order `strats` calls them
-(load_deal -> read_raw -> validate -> tables -> pool data -> summarize -> to_json), each
+(load_deal -> read_raw -> validate -> rechunk -> tables -> pool data -> summarize -> to_json), each
 timed on its own, in wall and CPU seconds (CPU: all threads; on a shared machine the wall
 time grows with the load, the CPU time much less). `--stages` also re-times the inner steps
 of read_raw and validate one by one, as they call them, so that a regression can be pinned
-on one expression. Import time is measured apart: `python -X importtime -m generator.cli strats --help`.
+on one expression. Start-up is measured apart, on a small tape (the command imports its
+modules only when it runs): `python -X importtime -m generator.cli strats DEAL -f json -o OUT`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def main() -> None:
             _inner_steps(timed, pool, cut_off, path)
         raw, good = timed("read_raw (total)", lambda path=path, pool=pool: reading.read_raw(path, pool))
         loans, problems = timed("validate (total)", lambda raw=raw, pool=pool, cut_off=cut_off, good=good: tape.validate(raw, pool, cut_off, good))
+        loans = timed("load_tape: the loans in one chunk per column", lambda loans=loans: loans.rechunk())
         report = tape.TapeReport(path, loans, problems)
         specs = resolve_tables(pool.tables)
         keyed = timed(f"grouped_tables ({len(specs)} specs)", lambda loans=loans, pool=pool, specs=specs: grouped_tables(loans, specs, pool.groups))
@@ -81,13 +83,13 @@ def _inner_steps(timed: Callable[[str, Callable[[], Any]], Any], pool: Any, cut_
     import polars as pl
 
     from generator.fields import Kind
-    from generator.pool import derived, parsing, reading, tape
+    from generator.pool import derived, file_faults, parsing, reading, tape
 
     mapping = {f: h for f, h in pool.headers().items() if h is not None}
     dates = {h for f, h in mapping.items() if pool.registry[f].kind is Kind.DATE}
     args = (path, None, pool.tape_options.date_format, set(mapping.values()), dates)
-    frame, rows, _ = timed("  read_raw: pl.read_csv (all text), with the newline count", lambda: reading._read_frame(*args))
-    timed("  read_raw: _lines_in (newline count alone)", lambda: reading._lines_in(path))
+    frame, rows, _ = timed("  read_raw: pl.read_csv (all text), with the search for a quote", lambda: reading._read_frame(*args))
+    timed("  read_raw: has_quote (the search alone; the newline count only after a hit)", lambda: file_faults.has_quote(path))
     good = timed("  read_raw: proven (one anchored pattern or code list per column, one select)", lambda: parsing.proven(frame, mapping, pool))
     rest = {f: h for f, h in mapping.items() if f not in good}
     edges = dict(zip(rest, timed(f"  read_raw: _edged ({len(rest)} unproven columns)", lambda: reading._edged(frame, rest.values())), strict=True))
@@ -104,8 +106,8 @@ def _inner_steps(timed: Callable[[str, Callable[[], Any]], Any], pool: Any, cut_
     counts = timed(f"  validate: count {len(rules)} rules (one select)", lambda: work.select(
         c.fill_null(False).sum().alias(str(i)) for i, (_, _, c, _) in enumerate(rules)
     ).row(0))  # fmt: skip
-    if any(counts):
-        timed(f"  validate: rechunk ({sum(map(bool, counts))} rules hit)", lambda: work.rechunk())
+    broken = [(rule[2].fill_null(False), tape._listing(rule, pool.headers())) for rule, count in zip(rules, counts, strict=True) if count]
+    timed(f"  validate: the rows of the {len(broken)} broken rules", lambda: [tape._broken_rows(work, when, listing) for when, listing in broken])
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from generator.api import load_deal
 from generator.fields import FIELDS, Kind
-from generator.pool import parsing, reading, tape
+from generator.pool import derived, parsing, reading, tape
 
 from .helpers import EXAMPLE
 
@@ -77,3 +77,16 @@ def test_loan_numbers_are_unique_exactly_when_none_repeats(numbers: list[str | N
 
 def test_every_column_but_free_text_has_a_proof() -> None:
     assert all((parsing._accepts(pl.col(f), f, POOL) is None) == (POOL.registry[f].kind is Kind.TEXT) for f in MAPPED)
+
+
+AMOUNT = st.integers(-derived.SMALL_CENTS, derived.SMALL_CENTS)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(AMOUNT, AMOUNT, AMOUNT), max_size=6))
+def test_a_ratio_in_64_bits_is_the_ratio_in_128_bits_within_the_bound(rows: list[tuple[int, int, int]]) -> None:
+    most = derived.SMALL_CENTS  # the largest steps: (a - b) x 10**5 x 2 + c at both ends
+    frame = pl.DataFrame([*rows, (most, -most, most), (-most, most, -most), (0, 0, 0)], schema=["a", "b", "c"], orient="row")
+    ratios = [derived._ratio_thousandths(pl.col("a") - pl.col("b"), pl.col("c"), small).alias(str(small)) for small in (True, False)]
+    both = frame.select(ratios)
+    assert both["True"].to_list() == both["False"].to_list()  # a zero denominator is null in both

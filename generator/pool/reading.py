@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from generator.deal.models import Pool
 from generator.errors import DealdocsError, Problem, TapeError
 from generator.fields import DATE_MAX, DATE_MIN, Kind
-from generator.pool.file_faults import csv_record_problems, cut_off_last_record, format_problem
+from generator.pool.file_faults import csv_record_problems, cut_off_last_record, format_problem, has_quote, lines_in
 from generator.pool.parsing import native_name, proven
 
 if TYPE_CHECKING:
@@ -32,26 +32,16 @@ def _counted(first: int) -> pl.Expr:
     return pl.int_range(first, first + pl.len(), dtype=pl.Int64)
 
 
-def _lines_in(path: Path) -> int:
-    """Lines in the file: its newlines, plus one for a last line without a newline."""
-    count, last = 0, b"\n"
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 24):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
-
-
-def _csv_lines(frame: pl.DataFrame, lines: int) -> pl.Expr:
+def _csv_lines(path: Path, frame: pl.DataFrame) -> pl.Expr:
     """Each record's line number; a quoted value spanning lines pushes later records down.
 
-    `lines` is the file's count (`_lines_in`, a fast scan); only when the file has more
-    lines than records are the newlines inside each record's values counted.
+    A file without a quote has no such value (`has_quote`, a fast search); only when it has
+    one, and more lines than records (`lines_in`), are the newlines inside each record's values counted.
     """
     import polars as pl
 
     header_lines = 1 + sum(name.count("\n") for name in frame.columns)
-    if lines <= frame.height + header_lines:
+    if not has_quote(path) or lines_in(path) <= frame.height + header_lines:
         return _counted(1 + header_lines)
     inside = pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).fill_null(0)).cast(pl.Int64)
     return _counted(1 + header_lines) + inside.cum_sum() - inside
@@ -139,7 +129,7 @@ def _parquet_as_text(frame: pl.DataFrame, wanted: set[str], date_format: str) ->
 
 @dataclass(frozen=True)
 class _Read:
-    lines: int | None = None  # CSV: lines in the file
+    csv: bool = False  # a CSV (its last record is checked for a cut-off file)
     integers: frozenset[str] = frozenset()  # columns stored as numbers (ZIPs lose their leading zeros)
     problems: tuple[Problem, ...] = ()
     native: tuple[tuple[str, pl.Series], ...] = ()  # XLSX, Parquet: per date column, the dates of its date cells (null: text)
@@ -180,8 +170,7 @@ def _read_frame(path: Path, sheet: str | None, date_format: str, wanted: set[str
             frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
         except pl.exceptions.ComputeError:
             frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-        lines = _lines_in(path)
-        return frame, _csv_lines(frame, lines), _Read(lines=lines)  # line 1 is the header
+        return frame, _csv_lines(path, frame), _Read(csv=True)  # line 1 is the header
     if suffix in {".xlsx", ".xlsm"}:
         options = {"sheet_name": sheet} if sheet else {"sheet_id": 1}
         # blank rows are kept here (and skipped in read_raw) so that later rows keep their sheet row numbers
@@ -273,7 +262,7 @@ def read_raw(path: Path, pool: Pool, column_problem: ColumnProblem | None = None
     missing = [_missing_column(path, field, header, frame.columns, column_problem) for field, header in mapping.items() if header not in frame.columns]
     if missing:
         raise TapeError(missing)
-    if read.lines is not None and frame.height and (cut := cut_off_last_record(path, frame, read.lines)):
+    if read.csv and frame.height and (cut := cut_off_last_record(path, frame)):
         raise TapeError([cut])
     good = proven(frame, mapping, pool)
     rest = {field: header for field, header in mapping.items() if field not in good}

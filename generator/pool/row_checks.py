@@ -97,10 +97,11 @@ def checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[Check]:
         checks.append((E, "additional_collateral", collateral_wrong, "additional collateral negative or above the original balance"))
     if "first_payment_date" in cols:
         first, term = month_index(c("first_payment_date")), c("original_term")
+        maturity = c("months_to_maturity") + (cut_off.year * 12 + cut_off.month)  # the maturity's month index, already derived
         maturity_reason = pl.format("{}: expected {}", pl.lit(MATURITY_RULE), _month_text(first + term.cast(pl.Int128) - 1))  # a term near 2**63 would wrap
         checks += [
             (E, "first_payment_date", c("first_payment_date") <= c("origination_date"), "first payment not after origination"),
-            Rule(W, "maturity_date", month_index(c("maturity_date")) - first + 1 != term, maturity_reason, MATURITY_RULE),
+            Rule(W, "maturity_date", maturity - first + 1 != term, maturity_reason, MATURITY_RULE),
         ]
     return checks + _modern_checks(cols)
 

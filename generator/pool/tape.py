@@ -165,15 +165,39 @@ def _unique(numbers: pl.Series) -> bool:
     return bool(numbers.n_unique() == numbers.len())
 
 
+def _listing(rule: Rule, headers: dict[str, str | None]) -> list[pl.Expr]:
+    """The problem frame's columns for the rows breaking `rule`: row, column (its header), value, message, severity, rule."""
+    import polars as pl
+
+    return [
+        pl.col("_row").alias("row"),
+        pl.lit(headers[rule[1]]).alias("column"),
+        (rule.value if rule.value is not None else pl.col(raw_name(rule[1]))).alias("value"),
+        (rule[3] if isinstance(rule[3], pl.Expr) else pl.lit(rule[3])).alias("message"),
+        pl.lit(rule[0].value).alias("severity"),
+        pl.lit(rule.rule or (rule[3] if isinstance(rule[3], str) else "invalid value")).alias("rule"),
+    ]
+
+
+def _broken_rows(work: pl.DataFrame, condition: pl.Expr, listing: list[pl.Expr]) -> pl.DataFrame:
+    """The listing of the rows where `condition` holds: only the columns it reads are filtered, each on its own.
+
+    The frame's columns are chunked unlike one another (text as read, values as computed): a
+    filter of the whole frame would first realign all of them (a second on the prime-jumbo tape).
+    """
+    import polars as pl
+
+    used = {name for expr in listing for name in expr.meta.root_names()}
+    return work.select(pl.col(name).filter(condition) for name in work.columns if name in used).select(listing)
+
+
 def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date, known_good: frozenset[str] = frozenset()) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse and check every row; returns the canonical loans and a frame of problems, ordered by row.
 
     `known_good` are the fields `read_raw` proved (their parse skips the verdict). All rules
     are first counted in one parallel pass; only rules that some row breaks are filtered
     for, so a clean million-loan tape costs one scan. The duplicate search runs only when
-    some loan number repeats. Before the filters, the side-by-side frame of text and values
-    is rechunked once: its columns' chunks do not line up, and polars would otherwise
-    realign them on every query (a fifth of a second each on a million loans).
+    some loan number repeats. Each broken rule filters only the columns its listing reads.
     """
     import polars as pl
 
@@ -183,21 +207,8 @@ def validate(raw: pl.DataFrame, pool: Pool, cut_off: dt.date, known_good: frozen
     work = pl.concat([raw.drop("_row").rename(raw_name), loans, *first_row], how="horizontal")
     rules = _rules(raw, pool, cut_off, unique)
     counts = work.select(cond.fill_null(False).sum().alias(str(i)) for i, (_, _, cond, _) in enumerate(rules)).row(0)
-    if any(counts):
-        work = work.rechunk()
     headers = pool.headers()
-    frames = [
-        work.filter(rule[2].fill_null(False)).select(
-            pl.col("_row").alias("row"),
-            pl.lit(headers[rule[1]]).alias("column"),
-            (rule.value if rule.value is not None else pl.col(raw_name(rule[1]))).alias("value"),
-            (rule[3] if isinstance(rule[3], pl.Expr) else pl.lit(rule[3])).alias("message"),
-            pl.lit(rule[0].value).alias("severity"),
-            pl.lit(rule.rule or (rule[3] if isinstance(rule[3], str) else "invalid value")).alias("rule"),
-        )
-        for rule, count in zip(rules, counts, strict=True)
-        if count
-    ]
+    frames = [_broken_rows(work, rule[2].fill_null(False), _listing(rule, headers)) for rule, count in zip(rules, counts, strict=True) if count]
     schema = _problem_schema()
     problems = pl.concat([f.cast(schema) for f in frames]) if frames else pl.DataFrame(schema=schema)
     order = {h: i for i, h in enumerate(v for v in headers.values() if v)}
@@ -227,4 +238,7 @@ def load_tape(path: Path, pool: Pool, cut_off: dt.date, column_problem: ColumnPr
     if raw.height == 0:  # validate, render and strats agree: a pool needs loans
         raise TapeError([Problem(str(path), None, None, None, "the tape has no loans (only a header)")])
     loans, problems = validate(raw, pool, cut_off, known_good)
-    return TapeReport(path, loans, problems)
+    del raw  # the text, freed before the copy below
+    # one chunk per column: the row numbers are one, the parsed values as many as the reader read, and every
+    # whole-frame query after this (the tables' filters and group-bys) would realign them first (a second on the prime-jumbo tape)
+    return TapeReport(path, loans.rechunk(), problems)

@@ -50,6 +50,12 @@ def import_in_background() -> threading.Thread:
 
     Join it before forking: a process forked during an import inherits the import's locks, held.
     """
-    thread = threading.Thread(target=import_weasyprint, name="import-weasyprint", daemon=True)
+    thread = threading.Thread(target=_try_import, name="import-weasyprint", daemon=True)
     thread.start()
     return thread
+
+
+def _try_import() -> None:
+    """The import, early; if it fails (no Pango), the renderer's own import fails again where its message is made."""
+    with contextlib.suppress(Exception):
+        import_weasyprint()

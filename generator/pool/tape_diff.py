@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 LOAN = "loan_number"
 NEW = "new:"
 """The prefix of the new tape's columns beside the old's while they are compared (no field's name has a colon)."""
+BATCH = 8
+"""Fields gathered and compared at once: enough columns to keep the cores busy, few enough to add little to the two tapes' memory."""
+NEW = "new:"
+"""The prefix of the new tape's columns beside the old's while they are compared (no field's name has a colon)."""
 
 
 @dataclass(frozen=True)
@@ -69,21 +73,24 @@ def diff_loans(old: pl.DataFrame, new: pl.DataFrame, pool: Pool) -> LoanChanges:
     dropped = joined.filter(pl.col("j").is_null())[LOAN].sort()
     pairs = joined.drop_nulls()
     order = {name: n for n, name in enumerate(compared_fields(pool)) if name in old.columns and name in new.columns}
-    before = old.select(pl.col(list(order)).gather(pairs["i"]))  # every field's common loans at once: polars spreads the columns over the cores
-    after = new.select(pl.col(list(order)).gather(pairs["j"]))
-    masks = pl.concat([before, after.select(pl.all().name.prefix(NEW))], how="horizontal").select(
-        pl.col(name).ne_missing(pl.col(NEW + name)) for name in order
-    )
+    names = list(order)
     pieces = []
-    for name, changed in zip(order, masks.select(pl.all().any()).row(0), strict=True):
-        if not changed:
-            continue
-        moved, field = masks[name], registry[name]
-        pieces.append(
-            pl.DataFrame({LOAN: pairs[LOAN].filter(moved), "old": before[name].filter(moved), "new": after[name].filter(moved)}).select(
-                pl.col(LOAN), pl.lit(name).alias("field"), pl.lit(order[name], pl.UInt32).alias("_n"), _text("old", field), _text("new", field)
-            )
+    for start in range(0, len(names), BATCH):
+        batch = names[start : start + BATCH]
+        before = old.select(pl.col(batch).gather(pairs["i"]))  # a batch of fields at once: polars spreads the columns over the cores
+        after = new.select(pl.col(batch).gather(pairs["j"]))
+        masks = pl.concat([before, after.select(pl.all().name.prefix(NEW))], how="horizontal").select(
+            pl.col(name).ne_missing(pl.col(NEW + name)) for name in batch
         )
+        for name, changed in zip(batch, masks.select(pl.all().any()).row(0), strict=True):
+            if not changed:
+                continue
+            moved, field = masks[name], registry[name]
+            pieces.append(
+                pl.DataFrame({LOAN: pairs[LOAN].filter(moved), "old": before[name].filter(moved), "new": after[name].filter(moved)}).select(
+                    pl.col(LOAN), pl.lit(name).alias("field"), pl.lit(order[name], pl.UInt32).alias("_n"), _text("old", field), _text("new", field)
+                )
+            )
     if not pieces:
         return LoanChanges(added, dropped, pl.DataFrame(schema=dict.fromkeys((LOAN, "field", "old", "new"), pl.String)))
     changed = pl.concat(pieces).sort(LOAN, "_n").drop("_n")

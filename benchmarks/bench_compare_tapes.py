@@ -61,7 +61,8 @@ def main() -> None:
     new = new_tape(old, args.layout)
     print(f"CPUs busy with other work before: {busy_cpus():.2f}")
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [measure([DEALDOCS, "-m", "generator.cli", "compare-tapes", str(deal), str(old), str(new), "-f", "json", "-o", f"{tmp}/c.json"]) for _ in range(args.runs)]
+        command = [DEALDOCS, "-m", "generator.cli", "compare-tapes", str(deal), str(old), str(new), "-f", "json", "-o", f"{tmp}/c.json"]
+        runs = [measure(command) for _ in range(args.runs)]
         report = Path(tmp, "c.json").stat().st_size
     print(f"CPUs busy with other work after: {busy_cpus():.2f}")
     walls = [run.wall for run in runs]

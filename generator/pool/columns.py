@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from generator.deal.models import Codes, Column, Comparison, ShareScalar
 from generator.fields import Kind, LoanField, Range, table_fields
 from generator.pool.exact import INT64_MAX, fits, round_half_up
-from generator.pool.sums import HIGH, Widths, product_sums, product_total, sum_type, widths
+from generator.pool.sums import HIGH, Widths, product_terms, product_total, sum_type, widths
 from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:
@@ -326,10 +326,41 @@ def unsummable(column: Column, schema: pl.Schema) -> ColumnProblem | None:
     return None
 
 
+def loan_terms(columns: list[Column], schema: pl.Schema, widths: Widths) -> dict[str, pl.Expr]:
+    """The per-loan columns the weighted averages among `columns` sum (`aggregations`), by name.
+
+    Balance x field (in the width `widths` proves exact) and the balance of loans that have the
+    field; the name says which field and width, so the tables of a deal that average the same
+    field share one column, computed once (`with_terms`) instead of in every group-by.
+    """
+    terms: dict[str, pl.Expr] = {}
+    for column in columns:
+        if column.kind == "weighted_average" and unsummable(column, schema) is None:
+            terms.update((term.meta.output_name(), term) for term in _weighted_terms(_field(column).name, widths))
+    return terms
+
+
+def with_terms(loans: pl.DataFrame, columns: list[Column], widths: Widths) -> pl.DataFrame:
+    """The loans with the `loan_terms` of `columns` they do not hold yet, which `aggregations` sums."""
+    terms = loan_terms(columns, loans.schema, widths)
+    return loans.with_columns(term for name, term in terms.items() if name not in loans.columns)
+
+
+def _weighted_terms(name: str, widths: Widths) -> list[pl.Expr]:
+    """A weighted average's per-loan terms: balance x field (two limbs for a `limbs` width), then the balance where the field has a value."""
+    import polars as pl
+
+    value, width = pl.col(name), widths.weighted[name]
+    products = product_terms(pl.col("balance"), value, width, f"_bal*{name}:{width}")
+    weight = pl.when(value.is_not_null()).then(pl.col("balance").cast(sum_type(widths.balance)))  # a third faster than filter()
+    return [*products, weight.alias(f"_bal_if_{name}:{widths.balance}")]
+
+
 def aggregations(columns: list[Column], schema: pl.Schema, widths: Widths) -> list[pl.Expr]:
     """The per-row sums the columns need, named `_<id>_n` (numerator) and `_<id>_d` (weight), for a group_by's agg.
 
     Each sum is computed in the width `widths` (from `table_widths` on these loans or a superset) proves exact.
+    A weighted average sums its `loan_terms`, which the frame must hold (`with_terms`).
     """
     import polars as pl
 
@@ -343,8 +374,9 @@ def aggregations(columns: list[Column], schema: pl.Schema, widths: Widths) -> li
         field = _field(column)
         value = pl.col(field.name)
         if column.kind == "weighted_average":  # over the loans that have the field
-            exprs += product_sums(pl.col("balance"), value, widths.weighted[field.name], f"_{column.id}_n")
-            exprs.append(pl.when(value.is_not_null()).then(balance).sum().alias(f"_{column.id}_d"))  # a third faster than filter()
+            *products, weight = (term.meta.output_name() for term in _weighted_terms(field.name, widths))
+            exprs += [pl.col(term).sum().alias(f"_{column.id}_n" + HIGH * part) for part, term in enumerate(products)]
+            exprs.append(pl.col(weight).sum().alias(f"_{column.id}_d"))
         elif column.kind == "share":
             assert column.value is not None  # check() above
             exprs.append(pl.when(_match(field, column.value).fill_null(False)).then(balance).sum().alias(f"_{column.id}_n"))

@@ -37,7 +37,7 @@ def grouped_tables(loans: pl.DataFrame, specs: list[TableSpec], groups: Groups |
     """
     from generator.pool.strats import compute_many
 
-    frames = group_frames(loans, groups)
+    frames = group_frames(loans if groups is None else loans.select(_read(loans, specs, groups)), groups)
     chosen: list[tuple[TableSpec, str | None, str | None, pl.DataFrame]] = []
     for spec in specs:
         for key, label, frame in frames:
@@ -54,6 +54,17 @@ def grouped_tables(loans: pl.DataFrame, specs: list[TableSpec], groups: Groups |
     return [dataclasses.replace(t, group=label, group_key=key) for t, (_, key, label, _) in zip(tables, chosen, strict=True)]
 
 
+def _read(loans: pl.DataFrame, specs: list[TableSpec], groups: Groups) -> list[str]:
+    """The columns a group's copy of the loans needs: what its cross-tabs group and sum, and what names a one-way table's strays.
+
+    The one-way tables of a grouped deal run over the pool (`_by_group`), so a group's copy
+    holds no more (the fields the tables band, their across fields, the balance), not every column twice.
+    """
+    wanted = {"balance", groups.field.value, *(s.field.value for s in specs)}
+    wanted |= {s.across.field.value for s in specs if s.across is not None and s.across.field is not None}
+    return [name for name in loans.columns if name in wanted]
+
+
 def _by_group(
     loans: pl.DataFrame,
     groups: Groups,
@@ -68,7 +79,7 @@ def _by_group(
     from generator.errors import DealFileError
     from generator.pool import columns as figure_columns
     from generator.pool.strats import TablePlaces as Places
-    from generator.pool.strats import _SpecProblem, compute_table, finish_table, plan_table
+    from generator.pool.strats import _SpecProblem, compute_table, finish_table, plan_table, prepared
 
     where = places or Places()
     group = pl.col(groups.field.value).cast(pl.String).alias("_group")
@@ -76,10 +87,11 @@ def _by_group(
     for spec, _, _, _ in chosen:
         if spec.across is None and all(spec is not s for s in one_way):
             one_way.append(spec)
+    terms, widths = prepared(loans, one_way)
     plans = []
     for spec in one_way:
         try:
-            plans.append(plan_table(loans, spec, group))
+            plans.append(plan_table(terms, spec, group, widths))
         except _SpecProblem as problem:
             raise DealFileError([where.spec(spec, problem.loc, problem.value, problem.message)]) from None
     sums = {id(spec): frame for spec, frame in zip(one_way, pl.collect_all(plans), strict=True)}

@@ -170,7 +170,8 @@ def pool_data(loans: pl.DataFrame, pool: Pool, tables: Sequence[Table | CrossTab
     frames = group_frames(loans.select(sorted(needed & set(loans.columns))), pool.groups)  # each group's copy holds only what the block reads
     widths = figure_columns.table_widths(loans, columns)  # proven on the pool, hence on any group
     per_frame: list[dict[str, Figure | str | None]] = []
-    for key, _, frame in frames:
+    for key, _, loans_of in frames:
+        frame = figure_columns.with_terms(loans_of, columns, widths)
         balance = pl.col("balance").cast(sum_type(widths.balance)).sum().alias("balance")
         sums = frame.select(pl.len().alias("count"), balance, *figure_columns.aggregations(columns, frame.schema, widths))
         row = sums.row(0, named=True)

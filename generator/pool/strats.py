@@ -23,7 +23,7 @@ from generator.installation import installed
 from generator.pool import columns as figure_columns
 from generator.pool.columns import ColumnProblem, Figure, held, share_value_problem, written
 from generator.pool.exact import INT64_MAX, allocate, fits
-from generator.pool.sums import sum_type
+from generator.pool.sums import Widths, sum_type
 from generator.pool.usps import STATE_NAMES
 
 if TYPE_CHECKING:
@@ -401,25 +401,43 @@ def _compute_table(loans: pl.DataFrame, spec: TableSpec) -> Table:
     return finish_table(loans, spec, plan_table(loans, spec).collect())
 
 
-def plan_table(loans: pl.DataFrame, spec: TableSpec, by: pl.Expr | None = None) -> pl.LazyFrame:
-    """The table's one group-by, not yet run, so that a deal's tables run together; `by` adds an outer key (the loan group)."""
+def plan_table(loans: pl.DataFrame, spec: TableSpec, by: pl.Expr | None = None, widths: Widths | None = None) -> pl.LazyFrame:
+    """The table's one group-by, not yet run, so that a deal's tables run together; `by` adds an outer key (the loan group).
+
+    `widths`, proven on these loans for every table's columns (`prepared`), saves proving them per table;
+    loans that already hold the columns' `loan_terms` (`prepared`) are not multiplied again.
+    """
     import polars as pl
 
     columns = spec.columns or []
     if spec.field.value not in loans.columns:
         raise _SpecProblem(("field",), spec.field.value, f"the tape has no {spec.field.value} column: map it under pool.columns")
     try:
-        widths = figure_columns.table_widths(loans, columns)
+        widths = widths or figure_columns.table_widths(loans, columns)
         extra = figure_columns.aggregations(columns, loans.schema, widths)
     except ColumnProblem as problem:
         at = next(i for i, c in enumerate(columns) if _column_fails(c, loans.schema))
         raise _SpecProblem(("columns", at, *problem.path), problem.value, problem.message) from None
+    terms = figure_columns.loan_terms(columns, loans.schema, widths)
     return (
-        loans.lazy().group_by(*([] if by is None else [by]), loan_rows(loans, spec).alias("key"))
+        loans.lazy().with_columns(term for name, term in terms.items() if name not in loans.columns)
+        .group_by(*([] if by is None else [by]), loan_rows(loans, spec).alias("key"))
         .agg(pl.len().alias("count"), pl.col("balance").cast(sum_type(widths.balance)).sum().alias("balance"),
              *(_range_aggregations(spec)), *extra)
         .sort("key", nulls_last=True)
     )  # fmt: skip
+
+
+def prepared(loans: pl.DataFrame, specs: Sequence[TableSpec]) -> tuple[pl.DataFrame, Widths]:
+    """The loans with every `loan_terms` column the specs' figure columns sum, and the widths proven for them all, for `plan_table`.
+
+    A deal's tables average the same few fields: each product is computed once, not once per
+    table, and the widths are proven in one pass (a width depends only on the loans and the
+    field, so every table gets the one it would prove alone).
+    """
+    columns = [c for spec in specs for c in spec.columns or []]
+    widths = figure_columns.table_widths(loans, columns)
+    return figure_columns.with_terms(loans, columns, widths), widths
 
 
 def _range_aggregations(spec: TableSpec) -> list[pl.Expr]:
@@ -492,10 +510,15 @@ def compute_many(
     """
     import polars as pl
 
+    ready: dict[int, tuple[pl.DataFrame, Widths]] = {}  # each distinct frame prepared once, for all its tables
+    for loans, _ in jobs:
+        if id(loans) not in ready:
+            ready[id(loans)] = prepared(loans, [spec for frame, spec in jobs if frame is loans and spec.across is None])
     plans: list[pl.LazyFrame | None] = []
     for loans, spec in jobs:
         try:
-            plans.append(None if spec.across is not None else plan_table(loans, spec))
+            frame, widths = ready[id(loans)]
+            plans.append(None if spec.across is not None else plan_table(frame, spec, None, widths))
         except _SpecProblem as problem:
             raise DealFileError([(places or TablePlaces()).spec(spec, problem.loc, problem.value, problem.message)]) from None
     done = iter(pl.collect_all([p for p in plans if p is not None]))

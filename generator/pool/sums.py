@@ -80,14 +80,22 @@ def product_sums(balance: pl.Expr, value: pl.Expr, width: Width, name: str) -> l
 
     Read it back with `product_total`; nulls add nothing.
     """
+    return [term.sum() for term in product_terms(balance, value, width, name)]
+
+
+def product_terms(balance: pl.Expr, value: pl.Expr, width: Width, name: str) -> list[pl.Expr]:
+    """Each loan's balance x value in the given width, unsummed, named as `product_sums` names their sums.
+
+    Computed once as columns, they let many group-bys over the same loans sum them instead of multiplying again.
+    """
     import polars as pl
 
     if width != "limbs":
         wide = sum_type(width)
-        return [(balance.cast(wide) * value.cast(wide)).sum().alias(name)]
+        return [(balance.cast(wide) * value.cast(wide)).alias(name)]
     weight, whole = balance.cast(pl.Int128), value.cast(pl.Int128)
     high = whole // LIMB  # floor division: low = whole - high x LIMB is in [0, LIMB)
-    return [(weight * (whole - high * LIMB)).sum().alias(name), (weight * high).sum().alias(name + HIGH)]
+    return [(weight * (whole - high * LIMB)).alias(name), (weight * high).alias(name + HIGH)]
 
 
 def product_total(sums: Mapping[str, Any], name: str) -> int | None:

@@ -24,7 +24,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Inches, Pt, Twips
 
-from generator.formats.docx_grids import LANDSCAPE_MARK, SECTION_MARK, SIZE
+from generator.formats.docx_grids import LANDSCAPE_MARK, LINE, SECTION_MARK, SIZE
 from generator.formats.docx_package import normalise_docx
 from generator.templating.folders import templates_dir
 
@@ -485,7 +485,7 @@ def _grid_styles(doc: DocxDocument) -> None:
             style.font.size = Pt(SIZE)
             fmt = style.paragraph_format
             fmt.space_after = Pt(0)
-            fmt.line_spacing, fmt.line_spacing_rule = Twips(round(SIZE * 1.15 * 20)), WD_LINE_SPACING.AT_LEAST
+            fmt.line_spacing, fmt.line_spacing_rule = Twips(round(SIZE * LINE * 20)), WD_LINE_SPACING.AT_LEAST
             fmt.keep_with_next = kind != "Grid Total"
             if align is not None:
                 fmt.alignment = align
@@ -536,7 +536,9 @@ def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -
     return cast("_Row", row)
 
 
-def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Callable[[DocxDocument], None] | None = None) -> None:
+def _grid_table(
+    doc: DocxDocument, expression: str, after_text: str, new_page: str = "false", lead: Callable[[DocxDocument], None] | None = None
+) -> None:
     """A table of the modern term sheet (a grid of printed cells, generator/documents/grids.py) as a real Word table.
 
     Its title and group, then one column for the labels and one per figure column, however many
@@ -544,7 +546,8 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Calla
     cross-tab's heading over its figure columns in a row of its own; the heading rows repeat on
     every page, ruled below; the total row's figures are ruled. Cells are padded as grid.css pads
     them: 0.1em above and below, 0.6em before a figure, headings set on the rule. `after_text`
-    (a Jinja expression) is true where the table follows a paragraph rather than a table. A table
+    (a Jinja expression) is true where the table follows a paragraph rather than a table; `new_page`
+    where it starts a new page, as its section does in the PDF (print.css `.page`). A table
     on landscape pages (`g.landscape`) has a `SECTION_MARK` paragraph on either side, which
     `docx_grids.orient_sections` makes the breaks of its landscape section; `lead` adds what goes
     on the table's pages before it (after the mark, so in its section).
@@ -553,10 +556,13 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Calla
     _section_mark(doc)
     if lead is not None:
         lead(doc)
-    _tag(doc, f"{{%p if {after_text} %}}")
-    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Heading 2").paragraph_format.space_before = Pt(0)
+    title = '{{ [g.title | join(" "), g.group] | select | join("\\n") }}'
+    _tag(doc, f"{{%p if ({new_page}) and not g.landscape %}}")  # a landscape section starts its own page
+    _new_page(_tag(doc, title, "Heading 2")).paragraph_format.space_before = Pt(0)
+    _tag(doc, f"{{%p elif {after_text} %}}")
+    _tag(doc, title, "Heading 2").paragraph_format.space_before = Pt(0)
     _tag(doc, "{%p else %}")
-    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Heading 2")
+    _tag(doc, title, "Heading 2")
     _tag(doc, "{%p endif %}")
     table = doc.add_table(rows=0, cols=4, style=TABLE_STYLE)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -574,7 +580,7 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Calla
     span._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     _repeat_header(span)
     _tag_row(table, "{%tr endif %}")
-    head = _dynamic_row(table, '{{ g.heads[0] | join(" ") }}', '{{ cell | join(" ") }}', "g.heads[1:]", "Grid Head")
+    head = _dynamic_row(table, "{{ g.heads[0] | stacked }}", "{{ cell | stacked }}", "g.heads[1:]", "Grid Head")
     _repeat_header(head)
     _tag_row(table, "{%tr for row in g.rows %}")
     body = _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid Row")
@@ -635,7 +641,7 @@ def _collateral() -> DocxDocument:
     _tag(doc, "{{ prose.preliminary | oneline }}", "Body Text")
     _tag(doc, "{{ prose.legend | oneline }}", "Body Text")
     _tag(doc, "{%p if certificates %}")
-    _grid_table(doc, "certificates | certificates_grid(prose.certificate_words)", "true")
+    _grid_table(doc, "certificates | certificates_grid(prose.certificate_words)", "true", "true")  # a page of its own
     _tag(doc, "{%p endif %}")
     _tag(doc, "{{ prose.pool_heading }}", "Heading 1")
     _tag(doc, "{{ prose.pool | oneline }}", "Body Text First Indent")
@@ -647,7 +653,7 @@ def _collateral() -> DocxDocument:
     _grid_table(doc, "pool_data | pool_grid(prose.table_words)", "true")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for table in tables %}")
-    _grid_table(doc, "table | grid(prose.table_words)", "loop.first", _tables_intro)
+    _grid_table(doc, "table | grid(prose.table_words)", "loop.first", "g.new_page and not loop.first", _tables_intro)
     _tag(doc, "{%p endfor %}")
     return doc
 

@@ -33,8 +33,10 @@ def _word_footnote(number: int) -> Markup:
 
 
 def _stacked(parts: Sequence[str]) -> Markup:
-    """A heading's parts (the lines the PDF stacks it in) as one line of text, each part its own `w:t` of the run, so that
-    `docx_grids` sizes its column as the PDF does (no wider than the longest part) and Word wraps it by that width, not by breaks."""
+    """A heading's parts (the PDF's stacked lines) as one line of text, each part its own `w:t` of the run.
+
+    `docx_grids` sizes the column as the PDF does (no wider than the longest part) and Word wraps it by that width, not by breaks.
+    """
     return Markup('</w:t><w:t xml:space="preserve"> ').join(Markup.escape(part) for part in parts)
 
 

@@ -158,8 +158,10 @@ def fit_grid_tables(document: Any, typeface: str) -> None:
 
 
 def _stacked_height(row: Any, cells: Sequence[Any]) -> None:
-    """A heading row at least as tall as the PDF sets it, its headings stacked a part (`w:t`) a line: Word wraps them by
-    the column's width, often on fewer lines, and the row holds the rest of the PDF's height above them (they sit on the rule)."""
+    """A heading row at least as tall as the PDF sets it, its headings stacked a part (`w:t`) a line.
+
+    Word wraps them by the column's width, often on fewer lines; the row holds the rest of the PDF's height above them (they sit on the rule).
+    """
     from lxml import etree
 
     parts = max(sum(1 for _ in cell.iter(f"{W}t")) for cell in cells)

@@ -536,9 +536,7 @@ def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -
     return cast("_Row", row)
 
 
-def _grid_table(
-    doc: DocxDocument, expression: str, after_text: str, new_page: str = "false", lead: Callable[[DocxDocument], None] | None = None
-) -> None:
+def _grid_table(doc: DocxDocument, expression: str, after_text: str, new_page: str = "false", lead: Callable[[DocxDocument], None] | None = None) -> None:
     """A table of the modern term sheet (a grid of printed cells, generator/documents/grids.py) as a real Word table.
 
     Its title and group, then one column for the labels and one per figure column, however many

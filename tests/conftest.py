@@ -24,8 +24,8 @@ def deal_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes, list[str], int]]:
-    """Each example's DOCX, the text of each page LibreOffice sets it on, and the WeasyPrint PDF's page count."""
+def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes, list[str], list[str]]]:
+    """Each example's DOCX, the text of each page LibreOffice sets it on, and the text of each page of the PDF WeasyPrint sets."""
     folder = tmp_path_factory.mktemp("look")
     sources = []
     for name, deal in LOOK_EXAMPLES.items():
@@ -35,6 +35,6 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes
     result = {}
     for name, deal in LOOK_EXAMPLES.items():
         pages = [page.extract_text() for page in PdfReader(folder / f"{name}.pdf").pages]
-        weasy = len(PdfReader(io.BytesIO(render_pdf(load_deal(deal), DOCUMENTS[name]).content)).pages)
+        weasy = [page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(load_deal(deal), DOCUMENTS[name]).content)).pages]
         result[name] = ((folder / f"{name}.docx").read_bytes(), pages, weasy)
     return result

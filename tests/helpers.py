@@ -170,3 +170,8 @@ def libreoffice_pdf(sources: list[Path], folder: Path) -> None:
         capture_output=True, text=True, timeout=300, env=shipped_fonts(folder),
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def first_words(text: str) -> list[str]:
+    """A page's first three words, quotes and dashes aside (the HTML spells them as references)."""
+    return re.sub(r"[^\w\s.,()$%-]", "", text).split()[:3]

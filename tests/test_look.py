@@ -21,7 +21,7 @@ from generator import edgar
 from generator.api import DOCUMENTS, documents_of, load_deal, render_document, render_html
 from generator.documents.paging import MOST_BLANK, TEXT_PAGE, paginate_text
 
-from .helpers import DEAL, PRIME, SHELF, TAKEDOWN, VARIANTS
+from .helpers import DEAL, PRIME, SHELF, TAKEDOWN, VARIANTS, first_words
 
 DEALS = [DEAL, TAKEDOWN, SHELF, PRIME, *sorted(VARIANTS.glob("*/*.yaml"))]
 CASES = [(path, doc.name) for path in DEALS for doc in documents_of(load_deal(path))]
@@ -118,11 +118,6 @@ def test_printed_htm_has_the_pdfs_pages(pdfs: dict[tuple[Path, str], bytes], pat
         assert len(theirs) == len(ours)
         for mine, printed_page in zip(ours, theirs, strict=True):
             assert first_words(mine) == first_words(printed_page)
-
-
-def first_words(text: str) -> list[str]:
-    """A page's first three words, quotes and dashes aside (the HTML spells them as references)."""
-    return re.sub(r"[^\w\s.,()$%-]", "", text).split()[:3]
 
 
 @pytest.fixture(scope="module")

@@ -98,13 +98,10 @@ def printed(htm: str) -> bytes:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from generator.formats.fonts import faces
+    from generator.formats.fonts import font_face_rules
 
     fonts = FontConfiguration()  # without it WeasyPrint ignores a user stylesheet's @font-face
-    times = "".join(
-        f'@font-face {{ font-family: "Times New Roman"; font-weight: {f.weight}; font-style: {f.style}; src: url("{f.url}"); }}' for f in faces()
-    )
-    sheet = weasyprint.CSS(string=times + "@page { size: letter; margin: 0.4in 0 }", font_config=fonts)
+    sheet = weasyprint.CSS(string=font_face_rules() + "@page { size: letter; margin: 0.4in 0 }", font_config=fonts)
     return weasyprint.HTML(string=htm).write_pdf(stylesheets=[sheet], font_config=fonts)  # type: ignore[no-any-return]
 
 

@@ -56,7 +56,8 @@ def _styled_document() -> DocxDocument:
     _plain_fonts(doc)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(11)
-    normal.paragraph_format.space_after = Pt(8)
+    normal.paragraph_format.space_after = Pt(11 * 0.8)  # as print.css sets a page's text: 11 points on lines 1.35 of it, 0.8em after
+    normal.paragraph_format.line_spacing, normal.paragraph_format.line_spacing_rule = Pt(11 * 1.35), WD_LINE_SPACING.AT_LEAST
     normal.paragraph_format.widow_control = True
 
     def style(
@@ -109,15 +110,22 @@ def _styled_document() -> DocxDocument:
     style("Body Text First Indent", based="Body Text", first=0.5)
     # An opinion as a letter sets it: the number, a tab, the text back to the margin; its lettered parts a
     # block indented from both sides, the letter before a tab; their items with a hanging indent.
-    style("Numbered", based="Body Text", tab=0.5)
-    style("Item", based="Body Text", left=0.5, hanging=0.5)
-    style("Part", based="Body Text", left=1.0, right=0.5, tab=1.4)
-    style("Part Item", based="Body Text", left=1.3, hanging=0.5)
-    style("Footnote Text", size=9)
+    # Each 0.6em above the next, as print.css spaces a list's items.
+    style("Numbered", based="Body Text", tab=0.5, after=11 * 0.6)
+    style("Item", based="Body Text", left=0.5, hanging=0.6, after=11 * 0.6)  # the label 0.6in wide, as print.css's
+    style("Part", based="Body Text", left=1.0, right=0.5, tab=1.4, after=11 * 0.6)
+    style("Part Item", based="Body Text", left=1.3, hanging=0.6, right=0.5, after=11 * 0.6)  # inside its part's margins
+    for name in ("Item", "Part Item"):
+        doc.styles[name].paragraph_format.keep_together = True  # a list's item is not broken over pages (print.css `ol li`)
+    style("Footnote Text", size=9, after=9 * 0.2)
+    _named(doc, "Footnote Text").paragraph_format.line_spacing = Pt(9 * 1.35)  # at least, as the body's
+    style("Letterhead", align=WD_ALIGN_PARAGRAPH.CENTER, after=22)  # 2em under the letterhead's lines, none between them
+    _named(doc, "Letterhead").element.get_or_add_pPr().append(OxmlElement("w:contextualSpacing"))
     style("Heading 1", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, before_break=True, keep=True)
     style("Heading 2", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before=18)
     style("Cover Party", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before=18)  # a party's name on the cover, its role under it
-    style("Header", after=0)
+    style("Header", size=10, after=0)  # a letter's continuation header, 10 points on lines 1.2 of it as print.css sets it
+    _named(doc, "Header").paragraph_format.line_spacing, _named(doc, "Header").paragraph_format.line_spacing_rule = Pt(12), WD_LINE_SPACING.EXACTLY
     style("Footer", align=WD_ALIGN_PARAGRAPH.CENTER, size=9, after=0)
     style("Cover Value", align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     style("Legend", align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True, after=0)  # Rule 433's legend, its lines together as the PDF sets them
@@ -136,6 +144,7 @@ def _styled_document() -> DocxDocument:
     style("Figure Keep", align=WD_ALIGN_PARAGRAPH.RIGHT, keep=True)
     for name in ("Cell", "Figure", "Cell Keep", "Figure Keep"):
         doc.styles[name].paragraph_format.space_after = Pt(0)
+        doc.styles[name].paragraph_format.line_spacing = 1.15  # table rows on single lines, not the body's
         doc.styles[name].font.size = Pt(10)
     for level in (1, 2):
         _outline_level(doc.styles[f"Heading {level}"], level)
@@ -681,13 +690,14 @@ def _letter_head(doc: DocxDocument, with_date: bool) -> None:
     if with_date:
         header.add_paragraph("{{ letter.date | long_date }}", style="Header")
     page = header.add_paragraph("{{ letter_prose.page }} ", style="Header")
-    page.paragraph_format.space_after = Pt(18)  # the text starts under the header, as the PDF's continuation header leaves it
+    page.paragraph_format.space_after = Pt(14)  # the text starts under the header, 1 inch down, as the PDF's continuation header leaves it
+    section.header_distance = Inches(0.3)  # the header in the top margin, as the PDF's margin box holds it
     _page_field(page)
     _tag_words(doc, "prose.exhibit", "Right")
     _tag(doc, "{%p if counsel.logo %}")
     _tag(doc, "{{ logo_picture(counsel.logo.path) }}", "Centered")
     _tag(doc, "{%p endif %}")
-    _lines(doc, "counsel.letterhead", "Centered")
+    _lines(doc, "counsel.letterhead", "Letterhead")
     _tag(doc, "{{ letter.date | long_date }}")
     _tag(doc, "{{ letter.addressee.name }}", "Address")
     _lines(doc, "letter.addressee.address", "Address")
@@ -754,12 +764,20 @@ def _takedown() -> DocxDocument:
     _tag(doc, "{{ prose.also_examined }}", "Body Text First Indent")
     _lead_in(_tag(doc, "{{ prose.based_on }}", "Body Text First Indent"))
     _tag(doc, "{%p for label in prose.numbering.order %}")
-    _tag(doc, "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}", "Numbered")
+    opinion = "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}"
+    _tag(doc, "{%p if prose.numbering.parts(label) %}")  # an opinion leading into its parts is kept with the first
+    _lead_in(_tag(doc, opinion, "Numbered"))
+    _tag(doc, "{%p else %}")
+    _tag(doc, opinion, "Numbered")
+    _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for part, part_letter in prose.numbering.parts(label) %}")
-    _tag(doc, "({{ part_letter }})\t{{ prose.parts[part] }}", "Part")
-    _tag(doc, '{%p if part == "descriptions" %}')
+    part = "({{ part_letter }})\t{{ prose.parts[part] }}"
+    _tag(doc, '{%p if part == "descriptions" %}')  # a part leading into its list is kept with the first item
+    _lead_in(_tag(doc, part, "Part"))
     _items(doc, "prose.descriptions", ",", "Part Item")
     _tag(doc, "{{ prose.descriptions_close }}", "Part")
+    _tag(doc, "{%p else %}")
+    _tag(doc, part, "Part")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endfor %}")

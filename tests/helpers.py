@@ -6,8 +6,10 @@ Fixtures live in conftest.py; test modules import from here, never from one anot
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
+import subprocess
 import textwrap
 import unicodedata
 from collections import Counter
@@ -136,3 +138,40 @@ def cli(*args: str | Path) -> tuple[int, str]:
 def line_of(deal: Path, text: str) -> int:
     """The deal file's first line holding `text`."""
     return next(n for n, line in enumerate(deal.read_text().splitlines(), 1) if text in line)
+
+
+SHIPPED_FONTS = '''<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+{dirs}
+  <alias binding="same"><family>Times New Roman</family><prefer><family>Liberation Serif</family></prefer></alias>
+</fontconfig>
+'''
+"""A private fontconfig: the machine's own, plus the folders of the fonts dealdocs ships, Times New Roman set as Liberation Serif."""
+
+
+def shipped_fonts(folder: Path) -> dict[str, str]:
+    """An environment whose fontconfig sees the fonts dealdocs ships, Times New Roman read as its metric twin (what Word shows),
+    so a page is measured alike on every machine; written into `folder`, never installed system-wide."""
+    from generator.formats.fonts import TYPEFACES, font_folder
+
+    dirs = "\n".join(f"  <dir>{font_folder(typeface)}</dir>" for typeface in TYPEFACES)
+    (folder / "fonts.conf").write_text(SHIPPED_FONTS.format(dirs=dirs))
+    (folder / "fontcache").mkdir(exist_ok=True)
+    return {**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf"), "XDG_CACHE_HOME": str(folder / "fontcache")}
+
+
+def libreoffice_pdf(sources: list[Path], folder: Path) -> None:
+    """Convert DOCX files to PDF in `folder` with LibreOffice headless, in a profile of its own and the fonts dealdocs ships."""
+    profile = (folder / "profile").as_uri()
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(folder), *map(str, sources)],
+        capture_output=True, text=True, timeout=300, env=shipped_fonts(folder),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def first_words(text: str) -> list[str]:
+    """A page's first three words, quotes and dashes aside (the HTML spells them as references)."""
+    return re.sub(r"[^\w\s.,()$%-]", "", text).split()[:3]

@@ -29,7 +29,7 @@ from generator.compare.docx_redline import redline
 from generator.formats.edgar_check import html_problems, text_problems
 from generator.formats.pdf import pdf_identifier
 
-from .helpers import EXAMPLE, TAKEDOWN, VARIANTS, runner
+from .helpers import EXAMPLE, TAKEDOWN, VARIANTS, libreoffice_pdf, runner
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NAME = "exhibit-5-1-takedown"
@@ -121,13 +121,7 @@ def test_comparing_again_gives_the_same_bytes(drafts: tuple[Path, Path, Path], t
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_the_redline(drafts: tuple[Path, Path, Path], tmp_path: Path) -> None:
     _, _, out = drafts
-    profile = (tmp_path / "profile").as_uri()
-    source = out / f"{NAME}.redline.docx"
-    done = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
+    libreoffice_pdf([out / f"{NAME}.redline.docx"], tmp_path)
     text = " ".join(page.extract_text() for page in PdfReader(tmp_path / f"{NAME}.redline.pdf").pages)
     assert "Twelve" in text and "Eleven" in text  # the insertion and the deletion, as LibreOffice shows tracked changes
 

@@ -102,7 +102,7 @@ def test_escaping_in_word(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", list(LOOK_EXAMPLES))
-def test_libreoffice_opens_the_docx_and_keeps_its_words(converted: dict[str, tuple[bytes, list[str], int]], name: str) -> None:
+def test_libreoffice_opens_the_docx_and_keeps_its_words(converted: dict[str, tuple[bytes, list[str], list[str]]], name: str) -> None:
     data, pages, _ = converted[name]  # converted once a session (conftest.py)
     ours = docx_words(data)
     mark = re.compile(r"^(.+)\((\d)\)$")  # a footnote reference: 'loans(1)' in ours, 'loans' and a raised '1' in the PDF

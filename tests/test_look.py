@@ -21,7 +21,7 @@ from generator import edgar
 from generator.api import DOCUMENTS, documents_of, load_deal, render_document, render_html
 from generator.documents.paging import MOST_BLANK, TEXT_PAGE, paginate_text
 
-from .helpers import DEAL, PRIME, SHELF, TAKEDOWN, VARIANTS
+from .helpers import DEAL, PRIME, SHELF, TAKEDOWN, VARIANTS, first_words
 
 DEALS = [DEAL, TAKEDOWN, SHELF, PRIME, *sorted(VARIANTS.glob("*/*.yaml"))]
 CASES = [(path, doc.name) for path in DEALS for doc in documents_of(load_deal(path))]
@@ -98,13 +98,10 @@ def printed(htm: str) -> bytes:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from generator.formats.fonts import faces
+    from generator.formats.fonts import font_face_rules
 
     fonts = FontConfiguration()  # without it WeasyPrint ignores a user stylesheet's @font-face
-    times = "".join(
-        f'@font-face {{ font-family: "Times New Roman"; font-weight: {f.weight}; font-style: {f.style}; src: url("{f.url}"); }}' for f in faces()
-    )
-    sheet = weasyprint.CSS(string=times + "@page { size: letter; margin: 0.4in 0 }", font_config=fonts)
+    sheet = weasyprint.CSS(string=font_face_rules() + "@page { size: letter; margin: 0.4in 0 }", font_config=fonts)
     return weasyprint.HTML(string=htm).write_pdf(stylesheets=[sheet], font_config=fonts)  # type: ignore[no-any-return]
 
 
@@ -118,11 +115,6 @@ def test_printed_htm_has_the_pdfs_pages(pdfs: dict[tuple[Path, str], bytes], pat
         assert len(theirs) == len(ours)
         for mine, printed_page in zip(ours, theirs, strict=True):
             assert first_words(mine) == first_words(printed_page)
-
-
-def first_words(text: str) -> list[str]:
-    """A page's first three words, quotes and dashes aside (the HTML spells them as references)."""
-    return re.sub(r"[^\w\s.,()$%-]", "", text).split()[:3]
 
 
 @pytest.fixture(scope="module")

@@ -62,10 +62,9 @@ def marked(old: str, new: str) -> Marked:
 
 def _style() -> str:
     """The marks' style, and Times New Roman (which the EDGAR HTML names) set in the files dealdocs ships, never the machine's own."""
-    from generator.formats.fonts import TIMES, faces
+    from generator.formats.fonts import TIMES, font_face_rules
 
-    rule = '@font-face {{ font-family: "{}"; font-weight: {}; font-style: {}; src: url("{}"); }}\n'
-    return "<style>\n" + "".join(rule.format(TIMES, f.weight, f.style, f.url) for f in faces(TIMES)) + "</style>\n" + STYLE
+    return "<style>\n" + font_face_rules(TIMES) + "</style>\n" + STYLE
 
 
 def _wrap(mark: Mark, text: str, anchors: Iterator[str]) -> str:

@@ -32,6 +32,14 @@ def _word_footnote(number: int) -> Markup:
     )
 
 
+def _stacked(parts: Sequence[str]) -> Markup:
+    """A heading's parts (the PDF's stacked lines) as one line of text, each part its own `w:t` of the run.
+
+    `docx_grids` sizes the column as the PDF does (no wider than the longest part) and Word wraps it by that width, not by breaks.
+    """
+    return Markup('</w:t><w:t xml:space="preserve"> ').join(Markup.escape(part) for part in parts)
+
+
 def _logo_picture(template: Any) -> Any:
     """What a letter's template calls with its letterhead logo's path: the picture, 0.65 inch high as in the PDF, in Word's own image part."""
     from docx.shared import Inches
@@ -74,7 +82,7 @@ def render_docx(
     if problems := package_problems(packaged, str(path)):
         raise TemplateProblemError(problems)
     template = DocxTemplate(io.BytesIO(packaged))
-    env = environment([*search_path, templates_dir()], autoescape=True, filters=GRID_FILTERS)
+    env = environment([*search_path, templates_dir()], autoescape=True, filters={**GRID_FILTERS, "stacked": _stacked})
     env.finalize = typographic  # curly quotes and dashes in Word; EDGAR text keeps ASCII
     data = plain({**(context or document.context(loaded, tape)), "footnote": _word_footnote, "logo_picture": _logo_picture(template)})
     try:

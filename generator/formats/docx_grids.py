@@ -20,6 +20,9 @@ from generator.formats.fonts import regular_face
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 SIZE = 8.5
 """Points: the grid styles' text, as grid.css sets table.grid (docx_templates builds the styles at this size)."""
+LINE = 1.15
+"""The grid styles' line height, in ems, as grid.css sets table.grid's."""
+
 SECTION_MARK = "dealdocs-landscape-section"
 """The text of the paragraphs the Word template sets on either side of a table on landscape pages: `orient_sections` makes them section breaks."""
 LANDSCAPE_MARK = "dealdocs-landscape-document"
@@ -101,7 +104,8 @@ def fit_grid_tables(document: Any, typeface: str) -> None:
     """Set the column widths of every modern term sheet table of a rendered document (its `w:document`) as the PDF sets them.
 
     A heading cell wraps between words to the width its column's figures and labels take (Word
-    breaks it, not a line break), as do the labels; a figure does not. A cell spanning
+    breaks it, not a line break), no wider than its longest part (each its own `w:t`, the line the
+    PDF stacks it on), as do the labels; a figure does not. A cell spanning
     columns (a cross-tab's heading over its figures) is left out of the measure. The widths go in
     the grid (which LibreOffice reads) and in every cell (which Word reads); the table keeps the
     width its template gives it in twips, and takes the width between the margins if it gives none
@@ -128,8 +132,9 @@ def fit_grid_tables(document: Any, typeface: str) -> None:
                     longest = max(map(measure, lines))
                     wraps = heading or column == 0
                     least = max([measure(word) for line in lines for word in line.split()], default=0.0) if wraps else longest
+                    stacked = max([measure((t.text or "").strip()) for t in cell.iter(f"{W}t")], default=0.0)  # the PDF's lines of it
                     shortest[column] = max(shortest[column], least + margins)
-                    widest[column] = max(widest[column], (least if heading else longest) + margins)
+                    widest[column] = max(widest[column], (max(least, stacked) if heading else longest) + margins)
                 column += span
         width = _find(table, "tblPr", "tblW")
         if width.get(f"{W}type") != "dxa":
@@ -143,11 +148,27 @@ def fit_grid_tables(document: Any, typeface: str) -> None:
             grid.remove(column_element)
         for w in twips:
             etree.SubElement(grid, f"{W}gridCol", {f"{W}w": str(w)})
-        for row_cells in cells:
+        for row, row_cells in zip(rows, cells, strict=True):
             column = 0
             for cell, span, _ in row_cells:
                 _set_width(cell, sum(twips[column : column + span]))
                 column += span
+            if _find(row, "trPr", "tblHeader") is not None and all(span == 1 for _, span, _ in row_cells):
+                _stacked_height(row, [cell for cell, _, _ in row_cells])
+
+
+def _stacked_height(row: Any, cells: Sequence[Any]) -> None:
+    """A heading row at least as tall as the PDF sets it, its headings stacked a part (`w:t`) a line.
+
+    Word wraps them by the column's width, often on fewer lines; the row holds the rest of the PDF's height above them (they sit on the rule).
+    """
+    from lxml import etree
+
+    parts = max(sum(1 for _ in cell.iter(f"{W}t")) for cell in cells)
+    under = max(int(_find(cell, "tcPr", "tcMar", "bottom").get(f"{W}w")) for cell in cells)
+    height = etree.SubElement(_find(row, "trPr"), f"{W}trHeight")
+    height.set(f"{W}val", str(parts * round(SIZE * LINE * 20) + under))
+    height.set(f"{W}hRule", "atLeast")
 
 
 def _set_width(cell: Any, twips: int) -> None:

@@ -24,7 +24,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Inches, Pt, Twips
 
-from generator.formats.docx_grids import LANDSCAPE_MARK, SECTION_MARK, SIZE
+from generator.formats.docx_grids import LANDSCAPE_MARK, LINE, SECTION_MARK, SIZE
 from generator.formats.docx_package import normalise_docx
 from generator.templating.folders import templates_dir
 
@@ -56,7 +56,8 @@ def _styled_document() -> DocxDocument:
     _plain_fonts(doc)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(11)
-    normal.paragraph_format.space_after = Pt(8)
+    normal.paragraph_format.space_after = Pt(11 * 0.8)  # as print.css sets a page's text: 11 points on lines 1.35 of it, 0.8em after
+    normal.paragraph_format.line_spacing, normal.paragraph_format.line_spacing_rule = Pt(11 * 1.35), WD_LINE_SPACING.AT_LEAST
     normal.paragraph_format.widow_control = True
 
     def style(
@@ -109,15 +110,22 @@ def _styled_document() -> DocxDocument:
     style("Body Text First Indent", based="Body Text", first=0.5)
     # An opinion as a letter sets it: the number, a tab, the text back to the margin; its lettered parts a
     # block indented from both sides, the letter before a tab; their items with a hanging indent.
-    style("Numbered", based="Body Text", tab=0.5)
-    style("Item", based="Body Text", left=0.5, hanging=0.5)
-    style("Part", based="Body Text", left=1.0, right=0.5, tab=1.4)
-    style("Part Item", based="Body Text", left=1.3, hanging=0.5)
-    style("Footnote Text", size=9)
+    # Each 0.6em above the next, as print.css spaces a list's items.
+    style("Numbered", based="Body Text", tab=0.5, after=11 * 0.6)
+    style("Item", based="Body Text", left=0.5, hanging=0.6, after=11 * 0.6)  # the label 0.6in wide, as print.css's
+    style("Part", based="Body Text", left=1.0, right=0.5, tab=1.4, after=11 * 0.6)
+    style("Part Item", based="Body Text", left=1.3, hanging=0.6, right=0.5, after=11 * 0.6)  # inside its part's margins
+    for name in ("Item", "Part Item"):
+        doc.styles[name].paragraph_format.keep_together = True  # a list's item is not broken over pages (print.css `ol li`)
+    style("Footnote Text", size=9, after=9 * 0.2)
+    _named(doc, "Footnote Text").paragraph_format.line_spacing = Pt(9 * 1.35)  # at least, as the body's
+    style("Letterhead", align=WD_ALIGN_PARAGRAPH.CENTER, after=22)  # 2em under the letterhead's lines, none between them
+    _named(doc, "Letterhead").element.get_or_add_pPr().append(OxmlElement("w:contextualSpacing"))
     style("Heading 1", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, before_break=True, keep=True)
     style("Heading 2", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before=18)
     style("Cover Party", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, keep=True, before=18)  # a party's name on the cover, its role under it
-    style("Header", after=0)
+    style("Header", size=10, after=0)  # a letter's continuation header, 10 points on lines 1.2 of it as print.css sets it
+    _named(doc, "Header").paragraph_format.line_spacing, _named(doc, "Header").paragraph_format.line_spacing_rule = Pt(12), WD_LINE_SPACING.EXACTLY
     style("Footer", align=WD_ALIGN_PARAGRAPH.CENTER, size=9, after=0)
     style("Cover Value", align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     style("Legend", align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True, after=0)  # Rule 433's legend, its lines together as the PDF sets them
@@ -136,6 +144,7 @@ def _styled_document() -> DocxDocument:
     style("Figure Keep", align=WD_ALIGN_PARAGRAPH.RIGHT, keep=True)
     for name in ("Cell", "Figure", "Cell Keep", "Figure Keep"):
         doc.styles[name].paragraph_format.space_after = Pt(0)
+        doc.styles[name].paragraph_format.line_spacing = 1.15  # table rows on single lines, not the body's
         doc.styles[name].font.size = Pt(10)
     for level in (1, 2):
         _outline_level(doc.styles[f"Heading {level}"], level)
@@ -485,7 +494,7 @@ def _grid_styles(doc: DocxDocument) -> None:
             style.font.size = Pt(SIZE)
             fmt = style.paragraph_format
             fmt.space_after = Pt(0)
-            fmt.line_spacing, fmt.line_spacing_rule = Twips(round(SIZE * 1.15 * 20)), WD_LINE_SPACING.AT_LEAST
+            fmt.line_spacing, fmt.line_spacing_rule = Twips(round(SIZE * LINE * 20)), WD_LINE_SPACING.AT_LEAST
             fmt.keep_with_next = kind != "Grid Total"
             if align is not None:
                 fmt.alignment = align
@@ -536,7 +545,7 @@ def _dynamic_row(table: Table, first: str, each: str, source: str, style: str) -
     return cast("_Row", row)
 
 
-def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Callable[[DocxDocument], None] | None = None) -> None:
+def _grid_table(doc: DocxDocument, expression: str, after_text: str, new_page: str = "false", lead: Callable[[DocxDocument], None] | None = None) -> None:
     """A table of the modern term sheet (a grid of printed cells, generator/documents/grids.py) as a real Word table.
 
     Its title and group, then one column for the labels and one per figure column, however many
@@ -544,7 +553,8 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Calla
     cross-tab's heading over its figure columns in a row of its own; the heading rows repeat on
     every page, ruled below; the total row's figures are ruled. Cells are padded as grid.css pads
     them: 0.1em above and below, 0.6em before a figure, headings set on the rule. `after_text`
-    (a Jinja expression) is true where the table follows a paragraph rather than a table. A table
+    (a Jinja expression) is true where the table follows a paragraph rather than a table; `new_page`
+    where it starts a new page, as its section does in the PDF (print.css `.page`). A table
     on landscape pages (`g.landscape`) has a `SECTION_MARK` paragraph on either side, which
     `docx_grids.orient_sections` makes the breaks of its landscape section; `lead` adds what goes
     on the table's pages before it (after the mark, so in its section).
@@ -553,10 +563,13 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Calla
     _section_mark(doc)
     if lead is not None:
         lead(doc)
-    _tag(doc, f"{{%p if {after_text} %}}")
-    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Heading 2").paragraph_format.space_before = Pt(0)
+    title = '{{ [g.title | join(" "), g.group] | select | join("\\n") }}'
+    _tag(doc, f"{{%p if ({new_page}) and not g.landscape %}}")  # a landscape section starts its own page
+    _new_page(_tag(doc, title, "Heading 2")).paragraph_format.space_before = Pt(0)
+    _tag(doc, f"{{%p elif {after_text} %}}")
+    _tag(doc, title, "Heading 2").paragraph_format.space_before = Pt(0)
     _tag(doc, "{%p else %}")
-    _tag(doc, '{{ [g.title | join(" "), g.group] | select | join("\\n") }}', "Heading 2")
+    _tag(doc, title, "Heading 2")
     _tag(doc, "{%p endif %}")
     table = doc.add_table(rows=0, cols=4, style=TABLE_STYLE)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -574,7 +587,7 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str, lead: Calla
     span._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     _repeat_header(span)
     _tag_row(table, "{%tr endif %}")
-    head = _dynamic_row(table, '{{ g.heads[0] | join(" ") }}', '{{ cell | join(" ") }}', "g.heads[1:]", "Grid Head")
+    head = _dynamic_row(table, "{{ g.heads[0] | stacked }}", "{{ cell | stacked }}", "g.heads[1:]", "Grid Head")
     _repeat_header(head)
     _tag_row(table, "{%tr for row in g.rows %}")
     body = _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid Row")
@@ -635,7 +648,7 @@ def _collateral() -> DocxDocument:
     _tag(doc, "{{ prose.preliminary | oneline }}", "Body Text")
     _tag(doc, "{{ prose.legend | oneline }}", "Body Text")
     _tag(doc, "{%p if certificates %}")
-    _grid_table(doc, "certificates | certificates_grid(prose.certificate_words)", "true")
+    _grid_table(doc, "certificates | certificates_grid(prose.certificate_words)", "true", "true")  # a page of its own
     _tag(doc, "{%p endif %}")
     _tag(doc, "{{ prose.pool_heading }}", "Heading 1")
     _tag(doc, "{{ prose.pool | oneline }}", "Body Text First Indent")
@@ -647,7 +660,7 @@ def _collateral() -> DocxDocument:
     _grid_table(doc, "pool_data | pool_grid(prose.table_words)", "true")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for table in tables %}")
-    _grid_table(doc, "table | grid(prose.table_words)", "loop.first", _tables_intro)
+    _grid_table(doc, "table | grid(prose.table_words)", "loop.first", "g.new_page and not loop.first", _tables_intro)
     _tag(doc, "{%p endfor %}")
     return doc
 
@@ -677,13 +690,14 @@ def _letter_head(doc: DocxDocument, with_date: bool) -> None:
     if with_date:
         header.add_paragraph("{{ letter.date | long_date }}", style="Header")
     page = header.add_paragraph("{{ letter_prose.page }} ", style="Header")
-    page.paragraph_format.space_after = Pt(18)  # the text starts under the header, as the PDF's continuation header leaves it
+    page.paragraph_format.space_after = Pt(14)  # the text starts under the header, 1 inch down, as the PDF's continuation header leaves it
+    section.header_distance = Inches(0.3)  # the header in the top margin, as the PDF's margin box holds it
     _page_field(page)
     _tag_words(doc, "prose.exhibit", "Right")
     _tag(doc, "{%p if counsel.logo %}")
     _tag(doc, "{{ logo_picture(counsel.logo.path) }}", "Centered")
     _tag(doc, "{%p endif %}")
-    _lines(doc, "counsel.letterhead", "Centered")
+    _lines(doc, "counsel.letterhead", "Letterhead")
     _tag(doc, "{{ letter.date | long_date }}")
     _tag(doc, "{{ letter.addressee.name }}", "Address")
     _lines(doc, "letter.addressee.address", "Address")
@@ -750,12 +764,20 @@ def _takedown() -> DocxDocument:
     _tag(doc, "{{ prose.also_examined }}", "Body Text First Indent")
     _lead_in(_tag(doc, "{{ prose.based_on }}", "Body Text First Indent"))
     _tag(doc, "{%p for label in prose.numbering.order %}")
-    _tag(doc, "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}", "Numbered")
+    opinion = "{{ prose.numbering.number(label) }}\t{{ prose.bodies[label] }}"
+    _tag(doc, "{%p if prose.numbering.parts(label) %}")  # an opinion leading into its parts is kept with the first
+    _lead_in(_tag(doc, opinion, "Numbered"))
+    _tag(doc, "{%p else %}")
+    _tag(doc, opinion, "Numbered")
+    _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for part, part_letter in prose.numbering.parts(label) %}")
-    _tag(doc, "({{ part_letter }})\t{{ prose.parts[part] }}", "Part")
-    _tag(doc, '{%p if part == "descriptions" %}')
+    part = "({{ part_letter }})\t{{ prose.parts[part] }}"
+    _tag(doc, '{%p if part == "descriptions" %}')  # a part leading into its list is kept with the first item
+    _lead_in(_tag(doc, part, "Part"))
     _items(doc, "prose.descriptions", ",", "Part Item")
     _tag(doc, "{{ prose.descriptions_close }}", "Part")
+    _tag(doc, "{%p else %}")
+    _tag(doc, part, "Part")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endfor %}")

@@ -58,6 +58,12 @@ def faces(typeface: str = DEFAULT_TYPEFACE) -> tuple[Face, ...]:
     return tuple(Face(family, (folder / name).as_uri(), weight, style) for (weight, style), name in sorted(_FILES[typeface].items()))
 
 
+def font_face_rules(typeface: str = DEFAULT_TYPEFACE) -> str:
+    """CSS @font-face rules that set the typeface a page names by its own name in the files dealdocs ships, never the machine's."""
+    rule = '@font-face {{ font-family: "{}"; font-weight: {}; font-style: {}; src: url("{}"); }}\n'
+    return "".join(rule.format(typeface, f.weight, f.style, f.url) for f in faces(typeface))
+
+
 def regular_face(typeface: str = DEFAULT_TYPEFACE) -> Path:
     """The file of a typeface's regular face (upright, normal weight), whose widths the DOCX's tables are measured with."""
     return font_folder(typeface) / _FILES[typeface][400, "normal"]

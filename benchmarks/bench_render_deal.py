@@ -36,7 +36,7 @@ def render(code: Path, deal: Path, out: Path, formats: str) -> tuple[float, floa
     start = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(code)}
     command = [sys.executable, "-m", "generator.cli", "render", str(deal), "--out", str(out), "--format", formats]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False, cwd=code)  # `-m` puts the cwd first on sys.path
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:

@@ -116,7 +116,7 @@ def test_libreoffice_opens_the_docx_and_keeps_its_words(converted: dict[str, tup
 
 
 def _furniture(data: bytes) -> str:
-    """Text Word repeats on pages: the continuation header and each table's header rows."""
+    """Text Word repeats on pages: the continuation header, the running footer and each table's header rows."""
     doc = WordDocument(io.BytesIO(data))
     rows = [" ".join(cell.text for cell in row.cells) for table in doc.tables for row in table.rows if "<w:tblHeader/>" in row._tr.xml]
-    return "\n".join([*(p.text for p in doc.sections[0].header.paragraphs), *rows])
+    return "\n".join([*(p.text for part in (doc.sections[0].header, doc.sections[0].footer) for p in part.paragraphs), *rows])

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_LEADER
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -262,10 +262,10 @@ def _tag_words(doc: DocxDocument, expression: str, style: str = "Normal", after:
     return paragraph
 
 
-def _page_field(paragraph: Paragraph) -> None:
-    """A real PAGE field, so Word and LibreOffice number the pages themselves."""
+def _page_field(paragraph: Paragraph, instruction: str = "PAGE") -> None:
+    """A real PAGE (or NUMPAGES) field, so Word and LibreOffice number the pages themselves."""
     field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), "PAGE")
+    field.set(qn("w:instr"), instruction)
     run = OxmlElement("w:r")
     text = OxmlElement("w:t")
     text.text = "2"
@@ -331,14 +331,15 @@ _AFTER_BORDERS = (
 """What follows `w:pBdr` in a paragraph's properties (ECMA-376 CT_PPrBase): Word refuses them out of order."""
 
 
-def _rule_under(props: Any) -> None:
-    """A rule under a paragraph, or every paragraph of a style (`props`: its `w:pPr`): a cover's value over its caption, the line signed on."""
+def _rule_under(props: Any, side: str = "bottom") -> None:
+    """A rule under (`side` "top": over) a paragraph, or a style's paragraphs (`props`: its `w:pPr`): the line signed on, a running footer's."""
     borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
+    rule = OxmlElement(f"w:{side}")
     for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", "000000")):
-        bottom.set(qn(key), value)
-    borders.append(bottom)
+        rule.set(qn(key), value)
+    borders.append(rule)
     props.insert_element_before(borders, *_AFTER_BORDERS)
+
 
 
 def _cover_table(doc: DocxDocument) -> None:
@@ -374,6 +375,31 @@ def _page_footer(doc: DocxDocument) -> None:
     footer = doc.sections[0].footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
     _page_field(footer)
+
+
+def _running_footer(doc: DocxDocument) -> None:
+    """From page two, the PDF's running footer over a rule: the legend, the series and "Page N of M"; none on the cover.
+
+    Its parts sit at the left, at a centred tab and at a right tab on the upright text's width
+    (alignment tabs relative to the margins would follow a landscape page too, but LibreOffice
+    sets them as plain tabs).
+    """
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True  # the cover's footer is empty
+    page, left, right = section.page_width, section.left_margin, section.right_margin
+    assert page is not None and left is not None and right is not None  # the template's own section sets all three
+    width = page - left - right
+    style = _paragraph_style(doc, "Running Footer", "Footer")  # as grid.css's .runningfoot: 8 points, over a rule
+    style.paragraph_format.alignment, style.font.size = WD_ALIGN_PARAGRAPH.LEFT, Pt(8)
+    style.paragraph_format.tab_stops.add_tab_stop(width // 2, WD_TAB_ALIGNMENT.CENTER)
+    style.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    _rule_under(style.element.get_or_add_pPr(), "top")
+    footer = section.footer.paragraphs[0]
+    footer.style = style
+    footer.text = '{% import "collateral-term-sheet/_prose.j2" as prose with context %}{{ prose.cover.legend_title }}\t{{ prose.cover.series }}\tPage '
+    _page_field(footer)
+    footer.add_run(" of ")
+    _page_field(footer, "NUMPAGES")
 
 
 def _data_row(table: Table, keep: bool) -> None:
@@ -630,7 +656,7 @@ def _collateral() -> DocxDocument:
     doc = _styled_document()
     doc.sections[0].bottom_margin = Inches(0.9)  # as print.css sets the PDF's pages
     _grid_styles(doc)
-    _page_footer(doc)
+    _running_footer(doc)
     _tag(doc, '{%p import "collateral-term-sheet/_prose.j2" as prose with context %}')
     _tag(doc, "{%p set cover = prose.cover %}")
     _tag(doc, '{%p if term_sheet.page.orientation == "landscape" %}')

@@ -47,8 +47,12 @@ def _edit(deal: Path, old: str, new: str) -> None:
     deal.write_text(text.replace(old, new, 1))
 
 
-def _errors(output: str) -> list[str]:
-    return [line for line in output.splitlines() if ": error: " in line]
+def _the_error(*args: str | Path) -> str:
+    """`dealdocs check ARGS`: it fails (exit 1) with one error, returned."""
+    code, output = cli("check", *args)
+    assert code == 1, output
+    (error,) = [line for line in output.splitlines() if ": error: " in line]
+    return error
 
 
 @pytest.mark.parametrize("deal", EXAMPLE_DEALS, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -65,9 +69,7 @@ def test_every_example_deal_checks_clean(deal: Path) -> None:
 def test_an_8k_dated_before_the_opinion_it_files_is_an_error_at_its_line(tmp_path: Path) -> None:
     deal = _copy(TAKEDOWN, tmp_path)
     _edit(deal, "filing:\n", "filing:\n  report_date: 2006-02-16\n")
-    code, output = cli("check", deal)
-    assert code == 1, output
-    (error,) = _errors(output)
+    error = _the_error(deal)
     assert error.startswith(f"{deal}:{line_of(deal, 'report_date: 2006-02-16')} [filing.report_date]: error: ")
     assert "2006-02-16" in error and "2006-02-27" in error and f"line {line_of(deal, 'date: 2006-02-27')}" in error
     assert "an 8-K cannot file an exhibit dated after" in error and "set filing.report_date to 2006-02-27 or later" in error
@@ -118,9 +120,7 @@ def _override(tmp_path: Path, name: str, edit: tuple[str, str]) -> Path:
 
 def test_a_prose_figure_that_differs_from_its_table_is_an_error_naming_the_template_line(tmp_path: Path) -> None:
     folder = _override(tmp_path, "term-sheet-8k/_prose.j2", (r"\{\{\s*summary\.pool\.count\s*\|\s*number\s*\}\}", "876"))  # the table says 875
-    code, output = cli("check", DEAL, "--templates", folder)
-    assert code == 1, output
-    (error,) = _errors(output)
+    error = _the_error(DEAL, "--templates", folder)
     template = folder / "term-sheet-8k" / "_prose.j2"
     at = next(n for n, line in enumerate(template.read_text().splitlines(), 1) if "876" in line)
     assert error.startswith(f"{DEAL}:{load_deal(DEAL).line('term_sheet')} [term_sheet]: error: term-sheet-8k.txt line ")
@@ -178,9 +178,7 @@ def test_an_exhibit_included_in_another_counts_as_present_when_that_one_is() -> 
 def test_a_supplied_exhibit_not_found_is_an_error_at_its_line(tmp_path: Path) -> None:
     deal = _copy(TAKEDOWN, tmp_path)
     _edit(deal, "filing:\n", "filing:\n  exhibits:\n    - {type: EX-99.2, description: Servicing Agreement, file: ex99-2.htm}\n")
-    code, output = cli("check", deal)
-    assert code == 1, output
-    (error,) = _errors(output)
+    error = _the_error(deal)
     assert error.startswith(f"{deal}:{line_of(deal, 'ex99-2.htm')} [filing.exhibits.0.file]: error: not found")
 
 

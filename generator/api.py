@@ -300,7 +300,7 @@ def compare(
     from generator.compare.comparison import compare_drafts
     from generator.compare.drafts import read_draft
     from generator.files import write_atomic
-    from generator.formats.pdf import gc_paused
+    from generator.processes import gc_paused
 
     if out is not None and any(draft.is_dir() and draft.resolve() == out.resolve() for draft in (old, new)):
         message = "the output folder is a draft's folder: its EDGAR files would be overwritten; name another --out folder"

@@ -81,6 +81,10 @@ class DealdocsError(Exception):
         self.total = len(self.problems) if total is None else total
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[DealdocsError], tuple[list[Problem], int]]:
+        """Pickled as made (a worker process sends it back): its problems and total, not its message as one problem."""
+        return type(self), (self.problems, self.total)
+
 
 class DealFileError(DealdocsError):
     """The deal file: missing, not YAML or not UTF-8, a field or table its model refuses."""

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.compare.workers import started
 from generator.errors import DealdocsError, Problem
-from generator.formats.pdf import gc_paused
+from generator.processes import gc_paused, started
 
 from .helpers import TAKEDOWN
 
@@ -30,6 +29,27 @@ def test_a_workers_error_is_raised_with_its_problems() -> None:
     with pytest.raises(DealdocsError) as raised:
         started(fails)()
     assert [(p.file, p.line, p.message) for p in raised.value.problems] == [("new/letter.htm", 3, "refused")]
+
+
+def test_a_workers_error_reads_as_it_did_there() -> None:
+    """Pickled back as made: the message lists the problems once each, not the joined text as one problem."""
+    error = DealdocsError([Problem("new/letter.htm", 3, None, "logo.jpg", "refused")], 4)
+
+    def fails() -> bytes:
+        raise error
+
+    with pytest.raises(DealdocsError) as raised:
+        started(fails)()
+    assert (str(raised.value), raised.value.total) == (str(error), 4)
+
+
+def test_a_workers_temporary_files_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    made = started(lambda: Path(tempfile.mkdtemp()).is_dir())  # as WeasyPrint copies its fonts
+    assert made()
+    assert not list(tmp_path.iterdir())
 
 
 def test_an_error_pickle_cannot_carry_comes_back_as_its_text() -> None:
@@ -61,14 +81,14 @@ def test_cancelled_work_leaves_no_process() -> None:
 
 def test_a_comparison_in_worker_processes_gives_the_bytes_of_one_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The drafts' renders and the blackline run in workers beside one another, or (one CPU) here one after the other: the same files."""
+    from generator import processes
     from generator.api import compare
-    from generator.compare import workers
 
     text = TAKEDOWN.read_text(encoding="utf-8")
     assert "Eleven Madison Avenue" in text
     (tmp_path / "new.yaml").write_text(text.replace("Eleven Madison Avenue", "Twelve Madison Avenue"), encoding="utf-8")
     beside = compare(TAKEDOWN, tmp_path / "new.yaml", revision_tags=True)
-    monkeypatch.setattr(workers, "_cpus", lambda: 1)
+    monkeypatch.setattr(processes, "_cpus", lambda: 1)
     here = compare(TAKEDOWN, tmp_path / "new.yaml", revision_tags=True)
     [document] = beside.documents
     assert sorted(document.outputs) == [f"{document.name}.{suffix}" for suffix in ("blackline.pdf", "htm", "redline.docx", "txt")]
@@ -79,9 +99,9 @@ def test_a_comparison_in_worker_processes_gives_the_bytes_of_one_in_this_process
 def test_work_waits_for_a_free_cpu_and_then_gets_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from generator.compare import workers
+    from generator import processes
 
-    monkeypatch.setattr(workers, "_cpus", lambda: 2)
+    monkeypatch.setattr(processes, "_cpus", lambda: 2)
 
     def busy() -> float:
         time.sleep(0.5)

@@ -143,20 +143,18 @@ def _start_up() -> Iterator[None]:
 
     Imports make hundreds of thousands of objects (classes, models, functions) and no garbage:
     collecting them, and walking them again at every later collection, cost a fifth of the
-    CPU time of `strats` on a small tape.
+    CPU time of `strats` on a small tape. `main` pauses it the same way while the command line
+    is read (`_resume_collection`).
     """
     import gc
 
-    if not gc.isenabled():  # paused by the caller: left to it
+    from generator.processes import gc_paused
+
+    enabled = gc.isenabled()  # paused by the caller: left to it
+    with gc_paused():
         yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        if _OWN_PROCESS:
+        if enabled and _OWN_PROCESS:
             gc.freeze()  # the modules live as long as the process: never walked again
-        gc.enable()
 
 
 def _version(value: bool) -> None:
@@ -300,7 +298,7 @@ def render(
             typer.echo(f"wrote {path}")
         return
     with _tape_warnings():
-        published = publish_deal(loaded, out, tape, chosen, templates, apart=(os.cpu_count() or 1) > 1)  # the PDF beside the other formats
+        published = publish_deal(loaded, out, tape, chosen, templates, apart=True)  # the PDF beside the other formats, where a CPU is free
     for path, rendered in published.written:
         if rendered.warnings:
             _print_problems(f"{path.name}: warnings", rendered.warnings, len(rendered.warnings), "yellow")
@@ -557,8 +555,6 @@ def batch(
 
     A deal whose folder's manifest matches its current inputs, options and outputs (and, signing, is signed by the key) is not rendered again ("up to date").
     """
-    import os
-
     from generator.cli.reporting import BatchProgress, summary_table
     from generator.output.batch import BatchInterrupted, deal_names, discover, run_batch
     from generator.signing import private_key, raw

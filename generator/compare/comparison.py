@@ -10,7 +10,8 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 
-from generator.compare import blackline, docx_redline, revision_tags, workers
+from generator import processes
+from generator.compare import blackline, docx_redline, revision_tags
 from generator.compare.diff import Block, Change, compare
 from generator.compare.drafts import NO_DATE, Draft, completed
 from generator.errors import DealdocsError, Problem
@@ -86,7 +87,7 @@ def compare_drafts(old: Draft, new: Draft, revision_tags_too: bool = False) -> C
     return Comparison(old.label, new.label, documents, only_old, only_new, notes)
 
 
-def _blackline(name: str, old: Draft, new: Draft, same_too: bool = False) -> workers.Started[bytes] | None:
+def _blackline(name: str, old: Draft, new: Draft, same_too: bool = False) -> processes.Started[bytes] | None:
     """The document's blackline, started, if both drafts hold HTML of one kind to set it from (and it differs, unless `same_too`); else None."""
     before, after = old.documents[name].get("html"), new.documents[name].get("html")
     if not (isinstance(before, str) and isinstance(after, str)) or old.print_html != new.print_html or (before == after and not same_too):
@@ -94,7 +95,7 @@ def _blackline(name: str, old: Draft, new: Draft, same_too: bool = False) -> wor
     _, dated = new.stamps.get(name) or old.stamps.get(name) or ("dealdocs", NO_DATE)
     fetcher, base_url = new.fetchers[name]
     summary = blackline.Summary(name, old.label, new.label)
-    return workers.started(lambda: blackline.blackline_pdf(blackline.marked(before, after), summary, dated, fetcher, base_url))
+    return processes.started(lambda: blackline.blackline_pdf(blackline.marked(before, after), summary, dated, fetcher, base_url))
 
 
 def _changes(model: str, before: str | bytes, after: str | bytes, source: str) -> list[Change]:
@@ -115,7 +116,7 @@ def _word_blocks(docx: bytes, source: str) -> list[Block]:
         raise DealdocsError([Problem(source, None, None, None, "not a Word document dealdocs can read: render the deal again")]) from None
 
 
-def _outputs(compared: DocumentComparison, old: Draft, new: Draft, tags: bool, laid_out: workers.Started[bytes] | None) -> list[str]:
+def _outputs(compared: DocumentComparison, old: Draft, new: Draft, tags: bool, laid_out: processes.Started[bytes] | None) -> list[str]:
     """Make the document's files into `compared.outputs` (its blackline, if started already, is `laid_out`); returns notes on those that could not be made."""
     name, before, after = compared.name, old.documents[compared.name], new.documents[compared.name]
     author, dated = new.stamps.get(name) or old.stamps.get(name) or ("dealdocs", NO_DATE)

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.compare import workers
+from generator import processes
 from generator.errors import DealdocsError, Problem
 
 _READ = ("docx", "htm", "txt")
@@ -42,13 +42,13 @@ class Draft:
 
     def started(self) -> Draft:
         """The draft with its renders started in a worker process (if a CPU is free for them), while the caller goes on."""
-        if self.pending is None or isinstance(self.pending, workers.Started):
+        if self.pending is None or isinstance(self.pending, processes.Started):
             return self
-        return replace(self, pending=workers.started(self.pending))
+        return replace(self, pending=processes.started(self.pending))
 
     def cancel(self) -> None:
         """Stop the draft's renders, if started: the comparison ended without them (a problem elsewhere)."""
-        if isinstance(self.pending, workers.Started):
+        if isinstance(self.pending, processes.Started):
             self.pending.cancel()
 
 

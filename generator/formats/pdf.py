@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import gc
 import hashlib
 import os
 import re
@@ -21,6 +20,7 @@ from generator.documents.registry import Document
 from generator.errors import Problem, TemplateProblemError
 from generator.formats.rendered import Rendered
 from generator.formats.typography import typographic
+from generator.processes import gc_paused
 from generator.templating.environment import environment
 from generator.templating.files import pdf_fetcher
 from generator.templating.folders import templates_dir
@@ -102,23 +102,6 @@ def pdf_identifier(*html: str) -> bytes:
     """The PDF's identifier, a hash of the HTML it is set from: where the fonts are installed is no part of the document."""
     portable = (re.sub(r'url\("file://[^"]*/', 'url("', part) for part in html)
     return hashlib.sha256("".join(portable).encode()).hexdigest()[:32].encode()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cycle collector off for the block.
-
-    Its full passes over the many objects of WeasyPrint's layout cost about a third of a long
-    document's layout (the prime jumbo render: 5.3 s with it, 4.4 s without, same bytes); the
-    cycles left are freed once it is back on.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _LAID_OUT: dict[tuple[str, tuple[Path, ...]], Any] = {}

@@ -9,9 +9,6 @@ was killed while publishing are reported and replaced or removed (see `files.unf
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +28,6 @@ from generator.templating.folders import template_dirs
 from generator.templating.overrides import partial_overrides
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from generator.files import Publication
@@ -100,9 +95,9 @@ def publish_deal(
         templates: A folder of templates that override the built-in ones by name.
         inputs: The manifest's inputs when the caller has hashed them already (a batch's up-to-date check).
         key: The private key that signs the manifest (`batch --key`), if any.
-        apart: Set each document's PDF and EDGAR HTML in a forked process while this one renders
-            its other formats (one `render` on a machine with a core to spare; a batch's workers
-            keep to one process each).
+        apart: Set each document's PDF and EDGAR HTML in a worker process while this one renders
+            its other formats, where a CPU is free for it (one `render`; a batch's workers keep to
+            one process each).
 
     Returns:
         The files written, and warnings about the folder's other files.
@@ -140,77 +135,27 @@ def publish_deal(
     return Published(list(zip(paths, rendered, strict=True)), notes)
 
 
-_Answer = list[Rendered] | tuple[type[DealdocsError], list[Problem], int] | None
-"""What the forked process sends: its outputs, the user's problems it found, or None (it failed otherwise, or died)."""
-
-
 def _render_formats(
     loaded: LoadedDeal, document: Document, tape: Path | None, search_path: Sequence[Path], context: dict[str, Any], formats: Sequence[str], apart: bool
 ) -> list[Rendered]:
-    """One document in each format, in the order of `formats`; with `apart`, its PDF and EDGAR HTML set in a forked process meanwhile.
+    """One document in each format, in the order of `formats`; with `apart`, its PDF and EDGAR HTML set in a worker process meanwhile.
 
-    The forked process starts from this one's memory (the context built, WeasyPrint imported), so
-    nothing is sent to it. It sends back its `Rendered`s, or the problems a `DealdocsError`
-    carried (raised here as the same error), or word that it failed otherwise: then the formats
-    are rendered here, so that a bug's traceback is the one it would be without `apart`.
+    The worker starts from this process's memory (the context built, WeasyPrint imported), so
+    nothing is sent to it (`processes.started`); alone, they are set here.
     """
-    apart = apart and sys.platform.startswith("linux") and not set(formats) <= set(LAID_OUT)  # forking is safe on Linux; alone, no process
-    there = [f for f in formats if apart and f in LAID_OUT]
+    from generator.processes import started
+
+    there = [f for f in formats if apart and f in LAID_OUT and not set(formats) <= set(LAID_OUT)]  # alone, no worker
     if not there:
         return [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
-    with tempfile.TemporaryDirectory(prefix="dealdocs-") as scratch:  # its temporary files: it ends without a normal exit's clean-up
-        receiver, sender = multiprocessing.Pipe(duplex=False)
-        process = multiprocessing.get_context("fork").Process(
-            target=_render_apart, args=(sender, scratch, loaded, document, tape, search_path, context, there), name=f"render-{document.name}", daemon=True
-        )
-        process.start()
-        sender.close()
-        try:
-            here = {fmt: RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats if fmt not in there}
-        finally:
-            answer = _receive(receiver)
-            process.join()
-    if isinstance(answer, tuple):
-        error, problems, total = answer
-        raise error(problems, total)
-    here.update(zip(there, answer or [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in there], strict=True))
-    return [here[fmt] for fmt in formats]
-
-
-def _render_apart(
-    sender: Connection,
-    scratch: str,
-    loaded: LoadedDeal,
-    document: Document,
-    tape: Path | None,
-    search_path: Sequence[Path],
-    context: dict[str, Any],
-    formats: list[str],
-) -> None:
-    """In the forked process: the formats rendered and sent, or the problems found, or None when it failed otherwise.
-
-    Temporary files (WeasyPrint's copies of the fonts) go to `scratch`, which the parent removes.
-    """
-    tempfile.tempdir = scratch
-    answer: _Answer
+    laid_out = started(lambda: [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in there])
     try:
-        answer = [RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats]
-    except DealdocsError as exc:  # a template over its time budget is reported once, not timed out again in the parent
-        answer = (type(exc), exc.problems, exc.total)
+        here = {fmt: RENDERERS[fmt](loaded, document, tape, search_path, context=context) for fmt in formats if fmt not in there}
     except BaseException:
-        answer = None
-    sender.send(answer)
-    sender.close()
-
-
-def _receive(receiver: Connection) -> _Answer:
-    """What the forked process sent; None when it died without a word."""
-    try:
-        answer: _Answer = receiver.recv()
-    except EOFError:
-        answer = None
-    receiver.close()
-    return answer
+        laid_out.cancel()
+        raise
+    here.update(zip(there, laid_out(), strict=True))
+    return [here[fmt] for fmt in formats]
 
 
 def _supersede(published: Publication, inputs: list[dict[str, Any]], options: dict[str, Any]) -> tuple[dict[str, str], list[Problem]]:

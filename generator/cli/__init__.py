@@ -330,10 +330,6 @@ def templates_export(
         typer.echo(f"wrote {path}")
 
 
-DEAL_SUFFIXES = (".yaml", ".yml")
-"""What `check` reads as a deal file; any other path is an EDGAR document or a submission folder."""
-
-
 @app.command()
 def check(
     paths: Annotated[
@@ -350,6 +346,7 @@ def check(
     A deal file's dates, prose figures, 8-K exhibit index, party names and certificate balances.
     """
     from generator.formats.edgar_check import problems
+    from generator.output.batch import DEAL_SUFFIXES  # a deal file; any other path is an EDGAR document or a submission folder
     from generator.signing import public_key
 
     missing = [str(p) for p in paths if not p.exists()]

@@ -115,8 +115,10 @@ def tape_changes(comparison: TapeComparison, old: str, new: str) -> None:
 
 def _named(loans: Moved) -> str:
     """A figure's loans in a cell: up to NUMBERS_SHOWN numbers of each status and a count of the rest; a total's by count."""
+    from generator.output.figure_diff import STATUSES  # loaded already: the comparison is made
+
     parts = []
-    for status in ("added", "dropped", "changed"):
+    for status in STATUSES:
         numbers = getattr(loans, status)
         if not numbers:
             continue

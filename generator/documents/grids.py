@@ -332,7 +332,8 @@ def text_table(grid: Grid, width: int | None = None) -> str:
         TooWide: Its figure columns leave less than `MIN_LABEL` for the labels even in 132, or
             less than its labels need within `width`.
     """
-    widths, notes = _widths(grid), _notes(grid)
+    notes = _notes(grid)
+    widths = _widths(grid, notes)
     label, width_ = text_width(widths, _natural(grid))
     if width is not None:
         if not width_ <= width <= edgar.TABLE_WIDTH:

@@ -40,8 +40,13 @@ class Document:
         """Title, author and subject, from the deal only (never from where the files are), the same for every format."""
         deal = loaded.deal
         subject = f"{deal.series.certificates}, Series {deal.series.name}" if deal.series else deal.depositor.name
-        title = f"{self.label}, Series {deal.series.name}" if deal.series else f"{self.label}, {deal.depositor.name}"
-        return Properties(title, self.author(loaded), subject)
+        return Properties(titled(self.label, loaded), self.author(loaded), subject)
+
+
+def titled(label: str, loaded: LoadedDeal) -> str:
+    """A document's title: what it is, and the series ("Exhibit 5.1 - Opinion of counsel, Series 2006-1"), or the depositor's name."""
+    deal = loaded.deal
+    return f"{label}, Series {deal.series.name}" if deal.series else f"{label}, {deal.depositor.name}"
 
 
 def _counsel(counsel: Counsel) -> str:

@@ -13,11 +13,11 @@ from typing import Any
 
 from generator.deal.loading import LoadedDeal
 from generator.deal.placeholders import open_fields
+from generator.formats.docx_grids import W as _W
 
 PDF_MARK = ('<span style="background-color: #ffff00">', "</span>")
 EDGAR_MARK = ('<font color="#c00000">', "</font>")
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _AFTER_HIGHLIGHT = frozenset(f"{_W}{name}" for name in "u effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath".split())
 """The run properties Word's schema orders after `highlight` (a property out of order makes Word call the file damaged)."""

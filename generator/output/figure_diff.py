@@ -71,10 +71,6 @@ class Moved:
     changed: tuple[str, ...] = ()
     whole: bool = False
 
-    def count(self) -> int:
-        """How many loans, of every status."""
-        return len(self.added) + len(self.dropped) + len(self.changed)
-
 
 @dataclass(frozen=True)
 class FigureChange:

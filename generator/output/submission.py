@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from generator.deal.loading import LoadedDeal
 from generator.deal.models import Person
 from generator.deal.placeholders import cover_facts, cover_placeholders
-from generator.documents.registry import DOCUMENTS, documents_of, section_of
+from generator.documents.registry import DOCUMENTS, documents_of, section_of, titled
 from generator.errors import DealFileError, OutputError, Problem, TemplateProblemError
 from generator.formats import edgar_check
 from generator.formats.htm import render_htm, render_template
@@ -132,8 +132,7 @@ def assemble(loaded: LoadedDeal, tape: Path | None = None, templates: Path | Non
         {"number": d.type.removeprefix("EX-"), "type": d.type, "description": d.description, "file": d.file, "included_in": d.included_in}
         for d in documents
     ]
-    series = f", Series {deal.series.name}" if deal.series else f", {deal.depositor.name}"
-    main = render_template("form-8k.htm.j2", {**context, "title": f"Form 8-K - Current report{series}"}, search_path)  # as documents' titles read
+    main = render_template("form-8k.htm.j2", {**context, "title": titled("Form 8-K - Current report", loaded)}, search_path)
     problems = edgar_check.html_problems(main, MAIN, names={d.file for d in documents if not d.included_in})
     if problems:  # the exhibit index links only the exhibits just assembled: a miss is a bug
         raise AssertionError(f"the 8-K's exhibit index does not resolve: {problems[0]}")

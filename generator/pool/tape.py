@@ -175,7 +175,7 @@ def _listing(rule: Rule, headers: dict[str, str | None]) -> list[pl.Expr]:
         (rule.value if rule.value is not None else pl.col(raw_name(rule[1]))).alias("value"),
         (rule[3] if isinstance(rule[3], pl.Expr) else pl.lit(rule[3])).alias("message"),
         pl.lit(rule[0].value).alias("severity"),
-        pl.lit(rule.rule or (rule[3] if isinstance(rule[3], str) else "invalid value")).alias("rule"),
+        pl.lit(rule.rule).alias("rule"),
     ]
 
 

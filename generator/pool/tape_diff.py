@@ -25,8 +25,6 @@ NEW = "new:"
 """The prefix of the new tape's columns beside the old's while they are compared (no field's name has a colon)."""
 BATCH = 8
 """Fields gathered and compared at once: enough columns to keep the cores busy, few enough to add little to the two tapes' memory."""
-NEW = "new:"
-"""The prefix of the new tape's columns beside the old's while they are compared (no field's name has a colon)."""
 
 
 @dataclass(frozen=True)

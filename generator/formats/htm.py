@@ -38,7 +38,6 @@ from generator.formats.highlight import EDGAR_MARK, highlight_html, placeholder_
 from generator.formats.rendered import Rendered
 from generator.formats.typography import typographic
 from generator.templating.environment import environment
-from generator.templating.files import pdf_fetcher
 from generator.templating.folders import templates_dir
 from generator.templating.running import run_template
 
@@ -124,14 +123,9 @@ def pdf_page_starts(
     Body words are those `words` counts, outside the page margins (running headers, footers, page
     numbers) and outside a table's heading rows (repeated on each page a table runs onto).
     """
-    import weasyprint
+    from generator.formats.pdf import layout
 
-    from generator.formats.fonts import font_folder
-    from generator.formats.pdf import laid_out, render_html
-
-    fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
-    html_text = render_html(loaded, document, tape, search_path, context)
-    pages = laid_out(html_text, search_path, lambda text: weasyprint.HTML(string=text, base_url=str(templates_dir()), url_fetcher=fetcher)).pages
+    pages = layout(loaded, document, tape, search_path, context)[1].pages
     counted, starts = 0, []
     for number, page in enumerate(pages):
         if number:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from markupsafe import Markup
 
@@ -25,6 +25,8 @@ from generator.templating.environment import environment
 from generator.templating.files import pdf_fetcher
 from generator.templating.folders import templates_dir
 from generator.templating.running import guarded, run_template
+
+T = TypeVar("T")
 
 
 def render_html(
@@ -69,33 +71,53 @@ def render_pdf(
             file outside the template folders.
         OSError: WeasyPrint cannot load Pango from the system.
     """
+    html, made = layout(loaded, document, tape, search_path, context)
+    pdf = _in_budget(loaded, document, search_path, lambda: made.write_pdf(pdf_identifier=pdf_identifier(html)))
+    return Rendered(document.name, "pdf", pdf)
+
+
+def layout(
+    loaded: LoadedDeal, document: Document, tape: Path | None = None, search_path: Sequence[Path] = (), context: dict[str, Any] | None = None
+) -> tuple[str, Any]:
+    """The document's print HTML and WeasyPrint's layout of it: what its PDF writes, and where its printed EDGAR HTML breaks.
+
+    Laid out the same way for both (the fonts dealdocs ships, files of the template folders only,
+    no `@import`, the template's time budget; see `laid_out`), and once for both.
+
+    Raises:
+        DealdocsError: The deal, its tape or a template has problems, or the HTML refers to a
+            file outside the template folders.
+    """
     import weasyprint
-    from weasyprint.urls import FatalURLFetchingError
 
     from generator.formats.fonts import font_folder
 
     html = render_html(loaded, document, tape, search_path, context)
-    identifier = pdf_identifier(html)
     fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
-    template = f"{document.name}.html.j2"
-    env = environment(search_path)
 
     def parsed(text: str) -> Any:
-        return weasyprint.HTML(string=text, base_url=str(templates_dir()), url_fetcher=fetcher)
+        source = weasyprint.HTML(string=text, base_url=str(templates_dir()), url_fetcher=fetcher)
+        for css in _styles(source.etree_element):
+            fetcher.check_imports(css, templates_dir().as_uri() + "/")
+        return source
 
-    def write() -> bytes:
+    return html, _in_budget(loaded, document, search_path, lambda: laid_out(html, search_path, parsed))
+
+
+def _in_budget(loaded: LoadedDeal, document: Document, search_path: Sequence[Path], work: Callable[[], T]) -> T:
+    """WeasyPrint's `work` under the template's time budget, dated as the document, the collector paused; a refused fetch a message."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    template = f"{document.name}.html.j2"
+
+    def dated() -> T:
         with source_date(document.dated(loaded)), gc_paused():  # fontTools stamps font subsets with this, not with now
-            html_document = parsed(html)
-            for css in _styles(html_document.etree_element):
-                fetcher.check_imports(css, templates_dir().as_uri() + "/")
-            made = laid_out(html, search_path, lambda text: html_document if text is html else parsed(text))
-            return made.write_pdf(pdf_identifier=identifier)  # type: ignore[no-any-return]
+            return work()
 
     try:
-        pdf = guarded(env, template, write)
+        return guarded(environment(search_path), template, dated)
     except FatalURLFetchingError as exc:
         raise TemplateProblemError([Problem(template, None, None, None, str(exc))]) from None
-    return Rendered(document.name, "pdf", pdf)
 
 
 def pdf_identifier(*html: str) -> bytes:

@@ -211,6 +211,7 @@ class TableForm:
     close: str  # what ends a piece cut at a row
     turn: str  # what a page turn writes before the page's foot is closed
     fresh: str  # what follows `opening` in a continued piece
+    table_class: str = ""  # the class of its <table> element, by which a laid-out page's table is known as one of this form
 
     def continued(self, table: list[str], words: str) -> str:
         """`table`'s opening and heading rows again, its title followed by `words`."""
@@ -228,8 +229,8 @@ EDGAR_TABLE = TableForm("<table", (_HEADING_ROW, '<tr align="center"'), ('<tr al
 
 
 PDF_TABLES = (
-    TableForm('<div class="gridbox', ("<tr><th",), ("<caption", "</caption>"), "</tbody>\n</table>\n</div>\n", "", " page continued"),
-    TableForm('<table class="strat', ("<tr><th",), ("<caption", "</caption>"), "</tbody>\n</table>\n", "", " page continued"),
+    TableForm('<div class="gridbox', ("<tr><th",), ("<caption", "</caption>"), "</tbody>\n</table>\n</div>\n", "", " page continued", "grid"),
+    TableForm('<table class="strat', ("<tr><th",), ("<caption", "</caption>"), "</tbody>\n</table>\n", "", " page continued", "strat"),
 )
 """The tables of the PDF's HTML, titled by a <caption> and headed by a <thead>: the modern term sheet's (_grid.html.j2, in a box
 with its note) and the Form 8-K's strat tables (term-sheet-8k.html.j2). A continued piece starts a page (print.css `.page`)."""

@@ -162,11 +162,14 @@ def broken_row(made: Any, root: Any) -> int | None:
     """
     from weasyprint.formatting_structure import boxes
 
+    from generator.formats.htm import PDF_TABLES
+
+    classes = {form.table_class for form in PDF_TABLES}
     seen: set[int] = set()
     for page in made.pages:
         for table in _boxes(page._page_box, boxes.TableBox):
             body = [row for group in table.children if not group.is_header for row in group.children]
-            if id(table.element) in seen and body and {"grid", "strat"} & set(str(table.element.get("class", "")).split()):
+            if id(table.element) in seen and body and classes & set(str(table.element.get("class", "")).split()):
                 rows = (e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "tr")
                 return next(n for n, e in enumerate(rows) if e is body[0].element)
             seen.add(id(table.element))

@@ -90,9 +90,9 @@ def render_docx(
     except XMLSyntaxError as exc:
         message = f"the template's tags leave its XML malformed ({exc.msg}): keep each tag whole, in one run of one style"
         raise TemplateProblemError([Problem(str(path), None, None, None, message)]) from None
-    highlight_docx(template.docx.element.body, placeholder_pattern(loaded))
     orient_sections(template.docx.element)  # before the widths: a landscape table is as wide as its page
     fit_grid_tables(template.docx.element, loaded.deal.style.typeface)
+    highlight_docx(template.docx.element.body, placeholder_pattern(loaded))  # after: a cell's runs, as rendered, are its lines to measure
     buffer = io.BytesIO()
     template.save(buffer)
     stamp = datetime.combine(document.dated(loaded), datetime.min.time())

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from generator import edgar
 from generator.api import Grid, documents_of, load_deal, render_document, text_table
 from generator.documents.grids import table_width
-from generator.documents.paging import CONTINUED, MOST_BLANK, TEXT_PAGE, paginate_text
+from generator.documents.paging import CONTINUED, KEEP, MOST_BLANK, TEXT_PAGE, paginate_text
 
 from .helpers import EXAMPLES
 
@@ -37,7 +37,20 @@ class Piece:
     body: list[str]
     first: bool  # the first thing on its page
     last: bool  # the last thing on its page
-    page_lines: int | None = None  # lines its page would have without it (the markers' blank lines counted), when it is not first
+    page_lines: int | None = None  # lines its page would have without it and its lead-in (the markers' blank lines counted), if any
+    lead: int = 0  # lines of the lead-in above it (a paragraph of at most KEEP + 1 lines, which keeps with it) and the gap between
+
+
+def _lead_in(page: list[str], start: int) -> int:
+    """Lines above a table that move with it: a short paragraph right above and the blank lines between."""
+    above = start
+    while above and not page[above - 1].strip():
+        above -= 1
+    top = above
+    while top and page[top - 1].strip():
+        top -= 1
+    short = 0 < above - top <= KEEP + 1 and page[above - 1] != "</TABLE>"
+    return start - top if short else 0
 
 
 def pages_of(text: str) -> list[list[str]]:
@@ -63,8 +76,11 @@ def pieces_of(text: str) -> list[Piece]:
             blank = inner.index("")
             rule = next(n for n in range(blank, len(inner)) if _RULE.fullmatch(inner[n]))
             body = inner[rule + 1 :]
-            alone = None if start == filled[0] else len(page[:start]) + 1  # the marker's blank line after it
-            pieces.append(Piece(number, inner[:blank], inner[blank : rule + 1], body, start == filled[0], end == filled[-1], alone))
+            lead = _lead_in(page, start)
+            above = start - lead  # where the table and its lead-in start
+            alone = len(page[:above]) + 1 if any(line.strip() for line in page[:above]) else None  # the marker's blank line after it
+            first, last = start == filled[0], end == filled[-1]
+            pieces.append(Piece(number, inner[:blank], inner[blank : rule + 1], body, first, last, alone, lead))
     return pieces
 
 
@@ -85,8 +101,8 @@ def assert_paged(text: str) -> list[list[Piece]]:
         else:
             tables.append([piece])
     for table in tables:
-        lines = 2 + len(table[0].title) + len(table[0].head) + sum(len(p.body) for p in table)
-        too_blank = table[0].page_lines is not None and TEXT_PAGE - table[0].page_lines > MOST_BLANK * TEXT_PAGE  # the page without it
+        lines = table[0].lead + 2 + len(table[0].title) + len(table[0].head) + sum(len(p.body) for p in table)
+        too_blank = table[0].page_lines is not None and TEXT_PAGE - table[0].page_lines > MOST_BLANK * TEXT_PAGE  # the page without them
         assert len(table) == 1 or lines > TEXT_PAGE - 2 or too_blank, f"{table[0].title[0].strip()}: split though it fits on a page"
     inside = False
     for line in text.splitlines():
@@ -164,6 +180,19 @@ def test_paging_keeps_the_rules_for_tables_of_any_length(tables: list[Grid], dat
         assert [line for p in pieces for line in p.body] == whole.body  # every row once, in order, none cut in two
     kept = [line for line in paged.splitlines() if line.strip() and line != edgar.PAGE and CONTINUED not in line]
     assert set(kept) == {line for part in parts for line in part.splitlines() if line.strip()}  # nothing lost or invented
+
+
+@pytest.mark.parametrize(("above", "moves"), [(38, False), (39, True)])  # the page without them: 21 and 20 lines blank
+def test_a_lead_in_moves_with_its_table_unless_that_leaves_the_page_too_blank(above: int, moves: bool) -> None:
+    """A table that fits on a page moves whole to the next one with its heading; where the page left
+    behind would be more than 30% blank without them both, the table starts under its heading and continues."""
+    grid = Grid("t", ["T"], None, [["Label"], ["Figure"]], [[f"Row {n}", f"{n:,}"] for n in range(34)], None)
+    table = text_table(grid, edgar.WIDTH)
+    assert 30 < len(table.splitlines()) <= TEXT_PAGE - 2  # fits on a page, not in the room under the heading
+    paged = paginate_text("\n".join(["A line."] * above) + "\n\nHEADING\n\n" + table + "\n")
+    tables = assert_paged(paged)
+    assert ("HEADING" in pages_of(paged)[0]) is not moves and len(tables[0]) == (1 if moves else 2)
+    assert [line for p in tables[0] for line in p.body] == pieces_of(table)[0].body
 
 
 def test_a_templates_own_table_is_kept_whole_and_as_written() -> None:

@@ -250,6 +250,41 @@ def test_every_page_landscape(tmp_path: Path) -> None:
     assert [s.orientation for s in sections] == [WD_ORIENT.LANDSCAPE]
 
 
+_BOX = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>')
+
+
+def _footers(pdf: Path) -> list[tuple[float, float, float]]:
+    """Each page's width, the centre of its footer's series and the right end of its "Page N of M", in points, as the PDF sets them."""
+    import subprocess
+
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for width, page in re.findall(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', boxes, re.S):
+        words = [(float(x0), float(y), float(x1), text) for x0, y, x1, text in _BOX.findall(page)]
+        at = next((n for n, w in enumerate(words) if w[3] == "Page" and words[n + 2][3] == "of"), None)
+        if at is None:
+            continue  # the cover
+        line = [w for w in words if abs(w[1] - words[at][1]) < 1]
+        series = [w for w in line if w[0] > next(x1 for x0, y, x1, text in line if text == "PROSPECTUS") and w[2] < words[at][0]]
+        found.append((float(width), (series[0][0] + series[-1][2]) / 2, words[at + 3][2]))
+    return found
+
+
+def test_word_footers_run_across_landscape_pages_as_across_upright_ones(signed: dict[str, str | bytes], tmp_path: Path) -> None:
+    """The series centred and "Page N of M" at the right margin on every page after the cover, landscape pages too
+    (the upright footer's tabs would stop short of both), in the mixed document and in one landscape throughout."""
+    from .helpers import libreoffice_pdf
+
+    (tmp_path / "mixed.docx").write_bytes(bytes(signed["docx"]))
+    every = load_deal(variant(tmp_path, "turned", "landscape_tables: [balance]", "orientation: landscape"))
+    (tmp_path / "turned.docx").write_bytes(bytes(render_document(every, "collateral-term-sheet", "docx").content))
+    libreoffice_pdf([tmp_path / "mixed.docx", tmp_path / "turned.docx"], tmp_path)
+    mixed, turned = _footers(tmp_path / "mixed.pdf"), _footers(tmp_path / "turned.pdf")
+    assert {round(w) for w, _, _ in mixed} == {612, 792} and {round(w) for w, _, _ in turned} == {792}
+    for width, centre, right in mixed + turned:  # one-inch margins
+        assert abs(centre - width / 2) < 2 and abs(right - (width - 72)) < 2, (width, centre, right)
+
+
 def test_the_same_bytes_on_every_run(signed: dict[str, str | bytes]) -> None:
     assert render_all(DEAL) == signed
 

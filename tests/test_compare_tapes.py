@@ -312,3 +312,18 @@ def test_the_form_8k_layout_names_its_summary_and_table_figures(tmp_path: Path) 
     table_rows = [f for f in comparison.figures if f.part == "table" and f.column == "count" and f.row != "Total"]
     assert len({f.table for f in table_rows}) == len(table_rows) == 7  # in each of the 7 tables, the one row holding it
     assert all(f.loans.dropped == (first,) and int((f.old or "0").replace(",", "")) - int((f.new or "0").replace(",", "")) == 1 for f in table_rows)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=40), st.data())
+def test_a_changed_value_is_written_in_its_units_exactly(values: list[int], data: st.DataObject) -> None:
+    """Old -> new values print as the tape writes them, at any magnitude, the most negative 64-bit value included."""
+    import polars as pl
+
+    from generator.fields import FIELDS as REGISTRY
+    from generator.pool.parsing import scaled_text
+
+    field = data.draw(st.sampled_from(sorted((f for f in REGISTRY.values() if f.decimals), key=lambda f: f.name)))
+    assert field.decimals is not None
+    written = pl.DataFrame({"v": [*values, -(2**63)]}, schema={"v": pl.Int64}).select(scaled_text(pl.col("v"), field).alias("t"))["t"]
+    assert written.to_list() == [format(Decimal(v).scaleb(-field.decimals), "f") for v in [*values, -(2**63)]]

@@ -123,6 +123,20 @@ def parse(raw: pl.DataFrame, pool: Pool, known_good: frozenset[str] = frozenset(
     return parsed
 
 
+def scaled_text(value: pl.Expr, field: LoanField) -> pl.Expr:
+    """A scaled integer in its field's units, exactly, as a tape writes it ('391202.74', '-0.250'): the inverse of the parse.
+
+    The sign is set apart (-1.500 is not -2 + 0.500), on 128 bits so the most negative 64-bit value keeps its magnitude.
+    """
+    import polars as pl
+
+    assert field.decimals, f"{field.name} is not a scaled number"
+    magnitude = value.cast(pl.Int128).abs()
+    sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    fraction = (magnitude % field.unit).cast(pl.String).str.zfill(field.decimals)
+    return pl.concat_str(sign, (magnitude // field.unit).cast(pl.String), pl.lit("."), fraction)
+
+
 def bad_value_reason(text: pl.Expr, base: str, slip: pl.Expr | None = None) -> pl.Expr:
     """Why a value did not parse: the column's rule, and what is wrong with this value when it is telling (`slip`: a number's)."""
     import polars as pl

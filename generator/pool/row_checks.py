@@ -10,7 +10,7 @@ from generator.deal.models import Pool
 from generator.errors import Severity
 from generator.pool.derived import LTV_CAP, month_index
 from generator.pool.exact import INT64_MAX
-from generator.pool.parsing import raw_name
+from generator.pool.parsing import raw_name, scaled_text
 from generator.pool.ranges import outside, range_of, span
 
 if TYPE_CHECKING:
@@ -84,11 +84,7 @@ def checks(pool: Pool, cut_off: dt.date, cols: set[str]) -> list[Check]:
         fee_wrong = outside("servicing_fee") | (c("servicing_fee") >= c("note_rate"))
         checks.append((E, "servicing_fee", fee_wrong, "servicing fee negative or not below the note rate"))
     if "ltv" in cols:
-        size = c("computed_ltv").cast(pl.Int128).abs()  # the sign apart: -1.500 is not -2 + 0.500
-        sign = pl.when(c("computed_ltv") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        ltv = loan_fields.FIELDS["computed_ltv"]
-        assert ltv.decimals is not None  # a percent
-        computed = pl.format("{}{}.{}", sign, size // ltv.unit, (size % ltv.unit).cast(pl.String).str.zfill(ltv.decimals))
+        computed = scaled_text(c("computed_ltv"), loan_fields.FIELDS["computed_ltv"])
         reason = pl.format("LTV differs from the {}% computed as original balance / appraised value", computed)
         differs = (c("ltv").cast(pl.Int128) - c("computed_ltv")).abs() > 1  # 64 bits could wrap
         checks.append(Rule(W, "ltv", differs, reason, "LTV differs from original balance / appraised value"))

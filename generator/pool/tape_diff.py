@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from generator.fields import Kind
+from generator.pool.parsing import scaled_text
 
 if TYPE_CHECKING:
     import polars as pl
@@ -64,8 +65,9 @@ def diff_loans(old: pl.DataFrame, new: pl.DataFrame, pool: Pool) -> LoanChanges:
     import polars as pl
 
     registry = pool.registry
-    left = old.select(pl.col(LOAN), pl.int_range(pl.len(), dtype=pl.UInt32).alias("i"))
-    right = new.select(pl.col(LOAN), pl.int_range(pl.len(), dtype=pl.UInt32).alias("j"))
+    index = pl.get_index_type()  # polars' own row index: it numbers every row a frame can hold
+    left = old.select(pl.col(LOAN), pl.int_range(pl.len(), dtype=index).alias("i"))
+    right = new.select(pl.col(LOAN), pl.int_range(pl.len(), dtype=index).alias("j"))
     joined = left.join(right, on=LOAN, how="full", coalesce=True)  # one join; only the few changed loans are sorted, at the end
     added = joined.filter(pl.col("i").is_null())[LOAN].sort()
     dropped = joined.filter(pl.col("j").is_null())[LOAN].sort()
@@ -103,11 +105,7 @@ def _text(name: str, field: LoanField) -> pl.Expr:
     if field.kind is Kind.DATE:
         text = value.dt.to_string("%Y-%m-%d")
     elif field.numeric and field.decimals:
-        unit = field.unit
-        magnitude = value.abs()
-        sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        fraction = (magnitude % unit).cast(pl.String).str.zfill(field.decimals)
-        text = pl.concat_str(sign, (magnitude // unit).cast(pl.String), pl.lit("."), fraction)
+        text = scaled_text(value, field)
     else:
         text = value.cast(pl.String)
     return text.fill_null("").alias(name)

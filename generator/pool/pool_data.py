@@ -167,11 +167,11 @@ def pool_data(loans: pl.DataFrame, pool: Pool, tables: Sequence[Table | CrossTab
     needed = {"balance", *(["state"] if ranked else []), *(c.field.value for c in columns if c.field is not None)}
     if pool.groups is not None:
         needed.add(pool.groups.field.value)
-    frames = group_frames(loans.select(sorted(needed & set(loans.columns))), pool.groups)  # each group's copy holds only what the block reads
     widths = figure_columns.table_widths(loans, columns)  # proven on the pool, hence on any group
+    read = loans.select(sorted(needed & set(loans.columns)))  # each group's copy holds only what the block reads
+    frames = group_frames(figure_columns.with_terms(read, columns, widths), pool.groups)  # each loan's products once, for its group and the pool
     per_frame: list[dict[str, Figure | str | None]] = []
-    for key, _, loans_of in frames:
-        frame = figure_columns.with_terms(loans_of, columns, widths)
+    for key, _, frame in frames:
         balance = pl.col("balance").cast(sum_type(widths.balance)).sum().alias("balance")
         sums = frame.select(pl.len().alias("count"), balance, *figure_columns.aggregations(columns, frame.schema, widths))
         row = sums.row(0, named=True)

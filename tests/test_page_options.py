@@ -285,6 +285,33 @@ def test_word_footers_run_across_landscape_pages_as_across_upright_ones(signed: 
         assert abs(centre - width / 2) < 2 and abs(right - (width - 72)) < 2, (width, centre, right)
 
 
+def test_a_templates_own_header_tabs_follow_landscape_pages_and_stay_on_upright_ones(tmp_path: Path) -> None:
+    """A user's Word template with a header of its own (a right tab at the text's width): landscape pages get a copy whose tab
+    sits at the landscape text's width; upright pages keep the template's."""
+    from docx import Document
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Inches
+
+    from generator.templating.folders import templates_dir
+
+    template = Document(str(templates_dir() / "collateral-term-sheet.docx"))
+    header = template.sections[0].header.paragraphs[0]
+    header.text = "Prime Jumbo\tDraft"
+    header.paragraph_format.tab_stops.add_tab_stop(Inches(6.5), WD_TAB_ALIGNMENT.RIGHT)
+    (tmp_path / "templates").mkdir()
+    template.save(str(tmp_path / "templates" / "collateral-term-sheet.docx"))
+    content = render_document(load_deal(DEAL), "collateral-term-sheet", "docx", templates=tmp_path / "templates").content
+    sections = Document(io.BytesIO(bytes(content))).sections
+    for section in sections:
+        stops = {t.position: t.alignment for t in section.header.paragraphs[0].paragraph_format.tab_stops}
+        text_width = section.page_width - section.left_margin - section.right_margin
+        assert section.header.paragraphs[0].text == "Prime Jumbo\tDraft"
+        assert stops.get(text_width) == WD_TAB_ALIGNMENT.RIGHT and stops.get(Inches(6.5), WD_TAB_ALIGNMENT.CLEAR) in (
+            (WD_TAB_ALIGNMENT.RIGHT,) if text_width == Inches(6.5) else (WD_TAB_ALIGNMENT.CLEAR,)
+        )
+    assert len({s.header.part.partname for s in sections}) == 2  # the upright one, and the landscape copy
+
+
 def test_the_same_bytes_on_every_run(signed: dict[str, str | bytes]) -> None:
     assert render_all(DEAL) == signed
 

@@ -56,7 +56,7 @@ def render_docx(
 ) -> Rendered:
     """One document as a Word file from its `.docx` template through docxtpl, autoescaped, with reproducible bytes.
 
-    The modern term sheet's tables get their landscape sections (`orient_sections`, footers set to their width by `turn_footers`) and column
+    The modern term sheet's tables get their landscape sections (`orient_sections`, headers and footers set to their width by `turn_margins`) and column
     widths (`fit_grid_tables`) once rendered.
 
     Takes the arguments every format takes (see `Renderer`).
@@ -70,7 +70,7 @@ def render_docx(
     from docxtpl import DocxTemplate
     from lxml.etree import XMLSyntaxError
 
-    from generator.formats.docx_grids import fit_grid_tables, orient_sections, turn_footers
+    from generator.formats.docx_grids import fit_grid_tables, orient_sections, turn_margins
     from generator.formats.docx_package import normalise_docx, package_problems
     from generator.formats.highlight import highlight_docx, placeholder_pattern
 
@@ -91,7 +91,7 @@ def render_docx(
         message = f"the template's tags leave its XML malformed ({exc.msg}): keep each tag whole, in one run of one style"
         raise TemplateProblemError([Problem(str(path), None, None, None, message)]) from None
     orient_sections(template.docx.element)  # before the widths: a landscape table is as wide as its page
-    turn_footers(template.docx.part)
+    turn_margins(template.docx.part)
     fit_grid_tables(template.docx.element, loaded.deal.style.typeface)
     highlight_docx(template.docx.element.body, placeholder_pattern(loaded))  # after: a cell's runs, as rendered, are its lines to measure
     buffer = io.BytesIO()

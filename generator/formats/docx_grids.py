@@ -237,54 +237,56 @@ def orient_sections(document: Any) -> None:
         _turn(final)
 
 
-def turn_footers(document_part: Any) -> None:
-    """Give the landscape sections of a rendered document (its python-docx `DocumentPart`) footers whose tabs follow the page.
+def turn_margins(document_part: Any) -> None:
+    """Give the landscape sections of a rendered document (its python-docx `DocumentPart`) headers and footers whose tabs follow the page.
 
-    A footer's centred and right tab stops are set for the upright text's width: on a landscape
-    page its series would sit left of the middle and "Page N of M" short of the right margin. Each
-    landscape section's footers are moved by the width the page gained: a centred tab by half of it,
-    a right tab by all of it (as Word's tabs relative to the margins move, which LibreOffice does not
-    honour). A footer an upright section also shows is copied first, as a part of its own.
+    Their centred and right tab stops are set for the upright text's width: on a landscape page
+    the running footer's series would sit left of the middle and "Page N of M" short of the right
+    margin. Each landscape section's headers and footers are moved by the width the page gained:
+    a centred tab by half of it, a right tab by all of it (as Word's tabs relative to the margins
+    move, which LibreOffice does not honour). One an upright section also shows is copied first,
+    as a part of its own.
     """
     from copy import deepcopy
 
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
-    from docx.parts.hdrftr import FooterPart
+    from docx.parts.hdrftr import FooterPart, HeaderPart
 
     sections = list(_find(document_part.element, "body").iter(f"{W}sectPr"))
     landscape = [s for s in sections if _find(s, "pgSz").get(f"{W}orient") == "landscape"]
-    upright = {ref.get(_RID) for s in sections if s not in landscape for ref in s.iterchildren(f"{W}footerReference")}
-    turned: dict[str, str] = {}  # a footer's relationship id -> that of its landscape footer (itself, if no upright page shows it)
-    for section in landscape:
-        page = _find(section, "pgSz")
-        gained = int(page.get(f"{W}w")) - int(page.get(f"{W}h"))
-        for reference in section.iterchildren(f"{W}footerReference"):
-            footer = reference.get(_RID)
-            if footer not in turned:
-                original = document_part.rels[footer].target_part  # as rendered: docxtpl replaces the part
-                if footer in upright:
-                    copy = FooterPart.new(document_part.package)
-                    copy.element[:] = [deepcopy(child) for child in original.element]
-                    for rel in original.rels.values():  # what its pictures and links point to
-                        copy.load_rel(rel.reltype, rel._target, rel.rId, rel.is_external)
-                    turned[footer], original = document_part.relate_to(copy, RT.FOOTER), copy
-                else:
-                    turned[footer] = footer
-                _move_tabs(original.element, document_part, gained)
-            reference.set(_RID, turned[footer])
+    for tag, kind, relation in (("headerReference", HeaderPart, RT.HEADER), ("footerReference", FooterPart, RT.FOOTER)):
+        upright = {ref.get(_RID) for s in sections if s not in landscape for ref in s.iterchildren(f"{W}{tag}")}
+        turned: dict[str, str] = {}  # a part's relationship id -> that of its landscape version (itself, if no upright page shows it)
+        for section in landscape:
+            page = _find(section, "pgSz")
+            gained = int(page.get(f"{W}w")) - int(page.get(f"{W}h"))
+            for reference in section.iterchildren(f"{W}{tag}"):
+                shown = reference.get(_RID)
+                if shown not in turned:
+                    original = document_part.rels[shown].target_part  # as rendered: docxtpl replaces the part
+                    if shown in upright:
+                        copy = kind.new(document_part.package)
+                        copy.element[:] = [deepcopy(child) for child in original.element]
+                        for rel in original.rels.values():  # what its pictures and links point to
+                            copy.load_rel(rel.reltype, rel._target, rel.rId, rel.is_external)
+                        turned[shown], original = document_part.relate_to(copy, relation), copy
+                    else:
+                        turned[shown] = shown
+                    _move_tabs(original.element, document_part, gained)
+                reference.set(_RID, turned[shown])
 
 
 _RID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _move_tabs(footer: Any, document_part: Any, gained: int) -> None:
-    """The centred and right tab stops of a footer's paragraphs (`w:ftr`), their styles' included, moved by half and all of `gained` twips."""
+def _move_tabs(story: Any, document_part: Any, gained: int) -> None:
+    """The centred and right tab stops of a header's or footer's paragraphs (`w:hdr`, `w:ftr`), their styles' included, moved by half and all of `gained`."""
     from docx.enum.text import WD_TAB_ALIGNMENT
     from docx.shared import Twips
     from docx.text.paragraph import Paragraph
 
     moves = {WD_TAB_ALIGNMENT.CENTER: gained // 2, WD_TAB_ALIGNMENT.RIGHT: gained}
-    for element in footer.iter(f"{W}p"):
+    for element in story.iter(f"{W}p"):
         paragraph = Paragraph(element, document_part)  # its style is looked up in the document's styles
         chain: list[Any] = []
         style = paragraph.style

@@ -382,7 +382,7 @@ def _running_footer(doc: DocxDocument) -> None:
 
     Its parts sit at the left, at a centred tab and at a right tab on the upright text's width
     (alignment tabs relative to the margins would follow a landscape page too, but LibreOffice
-    sets them as plain tabs); `docx_grids.turn_footers` moves them on landscape pages.
+    sets them as plain tabs); `docx_grids.turn_margins` moves them on landscape pages.
     """
     section = doc.sections[0]
     section.different_first_page_header_footer = True  # the cover's footer is empty

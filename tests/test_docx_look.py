@@ -8,6 +8,7 @@ table broken so that a page holds fewer than three of its rows.
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from docx import Document as WordDocument
 
 from generator.api import DOCUMENTS, load_deal, render_docx
 
-from .helpers import DEAL, first_words, shipped_fonts
+from .helpers import DEAL, PRIME, first_words, libreoffice_pdf, shipped_fonts
 from .helpers import LOOK_EXAMPLES as EXAMPLES
+from .test_look import blank_share, page_images
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -102,3 +104,33 @@ def test_a_long_table_breaks_with_three_rows_a_side(tmp_path: Path) -> None:
             assert all(kept)
         else:
             assert kept[:2] == [True, True] and kept[-3:] == [True] * 3 and not any(kept[2:-3])
+
+
+def test_word_breaks_a_table_longer_than_a_page_and_sets_rows_as_tall_in_any_typeface(tmp_path: Path) -> None:
+    """Word keeps a table whole only where the PDF does (`Grid.whole`): a longer one starts under what precedes it and breaks where
+    a page ends, its title with its head and first rows (kept whole, its title stood alone on a page 97% blank). And a typeface
+    taller than Times sets table rows as tall as the PDF does (1.15 of the size, exactly), so the pages come out as many."""
+    from pypdf import PdfReader
+
+    from generator.api import render_pdf
+
+    folder = tmp_path / "deal"
+    shutil.copytree(PRIME.parent, folder)
+    text = (folder / "deal.yaml").read_text()
+    bands = ", ".join(f"{edge - 1}.99" for edge in range(600_000, 3_000_000, 25_000))
+    (folder / "long.yaml").write_text(text.replace("edges: [999999.99, 1499999.99, 1999999.99, 2499999.99]", f"edges: [{bands}]"))
+    (folder / "serif.yaml").write_text(text + "\nstyle:\n  typeface: Source Serif Pro\n")
+    pdfs = {}
+    for name in ("long", "serif"):
+        loaded = load_deal(folder / f"{name}.yaml")
+        (tmp_path / f"{name}.docx").write_bytes(render_docx(loaded, DOCUMENTS["collateral-term-sheet"]).content)
+        pdfs[name] = len(PdfReader(io.BytesIO(render_pdf(loaded, DOCUMENTS["collateral-term-sheet"]).content)).pages)
+    libreoffice_pdf([tmp_path / "long.docx", tmp_path / "serif.docx"], tmp_path)
+    for name in ("long", "serif"):
+        words = len(PdfReader(tmp_path / f"{name}.pdf").pages)
+        assert abs(words - pdfs[name]) <= 1, (name, words, pdfs[name])
+    (tmp_path / "pages").mkdir()
+    images = page_images((tmp_path / "long.pdf").read_bytes(), tmp_path / "pages")
+    tables = next(n for n, page in enumerate(PdfReader(tmp_path / "long.pdf").pages, 1) if "The following tables" in page.extract_text())
+    flowing = {n: round(blank_share(image), 2) for n, image in enumerate(images[:-1], 1) if n >= tables}  # the tables' section, one flow
+    assert {n: share for n, share in flowing.items() if share > 0.3} == {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from jinja2 import pass_context
@@ -47,6 +47,10 @@ OF_A_FIELD = frozenset({"weighted_average", "minimum", "maximum"})
 """Column kinds whose figures are in their field's units: dollars for a money field."""
 
 
+KEEP_WHOLE = 40
+"""Rows a table may have and still fit on a page, a landscape one too: kept whole with its title in the PDF and in Word; a longer one breaks."""
+
+
 @dataclass(frozen=True)
 class Grid:
     """A table as printed cells: headings (lines per column, the label column first), rows, total row."""
@@ -62,6 +66,10 @@ class Grid:
     new_page: bool = False
     money: tuple[bool, ...] = ()  # per figure column: its figures are dollars (`dollar_signs`); none when empty
     landscape: bool = False  # set on a landscape page of its own (the deal file's `page.landscape_tables`)
+    whole: bool = field(init=False)  # at most `KEEP_WHOLE` rows: never broken over pages (a template reads it as data)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "whole", len(self.rows) <= KEEP_WHOLE)
 
 
 def figure(value: Figure | str) -> str:

@@ -511,7 +511,9 @@ def _grid_styles(doc: DocxDocument) -> None:
     """The modern term sheet's tables as grid.css sets them in the PDF: cells at `SIZE` points on lines 1.15 of it, a bold title.
 
     Headings and rows are kept with the row after them, so a table that fits on a page is not
-    broken; the total row is not, so that a table longer than a page can break before it.
+    broken (`Grid.whole`); a longer one's rows but its first two and last three are not (`_grid_table`),
+    so that Word breaks it where a page ends, its title with its head and first rows. Lines are
+    exactly 1.15 of the size, as in the PDF: a typeface taller than Times would otherwise set taller rows.
     """
     for kind in ("Grid Head", "Grid Row", "Grid Total"):
         for name, align in ((kind, None), (f"{kind} Figure", WD_ALIGN_PARAGRAPH.RIGHT)):
@@ -520,7 +522,7 @@ def _grid_styles(doc: DocxDocument) -> None:
             style.font.size = Pt(SIZE)
             fmt = style.paragraph_format
             fmt.space_after = Pt(0)
-            fmt.line_spacing, fmt.line_spacing_rule = Twips(round(SIZE * LINE * 20)), WD_LINE_SPACING.AT_LEAST
+            fmt.line_spacing, fmt.line_spacing_rule = Twips(round(SIZE * LINE * 20)), WD_LINE_SPACING.EXACTLY  # grid.css's, whatever the face's own
             fmt.keep_with_next = kind != "Grid Total"
             if align is not None:
                 fmt.alignment = align
@@ -616,12 +618,18 @@ def _grid_table(doc: DocxDocument, expression: str, after_text: str, new_page: s
     head = _dynamic_row(table, "{{ g.heads[0] | stacked }}", "{{ cell | stacked }}", "g.heads[1:]", "Grid Head")
     _repeat_header(head)
     _tag_row(table, "{%tr for row in g.rows %}")
+    _tag_row(table, "{%tr if g.whole or loop.index <= 2 or loop.revindex <= 3 %}")  # a long table: its first and last rows kept together
     body = _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid Row")
+    _tag_row(table, "{%tr else %}")
+    free = _dynamic_row(table, "{{ row[0] }}", "{{ cell }}", "row[1:]", "Grid Row")
+    for cell in free.cells:
+        cell.paragraphs[0].paragraph_format.keep_with_next = False  # Word may break the table after it
+    _tag_row(table, "{%tr endif %}")
     _tag_row(table, "{%tr endfor %}")
     _tag_row(table, "{%tr if g.total %}")
     total = _dynamic_row(table, "{{ g.total[0] }}", "{{ cell }}", "g.total[1:]", "Grid Total")
     _tag_row(table, "{%tr endif %}")
-    for row in (span, head, body, total):
+    for row in (span, head, body, free, total):
         for i, cell in enumerate(row._tr.tc_lst):
             label = [("left", 0)] if i == 0 else []  # the labels flush with the margin, as the PDF sets them
             if row is span or row is head:  # headings on the rule under them, 0.2em above it

@@ -21,9 +21,10 @@ from generator import edgar
 from generator.api import DOCUMENTS, documents_of, load_deal, render_document, render_html
 from generator.documents.paging import MOST_BLANK, TEXT_PAGE, paginate_text
 
-from .helpers import DEAL, PRIME, SHELF, TAKEDOWN, VARIANTS, first_words
+from .helpers import DEAL, PRIME, ROOT, SHELF, TAKEDOWN, VARIANTS, first_words
 
-DEALS = [DEAL, TAKEDOWN, SHELF, PRIME, *sorted(VARIANTS.glob("*/*.yaml"))]
+LANDSCAPE = ROOT / "tests" / "test_page_options" / "landscape.yaml"  # a pool-data table that starts under the prose and continues
+DEALS = [DEAL, TAKEDOWN, SHELF, PRIME, LANDSCAPE, *sorted(VARIANTS.glob("*/*.yaml"))]
 CASES = [(path, doc.name) for path in DEALS for doc in documents_of(load_deal(path))]
 IDS = [f"{p.parent.name}-{n}" for p, n in CASES]
 DPI = 30
@@ -37,12 +38,14 @@ def pdfs() -> dict[tuple[Path, str], bytes]:
 
 
 def blank_share(image: Image.Image) -> float:
-    """How much of the page's body (between the top and bottom margins) lies below its last ink, as a share."""
+    """How much of the page's body (between the top and bottom margins) is its widest blank band, as a share: below its last
+    ink, or inside it (the text ending far above the footnotes at the foot of the page is a page as blank)."""
     gray = image.convert("L")
     top, bottom = round(TOP * DPI), gray.height - round(BOTTOM * DPI)
     pixels = gray.tobytes()
     inked = [y for y in range(top, bottom) if min(pixels[y * gray.width : (y + 1) * gray.width]) < 128]
-    return (bottom - (max(inked) if inked else top)) / (bottom - top)
+    bands = [b - a for a, b in zip([top, *inked], [*inked, bottom], strict=True)]
+    return max(bands) / (bottom - top)
 
 
 def page_images(pdf: bytes, tmp_path: Path) -> list[Image.Image]:
@@ -61,14 +64,17 @@ def section_starts(path: Path, name: str) -> set[int]:
 
     loaded = load_deal(path)
     laid_out = weasyprint.HTML(string=render_html(loaded, DOCUMENTS[name]), base_url=str(templates_dir())).render()
-    starts, seen = set(), set()
+    starts, seen, size = set(), set(), None
     for number, page in enumerate(laid_out.pages, 1):
         html_box = page._page_box.children[0]
         body = html_box.children[0] if html_box.children else None
         tops = [child for child in getattr(body, "children", ()) if child.element is not None]
         if tops and tops[0].style["break_before"] == "page" and id(tops[0].element) not in seen:
             starts.add(number)
+        if size is not None and (page.width, page.height) != size:  # pages of another size (landscape) start one
+            starts.add(number)
         seen.update(id(child.element) for child in tops)
+        size = (page.width, page.height)
     return starts
 
 

@@ -47,6 +47,8 @@ PAGE_BREAK = '<hr style="page-break-after:always;border:0;border-top:1px solid #
 _BLOCK = re.compile(r"^<(?:p|table|div|hr|center|h[1-6])\b", re.MULTILINE)
 _BODY = re.compile(r"(<body[^>]*>\n?)(.*)(</body>)", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
+FOOTNOTE_RULE = '<hr style="width:1.5in;margin:18pt auto 6pt 0;border:0;border-top:1px solid #000">'
+"""The short rule over a page's or a section's footnotes (`footnote_rule` in a template: the notes after it on its line)."""
 _RULE = re.compile(r"^[-=_]{3,}$")
 _DATA_RULES = frozenset({"bidi", "submission-markup"})
 
@@ -72,7 +74,7 @@ def render_htm(
     """
     context = context or document.context(loaded, tape)
     starts = pdf_page_starts(loaded, document, tape, search_path, context)
-    page = {"title": document.properties(loaded).title, "footnote": _raised_footnote}
+    page = {"title": document.properties(loaded).title, "footnote": _raised_footnote, "footnote_rule": Markup(FOOTNOTE_RULE)}
     text = render_template(f"{document.name}.htm.j2", {**context, **page}, search_path, lambda module: paginate(module, starts))
     logo = context.get("logo")  # a letterhead's image: EDGAR shows only an image file of the submission
     attachments = {logo.file: Path(logo.path).read_bytes()} if logo is not None else {}
@@ -121,7 +123,7 @@ def pdf_page_starts(
     """Where each page after the first starts in the document's PDF, as counts of body words before it.
 
     Body words are those `words` counts, outside the page margins (running headers, footers, page
-    numbers) and outside a table's heading rows (repeated on each page a table runs onto).
+    numbers), the footnote area and a table's heading rows (repeated on each page a table runs onto).
     """
     from generator.formats.pdf import layout
 
@@ -141,7 +143,7 @@ def _page_text(box: Any, continued: bool = False) -> str:
     """
     from weasyprint.formatting_structure import boxes
 
-    if isinstance(box, boxes.MarginBox) or (isinstance(box, boxes.TableRowGroupBox) and box.is_header):
+    if isinstance(box, boxes.MarginBox | boxes.FootnoteAreaBox) or (isinstance(box, boxes.TableRowGroupBox) and box.is_header):
         return ""
     if continued and isinstance(box, boxes.TableCaptionBox):
         return ""
@@ -160,7 +162,9 @@ def paginate(module: Any, starts: list[int] | None) -> str:
 
     A table the break falls in is cut at that row and continued with its title and heading rows.
     Its `footnote`, if any, goes at the foot of page one; its `page_number(page, pages)`, if any,
-    at the foot of every page.
+    at the foot of every page. Footnotes are not counted (the line a `FOOTNOTE_RULE` opens here,
+    the footnote area in the PDF): the PDF sets them at the foot of a page, the HTML where its
+    section ends.
     """
     out = str(module)
     if starts is None:
@@ -172,11 +176,11 @@ def paginate(module: Any, starts: list[int] | None) -> str:
     blocks = [body[:cuts[0]]] + [body[a:b] for a, b in pairwise(cuts)]
     footnote = str(getattr(module, "footnote", "")).strip()
     pages = Pages(module, len(starts) + 1, footnote)
-    counted = len(words(html.unescape(_TAG.sub(" ", footnote))))  # the PDF sets it at the foot of page one
+    counted = 0
     pending = list(starts)
     for block in blocks:
         for piece in _table_rows(block) if block.startswith("<table") else [block]:
-            size = len(words(html.unescape(_TAG.sub(" ", piece)))) if not piece.startswith(_HEADING_ROW) else 0
+            size = 0 if piece.startswith((_HEADING_ROW, FOOTNOTE_RULE)) else len(words(html.unescape(_TAG.sub(" ", piece))))
             if pending and pending[0] < counted + size:
                 while pending and pending[0] < counted + size:
                     pending.pop(0)
@@ -313,4 +317,4 @@ class Pages:
 
 
 def _footnote(footnote: str) -> str:
-    return f'<hr style="width:1.5in;margin:18pt auto 6pt 0;border:0;border-top:1px solid #000">\n{footnote}\n'
+    return f"{FOOTNOTE_RULE}\n{footnote}\n"

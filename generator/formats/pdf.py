@@ -147,11 +147,103 @@ def laid_out(html: str, search_path: Sequence[Path], document: Callable[[str], A
         with gc_paused():
             text, source = html, document(html)
             made = source.render()
-            while (row := broken_row(made, source.etree_element)) is not None and (cut := split_tables(text, {row}, CONTINUED.strip())) != text:
+            while True:
+                if (row := broken_row(made, source.etree_element)) is not None and (cut := split_tables(text, {row}, CONTINUED.strip())) != text:
+                    pass
+                elif (kept := stranded_table(made, source.etree_element)) is None or (cut := _released(text, kept)) == text:
+                    break
                 text, source = cut, document(cut)
                 made = source.render()
         _LAID_OUT[key] = made
     return _LAID_OUT[key]
+
+
+_GRIDBOX = re.compile(r'<div class="gridbox[^"]*"')
+
+
+def _released(text: str, number: int) -> str:
+    """`text` with its `number`th table box (`div.gridbox`, counted from 0) no longer kept whole: it may break over pages."""
+    match = next(m for n, m in enumerate(_GRIDBOX.finditer(text)) if n == number)
+    return text[: match.start()] + match.group(0).replace(" keep", "") + text[match.end() :]
+
+
+def stranded_table(made: Any, root: Any) -> int | None:
+    """The number (in document order, from 0) of a table kept whole (`div.gridbox.keep`) that a page left more than `MOST_BLANK` blank.
+
+    Such a table fits on a page but not in what is left of the one before, so it opened the next
+    page, perhaps under its lead-in (`p.lead`); the rule that keeps it whole gives way to the rule
+    that no page ends that blank unless something must start a new page: a forced break (`.page`,
+    a table set on pages of another size) before it leaves the page as it is.
+    """
+    from generator.documents.paging import MOST_BLANK
+
+    boxes = [e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "div" and "gridbox" in _classes(e)]
+    seen: set[Any] = set()
+    for before, page in zip(made.pages, made.pages[1:], strict=False):
+        seen.update(element for _, chain in _leaves(before._page_box) for element in chain)
+        leaves = list(_leaves(page._page_box))
+        lead = [chain for _, chain in leaves[:1] if any("lead" in _classes(e) for e in chain)]
+        opening = next((chain for _, chain in leaves if not lead or chain != lead[0]), ())  # what follows a lead-in, else the first
+        table = next((e for e in opening if "keep" in _classes(e) and e in boxes), None)
+        if table is not None and not _forced(before, page, leaves[0][1], seen) and _blank(before._page_box) > MOST_BLANK:
+            return boxes.index(table)
+    return None
+
+
+def _classes(element: Any) -> list[str]:
+    return str(element.get("class", "")).split()
+
+
+def _leaves(page: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    """The lines and table rows of a page's flow (not its footnotes or margins), each with the elements it sits in, outermost first."""
+    from weasyprint.formatting_structure import boxes
+
+    def walk(box: Any, chain: tuple[Any, ...]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+        if box.element is not None and (not chain or chain[-1] is not box.element):
+            chain = (*chain, box.element)
+        if isinstance(box, boxes.LineBox | boxes.TableRowBox):
+            yield box, chain
+            return
+        for child in getattr(box, "children", ()):
+            yield from walk(child, chain)
+
+    yield from walk(page.children[0], ())  # the root's box; footnotes and margin boxes follow it
+
+
+def _forced(before: Any, page: Any, opening: tuple[Any, ...], seen: set[Any]) -> bool:
+    """Whether the page break before `page` is one the document asks for: a new section's, or pages of another size."""
+    if (before.width, before.height) != (page.width, page.height):
+        return True
+    breaks = ("page", "left", "right", "recto", "verso")
+    return any(e not in seen and _break_before(page._page_box, e) in breaks for e in opening)
+
+
+def _break_before(page: Any, element: Any) -> str:
+    """The `break-before` of the first box on `page` made for `element`."""
+
+    def find(box: Any) -> Any:
+        if box.element is element:
+            return box
+        for child in getattr(box, "children", ()):
+            if (found := find(child)) is not None:
+                return found
+        return None
+
+    box = find(page.children[0])
+    return str(box.style["break_before"]) if box is not None else "auto"
+
+
+def _blank(page: Any) -> float:
+    """How much of a page's content area its flow leaves blank above its footnotes (or its foot)."""
+    from weasyprint.formatting_structure import boxes
+
+    top, height = page.content_box_y(), page.height
+    bottom = top + height
+    for area in page.children[1:]:
+        if isinstance(area, boxes.FootnoteAreaBox):
+            bottom = min(bottom, area.position_y)
+    used = max((box.position_y + box.height for box, _ in _leaves(page)), default=top)
+    return float((bottom - used) / height)
 
 
 def broken_row(made: Any, root: Any) -> int | None:

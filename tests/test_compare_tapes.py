@@ -51,7 +51,7 @@ def edited(rows: list[dict[str, str]], seed: int, drop: float, add: int, change:
         if column == "CUR_UPB":  # amortised: never above the original balance
             row[column] = oracle.decimal_text(max(0, oracle.scaled(row[column], 2) - rng.randint(1, 500_000)), 2)
         elif column == "CURR_RATE":  # an ARM's rate stays within its maximum
-            ceiling = oracle.scaled(row["MAX_RATE"], 3) if row["AMORT_TYPE"] == "ARM" else 20_000
+            ceiling = min(oracle.scaled(row["MAX_RATE"], 3), 20_000) if row["AMORT_TYPE"] == "ARM" else 20_000  # and a plausible rate
             row[column] = oracle.decimal_text(rng.randint(500, max(500, ceiling)), 3)
         elif column == "FICO_SCORE":
             row[column] = rng.choice(["", str(rng.randint(300, 850))])
@@ -132,20 +132,21 @@ def expected_moved(
         if was is not None and now is not None and was[0] == now[0]:
             continue
         loans: dict[str, set[str]] = {s: set() for s in STATUSES}
-        for side, tape_loans, statuses in ((was, old, ("dropped", "changed")), (now, new, ("added", "changed"))):
+        for side in (was, now):  # a row printed on one side only (a clamped band relabelled) still holds loans of both tapes
             if side is None:
                 continue
             _, group, where = side
-            for loan in tape_loans:
-                number = str(loan["loan_number"])
-                status = next((s for s in statuses if number in moved[s]), None)
-                if status is None or (group is not None and group_field is not None and str(loan[group_field]) != group):
-                    continue
-                if where and where[1] != "*":
-                    spec, row_key = where
-                    if oracle.Axis(spec["field"], spec["rule"], DECIMALS.get(spec["field"])).key(loan) != row_key:
+            for tape_loans, statuses in ((old, ("dropped", "changed")), (new, ("added", "changed"))):
+                for loan in tape_loans:
+                    number = str(loan["loan_number"])
+                    status = next((s for s in statuses if number in moved[s]), None)
+                    if status is None or (group is not None and group_field is not None and str(loan[group_field]) != group):
                         continue
-                loans[status].add(number)
+                    if where and where[1] != "*":
+                        spec, row_key = where
+                        if oracle.Axis(spec["field"], spec["rule"], DECIMALS.get(spec["field"])).key(loan) != row_key:
+                            continue
+                    loans[status].add(number)
         out[key] = (None if was is None else was[0], None if now is None else now[0], {s: sorted(v) for s, v in loans.items()})
     return out
 

@@ -134,9 +134,10 @@ def laid_out(html: str, search_path: Sequence[Path], document: Callable[[str], A
 
     A table that broke across pages is cut at the same rows and laid out again (`split_tables`, as the printed
     EDGAR HTML cuts its tables), so that each page it continues on opens with its title marked "(continued)"
-    and its header; only a document with such a table is laid out again, once more for each page a table
-    continues on (each cut moves what follows it). The PDF and the printed
-    EDGAR HTML's page breaks (generator/formats/htm.py) ask for the same layout, the costly step.
+    and its header; a table kept whole that left the page before it too blank (`stranded_table`) is let
+    break and laid out again. Only a document with such a table is laid out again, once more for each
+    (each cut moves what follows it). The PDF and the printed EDGAR HTML's page breaks
+    (generator/formats/htm.py) ask for the same layout, the costly step.
     """
     from generator.documents.paging import CONTINUED
     from generator.formats.htm import split_tables
@@ -148,9 +149,11 @@ def laid_out(html: str, search_path: Sequence[Path], document: Callable[[str], A
             text, source = html, document(html)
             made = source.render()
             while True:
-                if (row := broken_row(made, source.etree_element)) is not None and (cut := split_tables(text, {row}, CONTINUED.strip())) != text:
-                    pass
-                elif (kept := stranded_table(made, source.etree_element)) is None or (cut := _released(text, kept)) == text:
+                row = broken_row(made, source.etree_element)
+                cut = text if row is None else split_tables(text, {row}, CONTINUED.strip())
+                if cut == text and (kept := stranded_table(made, source.etree_element)) is not None:
+                    cut = _released(text, kept)
+                if cut == text:
                     break
                 text, source = cut, document(cut)
                 made = source.render()
@@ -191,6 +194,7 @@ def stranded_table(made: Any, root: Any) -> int | None:
 
 
 def _classes(element: Any) -> list[str]:
+    """An element's classes."""
     return str(element.get("class", "")).split()
 
 

@@ -376,6 +376,10 @@ class BudgetExceeded(SecurityError):
     """A render that ran past its time or memory budget."""
 
 
+GRACE = 1.0
+"""Seconds the refusal of work past its time budget has to be reported before the budget is enforced again."""
+
+
 def _budget_seconds() -> float:
     return float(os.environ.get("DEALDOCS_RENDER_SECONDS", "60"))
 
@@ -435,9 +439,11 @@ def budget(what: str) -> Iterator[None]:
     """Stop the work inside after DEALDOCS_RENDER_SECONDS, or when it would hold DEALDOCS_RENDER_MEGABYTES more memory.
 
     Time: a timer signal checks every 50 ms; signals reach only the main thread, so in another
-    thread the size limits above are the only bound. Memory: the operating system's limit
-    (`_memory_limit`); the MemoryError it causes is reported as the budget it is. A budget
-    inside another is the outer one.
+    thread the size limits above are the only bound. Once the time is out, the check raises
+    again only after `GRACE` more seconds: the code that reports the refusal (a label's problem
+    placed at its key) is not itself interrupted on a busy machine. Memory: the operating
+    system's limit (`_memory_limit`); the MemoryError it causes is reported as the budget it
+    is. A budget inside another is the outer one.
     """
     global _active
     if _active or threading.current_thread() is not threading.main_thread():
@@ -445,9 +451,13 @@ def budget(what: str) -> Iterator[None]:
         return
     seconds, megabytes = _budget_seconds(), _budget_megabytes()
     start = time.monotonic()
+    raised = -GRACE
 
     def check(_signum: int, _frame: Any) -> None:
-        if time.monotonic() - start > seconds:
+        nonlocal raised
+        now = time.monotonic()
+        if now - start > seconds and now - raised > GRACE:
+            raised = now
             raise BudgetExceeded(f"{what} took longer than {seconds:g} s (DEALDOCS_RENDER_SECONDS)")
 
     _active = True

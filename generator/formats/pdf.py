@@ -88,12 +88,11 @@ def layout(
         DealdocsError: The deal, its tape or a template has problems, or the HTML refers to a
             file outside the template folders.
     """
-    import weasyprint
-
     from generator.formats.fonts import font_folder
 
     html = render_html(loaded, document, tape, search_path, context)
-    fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])
+    fetcher = pdf_fetcher([*search_path, templates_dir()], also=[font_folder(loaded.deal.style.typeface)])  # imports WeasyPrint
+    import weasyprint
 
     def parsed(text: str) -> Any:
         source = weasyprint.HTML(string=text, base_url=str(templates_dir()), url_fetcher=fetcher)
@@ -180,16 +179,19 @@ def stranded_table(made: Any, root: Any) -> int | None:
     """
     from generator.documents.paging import MOST_BLANK
 
-    boxes = [e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "div" and "gridbox" in _classes(e)]
-    seen: set[Any] = set()
-    for before, page in zip(made.pages, made.pages[1:], strict=False):
-        seen.update(element for _, chain in _leaves(before._page_box) for element in chain)
-        leaves = list(_leaves(page._page_box))
-        lead = [chain for _, chain in leaves[:1] if any("lead" in _classes(e) for e in chain)]
+    tables = [e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "div" and "gridbox" in _classes(e)]
+    pages = [list(_leaves(page._page_box)) for page in made.pages]
+    seen: set[Any] = set()  # the elements of the pages so far
+    for number, leaves in enumerate(pages[1:], 1):
+        before = made.pages[number - 1]
+        seen.update(box.element for _, chain in pages[number - 1] for box in chain)
+        lead = [chain for _, chain in leaves[:1] if any("lead" in _classes(box.element) for box in chain)]
         opening = next((chain for _, chain in leaves if not lead or chain != lead[0]), ())  # what follows a lead-in, else the first
-        table = next((e for e in opening if "keep" in _classes(e) and e in boxes), None)
-        if table is not None and not _forced(before, page, leaves[0][1], seen) and _blank(before._page_box) > MOST_BLANK:
-            return boxes.index(table)
+        table = next((box.element for box in opening if "keep" in _classes(box.element) and box.element in tables), None)
+        if table is None or _forced(before, made.pages[number], leaves[0][1], seen):
+            continue
+        if _blank(before._page_box, pages[number - 1]) > MOST_BLANK:
+            return tables.index(table)
     return None
 
 
@@ -199,12 +201,15 @@ def _classes(element: Any) -> list[str]:
 
 
 def _leaves(page: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
-    """The lines and table rows of a page's flow (not its footnotes or margins), each with the elements it sits in, outermost first."""
+    """The lines and table rows of a page's flow (not its footnotes or margins), each with the boxes it sits in, outermost first.
+
+    One box an element: the outermost this page made for it.
+    """
     from weasyprint.formatting_structure import boxes
 
     def walk(box: Any, chain: tuple[Any, ...]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
-        if box.element is not None and (not chain or chain[-1] is not box.element):
-            chain = (*chain, box.element)
+        if box.element is not None and (not chain or chain[-1].element is not box.element):
+            chain = (*chain, box)
         if isinstance(box, boxes.LineBox | boxes.TableRowBox):
             yield box, chain
             return
@@ -215,30 +220,14 @@ def _leaves(page: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
 
 
 def _forced(before: Any, page: Any, opening: tuple[Any, ...], seen: set[Any]) -> bool:
-    """Whether the page break before `page` is one the document asks for: a new section's, or pages of another size."""
+    """Whether the page break before `page` is one the document asks for (the boxes `opening` it starts a new section's), or a new page size."""
     if (before.width, before.height) != (page.width, page.height):
         return True
-    breaks = ("page", "left", "right", "recto", "verso")
-    return any(e not in seen and _break_before(page._page_box, e) in breaks for e in opening)
+    return any(box.element not in seen and box.style["break_before"] in ("page", "left", "right", "recto", "verso") for box in opening)
 
 
-def _break_before(page: Any, element: Any) -> str:
-    """The `break-before` of the first box on `page` made for `element`."""
-
-    def find(box: Any) -> Any:
-        if box.element is element:
-            return box
-        for child in getattr(box, "children", ()):
-            if (found := find(child)) is not None:
-                return found
-        return None
-
-    box = find(page.children[0])
-    return str(box.style["break_before"]) if box is not None else "auto"
-
-
-def _blank(page: Any) -> float:
-    """How much of a page's content area its flow leaves blank above its footnotes (or its foot)."""
+def _blank(page: Any, leaves: list[tuple[Any, tuple[Any, ...]]]) -> float:
+    """How much of a page's content area its flow (its `leaves`) leaves blank above its footnotes (or its foot)."""
     from weasyprint.formatting_structure import boxes
 
     top, height = page.content_box_y(), page.height
@@ -246,7 +235,7 @@ def _blank(page: Any) -> float:
     for area in page.children[1:]:
         if isinstance(area, boxes.FootnoteAreaBox):
             bottom = min(bottom, area.position_y)
-    used = max((box.position_y + box.height for box, _ in _leaves(page)), default=top)
+    used = max((box.position_y + box.height for box, _ in leaves), default=top)
     return float((bottom - used) / height)
 
 
@@ -265,7 +254,7 @@ def broken_row(made: Any, root: Any) -> int | None:
     for page in made.pages:
         for table in _boxes(page._page_box, boxes.TableBox):
             body = [row for group in table.children if not group.is_header for row in group.children]
-            if id(table.element) in seen and body and classes & set(str(table.element.get("class", "")).split()):
+            if id(table.element) in seen and body and classes & set(_classes(table.element)):
                 rows = (e for e in root.iter() if isinstance(e.tag, str) and e.tag.rpartition("}")[2] == "tr")
                 return next(n for n, e in enumerate(rows) if e is body[0].element)
             seen.add(id(table.element))

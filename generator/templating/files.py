@@ -93,9 +93,6 @@ def pdf_fetcher(search_path: Sequence[Path], also: Sequence[Path] = ()) -> Any:
     """
     from urllib.parse import unquote, urlsplit
 
-    from generator.formats.engine import import_weasyprint
-
-    import_weasyprint()  # its libraries found in the linker's cache, not by a compiler run for each: the first WeasyPrint import on most paths
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class Refused(FatalURLFetchingError):  # type: ignore[misc]  # weasyprint is untyped: its classes are Any
